@@ -1,0 +1,163 @@
+"""Loading and saving run configurations, presets, and the one error type that
+every bad-config case raises."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .schema import RunConfig
+
+MAX_CONFIG_BYTES = 5 * 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A configuration could not be loaded or validated.
+
+    ``problems`` holds ``(field_path, message)`` pairs so that a form can mark the
+    offending fields; ``str(err)`` is a complete sentence naming the source
+    (file), the field path and what is wrong.
+    """
+
+    def __init__(self, source: str | None, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        where = f"{source}: " if source else ""
+        lines = [f"{where}{path}: {msg}" if path else f"{where}{msg}" for path, msg in problems]
+        super().__init__("\n".join(lines))
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if p != "__root__") or "(config)"
+
+
+def _problems_from_validation(err: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    for e in err.errors(include_url=False):
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (not a parameter of this model)"
+        elif "input" in e and not isinstance(e["input"], (dict, list)):
+            msg = f"{msg} (got {e['input']!r})"
+        problems.append((_field_path(tuple(e["loc"])), msg))
+    return problems
+
+
+def _reject_non_finite(data: Any, path: str = "") -> list[tuple[str, str]]:
+    """Pydantic coerces some strings ('nan', 'inf') before the finite check; catch
+    real float non-finite values wherever they appear so the message is explicit."""
+    problems = []
+    if isinstance(data, Mapping):
+        for k, v in data.items():
+            problems += _reject_non_finite(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(data, float) and not math.isfinite(data):
+        problems.append((path or "(config)", f"must be a finite number (got {data!r})"))
+    return problems
+
+
+def config_from_dict(data: Any, source: str | None = None) -> RunConfig:
+    """Validate a mapping into a RunConfig, raising ConfigError on any problem."""
+    if not isinstance(data, Mapping):
+        kind = "empty" if data is None else f"a {type(data).__name__}, not a mapping of parameters"
+        raise ConfigError(source, [("", f"the configuration is {kind}")])
+    problems = _reject_non_finite(data)
+    if problems:
+        raise ConfigError(source, problems)
+    try:
+        return RunConfig.model_validate(dict(data))
+    except ValidationError as err:
+        raise ConfigError(source, _problems_from_validation(err)) from None
+
+
+def load_yaml(path: str | os.PathLike[str]) -> RunConfig:
+    """Read a YAML file with the safe loader and validate it."""
+    p = Path(path)
+    src = str(p)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(src, [("", "file not found")]) from None
+    except IsADirectoryError:
+        raise ConfigError(src, [("", "is a folder, not a configuration file")]) from None
+    except OSError as err:
+        raise ConfigError(src, [("", f"cannot be read ({err.strerror or err})")]) from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(src, [("", f"is {len(raw)} bytes; a configuration is at most "
+                                     f"{MAX_CONFIG_BYTES} bytes")])
+    if b"\x00" in raw:
+        raise ConfigError(src, [("", "is a binary file, not YAML")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(src, [("", "is not UTF-8 text")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(src, [("", f"is not valid YAML{where}: {problem}")]) from None
+    except RecursionError:
+        raise ConfigError(src, [("", "is nested too deeply to be a configuration")]) from None
+    return config_from_dict(data, src)
+
+
+def config_to_dict(config: RunConfig) -> dict[str, Any]:
+    """Plain, JSON/YAML-ready dict (AgentFarm key names)."""
+    return config.model_dump(mode="json", by_alias=True)
+
+
+def save_yaml(config: RunConfig, path: str | os.PathLike[str]) -> None:
+    """Write the config atomically (temporary file then rename)."""
+    p = Path(path)
+    text = yaml.safe_dump(config_to_dict(config), sort_keys=False, default_flow_style=False)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _split3(total: int) -> tuple[int, int, int]:
+    third = total // 3
+    return third, third, total - 2 * third
+
+
+def _scaled(total: int, side: float, nodes: int) -> dict[str, Any]:
+    s, i, c = _split3(total)
+    return {
+        "system_agents": s,
+        "independent_agents": i,
+        "control_agents": c,
+        "width": side,
+        "height": side,
+        "initial_resources": nodes,
+        "max_population": total * 10,
+    }
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "1k": _scaled(1_000, 600.0, 700),
+    "10k": _scaled(10_000, 1_900.0, 7_000),
+    "100k": _scaled(100_000, 6_000.0, 70_000),
+}
+
+
+def preset(name: str) -> RunConfig:
+    try:
+        overrides = PRESETS[name]
+    except KeyError:
+        raise ConfigError(None, [("preset", f"unknown preset {name!r}; choose one of "
+                                            f"{', '.join(PRESETS)}")]) from None
+    return RunConfig(**overrides)
