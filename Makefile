@@ -17,7 +17,7 @@ run: $(STAMP)
 	$(PY) main.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check farm_gui tests bench main.py
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
 test: lint
