@@ -1,0 +1,195 @@
+"""The foraging ecology (AgentFarm's default simulation with random policies).
+
+State is a structure of NumPy arrays; one step is one call of a numba kernel
+(``_kernel.step_kernel``) that releases the GIL.
+
+Update rule (how simultaneous actions are resolved)
+---------------------------------------------------
+Within a step, the agents alive at the start of the step take their turns one
+after another in a **fresh random order drawn each step** from the run's own
+random generator (a Fisher-Yates shuffle). Each turn is complete before the
+next begins (upkeep, starvation check, defence timer, choice of action, the
+action itself), and every turn sees the world as the earlier turns left it: a
+node drained by an earlier gatherer has less (or nothing) left, an agent killed
+earlier in the step neither acts nor can be targeted, a share or an attack uses
+the current resources, health and position of its target. No agent is favoured
+by its index, and the same config and seed give the same order and the same
+run. Children born during a step are placed at their parent's position, first
+act in the next step, and cannot be the target of a share or an attack during
+the step in which they are born. After all turns, nodes regrow in node order.
+
+Randomness: initial positions come from ``numpy.random.default_rng(seed)``; the
+same generator seeds a per-model SplitMix64 state used by the kernel for the
+turn order, action draws, move directions, reproduction and regrowth. Models
+never share random state, so models stepped interleaved or from several threads
+each reproduce their own run.
+
+Metrics: ``mean_age`` is the mean over agents alive after the step of
+(steps done so far - birth_step), so an initial agent is 1 after the first step
+and a child born in the step is 0. ``resources_consumed`` is the upkeep actually
+taken (less than the rate when an agent had less). Means over no agents are 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from farm_gui.config import ACTIONS, AGENT_TYPES, RunConfig
+
+from . import _layout as L
+from ._kernel import step_kernel
+from .grid import build_grid, grid_geometry
+from .protocol import BIRTH_KEYS, DEATH_KEYS, METRIC_NAMES
+from .state import AgentArrays, EventLog, parameter_vector, type_weight_matrix
+
+
+class ForagingModel:
+    """The foraging ecology of MODEL.md, one step per ``step()`` call."""
+
+    def __init__(self, config: RunConfig):
+        self.config = config
+        self.step_index = 0
+        self.done = False
+        rng = np.random.default_rng(config.seed)
+        counts = config.agent_counts()
+        types = np.repeat(np.arange(L.N_TYPES, dtype=np.int64), [counts[t] for t in AGENT_TYPES])
+        n = len(types)
+        ax = rng.uniform(0.0, config.width, n)
+        ay = rng.uniform(0.0, config.height, n)
+        m = config.initial_resources
+        nx_ = rng.uniform(0.0, config.width, m)
+        ny_ = rng.uniform(0.0, config.height, m)
+        self._rng_state = np.array([rng.integers(0, 2**63, dtype=np.uint64)], dtype=np.uint64)
+        self._setup(
+            agents={"x": ax, "y": ay, "type": types},
+            nodes={"x": nx_, "y": ny_, "amount": np.full(m, config.max_resource_amount)},
+        )
+
+    # ----- construction -----------------------------------------------------------
+    @classmethod
+    def from_state(
+        cls,
+        config: RunConfig,
+        agents: Mapping[str, Any],
+        nodes: Mapping[str, Any] | None = None,
+    ) -> ForagingModel:
+        """A model with hand-placed agents and nodes (for tests and experiments).
+
+        ``agents`` needs "x" and "y"; optional per-agent "type" (names or indices,
+        default system), "resources", "health", "starvation", "defend_timer",
+        "generation". ``nodes`` needs "x", "y" and optionally "amount" (default
+        full); omitted means no nodes. Agent ids are 0..n-1 in the given order.
+        The config's agent counts and node count are ignored; its seed still
+        drives every random draw.
+        """
+        model = cls.__new__(cls)
+        model.config = config
+        model.step_index = 0
+        model.done = False
+        rng = np.random.default_rng(config.seed)
+        model._rng_state = np.array([rng.integers(0, 2**63, dtype=np.uint64)], dtype=np.uint64)
+        empty: dict[str, Any] = {"x": [], "y": []}
+        model._setup(agents, nodes if nodes is not None else empty)
+        return model
+
+    def _setup(self, agents: Mapping[str, Any], nodes: Mapping[str, Any]) -> None:
+        c = self.config
+        self._params = parameter_vector(c)
+        self._type_w = type_weight_matrix(c)
+        self.agents = AgentArrays.from_columns(c, agents)
+        m_x = np.asarray(nodes["x"], dtype=np.float64)
+        m_y = np.asarray(nodes["y"], dtype=np.float64)
+        amount = nodes.get("amount")
+        m_amount = (np.full(len(m_x), c.max_resource_amount) if amount is None
+                    else np.asarray(amount, dtype=np.float64))
+        if not (len(m_x) == len(m_y) == len(m_amount)):
+            raise ValueError("nodes: x, y and amount must have the same length")
+        if np.any((m_x < 0) | (m_x > c.width) | (m_y < 0) | (m_y > c.height)):
+            raise ValueError(f"nodes: every position must lie in [0, {c.width}] x [0, {c.height}]")
+        self._nodes = np.ascontiguousarray(np.vstack([m_x, m_y, m_amount]).reshape(3, len(m_x)))
+
+        query = max(c.gathering_range, c.perception_radius, c.share_range + c.move_distance,
+                    c.attack_range + c.move_distance)
+        n_items = max(self.agents.n_slots, len(m_x), 1)
+        cell, gx, gy = grid_geometry(c.width, c.height, query, n_items)
+        self._params[L.P_CELL] = cell
+        self._params[L.P_NX] = gx
+        self._params[L.P_NY] = gy
+        self._node_start = np.zeros(gx * gy + 1, dtype=np.int64)
+        self._node_items = np.zeros(max(len(m_x), 1), dtype=np.int64)
+        build_grid(self._nodes[0], self._nodes[1], len(m_x), cell, gx, gy, self._node_start,
+                   self._node_items, np.zeros(max(len(m_x), 1), dtype=np.int64))
+        self._grid_start = np.zeros(gx * gy + 1, dtype=np.int64)
+
+        self._counters = np.zeros(L.N_COUNTERS, dtype=np.int64)
+        self._counters[L.C_SLOTS] = self.agents.n_slots
+        self._counters[L.C_NEXT_ID] = self.agents.n_slots
+        self._counters[L.C_ALIVE] = self.agents.n_slots
+        self._alive = self.agents.n_slots
+        self._metrics = np.zeros(L.N_METRICS, dtype=np.float64)
+        self._actions = np.zeros((L.N_TYPES, L.N_ACTIONS), dtype=np.int64)
+        self.events = EventLog(max(16, 2 * self.agents.n_slots))
+        self.events.record_initial(self.agents, self._counters)
+        self._max_pop = c.max_population
+        self._steps = c.simulation_steps
+        self.done = self._alive == 0 or self._steps <= 0
+
+    # ----- the protocol -----------------------------------------------------------
+    def step(self) -> dict[str, float]:
+        if self.done:
+            raise RuntimeError(
+                f"the run is finished (step {self.step_index} of {self._steps}, {self._alive} alive)"
+            )
+        alive = self._alive
+        most_births = min(alive, self._max_pop)
+        ag = self.agents
+        if alive + most_births > ag.capacity:
+            ag.grow(alive + most_births)
+        ev = self.events
+        ev.reserve(self._counters, most_births, alive)
+        step_kernel(ag.fstate, ag.istate, self._nodes, self._node_start, self._node_items, self._grid_start,
+                    ag.grid_items, ag.scratch, self._params, self._type_w, self._rng_state, self._counters,
+                    self._metrics, self._actions, ev.births, ev.deaths)
+        self._alive = alive = int(self._counters[L.C_ALIVE])
+        self.step_index += 1
+        ag.n_slots = int(self._counters[L.C_SLOTS])
+        if alive == 0 or self.step_index >= self._steps:
+            self.done = True
+        values = self._metrics.tolist()
+        for i in L.INT_METRICS:
+            values[i] = int(values[i])
+        return dict(zip(METRIC_NAMES, values, strict=True))
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        out = self.agents.snapshot()
+        out["node_x"] = self._nodes[0].copy()
+        out["node_y"] = self._nodes[1].copy()
+        out["node_amount"] = self._nodes[2].copy()
+        return out
+
+    def action_counts(self) -> np.ndarray:
+        return self._actions.copy()
+
+    def drain_agent_events(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        births, deaths = self.events.drain(self._counters)
+        return dict(zip(BIRTH_KEYS, births, strict=True)), dict(zip(DEATH_KEYS, deaths, strict=True))
+
+    # ----- helpers for tests and tools ----------------------------------------------
+    @property
+    def alive_count(self) -> int:
+        return self._alive
+
+    def agent_table(self) -> dict[str, np.ndarray]:
+        """Every per-agent column (including starvation counter, defence timer,
+        birth step, parent id) for the slots the engine holds; copies."""
+        return self.agents.table()
+
+    def force_action(self, agent_ids: int | Iterable[int], action: str | None) -> None:
+        """Make the given agents take ``action`` every step from now on (None: draw
+        at random again). Forced agents draw no random number for their choice."""
+        code = -1 if action is None else ACTIONS.index(action)
+        ids = np.atleast_1d(np.asarray(agent_ids, dtype=np.int64))
+        self.agents.set_forced(ids, code)
