@@ -1,0 +1,162 @@
+"""Comparison of several runs side by side: runs are grouped into variants
+(given explicitly, or runs whose configurations differ only in the seed form one
+group of replications); each group gets a mean curve with a Student-t confidence
+band; final values are compared between groups, and final populations between
+types within a group, with Welch's t test."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+from scipy import stats
+
+from farm_gui.config import config_to_dict
+from farm_gui.sim import METRIC_NAMES
+
+from .base import (
+    AnalysisError,
+    AnalysisModule,
+    AnalysisResult,
+    Control,
+    ModuleParams,
+    ScaledControl,
+    register,
+)
+from .source import RunSource, downsample, load_metrics, present_types
+from .stats import mean_ci, welch_test
+
+
+class ComparisonParams(ModuleParams):
+    metric: str = Field("alive", description="Metric to compare (a per-step metric name)")
+    confidence: float = Field(0.95, gt=0, lt=1, description="Confidence level of the bands")
+    groups: list[list[int]] | None = Field(
+        None, description="Run ids per group; default: runs whose configs differ only in the seed")
+    group_names: list[str] | None = Field(None, description="Names of the groups, in order")
+    max_points: int = Field(2000, ge=10, le=1_000_000, description="Most points per plotted curve")
+
+
+def auto_groups(sources: Sequence[RunSource]) -> list[list[int]]:
+    """Indices of sources grouped by configuration with the seed left out."""
+    keys: dict[str, list[int]] = {}
+    for i, source in enumerate(sources):
+        cfg = config_to_dict(source.config())
+        cfg.pop("seed", None)
+        keys.setdefault(json.dumps(cfg, sort_keys=True, default=str), []).append(i)
+    return list(keys.values())
+
+
+def explicit_groups(sources: Sequence[RunSource], groups: list[list[int]]) -> list[list[int]]:
+    index = {s.run_id: i for i, s in enumerate(sources)}
+    out = []
+    for group in groups:
+        missing = [rid for rid in group if rid not in index]
+        if missing:
+            raise AnalysisError(f"groups: run {missing[0]} is not among the runs being compared")
+        out.append([index[rid] for rid in group])
+    return out
+
+
+def aligned(curves: list[np.ndarray], fill_zero: list[bool]) -> np.ndarray:
+    """Stack curves of different lengths; runs that died out are padded with 0,
+    others with NaN (no data after they ended)."""
+    length = max((len(c) for c in curves), default=0)
+    out = np.full((len(curves), length), np.nan)
+    for i, c in enumerate(curves):
+        out[i, :len(c)] = c
+        if fill_zero[i]:
+            out[i, len(c):] = 0.0
+    return out
+
+
+def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control) -> AnalysisResult:
+    if params.metric not in METRIC_NAMES or params.metric == "step":
+        raise AnalysisError(f"metric: unknown metric {params.metric!r}; choose one of "
+                            f"{', '.join(m for m in METRIC_NAMES if m != 'step')}")
+    groups = explicit_groups(sources, params.groups) if params.groups else auto_groups(sources)
+    names = list(params.group_names or [])
+    if names and len(names) != len(groups):
+        raise AnalysisError(f"group_names: {len(names)} names for {len(groups)} groups")
+    if not names:
+        names = ["all runs"] if len(groups) == 1 else [f"variant {i + 1}" for i in range(len(groups))]
+
+    metrics = []
+    for i, source in enumerate(sources):
+        sub = ScaledControl(ctl, 0.8 * i / len(sources), 0.8 * (i + 1) / len(sources), f"{source.label}: ")
+        metrics.append(load_metrics(source, sub))
+    types = sorted({t for s, m in zip(sources, metrics, strict=True) for t in present_types(m, s.config())},
+                   key=lambda t: [*METRIC_NAMES].index(f"alive_{t}"))
+    population = params.metric.startswith("alive")
+    curves = [m[params.metric].to_numpy(dtype=float) for m in metrics]
+    extinct = [bool(len(m)) and float(m["alive"].iloc[-1]) == 0 for m in metrics]
+
+    run_rows = []
+    for gi, members in enumerate(groups):
+        for i in members:
+            m = metrics[i]
+            row = {"run_id": sources[i].run_id, "label": sources[i].label, "group": names[gi],
+                   "steps": len(m),
+                   f"final_{params.metric}": float(curves[i][-1]) if len(curves[i]) else float("nan")}
+            row.update({f"final_{t}": float(m[f"alive_{t}"].iloc[-1]) if len(m) else float("nan")
+                        for t in types})
+            run_rows.append(row)
+    runs = pd.DataFrame(run_rows)
+    final_col = f"final_{params.metric}"
+
+    series, group_rows, type_rows = {}, [], []
+    for gi, members in enumerate(groups):
+        matrix = aligned([curves[i] for i in members], [population and extinct[i] for i in members])
+        mean, lo, hi = mean_ci(matrix, params.confidence)
+        x, mean, lo, hi = downsample(np.arange(matrix.shape[1], dtype=float), mean, lo, hi,
+                                     max_points=params.max_points)
+        series[f"mean {params.metric}/{names[gi]}"] = {"x": x, "y": mean, "lo": lo, "hi": hi}
+        finals = runs.loc[runs["group"] == names[gi], final_col].to_numpy(dtype=float)
+        m_final, lo_final, hi_final = mean_ci(finals[:, None], params.confidence)
+        group_rows.append({"group": names[gi], "runs": len(members), "mean_final": float(m_final[0]),
+                           "sd_final": float(finals.std(ddof=1)) if len(finals) > 1 else float("nan"),
+                           "ci_lower": float(lo_final[0]), "ci_upper": float(hi_final[0])})
+        part = runs[runs["group"] == names[gi]]
+        for a, b in combinations(types, 2):
+            test = welch_test(part[f"final_{a}"].to_numpy(), part[f"final_{b}"].to_numpy())
+            type_rows.append({"group": names[gi], "type_a": a, "type_b": b, **test})
+        ctl.checkpoint(0.8 + 0.2 * (gi + 1) / len(groups), f"group {names[gi]}")
+
+    group_tests = []
+    for a, b in combinations(names, 2):
+        test = welch_test(runs.loc[runs["group"] == a, final_col].to_numpy(),
+                          runs.loc[runs["group"] == b, final_col].to_numpy())
+        group_tests.append({"group_a": a, "group_b": b, **test})
+    test_cols = ["mean_a", "mean_b", "difference", "t", "df", "p_value"]
+    group_table = pd.DataFrame(group_rows)
+    summary: dict[str, str | float] = {"runs": float(len(sources)), "groups": float(len(groups)),
+                                       "metric": params.metric}
+    summary["highest_mean_final"] = str(group_table.loc[group_table["mean_final"].idxmax(), "group"])
+    if len(groups) >= 3:
+        samples = [runs.loc[runs["group"] == g, final_col].to_numpy() for g in names]
+        if all(len(s) >= 2 for s in samples):
+            summary["anova_p_value"] = float(stats.f_oneway(*samples).pvalue)
+    tests = pd.DataFrame(group_tests, columns=["group_a", "group_b", *test_cols])
+    if len(tests) and tests["p_value"].notna().any():
+        summary["smallest_group_p_value"] = float(tests["p_value"].min())
+    return AnalysisResult(
+        module="comparison",
+        tables={"runs": runs, "groups": group_table, "group_tests": tests,
+                "type_tests": pd.DataFrame(type_rows, columns=["group", "type_a", "type_b", *test_cols])},
+        series=series,
+        summary=summary,
+    )
+
+
+MODULE = register(AnalysisModule(
+    name="comparison",
+    title="Run comparison",
+    description="Several runs side by side: mean curves with confidence bands per group, final-value "
+                "differences with Welch's t test.",
+    params_model=ComparisonParams,
+    compute=compute,
+    min_runs=2,
+))

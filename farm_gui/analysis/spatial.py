@@ -1,0 +1,100 @@
+"""Spatial patterns from the stored snapshots: clustering per step (Clark-Evans
+nearest-neighbour index, for all agents and per type) and a density map of
+agent positions summed over the snapshots read."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from farm_gui.config import AGENT_TYPES
+
+from .base import AnalysisModule, AnalysisResult, Control, ModuleParams, register
+from .per_run import per_run
+from .resources import pick_evenly
+from .source import RunSource
+from .stats import clark_evans
+
+CLUSTER_COLUMNS = ["step", "agent_type", "n", "mean_nn", "expected_nn", "clark_evans_r", "z"]
+
+
+class SpatialParams(ModuleParams):
+    max_snapshots: int = Field(200, ge=1, le=100_000, description="Most stored snapshots read")
+    grid_bins: int = Field(40, ge=2, le=1000, description="Cells per side of the density map")
+    per_type: bool = Field(True, description="Also compute the clustering index within each type")
+
+
+def describe_r(r: float) -> str:
+    if not np.isfinite(r):
+        return "undefined"
+    return "clustered" if r < 0.95 else "regular" if r > 1.05 else "close to random"
+
+
+def compute_one(source: RunSource, params: SpatialParams, ctl: Control) -> AnalysisResult:
+    config = source.config()
+    width, height = float(config.width), float(config.height)
+    area = width * height
+    steps = pick_evenly(source.snapshot_steps(), params.max_snapshots)
+    x_edges = np.linspace(0.0, width, params.grid_bins + 1)
+    y_edges = np.linspace(0.0, height, params.grid_bins + 1)
+    density = np.zeros((params.grid_bins, params.grid_bins))
+    rows = []
+    for i, step in enumerate(steps):
+        state = source.world_state(int(step))
+        x = np.asarray(state["agent_x"], dtype=float)
+        y = np.asarray(state["agent_y"], dtype=float)
+        types = np.asarray(state["agent_type"], dtype=np.int64)
+        if "agent_alive" in state:
+            alive = np.asarray(state["agent_alive"], dtype=bool)
+            x, y, types = x[alive], y[alive], types[alive]
+        rows.append({"step": int(step), "agent_type": "all", **clark_evans(x, y, area)})
+        if params.per_type:
+            for code in np.unique(types):
+                mask = types == code
+                rows.append({"step": int(step), "agent_type": AGENT_TYPES[int(code)],
+                             **clark_evans(x[mask], y[mask], area)})
+        density += np.histogram2d(x, y, bins=(x_edges, y_edges))[0]
+        ctl.checkpoint((i + 1) / max(len(steps), 1), f"snapshot at step {int(step)}")
+
+    clustering = pd.DataFrame(rows, columns=CLUSTER_COLUMNS)
+    clustering["n"] = clustering["n"].astype(np.int64)
+    ix, iy = np.meshgrid(np.arange(params.grid_bins), np.arange(params.grid_bins), indexing="ij")
+    density_table = pd.DataFrame({
+        "x_start": x_edges[ix.ravel()], "x_end": x_edges[ix.ravel() + 1],
+        "y_start": y_edges[iy.ravel()], "y_end": y_edges[iy.ravel() + 1],
+        "count": density.ravel(),
+    })
+    series: dict[str, dict[str, np.ndarray]] = {}
+    for agent_type, part in clustering.groupby("agent_type", sort=False):
+        series[f"clark-evans R/{agent_type}"] = {"x": part["step"].to_numpy(dtype=float),
+                                                 "y": part["clark_evans_r"].to_numpy(dtype=float)}
+    if len(steps):
+        series["density/all agents"] = {"image": density, "x": x_edges, "y": y_edges}
+
+    overall = clustering[clustering["agent_type"] == "all"]["clark_evans_r"].dropna()
+    mean_r = float(overall.mean()) if len(overall) else float("nan")
+    summary: dict[str, str | float] = {
+        "snapshots_used": float(len(steps)),
+        "mean_clark_evans_r": mean_r,
+        "pattern": describe_r(mean_r) if len(steps) else "no snapshots stored",
+    }
+    if density.sum() > 0:
+        busiest = np.unravel_index(int(np.argmax(density)), density.shape)
+        summary["densest_cell"] = (f"x {x_edges[busiest[0]]:.1f}-{x_edges[busiest[0] + 1]:.1f}, "
+                                   f"y {y_edges[busiest[1]]:.1f}-{y_edges[busiest[1] + 1]:.1f}")
+    return AnalysisResult(
+        module="spatial",
+        tables={"clustering": clustering, "density": density_table},
+        series=series,
+        summary=summary,
+    )
+
+
+MODULE = register(AnalysisModule(
+    name="spatial",
+    title="Spatial patterns",
+    description="Clark-Evans clustering of agents per snapshot and a density map of positions.",
+    params_model=SpatialParams,
+    compute=per_run("spatial", compute_one),
+))
