@@ -1,0 +1,183 @@
+"""The one run loop: build the model, step it, hand every step to the store's RunWriter,
+honour pause / single step / speed / stop. Qt-free (threading only): the CLI runs it on
+the main thread, the GUI wraps it in a QRunnable."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from farm_gui.config import RunConfig
+from farm_gui.sim import Model, build_model
+from farm_gui.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+
+class RunControl:
+    """Pause / resume / single step / speed / stop, shared by the UI thread and the worker."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._paused = False
+        self._stopped = False
+        self._step_tokens = 0
+        self._speed: float | None = None
+
+    def pause(self) -> None:
+        with self._cond:
+            self._paused = True
+            self._cond.notify_all()
+
+    def resume(self) -> None:
+        with self._cond:
+            self._paused = False
+            self._step_tokens = 0
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+    def step_once(self) -> None:
+        """When paused: perform exactly one step, then stay paused."""
+        with self._cond:
+            if self._paused:
+                self._step_tokens += 1
+                self._cond.notify_all()
+
+    def set_speed(self, steps_per_s: float | None) -> None:
+        """Limit the run to `steps_per_s` (None or <= 0: as fast as possible)."""
+        with self._cond:
+            self._speed = steps_per_s if steps_per_s and steps_per_s > 0 else None
+            self._cond.notify_all()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    @property
+    def speed(self) -> float | None:
+        return self._speed
+
+    # ----- worker side ----------------------------------------------------------------
+    def wait_until_runnable(self, on_pause: Callable[[], None], on_resume: Callable[[], None]) -> bool:
+        """Block while paused (without a step token). Returns False if stopped. Calls
+        on_pause when the worker starts waiting and on_resume when it leaves a real
+        resume (not a single step)."""
+        with self._cond:
+            if not self._paused or self._stopped:
+                return not self._stopped
+            if self._step_tokens:
+                self._step_tokens -= 1
+                return True
+        on_pause()
+        with self._cond:
+            while self._paused and not self._stopped and not self._step_tokens:
+                self._cond.wait()
+            if self._stopped:
+                return False
+            if self._paused:
+                self._step_tokens -= 1
+                return True
+        on_resume()
+        return True
+
+    def pace(self, step_started: float) -> None:
+        """Sleep out the rest of this step's time slot at the current speed limit; wakes
+        early on stop, pause or a speed change."""
+        with self._cond:
+            while self._speed and not self._stopped and not self._paused:
+                remaining = step_started + 1.0 / self._speed - time.perf_counter()
+                if remaining <= 0:
+                    return
+                self._cond.wait(remaining)
+
+
+class RunSession:
+    """Runs one stored run to its end (or until stopped) and records it."""
+
+    def __init__(self, store: Store, run_id: int, config: RunConfig, control: RunControl | None = None,
+                 on_step: Callable[[dict[str, float], Model], None] | None = None,
+                 on_state: Callable[[str], None] | None = None, *,
+                 batch_steps: int = 200, batch_seconds: float = 0.25):
+        self.store = store
+        self.run_id = run_id
+        self.config = config
+        self.control = control or RunControl()
+        self.on_step = on_step
+        self.on_state = on_state
+        self.model: Model | None = None
+        self.status: str = "pending"
+        self._batch = (batch_steps, batch_seconds)
+
+    def _state(self, status: str) -> None:
+        self.status = status
+        if self.on_state is not None:
+            self.on_state(status)
+
+    def run(self) -> str:
+        """Blocks until the run ends; returns the final status
+        (finished, stopped or failed)."""
+        writer = self.store.writer(self.run_id, batch_steps=self._batch[0], batch_seconds=self._batch[1])
+        status, error = "failed", None
+        try:
+            model_name = self.store.get_run(self.run_id).model
+            self.model = model = build_model(self.config, model_name)
+            writer.start()
+            self._state("running")
+            self._loop(model, writer)
+            status = "stopped" if self.control.stopped and not model.done else "finished"
+        except KeyboardInterrupt:
+            status = "stopped"
+        except Exception as err:  # the run fails; the message is recorded with it
+            log.exception("run %s failed", self.run_id)
+            error = f"{type(err).__name__}: {err}"
+        try:
+            writer.finish(status, error)
+        except StoreError:
+            log.exception("could not record the end of run %s", self.run_id)
+            if status != "failed":
+                status, error = "failed", "recording the end of the run failed"
+        self._state(status)
+        return status
+
+    def _loop(self, model: Model, writer) -> None:
+        every = self.config.snapshot_every
+        births, deaths = model.drain_agent_events()
+        writer.add_agent_events(births, deaths)
+        if every:
+            writer.add_snapshot(model.step_index, model.snapshot())
+        control = self.control
+
+        def paused() -> None:
+            writer.set_status("paused")
+            self._state("paused")
+
+        def resumed() -> None:
+            writer.set_status("running")
+            self._state("running")
+
+        while not model.done:
+            if control.stopped or not control.wait_until_runnable(paused, resumed):
+                break
+            started = time.perf_counter()
+            metrics = model.step()
+            births, deaths = model.drain_agent_events()
+            k = model.step_index
+            snapshot = model.snapshot() if every and (k % every == 0 or model.done) else None
+            writer.add_step(metrics, model.action_counts(), births, deaths, snapshot)
+            if self.on_step is not None:
+                self.on_step(metrics, model)
+            if control.speed:
+                control.pace(started)
+        # Stopped mid-run: keep the last world state too.
+        if every and not writer.has_snapshot(model.step_index):
+            writer.add_snapshot(model.step_index, model.snapshot())

@@ -1,0 +1,24 @@
+"""Run storage: SQLAlchemy 2 over SQLite (or any SQLAlchemy URL), batched recording of
+runs, queries and exports. No Qt: usable from a notebook.
+
+    from farm_gui.store import open_store
+    store = open_store("runs.db")
+    for run in store.list_runs():
+        frame = store.metrics_frame(run.id)
+"""
+
+from .backend import default_db_path
+from .records import STATUSES, AnalysisInfo, RunInfo, StoreError
+from .store import Store, open_store
+from .writer import RunWriter
+
+__all__ = [
+    "STATUSES",
+    "AnalysisInfo",
+    "RunInfo",
+    "RunWriter",
+    "Store",
+    "StoreError",
+    "default_db_path",
+    "open_store",
+]

@@ -1,0 +1,194 @@
+"""Everything that depends on the database dialect lives here: how a target becomes an
+Engine, SQLite's pragmas and transaction mode, and the read-only inspection of a file
+before it is opened for writing.
+
+SQLite is set up for one writer and many readers: WAL journal, synchronous=NORMAL, a
+busy timeout, and writer transactions that start with BEGIN IMMEDIATE (SQLAlchemy's
+documented pysqlite recipe: the driver's own transaction handling is switched off and
+the "begin" event emits the BEGIN). Other SQLAlchemy URLs (PostgreSQL) use the
+dialect's defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import struct
+from pathlib import Path
+from urllib.parse import quote
+
+import platformdirs
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import QueuePool
+
+from .records import StoreError
+from .schema import APPLICATION, SCHEMA_VERSION, TABLE_NAMES, schema_info
+
+BUSY_TIMEOUT_S = 10.0
+SQLITE_MAGIC = b"SQLite format 3\x00"
+# PRAGMA quick_check reads every page; above this size it is skipped so that opening
+# a large workspace stays fast (damage is then reported when it is read).
+QUICK_CHECK_MAX_BYTES = 512 * 1024 * 1024
+WRITE_OPTION = "farm_gui_write"
+
+
+def default_db_path() -> Path:
+    """The workspace database in the user's data directory."""
+    return platformdirs.user_data_path("farm-gui", appauthor=False) / "workspace.db"
+
+
+def is_url(target: str) -> bool:
+    return "://" in target
+
+
+# ----- SQLite ------------------------------------------------------------------------
+
+
+def _sqlite_uri(path: Path, readonly: bool) -> str:
+    return f"file:{quote(str(path))}" + ("?mode=ro" if readonly else "")
+
+
+def _read_header(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(100)
+    except IsADirectoryError:
+        raise StoreError(f"{path} is a folder, not a database file") from None
+    except PermissionError:
+        raise StoreError(f"{path} cannot be read (permission denied)") from None
+    except OSError as err:
+        raise StoreError(f"{path} cannot be read ({err.strerror or err})") from None
+
+
+def _check_sqlite_header(path: Path, header: bytes, size: int) -> None:
+    if not header.startswith(SQLITE_MAGIC):
+        if header and SQLITE_MAGIC.startswith(header):
+            raise StoreError(f"{path} is a damaged database: the file is truncated")
+        raise StoreError(f"{path} is not a database (it is not a SQLite file)")
+    if len(header) < 100:
+        raise StoreError(f"{path} is a damaged database: the file is truncated")
+    page_size = struct.unpack(">H", header[16:18])[0]
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        raise StoreError(f"{path} is a damaged database: its header is corrupt")
+    pages_in_header = struct.unpack(">I", header[28:32])[0]
+    header_valid = header[24:28] == header[92:96]
+    if size % page_size or (header_valid and pages_in_header * page_size > size):
+        raise StoreError(f"{path} is a damaged database: the file is truncated")
+
+
+def inspect_sqlite_file(path: Path) -> tuple[set[str], dict[str, str]]:
+    """Look at an existing SQLite file without changing it: its table names and the
+    content of schema_info (empty if absent). Raises StoreError for anything that is
+    not a healthy SQLite database."""
+    size = path.stat().st_size
+    if size == 0:
+        return set(), {}
+    _check_sqlite_header(path, _read_header(path), size)
+    try:
+        conn = sqlite3.connect(_sqlite_uri(path, readonly=True), uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as err:
+        raise StoreError(f"{path} cannot be opened as a database ({err})") from None
+    try:
+        if size <= QUICK_CHECK_MAX_BYTES:
+            verdict = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+            if verdict != "ok":
+                raise StoreError(f"{path} is a damaged database (integrity check: {verdict})")
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        info: dict[str, str] = {}
+        if "schema_info" in tables:
+            info = dict(conn.execute("SELECT key, value FROM schema_info").fetchall())
+        return tables, info
+    except sqlite3.DatabaseError as err:
+        msg = str(err)
+        if "not a database" in msg:
+            raise StoreError(f"{path} is not a database (it is not a SQLite file)") from None
+        raise StoreError(f"{path} is a damaged database ({msg})") from None
+    finally:
+        conn.close()
+
+
+def sqlite_engine(path: Path, readonly: bool) -> Engine:
+    uri = _sqlite_uri(path, readonly)
+
+    def connect() -> sqlite3.Connection:
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT_S,
+                               isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    engine = create_engine("sqlite+pysqlite://", creator=connect, poolclass=QueuePool,
+                           pool_size=4, max_overflow=16)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+# ----- any SQLAlchemy URL ---------------------------------------------------------------
+
+
+def url_engine(url: str, readonly: bool) -> Engine:
+    try:
+        engine = create_engine(url, pool_pre_ping=True)
+        if readonly and engine.dialect.name == "postgresql":
+            @event.listens_for(engine, "connect")
+            def _ro(dbapi_conn, _record) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                cur.close()
+        return engine
+    except (SQLAlchemyError, ImportError, ValueError) as err:
+        raise StoreError(f"cannot open database {url!r}: {err}") from None
+
+
+def inspect_engine(engine: Engine, where: str) -> tuple[set[str], dict[str, str]]:
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            info: dict[str, str] = {}
+            if "schema_info" in tables:
+                info = dict(conn.execute(select(schema_info.c.key, schema_info.c.value)).all())
+            return tables, info
+    except SQLAlchemyError as err:
+        raise StoreError(f"cannot open database {where}: {err.__class__.__name__}: {err.orig or err}") \
+            from None
+
+
+# ----- portable schema check ----------------------------------------------------------
+
+
+def check_schema(where: str, tables: set[str], info: dict[str, str]) -> bool:
+    """True if the database is empty (tables must be created), False if it is ours and
+    current; StoreError if it belongs to something else or to a newer version."""
+    if not tables:
+        return True
+    if "schema_info" not in tables or info.get("application") != APPLICATION:
+        shown = ", ".join(sorted(tables)[:6]) + (", ..." if len(tables) > 6 else "")
+        raise StoreError(f"{where} is a database of another application (tables: {shown}); "
+                         "Farm GUI will not change it")
+    try:
+        version = int(info.get("schema_version", ""))
+    except ValueError:
+        raise StoreError(f"{where} has an unreadable schema version "
+                         f"{info.get('schema_version')!r}") from None
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{where} was written by a newer Farm GUI (schema version {version}; this "
+                         f"version reads up to {SCHEMA_VERSION}); please upgrade Farm GUI")
+    missing = TABLE_NAMES - tables
+    if missing:
+        raise StoreError(f"{where} is an incomplete Farm GUI database (missing tables: "
+                         f"{', '.join(sorted(missing))})")
+    return False
+
+
+def sqlite_writable(path: Path) -> bool:
+    target = path if path.exists() else path.parent
+    return os.access(target, os.W_OK)

@@ -1,0 +1,89 @@
+"""Compact binary forms of the bulky per-step data.
+
+Agent snapshot blob (codec "raw1" or "zlib1" = the same bytes zlib-compressed), for n
+living agents, little-endian arrays one after another:
+    agent_id int64[n], agent_x float64[n], agent_y float64[n], agent_resources float64[n],
+    agent_health float64[n], agent_generation int32[n], agent_type int8[n]
+Node blobs: amounts float64[n]; positions float64[n] (x) then float64[n] (y).
+Metric chunk: float64 array of shape (n_columns, n_steps), row-major.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+AGENT_LAYOUT: tuple[tuple[str, str], ...] = (
+    ("agent_id", "<i8"),
+    ("agent_x", "<f8"),
+    ("agent_y", "<f8"),
+    ("agent_resources", "<f8"),
+    ("agent_health", "<f8"),
+    ("agent_generation", "<i4"),
+    ("agent_type", "i1"),
+)
+AGENT_BYTES = sum(np.dtype(dt).itemsize for _, dt in AGENT_LAYOUT)
+CODEC = "zlib1"
+_ZLIB_LEVEL = 1
+
+
+def _compress(raw: bytes, codec: str) -> bytes:
+    return zlib.compress(raw, _ZLIB_LEVEL) if codec == "zlib1" else raw
+
+
+def _decompress(data: bytes, codec: str) -> bytes:
+    if codec == "zlib1":
+        return zlib.decompress(data)
+    if codec == "raw1":
+        return bytes(data)
+    raise ValueError(f"unknown snapshot codec {codec!r}")
+
+
+def pack_agents(snapshot: dict[str, np.ndarray], codec: str = CODEC) -> tuple[int, bytes]:
+    """Pack the living agents of a model snapshot. Returns (n_agents, blob)."""
+    alive = np.asarray(snapshot["agent_alive"], dtype=bool)
+    n = int(alive.sum())
+    parts = [np.ascontiguousarray(np.asarray(snapshot[key])[alive], dtype=dt).tobytes()
+             for key, dt in AGENT_LAYOUT]
+    return n, _compress(b"".join(parts), codec)
+
+
+def unpack_agents(n: int, data: bytes, codec: str) -> dict[str, np.ndarray]:
+    raw = _decompress(data, codec)
+    if len(raw) != n * AGENT_BYTES:
+        raise ValueError(f"agent snapshot holds {len(raw)} bytes, expected {n * AGENT_BYTES}")
+    out: dict[str, np.ndarray] = {}
+    offset = 0
+    for key, dt in AGENT_LAYOUT:
+        dtype = np.dtype(dt)
+        arr = np.frombuffer(raw, dtype=dtype, count=n, offset=offset)
+        out[key] = arr.astype(dtype.newbyteorder("="), copy=True)
+        offset += n * dtype.itemsize
+    out["agent_alive"] = np.ones(n, dtype=bool)
+    return out
+
+
+def pack_floats(*arrays: np.ndarray, codec: str = CODEC) -> bytes:
+    raw = b"".join(np.ascontiguousarray(a, dtype="<f8").tobytes() for a in arrays)
+    return _compress(raw, codec)
+
+
+def unpack_floats(data: bytes, codec: str, n: int, parts: int = 1) -> list[np.ndarray]:
+    raw = _decompress(data, codec)
+    if len(raw) != n * parts * 8:
+        raise ValueError(f"node snapshot holds {len(raw)} bytes, expected {n * parts * 8}")
+    flat = np.frombuffer(raw, dtype="<f8").astype(np.float64)
+    return [flat[i * n:(i + 1) * n] for i in range(parts)]
+
+
+def pack_metric_chunk(rows: list[dict[str, float]], columns: tuple[str, ...]) -> bytes:
+    table = np.array([[row[c] for row in rows] for c in columns], dtype="<f8")
+    return table.tobytes()
+
+
+def unpack_metric_chunk(data: bytes, n_columns: int, n_steps: int) -> np.ndarray:
+    arr = np.frombuffer(bytes(data), dtype="<f8")
+    if arr.size != n_columns * n_steps:
+        raise ValueError(f"metric chunk holds {arr.size} values, expected {n_columns * n_steps}")
+    return arr.reshape(n_columns, n_steps)

@@ -1,0 +1,71 @@
+"""Plain records returned by the store, and the store's one error type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+STATUSES: tuple[str, ...] = ("pending", "running", "paused", "finished", "stopped", "failed", "interrupted")
+LIVE_STATUSES: frozenset[str] = frozenset({"running", "paused"})
+FINAL_STATUSES: frozenset[str] = frozenset({"finished", "stopped", "failed", "interrupted"})
+
+
+class StoreError(Exception):
+    """A database could not be opened, read or written; ``str(err)`` is a user-facing
+    sentence that names the database (file) and what is wrong."""
+
+
+def utcnow() -> datetime:
+    """Naive UTC timestamp, the form every DateTime column holds."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """Attach UTC to a naive timestamp read back from the database."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: int
+    name: str
+    model: str
+    status: str
+    seed: int
+    total_steps: int
+    steps_done: int
+    last_alive: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at is None:
+            return None
+        end = self.finished_at or datetime.now(UTC)
+        return max(0.0, (end - self.started_at).total_seconds())
+
+    @property
+    def steps_per_s(self) -> float | None:
+        duration = self.duration_s
+        if not duration or self.steps_done <= 0:
+            return None
+        return self.steps_done / duration
+
+
+@dataclass(frozen=True)
+class AnalysisInfo:
+    id: int
+    module: str
+    run_ids: list[int]
+    params: dict[str, Any]
+    status: str
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

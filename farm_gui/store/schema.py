@@ -1,0 +1,182 @@
+"""The database schema (SQLAlchemy Core tables), portable across SQLite and PostgreSQL.
+
+Layout and the reasons behind it are documented in the README ("Database schema").
+Bump SCHEMA_VERSION whenever a table changes; a database written by a newer
+version is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+
+from farm_gui.config import ACTIONS, AGENT_TYPES
+from farm_gui.sim.protocol import DEATH_CAUSES, METRIC_NAMES
+
+APPLICATION = "farm-gui"
+SCHEMA_VERSION = 1
+
+# Metrics that are counts: stored as INTEGER and returned as int64.
+INTEGER_METRICS: frozenset[str] = frozenset(
+    name
+    for name in METRIC_NAMES
+    if name in ("step", "alive", "births", "deaths", "max_generation")
+    or name.startswith(("alive_", "deaths_", "action_"))
+)
+
+metadata = MetaData()
+
+schema_info = Table(
+    "schema_info",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("model", String(64), nullable=False),
+    Column("config_json", Text, nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("total_steps", BigInteger, nullable=False),
+    Column("steps_done", BigInteger, nullable=False, default=0),
+    Column("last_alive", BigInteger),
+    Column("created_at", DateTime, nullable=False),
+    Column("started_at", DateTime),
+    Column("finished_at", DateTime),
+    Column("error", Text),
+    Column("app_version", String(32)),
+    Column("writer_pid", Integer),
+    Column("writer_host", String(255)),
+    Column("heartbeat_at", DateTime),
+)
+
+
+def _run_fk() -> Column:
+    return Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+
+
+# One row per step, one column per metric: the table a researcher queries.
+step_metrics = Table(
+    "step_metrics",
+    metadata,
+    _run_fk(),
+    *(
+        Column(name, BigInteger if name in INTEGER_METRICS else Float, primary_key=(name == "step"),
+               nullable=False)
+        for name in METRIC_NAMES
+    ),
+)
+
+# The same metrics packed column-wise, one row per committed batch of steps: loading
+# 100,000 steps from the per-step rows costs ~1 s of Python object creation, from these
+# chunks a few milliseconds. Written in the same transaction as step_metrics.
+metric_chunks = Table(
+    "metric_chunks",
+    metadata,
+    _run_fk(),
+    Column("first_step", BigInteger, primary_key=True),
+    Column("n_steps", Integer, nullable=False),
+    Column("columns", Text, nullable=False),  # comma-separated metric names, in blob order
+    Column("data", LargeBinary, nullable=False),  # float64 little-endian, shape (n_columns, n_steps)
+)
+
+# World state after `step` steps (step 0 = the initial world). Agent arrays are packed
+# into one blob per snapshot (see packing.py): one row per 10,000 agents loads in ~1 ms.
+agent_snapshots = Table(
+    "agent_snapshots",
+    metadata,
+    _run_fk(),
+    Column("step", BigInteger, primary_key=True),
+    Column("n_agents", Integer, nullable=False),
+    Column("codec", String(16), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+node_snapshots = Table(
+    "node_snapshots",
+    metadata,
+    _run_fk(),
+    Column("step", BigInteger, primary_key=True),
+    Column("n_nodes", Integer, nullable=False),
+    Column("codec", String(16), nullable=False),
+    Column("amounts", LargeBinary, nullable=False),  # float64 per node
+    Column("positions", LargeBinary),  # float64 x then y; NULL = same as the previous stored positions
+)
+
+# Actions taken per step, agent type and action; zero counts are not stored.
+action_counts = Table(
+    "action_counts",
+    metadata,
+    _run_fk(),
+    Column("step", BigInteger, primary_key=True),
+    Column("agent_type", SmallInteger, primary_key=True),  # agent_types.id
+    Column("action", SmallInteger, primary_key=True),  # actions.id
+    Column("count", BigInteger, nullable=False),
+)
+
+# Every agent of a run: birth and (if it died) death. Exact input for survival analysis.
+agents = Table(
+    "agents",
+    metadata,
+    _run_fk(),
+    Column("agent_id", BigInteger, primary_key=True),
+    Column("agent_type", SmallInteger, nullable=False),
+    Column("birth_step", BigInteger, nullable=False),
+    Column("parent_id", BigInteger, nullable=False),  # -1 for initial agents
+    Column("generation", Integer, nullable=False),
+    Column("death_step", BigInteger),
+    Column("death_cause", SmallInteger),  # death_causes.id
+)
+
+analyses = Table(
+    "analyses",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("module", String(128), nullable=False),
+    Column("run_ids_json", Text, nullable=False),
+    Column("params_json", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("payload_json", Text),
+    Column("error", Text),
+    Column("created_at", DateTime, nullable=False),
+    Column("started_at", DateTime),
+    Column("finished_at", DateTime),
+)
+
+
+def _lookup(name: str) -> Table:
+    return Table(name, metadata, Column("id", SmallInteger, primary_key=True),
+                 Column("name", String(64), nullable=False))
+
+
+# Small lookup tables so SQL users can join codes to names.
+agent_types = _lookup("agent_types")
+actions = _lookup("actions")
+death_causes = _lookup("death_causes")
+LOOKUPS: dict[Table, tuple[str, ...]] = {
+    agent_types: AGENT_TYPES,
+    actions: ACTIONS,
+    death_causes: DEATH_CAUSES,
+}
+
+Index("ix_runs_created", runs.c.created_at)
+
+TABLE_NAMES: frozenset[str] = frozenset(metadata.tables)

@@ -1,0 +1,244 @@
+"""Opening a database and managing runs (the Store object)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from farm_gui import __version__
+from farm_gui.config import ConfigError, RunConfig, config_from_dict, config_to_dict
+
+from . import backend
+from .analyses_table import AnalysisTable
+from .liveness import writer_gone
+from .queries import RunQueries
+from .records import LIVE_STATUSES, STATUSES, RunInfo, StoreError, as_utc, utcnow
+from .schema import (
+    APPLICATION,
+    LOOKUPS,
+    SCHEMA_VERSION,
+    action_counts,
+    agent_snapshots,
+    agents,
+    metadata,
+    metric_chunks,
+    node_snapshots,
+    runs,
+    schema_info,
+    step_metrics,
+)
+
+RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots, action_counts, agents)
+
+
+class Store(RunQueries, AnalysisTable):
+    """A Farm GUI database. Thread-safe: every call takes its own short-lived connection
+    from the engine's pool; a RunWriter holds one connection of its own."""
+
+    def __init__(self, engine: Engine, url: str, readonly: bool):
+        self.engine = engine
+        self.url = url
+        self.readonly = readonly
+
+    # ----- plumbing -------------------------------------------------------------------
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except SQLAlchemyError as err:
+            detail = getattr(err, "orig", None) or err
+            raise StoreError(f"{self.url}: database error while {doing}: {detail}") from err
+
+    @contextmanager
+    def _read(self, doing: str) -> Iterator[Connection]:
+        with self._errors(doing), self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _write(self, doing: str) -> Iterator[Connection]:
+        if self.readonly:
+            raise StoreError(f"{self.url} is open read-only; cannot {doing}")
+        with self._errors(doing), self.engine.connect() as conn:
+            conn = conn.execution_options(**{backend.WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
+    def _create_schema(self) -> None:
+        with self._errors("creating tables"), self.engine.begin() as conn:
+            metadata.create_all(conn)
+            conn.execute(insert(schema_info), [
+                {"key": "application", "value": APPLICATION},
+                {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                {"key": "created_by", "value": f"farm-gui {__version__}"},
+            ])
+            for table, names in LOOKUPS.items():
+                conn.execute(insert(table), [{"id": i, "name": n} for i, n in enumerate(names)])
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----- runs -----------------------------------------------------------------------
+    def create_run(self, config: RunConfig, name: str | None = None, model: str = "foraging") -> int:
+        now = utcnow()
+        with self._write("creating a run") as conn:
+            run_id = conn.execute(insert(runs).values(
+                name=name or "", model=model, config_json=json.dumps(config_to_dict(config)),
+                seed=config.seed, status="pending", total_steps=config.simulation_steps, steps_done=0,
+                created_at=now, app_version=__version__,
+            )).inserted_primary_key[0]
+            if not name:
+                conn.execute(update(runs).where(runs.c.id == run_id).values(name=f"Run {run_id}"))
+        return int(run_id)
+
+    def _row_to_info(self, row) -> RunInfo:
+        status = row.status
+        if status in LIVE_STATUSES and writer_gone(row.writer_pid, row.writer_host,
+                                                   row.heartbeat_at, utcnow()):
+            status = "interrupted"
+        return RunInfo(
+            id=row.id, name=row.name, model=row.model, status=status, seed=row.seed,
+            total_steps=row.total_steps, steps_done=row.steps_done, last_alive=row.last_alive,
+            created_at=as_utc(row.created_at), started_at=as_utc(row.started_at),
+            finished_at=as_utc(row.finished_at), error=row.error,
+        )
+
+    def list_runs(self) -> list[RunInfo]:
+        """All runs, newest first."""
+        with self._read("listing runs") as conn:
+            rows = conn.execute(select(runs).order_by(runs.c.created_at.desc(), runs.c.id.desc())).all()
+        return [self._row_to_info(r) for r in rows]
+
+    def get_run(self, run_id: int) -> RunInfo:
+        with self._read(f"reading run {run_id}") as conn:
+            row = conn.execute(select(runs).where(runs.c.id == int(run_id))).first()
+        if row is None:
+            raise StoreError(f"{self.url} has no run with id {run_id}")
+        return self._row_to_info(row)
+
+    def run_config(self, run_id: int) -> RunConfig:
+        with self._read(f"reading run {run_id}") as conn:
+            text = conn.execute(select(runs.c.config_json).where(runs.c.id == int(run_id))).scalar()
+        if text is None:
+            raise StoreError(f"{self.url} has no run with id {run_id}")
+        try:
+            return config_from_dict(json.loads(text), source=f"run {run_id} in {self.url}")
+        except (ValueError, ConfigError) as err:
+            raise StoreError(f"the stored configuration of run {run_id} is unreadable: {err}") from None
+
+    def set_status(self, run_id: int, status: str, error: str | None = None) -> None:
+        if status not in STATUSES:
+            raise StoreError(f"unknown run status {status!r}; expected one of {', '.join(STATUSES)}")
+        values: dict = {"status": status, "error": error}
+        if status not in LIVE_STATUSES and status != "pending":
+            values["finished_at"] = utcnow()
+        with self._write(f"updating run {run_id}") as conn:
+            found = conn.execute(update(runs).where(runs.c.id == int(run_id)).values(**values)).rowcount
+        if not found:
+            raise StoreError(f"{self.url} has no run with id {run_id}")
+
+    def delete_run(self, run_id: int) -> None:
+        info = self.get_run(run_id)
+        if info.status in LIVE_STATUSES:
+            raise StoreError(f"run {run_id} ({info.name}) is {info.status}; stop it before deleting it")
+        with self._write(f"deleting run {run_id}") as conn:
+            for table in RUN_DATA_TABLES:
+                conn.execute(delete(table).where(table.c.run_id == int(run_id)))
+            conn.execute(delete(runs).where(runs.c.id == int(run_id)))
+
+    def _mark_interrupted(self) -> None:
+        """Runs left running/paused by a process that is gone become interrupted."""
+        with self._read("checking for interrupted runs") as conn:
+            rows = conn.execute(select(runs).where(runs.c.status.in_(LIVE_STATUSES))).all()
+        now = utcnow()
+        dead = [r.id for r in rows if writer_gone(r.writer_pid, r.writer_host, r.heartbeat_at, now)]
+        if dead:
+            with self._write("marking interrupted runs") as conn:
+                conn.execute(update(runs).where(runs.c.id.in_(dead), runs.c.status.in_(LIVE_STATUSES))
+                             .values(status="interrupted", finished_at=now,
+                                     error="the process writing this run stopped unexpectedly"))
+
+    def writer(self, run_id: int, *, batch_steps: int = 200, batch_seconds: float = 0.25):
+        from .writer import RunWriter
+
+        if self.readonly:
+            raise StoreError(f"{self.url} is open read-only; cannot record a run")
+        self.get_run(run_id)
+        return RunWriter(self, int(run_id), batch_steps=batch_steps, batch_seconds=batch_seconds)
+
+
+def _open_sqlite_path(path: Path, create: bool, readonly: bool) -> tuple[Engine, bool]:
+    path = path.expanduser().absolute()
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a database file")
+    if not path.exists():
+        if readonly or not create:
+            raise StoreError(f"{path} does not exist")
+        if not path.parent.is_dir():
+            raise StoreError(f"cannot create {path}: the folder {path.parent} does not exist")
+        if not backend.sqlite_writable(path):
+            raise StoreError(f"cannot create {path}: the folder {path.parent} is not writable")
+        return backend.sqlite_engine(path, readonly=False), True
+    tables, info = backend.inspect_sqlite_file(path)
+    fresh = backend.check_schema(str(path), tables, info)
+    if fresh and (readonly or not create):
+        raise StoreError(f"{path} is an empty database with no Farm GUI runs")
+    if not readonly and not backend.sqlite_writable(path):
+        raise StoreError(f"{path} is read-only (no permission to write it); open it read-only instead")
+    return backend.sqlite_engine(path, readonly=readonly), fresh
+
+
+def open_store(target: str | os.PathLike[str] | None = None, *, create: bool = True,
+               readonly: bool = False) -> Store:
+    """Open (or create) a Farm GUI database.
+
+    ``target``: None for the workspace database in the user data folder, a file path for
+    a SQLite file, or a SQLAlchemy URL (anything containing "://"). A file that is not a
+    healthy Farm GUI database of this or an older schema version raises StoreError and
+    is left untouched.
+    """
+    if target is None:
+        path = backend.default_db_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        target = path
+    text = os.fspath(target)
+    if backend.is_url(text):
+        url = make_url(text)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            engine, fresh = _open_sqlite_path(Path(url.database), create, readonly)
+            display = str(Path(url.database).expanduser().absolute())
+        elif url.get_backend_name() == "sqlite":
+            raise StoreError("in-memory SQLite databases are not supported (each thread would see its "
+                             "own empty database); give a file path instead")
+        else:
+            engine = backend.url_engine(text, readonly)
+            display = url.render_as_string(hide_password=True)
+            fresh = backend.check_schema(display, *backend.inspect_engine(engine, display))
+            if fresh and readonly:
+                raise StoreError(f"{display} holds no Farm GUI data")
+    else:
+        display = str(Path(text).expanduser().absolute())
+        engine, fresh = _open_sqlite_path(Path(text), create, readonly)
+    store = Store(engine, display, readonly)
+    try:
+        if fresh:
+            store._create_schema()
+        if not readonly:
+            store._mark_interrupted()
+    except BaseException:
+        store.close()
+        raise
+    return store
+

@@ -1,0 +1,305 @@
+"""Recording a run: the simulation thread hands each step's data to a RunWriter, which
+collects it into batches and commits them from a dedicated writer thread.
+
+The simulation thread only appends references to lists (and copies the small action
+count array); packing snapshots, building rows and the SQL inserts happen on the
+writer thread, one transaction per batch (every `batch_steps` steps or `batch_seconds`,
+whichever comes first). The queue between the two is bounded, so a database that
+cannot keep up slows the simulation instead of filling memory.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from farm_gui.sim.protocol import METRIC_NAMES
+
+from . import backend
+from .liveness import HEARTBEAT_S, this_writer
+from .packing import pack_agents, pack_floats, pack_metric_chunk
+from .records import STATUSES, StoreError, utcnow
+from .schema import (
+    INTEGER_METRICS,
+    action_counts,
+    agent_snapshots,
+    agents,
+    metric_chunks,
+    node_snapshots,
+    runs,
+    step_metrics,
+)
+
+_MAX_QUEUED_BATCHES = 8
+_COMMAND_TIMEOUT_S = 120.0
+
+
+@dataclass
+class _Batch:
+    metrics: list[dict[str, float]] = field(default_factory=list)
+    actions: list[np.ndarray] = field(default_factory=list)
+    births: list[dict[str, np.ndarray]] = field(default_factory=list)
+    deaths: list[dict[str, np.ndarray]] = field(default_factory=list)
+    snapshots: list[tuple[int, dict[str, np.ndarray]]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.metrics or self.births or self.deaths or self.snapshots)
+
+
+@dataclass
+class _Command:
+    kind: str
+    args: tuple[Any, ...] = ()
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+def _has_rows(events: dict[str, np.ndarray] | None) -> bool:
+    return bool(events) and len(next(iter(events.values()))) > 0
+
+
+class RunWriter:
+    """Records one run. Use it from ONE thread (the simulation thread)."""
+
+    def __init__(self, store, run_id: int, *, batch_steps: int = 200, batch_seconds: float = 0.25):
+        self._store = store
+        self.run_id = run_id
+        self.batch_steps = max(1, int(batch_steps))
+        self.batch_seconds = float(batch_seconds)
+        self._batch = _Batch()
+        self._last_handover = time.monotonic()
+        self._queue: queue.Queue[_Batch | _Command] = queue.Queue(maxsize=_MAX_QUEUED_BATCHES)
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        self._snapshot_steps: set[int] = set()
+        self._finished = False
+        # writer-thread state
+        self._last_node_xy: tuple[np.ndarray, np.ndarray] | None = None
+
+    # ----- simulation-thread side ---------------------------------------------------
+    def start(self) -> None:
+        """Mark the run running (started now) and start the writer thread."""
+        self._ensure_thread()
+        self._call("start")
+
+    def add_step(self, metrics: dict[str, float], action_counts: np.ndarray,
+                 births: dict[str, np.ndarray], deaths: dict[str, np.ndarray],
+                 snapshot: dict[str, np.ndarray] | None) -> None:
+        """Buffer one step. `snapshot` (if given) is the world after this step, stored as
+        step metrics["step"] + 1."""
+        self._raise_failure()
+        batch = self._batch
+        batch.metrics.append(metrics)
+        batch.actions.append(np.array(action_counts, dtype=np.int64))
+        self.add_agent_events(births, deaths)
+        if snapshot is not None:
+            self.add_snapshot(int(metrics["step"]) + 1, snapshot)
+        if (len(batch.metrics) >= self.batch_steps
+                or time.monotonic() - self._last_handover >= self.batch_seconds):
+            self._handover()
+
+    def add_agent_events(self, births: dict[str, np.ndarray] | None,
+                         deaths: dict[str, np.ndarray] | None) -> None:
+        if _has_rows(births):
+            self._batch.births.append(births)
+        if _has_rows(deaths):
+            self._batch.deaths.append(deaths)
+
+    def add_snapshot(self, step: int, snapshot: dict[str, np.ndarray]) -> None:
+        """Buffer the world after `step` steps (step 0 = the initial world); a second
+        snapshot for the same step is ignored."""
+        if step not in self._snapshot_steps:
+            self._snapshot_steps.add(step)
+            self._batch.snapshots.append((step, snapshot))
+
+    def has_snapshot(self, step: int) -> bool:
+        return step in self._snapshot_steps
+
+    def flush(self) -> None:
+        """Commit everything buffered so far; returns once it is in the database."""
+        self._handover()
+        self._call("sync")
+
+    def set_status(self, status: str) -> None:
+        if status not in STATUSES:
+            raise StoreError(f"unknown run status {status!r}")
+        self._handover()
+        self._call("status", status)
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        """Flush, record the final status (and error), stop the writer thread."""
+        if self._finished:
+            return
+        self._finished = True
+        self._ensure_thread()
+        if self._failure is None:
+            self._handover()
+        try:
+            self._call("finish", status, error)
+        finally:
+            if self._thread is not None:
+                self._thread.join(timeout=_COMMAND_TIMEOUT_S)
+
+    def _handover(self) -> None:
+        self._last_handover = time.monotonic()
+        if self._batch and self._failure is None:
+            batch, self._batch = self._batch, _Batch()
+            self._put(batch)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name=f"run-{self.run_id}-writer", daemon=True)
+            self._thread.start()
+
+    def _put(self, item: _Batch | _Command) -> None:
+        while True:
+            if self._thread is None or not self._thread.is_alive():
+                raise StoreError(f"the writer of run {self.run_id} has stopped"
+                                 + (f": {self._failure}" if self._failure else ""))
+            try:
+                self._queue.put(item, timeout=1.0)
+                return
+            except queue.Full:
+                continue
+
+    def _call(self, kind: str, *args: Any) -> None:
+        command = _Command(kind, args)
+        self._put(command)
+        deadline = time.monotonic() + _COMMAND_TIMEOUT_S
+        while not command.done.wait(timeout=0.5):
+            if self._thread is None or not self._thread.is_alive() or time.monotonic() > deadline:
+                raise StoreError(f"the writer of run {self.run_id} stopped responding")
+        if command.error is not None:
+            raise command.error
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise StoreError(f"recording run {self.run_id} failed: {self._failure}") from self._failure
+
+    # ----- writer-thread side -------------------------------------------------------
+    def _loop(self) -> None:
+        engine = self._store.engine
+        try:
+            conn = engine.connect().execution_options(**{backend.WRITE_OPTION: True})
+        except SQLAlchemyError as err:
+            self._failure = err
+            return
+        started = False
+        with conn:
+            while True:
+                try:
+                    item = self._queue.get(timeout=HEARTBEAT_S)
+                except queue.Empty:
+                    if started and self._failure is None:
+                        self._guarded(conn, self._run_update, {})
+                    continue
+                if isinstance(item, _Batch):
+                    if self._failure is None:
+                        self._guarded(conn, self._write_batch, item)
+                    continue
+                if item.kind == "start":
+                    started = True
+                    pid, host = this_writer()
+                    item.error = self._guarded(conn, self._run_update, {
+                        "status": "running", "started_at": utcnow(), "finished_at": None, "error": None,
+                        "writer_pid": pid, "writer_host": host})
+                elif item.kind == "status":
+                    item.error = self._guarded(conn, self._run_update, {"status": item.args[0]})
+                elif item.kind == "finish":
+                    status, error = item.args
+                    if self._failure is not None and status == "finished":
+                        status, error = "failed", f"recording failed: {self._failure}"
+                    values = {"status": status, "error": error, "finished_at": utcnow()}
+                    item.error = self._guarded(conn, self._run_update, values, record=False)
+                item.done.set()
+                if item.kind == "finish":
+                    return
+
+    def _guarded(self, conn, fn, arg, record: bool = True) -> BaseException | None:
+        try:
+            with conn.begin():
+                fn(conn, arg)
+            return None
+        except (SQLAlchemyError, OSError, ValueError, KeyError, TypeError) as err:
+            detail = getattr(err, "orig", None) or err
+            failure = StoreError(f"{self._store.url}: cannot record run {self.run_id}: {detail}")
+            if record and self._failure is None:
+                self._failure = failure
+            return failure
+
+    def _run_update(self, conn, values: dict[str, Any]) -> None:
+        conn.execute(update(runs).where(runs.c.id == self.run_id).values(heartbeat_at=utcnow(), **values))
+
+    def _write_batch(self, conn, batch: _Batch) -> None:
+        rid = self.run_id
+        if batch.births:
+            self._insert_births(conn, batch.births)
+        if batch.metrics:
+            rows = [{"run_id": rid, **{name: (int(m[name]) if name in INTEGER_METRICS else float(m[name]))
+                                      for name in METRIC_NAMES}} for m in batch.metrics]
+            conn.execute(insert(step_metrics), rows)
+            first = rows[0]["step"]
+            conn.execute(insert(metric_chunks).values(
+                run_id=rid, first_step=first, n_steps=len(rows), columns=",".join(METRIC_NAMES),
+                data=pack_metric_chunk(rows, METRIC_NAMES)))
+            counts = np.stack(batch.actions)
+            s, t, a = np.nonzero(counts)
+            if len(s):
+                steps = np.array([r["step"] for r in rows], dtype=np.int64)[s]
+                conn.execute(insert(action_counts), [
+                    {"run_id": rid, "step": st, "agent_type": ty, "action": ac, "count": n}
+                    for st, ty, ac, n in zip(steps.tolist(), t.tolist(), a.tolist(),
+                                             counts[s, t, a].tolist(), strict=True)])
+        if batch.deaths:
+            self._update_deaths(conn, batch.deaths)
+        for step, snapshot in batch.snapshots:
+            self._insert_snapshot(conn, step, snapshot)
+        values: dict[str, Any] = {}
+        if batch.metrics:
+            last = batch.metrics[-1]
+            values = {"steps_done": int(last["step"]) + 1, "last_alive": int(last["alive"])}
+        self._run_update(conn, values)
+
+    def _insert_births(self, conn, births: list[dict[str, np.ndarray]]) -> None:
+        cols = {k: np.concatenate([b[k] for b in births]).tolist()
+                for k in ("agent_id", "agent_type", "birth_step", "parent_id", "generation")}
+        conn.execute(insert(agents), [
+            {"run_id": self.run_id, "agent_id": i, "agent_type": ty, "birth_step": bs, "parent_id": p,
+             "generation": g}
+            for i, ty, bs, p, g in zip(cols["agent_id"], cols["agent_type"], cols["birth_step"],
+                                       cols["parent_id"], cols["generation"], strict=True)])
+
+    def _update_deaths(self, conn, deaths: list[dict[str, np.ndarray]]) -> None:
+        ids = np.concatenate([d["agent_id"] for d in deaths]).tolist()
+        steps = np.concatenate([d["death_step"] for d in deaths]).tolist()
+        causes = np.concatenate([d["cause"] for d in deaths]).tolist()
+        stmt = (update(agents)
+                .where(agents.c.run_id == bindparam("b_run"), agents.c.agent_id == bindparam("b_agent"))
+                .values(death_step=bindparam("b_step"), death_cause=bindparam("b_cause")))
+        conn.execute(stmt, [{"b_run": self.run_id, "b_agent": i, "b_step": s, "b_cause": c}
+                            for i, s, c in zip(ids, steps, causes, strict=True)])
+
+    def _insert_snapshot(self, conn, step: int, snapshot: dict[str, np.ndarray]) -> None:
+        from .packing import CODEC
+
+        n_agents, blob = pack_agents(snapshot)
+        conn.execute(insert(agent_snapshots).values(run_id=self.run_id, step=step, n_agents=n_agents,
+                                                    codec=CODEC, data=blob))
+        x = np.asarray(snapshot["node_x"], dtype=np.float64)
+        y = np.asarray(snapshot["node_y"], dtype=np.float64)
+        positions = None
+        last = self._last_node_xy
+        if last is None or not (np.array_equal(last[0], x) and np.array_equal(last[1], y)):
+            positions = pack_floats(x, y)
+            self._last_node_xy = (x, y)
+        conn.execute(insert(node_snapshots).values(
+            run_id=self.run_id, step=step, n_nodes=len(x), codec=CODEC,
+            amounts=pack_floats(np.asarray(snapshot["node_amount"])), positions=positions))
