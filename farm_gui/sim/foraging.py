@@ -190,6 +190,8 @@ class ForagingModel:
     def force_action(self, agent_ids: int | Iterable[int], action: str | None) -> None:
         """Make the given agents take ``action`` every step from now on (None: draw
         at random again). Forced agents draw no random number for their choice."""
+        if action is not None and action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
         code = -1 if action is None else ACTIONS.index(action)
         ids = np.atleast_1d(np.asarray(agent_ids, dtype=np.int64))
         self.agents.set_forced(ids, code)

@@ -164,3 +164,22 @@ def test_agent_events_are_consistent_with_metrics():
     living = np.sort(snap["agent_id"][snap["agent_alive"]])
     np.testing.assert_array_equal(living, np.setdiff1d(ids, dead))
     assert total_births > 0 and total_deaths > 0
+
+
+def test_memory_stays_bounded_over_a_long_run():
+    cfg = RunConfig(simulation_steps=20_000, seed=5)
+    model = build_model(cfg)
+    peak_alive = 0
+    sizes = []
+    while not model.done:
+        row = model.step()
+        peak_alive = max(peak_alive, row["alive"])
+        # Dead agents are compacted away: slots hold the living plus this step's dead.
+        assert model.agents.n_slots == row["alive"] + row["deaths"]
+        if model.step_index % 500 == 0:
+            model.drain_agent_events()
+            sizes.append((model.agents.capacity, model.events.births.shape[1], model.events.deaths.shape[1]))
+    assert model.step_index == 20_000
+    assert model.agents.capacity <= 4 * max(peak_alive, cfg.total_agents)
+    # No buffer keeps growing once the population has settled.
+    assert sizes[-1] == sizes[len(sizes) // 2]
