@@ -70,11 +70,10 @@ def compute_one(source: RunSource, params: ActionsParams, ctl: Control) -> Analy
                                fill_value=0)
     share_n = pivot["share"] if "share" in pivot else pd.Series(0, index=pivot.index)
     attack_n = pivot["attack"] if "attack" in pivot else pd.Series(0, index=pivot.index)
-    balance_table = pd.DataFrame({
-        "agent_type": list(pivot.index) + ["all"],
-        "share": [*share_n.astype(int).tolist(), int(share_n.sum())],
-        "attack": [*attack_n.astype(int).tolist(), int(attack_n.sum())],
-    })
+    balance_table = pd.DataFrame({"agent_type": list(pivot.index), "share": share_n.astype(int).tolist(),
+                                  "attack": attack_n.astype(int).tolist()})
+    if list(pivot.index) != ["all"]:
+        balance_table.loc[len(balance_table)] = ["all", int(share_n.sum()), int(attack_n.sum())]
     balance_table["balance"] = balance(balance_table["share"], balance_table["attack"])
     ctl.checkpoint(0.9, "balance of sharing and attacking")
 
