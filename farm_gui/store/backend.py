@@ -17,10 +17,12 @@ import struct
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
 import platformdirs
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.sql.base import Executable
 
 from .records import StoreError
 from .schema import APPLICATION, SCHEMA_VERSION, TABLE_NAMES, schema_info
@@ -31,6 +33,13 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 # a large workspace stays fast (damage is then reported when it is read).
 QUICK_CHECK_MAX_BYTES = 512 * 1024 * 1024
 WRITE_OPTION = "farm_gui_write"
+
+# NumPy scalars bind like the Python numbers they hold.
+for _np_type in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32):
+    sqlite3.register_adapter(_np_type, int)
+for _np_type in (np.float32, np.float64):
+    sqlite3.register_adapter(_np_type, float)
+sqlite3.register_adapter(np.bool_, bool)
 
 
 def default_db_path() -> Path:
@@ -192,3 +201,37 @@ def check_schema(where: str, tables: set[str], info: dict[str, str]) -> bool:
 def sqlite_writable(path: Path) -> bool:
     target = path if path.exists() else path.parent
     return os.access(target, os.W_OK)
+
+
+class Prepared:
+    """A statement compiled once and run with the driver's executemany. Rows are plain
+    tuples of values for `names` (bind parameter names; for an INSERT, column names).
+    About 5x faster than Core execution with a list of dicts."""
+
+    def __init__(self, engine: Engine, statement: Executable, names: tuple[str, ...]):
+        if isinstance(statement, Table):
+            statement = insert(statement)
+            compiled = statement.compile(dialect=engine.dialect, column_keys=list(names))
+        else:
+            compiled = statement.compile(dialect=engine.dialect)
+        self.sql = str(compiled)
+        self.names = names
+        self.positional = bool(engine.dialect.positional)
+        self.order: list[int] | None = None
+        if self.positional:
+            wanted = list(compiled.positiontup or ())
+            if sorted(wanted) != sorted(names):
+                raise ValueError(f"statement parameters {wanted} do not match {list(names)}")
+            if wanted != list(names):
+                self.order = [names.index(n) for n in wanted]
+
+    def __call__(self, conn: Connection, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        if not self.positional:
+            conn.exec_driver_sql(self.sql, [dict(zip(self.names, r, strict=True)) for r in rows])
+        elif self.order is not None:
+            order = self.order
+            conn.exec_driver_sql(self.sql, [tuple(r[i] for i in order) for r in rows])
+        else:
+            conn.exec_driver_sql(self.sql, rows)

@@ -127,16 +127,16 @@ class RunQueries:
         c = action_counts.c
         with self._read(f"reading action counts of run {run_id}") as conn:
             rows = conn.execute(
-                select(c.step, c.agent_type, c.action, c["count"])
-                .where(c.run_id == int(run_id), c.step >= lo, c.step < hi)
-                .order_by(c.step, c.agent_type, c.action)
+                select(c.step, c.agent_type, *(c[a] for a in ACTIONS))
+                .where(c.run_id == int(run_id), c.step >= lo, c.step < hi).order_by(c.step, c.agent_type)
             ).all()
-        arr = np.array(rows, dtype=np.int64).reshape(len(rows), 4)
+        wide = np.array(rows, dtype=np.int64).reshape(len(rows), 2 + len(ACTIONS))
+        row_idx, action_idx = np.nonzero(wide[:, 2:])
         return pd.DataFrame({
-            "step": arr[:, 0],
-            "agent_type": np.array(AGENT_TYPES, dtype=object)[arr[:, 1]],
-            "action": np.array(ACTIONS, dtype=object)[arr[:, 2]],
-            "count": arr[:, 3],
+            "step": wide[row_idx, 0],
+            "agent_type": np.array(AGENT_TYPES, dtype=object)[wide[row_idx, 1]],
+            "action": np.array(ACTIONS, dtype=object)[action_idx],
+            "count": wide[row_idx, 2 + action_idx],
         })
 
     def agents_frame(self, run_id: int) -> pd.DataFrame:

@@ -121,15 +121,15 @@ node_snapshots = Table(
     Column("positions", LargeBinary),  # float64 x then y; NULL = same as the previous stored positions
 )
 
-# Actions taken per step, agent type and action; zero counts are not stored.
+# Actions taken per step and agent type, one column per action; (step, type) pairs in
+# which no agent of that type acted are not stored.
 action_counts = Table(
     "action_counts",
     metadata,
     _run_fk(),
     Column("step", BigInteger, primary_key=True),
     Column("agent_type", SmallInteger, primary_key=True),  # agent_types.id
-    Column("action", SmallInteger, primary_key=True),  # actions.id
-    Column("count", BigInteger, nullable=False),
+    *(Column(action, Integer, nullable=False) for action in ACTIONS),
 )
 
 # Every agent of a run: birth and (if it died) death. Exact input for survival analysis.

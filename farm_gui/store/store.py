@@ -170,13 +170,18 @@ class Store(RunQueries, AnalysisTable):
                              .values(status="interrupted", finished_at=now,
                                      error="the process writing this run stopped unexpectedly"))
 
-    def writer(self, run_id: int, *, batch_steps: int = 200, batch_seconds: float = 0.25):
+    def writer(self, run_id: int, *, batch_steps: int = 200, batch_seconds: float = 0.25,
+               codec: str | None = None):
+        """A RunWriter recording `run_id` (see writer.py); `codec` of snapshot blobs:
+        "raw1" or "zlib1" (None = the default, packing.CODEC)."""
+        from .packing import CODEC
         from .writer import RunWriter
 
         if self.readonly:
             raise StoreError(f"{self.url} is open read-only; cannot record a run")
         self.get_run(run_id)
-        return RunWriter(self, int(run_id), batch_steps=batch_steps, batch_seconds=batch_seconds)
+        return RunWriter(self, int(run_id), batch_steps=batch_steps, batch_seconds=batch_seconds,
+                         codec=codec or CODEC)
 
 
 def _open_sqlite_path(path: Path, create: bool, readonly: bool) -> tuple[Engine, bool]:

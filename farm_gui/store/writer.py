@@ -17,17 +17,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from farm_gui.sim.protocol import METRIC_NAMES
+from farm_gui.config import ACTIONS
+from farm_gui.sim.protocol import BIRTH_KEYS, DEATH_KEYS, METRIC_NAMES
 
 from . import backend
 from .liveness import HEARTBEAT_S, this_writer
-from .packing import pack_agents, pack_floats, pack_metric_chunk
+from .packing import CODEC, pack_agents, pack_floats
 from .records import STATUSES, StoreError, utcnow
 from .schema import (
-    INTEGER_METRICS,
     action_counts,
     agent_snapshots,
     agents,
@@ -68,11 +68,13 @@ def _has_rows(events: dict[str, np.ndarray] | None) -> bool:
 class RunWriter:
     """Records one run. Use it from ONE thread (the simulation thread)."""
 
-    def __init__(self, store, run_id: int, *, batch_steps: int = 200, batch_seconds: float = 0.25):
+    def __init__(self, store, run_id: int, *, batch_steps: int = 200, batch_seconds: float = 0.25,
+                 codec: str = CODEC):
         self._store = store
         self.run_id = run_id
         self.batch_steps = max(1, int(batch_steps))
         self.batch_seconds = float(batch_seconds)
+        self.codec = codec
         self._batch = _Batch()
         self._last_handover = time.monotonic()
         self._queue: queue.Queue[_Batch | _Command] = queue.Queue(maxsize=_MAX_QUEUED_BATCHES)
@@ -170,6 +172,8 @@ class RunWriter:
                 continue
 
     def _call(self, kind: str, *args: Any) -> None:
+        """Run a command on the writer thread and wait for it. Raises the command's own
+        error, or (except for "finish") an earlier failure to record a batch."""
         command = _Command(kind, args)
         self._put(command)
         deadline = time.monotonic() + _COMMAND_TIMEOUT_S
@@ -178,7 +182,8 @@ class RunWriter:
                 raise StoreError(f"the writer of run {self.run_id} stopped responding")
         if command.error is not None:
             raise command.error
-        self._raise_failure()
+        if kind != "finish":
+            self._raise_failure()
 
     def _raise_failure(self) -> None:
         if self._failure is not None:
@@ -188,6 +193,7 @@ class RunWriter:
     def _loop(self) -> None:
         engine = self._store.engine
         try:
+            self._prepare()
             conn = engine.connect().execution_options(**{backend.WRITE_OPTION: True})
         except SQLAlchemyError as err:
             self._failure = err
@@ -238,68 +244,65 @@ class RunWriter:
     def _run_update(self, conn, values: dict[str, Any]) -> None:
         conn.execute(update(runs).where(runs.c.id == self.run_id).values(heartbeat_at=utcnow(), **values))
 
+    def _prepare(self) -> None:
+        engine = self._store.engine
+        self._insert_metrics = backend.Prepared(engine, step_metrics, ("run_id", *METRIC_NAMES))
+        self._insert_chunk = backend.Prepared(engine, metric_chunks,
+                                              ("run_id", "first_step", "n_steps", "columns", "data"))
+        self._insert_actions = backend.Prepared(engine, action_counts,
+                                                ("run_id", "step", "agent_type", *ACTIONS))
+        self._insert_agents = backend.Prepared(engine, agents, ("run_id", *BIRTH_KEYS))
+        self._insert_agent_snaps = backend.Prepared(engine, agent_snapshots,
+                                                    ("run_id", "step", "n_agents", "codec", "data"))
+        self._insert_node_snaps = backend.Prepared(
+            engine, node_snapshots, ("run_id", "step", "n_nodes", "codec", "amounts", "positions"))
+        deaths = (update(agents)
+                  .where(agents.c.run_id == bindparam("b_run"), agents.c.agent_id == bindparam("b_agent"))
+                  .values(death_step=bindparam("b_step"), death_cause=bindparam("b_cause")))
+        self._update_deaths = backend.Prepared(engine, deaths, ("b_run", "b_agent", "b_step", "b_cause"))
+
     def _write_batch(self, conn, batch: _Batch) -> None:
         rid = self.run_id
         if batch.births:
-            self._insert_births(conn, batch.births)
-        if batch.metrics:
-            rows = [{"run_id": rid, **{name: (int(m[name]) if name in INTEGER_METRICS else float(m[name]))
-                                      for name in METRIC_NAMES}} for m in batch.metrics]
-            conn.execute(insert(step_metrics), rows)
-            first = rows[0]["step"]
-            conn.execute(insert(metric_chunks).values(
-                run_id=rid, first_step=first, n_steps=len(rows), columns=",".join(METRIC_NAMES),
-                data=pack_metric_chunk(rows, METRIC_NAMES)))
-            counts = np.stack(batch.actions)
-            s, t, a = np.nonzero(counts)
-            if len(s):
-                steps = np.array([r["step"] for r in rows], dtype=np.int64)[s]
-                conn.execute(insert(action_counts), [
-                    {"run_id": rid, "step": st, "agent_type": ty, "action": ac, "count": n}
-                    for st, ty, ac, n in zip(steps.tolist(), t.tolist(), a.tolist(),
-                                             counts[s, t, a].tolist(), strict=True)])
-        if batch.deaths:
-            self._update_deaths(conn, batch.deaths)
-        for step, snapshot in batch.snapshots:
-            self._insert_snapshot(conn, step, snapshot)
+            cols = [np.concatenate([b[k] for b in batch.births]).tolist() for k in BIRTH_KEYS]
+            self._insert_agents(conn, [(rid, *row) for row in zip(*cols, strict=True)])
         values: dict[str, Any] = {}
         if batch.metrics:
-            last = batch.metrics[-1]
-            values = {"steps_done": int(last["step"]) + 1, "last_alive": int(last["alive"])}
+            rows = [(rid, *[m[name] for name in METRIC_NAMES]) for m in batch.metrics]
+            self._insert_metrics(conn, rows)
+            table = np.array(rows, dtype=np.float64)[:, 1:]
+            first = int(table[0, 0])
+            self._insert_chunk(conn, [(rid, first, len(rows), ",".join(METRIC_NAMES),
+                                       np.ascontiguousarray(table.T, dtype="<f8").tobytes())])
+            counts = np.stack(batch.actions)
+            step_idx, type_idx = np.nonzero(counts.any(axis=2))
+            if len(step_idx):
+                steps = table[step_idx, 0].astype(np.int64)
+                wide = np.column_stack([np.full(len(steps), rid), steps, type_idx,
+                                        counts[step_idx, type_idx]])
+                self._insert_actions(conn, list(map(tuple, wide.tolist())))
+            values = {"steps_done": first + len(rows), "last_alive": int(table[-1, 1])}
+        if batch.deaths:
+            cols = [np.concatenate([d[k] for d in batch.deaths]).tolist() for k in DEATH_KEYS]
+            self._update_deaths(conn, [(rid, *row) for row in zip(*cols, strict=True)])
+        if batch.snapshots:
+            agent_rows, node_rows = self._snapshot_rows(batch.snapshots)
+            self._insert_agent_snaps(conn, agent_rows)
+            self._insert_node_snaps(conn, node_rows)
         self._run_update(conn, values)
 
-    def _insert_births(self, conn, births: list[dict[str, np.ndarray]]) -> None:
-        cols = {k: np.concatenate([b[k] for b in births]).tolist()
-                for k in ("agent_id", "agent_type", "birth_step", "parent_id", "generation")}
-        conn.execute(insert(agents), [
-            {"run_id": self.run_id, "agent_id": i, "agent_type": ty, "birth_step": bs, "parent_id": p,
-             "generation": g}
-            for i, ty, bs, p, g in zip(cols["agent_id"], cols["agent_type"], cols["birth_step"],
-                                       cols["parent_id"], cols["generation"], strict=True)])
-
-    def _update_deaths(self, conn, deaths: list[dict[str, np.ndarray]]) -> None:
-        ids = np.concatenate([d["agent_id"] for d in deaths]).tolist()
-        steps = np.concatenate([d["death_step"] for d in deaths]).tolist()
-        causes = np.concatenate([d["cause"] for d in deaths]).tolist()
-        stmt = (update(agents)
-                .where(agents.c.run_id == bindparam("b_run"), agents.c.agent_id == bindparam("b_agent"))
-                .values(death_step=bindparam("b_step"), death_cause=bindparam("b_cause")))
-        conn.execute(stmt, [{"b_run": self.run_id, "b_agent": i, "b_step": s, "b_cause": c}
-                            for i, s, c in zip(ids, steps, causes, strict=True)])
-
-    def _insert_snapshot(self, conn, step: int, snapshot: dict[str, np.ndarray]) -> None:
-        from .packing import CODEC
-
-        n_agents, blob = pack_agents(snapshot)
-        conn.execute(insert(agent_snapshots).values(run_id=self.run_id, step=step, n_agents=n_agents,
-                                                    codec=CODEC, data=blob))
-        x = np.asarray(snapshot["node_x"], dtype=np.float64)
-        y = np.asarray(snapshot["node_y"], dtype=np.float64)
-        positions = None
-        last = self._last_node_xy
-        if last is None or not (np.array_equal(last[0], x) and np.array_equal(last[1], y)):
-            positions = pack_floats(x, y)
-            self._last_node_xy = (x, y)
-        conn.execute(insert(node_snapshots).values(
-            run_id=self.run_id, step=step, n_nodes=len(x), codec=CODEC,
-            amounts=pack_floats(np.asarray(snapshot["node_amount"])), positions=positions))
+    def _snapshot_rows(self, snapshots: list[tuple[int, dict[str, np.ndarray]]]) -> tuple[list, list]:
+        agent_rows, node_rows = [], []
+        for step, snapshot in snapshots:
+            n_agents, blob = pack_agents(snapshot, self.codec)
+            agent_rows.append((self.run_id, step, n_agents, self.codec, blob))
+            x = np.asarray(snapshot["node_x"], dtype=np.float64)
+            y = np.asarray(snapshot["node_y"], dtype=np.float64)
+            positions = None
+            last = self._last_node_xy
+            if last is None or not (np.array_equal(last[0], x) and np.array_equal(last[1], y)):
+                positions = pack_floats(x, y, codec=self.codec)
+                self._last_node_xy = (x, y)
+            amounts = pack_floats(np.asarray(snapshot["node_amount"]), codec=self.codec)
+            node_rows.append((self.run_id, step, len(x), self.codec, amounts, positions))
+        return agent_rows, node_rows
