@@ -8,17 +8,21 @@ runs, queries and exports. No Qt: usable from a notebook.
 """
 
 from .backend import default_db_path
+from .export import FORMATS, ExportError, export_runs
 from .records import STATUSES, AnalysisInfo, RunInfo, StoreError
 from .store import Store, open_store
 from .writer import RunWriter
 
 __all__ = [
     "STATUSES",
+    "FORMATS",
     "AnalysisInfo",
+    "ExportError",
     "RunInfo",
     "RunWriter",
     "Store",
     "StoreError",
     "default_db_path",
+    "export_runs",
     "open_store",
 ]

@@ -1,0 +1,200 @@
+"""Exporting stored runs to CSV, Parquet or JSON, plus a metadata file per run.
+
+Used by both the command line and the GUI. Every file is written to a temporary name
+in the target folder first and renamed only once all files of the export are
+complete, so a failed export leaves neither partial nor temporary files behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from farm_gui import __version__
+from farm_gui.config import AGENT_TYPES, config_to_dict
+
+from .records import StoreError
+
+FORMATS: dict[str, str] = {"csv": "csv", "parquet": "parquet", "json": "json"}
+TABLES: tuple[str, ...] = ("metrics", "agent_snapshots", "node_snapshots", "action_counts", "agents")
+
+
+class ExportError(StoreError):
+    """An export could not be written (existing file, unwritable folder, ...)."""
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, index=False)
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_parquet(path, index=False, engine="pyarrow")
+
+
+def _write_json(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_json(path, orient="records", double_precision=15)
+
+
+WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
+    "csv": _write_csv,
+    "parquet": _write_parquet,
+    "json": _write_json,
+}
+
+
+def safe_name(name: str, limit: int = 60) -> str:
+    """A file-name fragment from a run name: letters, digits, '.', '_' and '-' only."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-")
+    return cleaned[:limit] or "run"
+
+
+def _in_range(steps: np.ndarray, step_range: tuple[int | None, int | None] | None) -> np.ndarray:
+    lo, hi = step_range or (None, None)
+    keep = np.ones(len(steps), dtype=bool)
+    if lo is not None:
+        keep &= steps >= lo
+    if hi is not None:
+        keep &= steps < hi
+    return keep
+
+
+def agent_snapshots_frame(store, run_id: int, steps=None) -> pd.DataFrame:
+    """Long form of the stored agent snapshots: one row per living agent per snapshot step."""
+    frames = []
+    snapshot_steps = store.snapshot_steps(run_id)
+    for step in snapshot_steps[_in_range(snapshot_steps, steps)].tolist():
+        state = store.world_state(run_id, step)
+        n = len(state["agent_id"])
+        frames.append(pd.DataFrame({
+            "step": np.full(n, step, dtype=np.int64),
+            "agent_id": state["agent_id"],
+            "agent_type": np.array(AGENT_TYPES, dtype=object)[state["agent_type"].astype(np.int64)],
+            "x": state["agent_x"], "y": state["agent_y"],
+            "resources": state["agent_resources"], "health": state["agent_health"],
+            "generation": state["agent_generation"].astype(np.int64),
+        }))
+    columns = ["step", "agent_id", "agent_type", "x", "y", "resources", "health", "generation"]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "agent_type" else np.float64)
+                             for c in columns})
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def node_snapshots_frame(store, run_id: int, steps=None) -> pd.DataFrame:
+    """Long form of the stored node snapshots: one row per node per snapshot step."""
+    frames = []
+    snapshot_steps = store.snapshot_steps(run_id)
+    for step in snapshot_steps[_in_range(snapshot_steps, steps)].tolist():
+        state = store.world_state(run_id, step)
+        n = len(state["node_x"])
+        frames.append(pd.DataFrame({
+            "step": np.full(n, step, dtype=np.int64), "node": np.arange(n, dtype=np.int64),
+            "x": state["node_x"], "y": state["node_y"], "amount": state["node_amount"],
+        }))
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=np.float64) for c in ("step", "node", "x", "y", "amount")})
+    return pd.concat(frames, ignore_index=True)
+
+
+def _run_tables(store, run_id: int, steps) -> dict[str, pd.DataFrame]:
+    lo, hi = steps or (None, None)
+    agents = store.agents_frame(run_id)
+    return {
+        "metrics": store.metrics_frame(run_id, lo, hi),
+        "agent_snapshots": agent_snapshots_frame(store, run_id, steps),
+        "node_snapshots": node_snapshots_frame(store, run_id, steps),
+        "action_counts": store.action_counts_frame(run_id, lo, hi),
+        "agents": agents,
+    }
+
+
+def _metadata(store, run_id: int, fmt: str, steps, files: list[str]) -> dict:
+    info = store.get_run(run_id)
+    config = store.run_config(run_id)
+    return {
+        "application": "farm-gui",
+        "app_version": __version__,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "format": fmt,
+        "step_range": {"start": steps[0] if steps else None, "stop": steps[1] if steps else None},
+        "database": store.url,
+        "run": {
+            "id": info.id, "name": info.name, "model": info.model, "status": info.status,
+            "seed": info.seed, "total_steps": info.total_steps, "steps_done": info.steps_done,
+            "created_at": info.created_at.isoformat(),
+            "started_at": info.started_at.isoformat() if info.started_at else None,
+            "finished_at": info.finished_at.isoformat() if info.finished_at else None,
+            "error": info.error,
+        },
+        "config": config_to_dict(config),
+        "files": files,
+    }
+
+
+def _check_folder(out_dir: Path) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ExportError(f"cannot export to {out_dir}: it is a file, not a folder")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ExportError(f"cannot create the export folder {out_dir} ({err.strerror or err})") from None
+    if not os.access(out_dir, os.W_OK):
+        raise ExportError(f"cannot export to {out_dir}: the folder is not writable")
+
+
+def _temp_path(target: Path) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def export_runs(store, run_ids: Sequence[int], out_dir: str | os.PathLike[str], fmt: str,
+                steps: tuple[int | None, int | None] | None = None, overwrite: bool = False) -> list[Path]:
+    """Export metrics, agent and node snapshots, action counts and agent lives of each
+    run (optionally only steps in [start, stop)) as `fmt` files, plus a
+    `<name>_metadata.json` per run. Returns the written paths. Raises ExportError
+    naming the file or folder when something is in the way; writes nothing then."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if not run_ids:
+        raise ExportError("no runs to export")
+    out = Path(out_dir).expanduser()
+    _check_folder(out)
+    plan: list[tuple[int, str, Path]] = []
+    for run_id in run_ids:
+        base = f"{safe_name(store.get_run(run_id).name)}_run{int(run_id)}"
+        plan += [(int(run_id), table, out / f"{base}_{table}.{FORMATS[fmt]}") for table in TABLES]
+        plan.append((int(run_id), "metadata", out / f"{base}_metadata.json"))
+    if not overwrite:
+        for _, _, target in plan:
+            if target.exists():
+                raise ExportError(f"{target} already exists; choose another folder or allow overwriting")
+    written: list[tuple[Path, Path]] = []
+    try:
+        for run_id in dict.fromkeys(r for r, _, _ in plan):
+            targets = [(t, p) for r, t, p in plan if r == run_id]
+            tables = _run_tables(store, run_id, steps)
+            for table, target in targets:
+                tmp = _temp_path(target)
+                written.append((tmp, target))
+                if table == "metadata":
+                    meta = _metadata(store, run_id, fmt, steps, [p.name for t, p in targets if t != table])
+                    tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
+                else:
+                    WRITERS[fmt](tables[table], tmp)
+        for tmp, target in written:
+            os.replace(tmp, target)
+    except OSError as err:
+        raise ExportError(f"export to {out} failed ({err.strerror or err})") from err
+    finally:
+        for tmp, _ in written:
+            tmp.unlink(missing_ok=True)
+    return [target for _, target in written]
