@@ -83,7 +83,11 @@ def _check_sqlite_header(path: Path, header: bytes, size: int) -> None:
         raise StoreError(f"{path} is a damaged database: its header is corrupt")
     pages_in_header = struct.unpack(">I", header[28:32])[0]
     header_valid = header[24:28] == header[92:96]
-    if size % page_size or (header_valid and pages_in_header * page_size > size):
+    # With a write-ahead log beside it, the file may legitimately be shorter than its header
+    # says (pages not yet checkpointed back, e.g. after a crash or a full disk).
+    wal = Path(f"{path}-wal")
+    wal_pending = wal.is_file() and wal.stat().st_size > 0
+    if size % page_size or (header_valid and not wal_pending and pages_in_header * page_size > size):
         raise StoreError(f"{path} is a damaged database: the file is truncated")
 
 
