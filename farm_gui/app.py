@@ -1,0 +1,61 @@
+"""Application entry points: ``main()`` (the event loop) and
+``create_main_window()`` (the window alone, for tests and scripts)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import pyqtgraph as pg
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from farm_gui import __version__
+
+
+def _configure_pyqtgraph() -> None:
+    pg.setConfigOptions(antialias=False, useOpenGL=False, foreground="#303030", background="w")
+
+
+def ensure_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+        app.setApplicationName("Farm GUI")
+        app.setOrganizationName("FarmGUI")
+        app.setApplicationVersion(__version__)
+        app.setStyle("Fusion")
+    return app  # type: ignore[return-value]
+
+
+def create_main_window(db_url: str | os.PathLike[str] | None = None):
+    """Build the main window on ``db_url`` (None: the default workspace) without
+    starting an event loop. Works with an existing QApplication (pytest-qt)."""
+    ensure_app()
+    _configure_pyqtgraph()
+    from farm_gui.ui.main_window import MainWindow
+
+    return MainWindow(None if db_url is None else str(db_url))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Open the main window on the default workspace and run until it closes."""
+    app = ensure_app(argv)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    closed = asyncio.Event()
+
+    async def run() -> None:
+        window = create_main_window()
+        window.show()
+        app.lastWindowClosed.connect(closed.set)
+        await closed.wait()
+
+    with loop:
+        loop.run_until_complete(run())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

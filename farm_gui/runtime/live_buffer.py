@@ -1,0 +1,107 @@
+"""Live per-run data shared between a worker thread (writer) and the UI (reader).
+
+No Qt here: the worker appends under a ``threading.Lock``; the UI timer takes a
+snapshot under the same lock and draws outside it. Rows below the current length
+are never written again (the arrays only grow, and growing copies into a new
+array), so a snapshot can hand out slices of the arrays it saw without copying
+the whole history on every frame.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from farm_gui.sim.protocol import METRIC_NAMES
+
+
+@dataclass(frozen=True)
+class SeriesSnapshot:
+    """A consistent view of the first ``length`` rows of a live buffer."""
+
+    length: int
+    names: tuple[str, ...]
+    _data: np.ndarray  # (len(names), capacity); rows < length are final
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._data[self.names.index(name), : self.length]
+
+    def get(self, name: str) -> np.ndarray | None:
+        return self[name] if name in self.names else None
+
+    def last(self, name: str) -> float | None:
+        return float(self._data[self.names.index(name), self.length - 1]) if self.length else None
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return {name: self[name] for name in self.names}
+
+
+class LiveBuffer:
+    """Preallocated metric columns that grow by doubling, one row per step."""
+
+    def __init__(self, names: Sequence[str] = METRIC_NAMES, capacity: int = 1024):
+        self.names = tuple(names)
+        self._index = {name: i for i, name in enumerate(self.names)}
+        self._lock = threading.Lock()
+        self._data = np.full((len(self.names), max(16, capacity)), np.nan)
+        self._length = 0
+        self._row = np.empty(len(self.names))
+
+    def append(self, metrics: Mapping[str, float]) -> None:
+        """Add one step's metrics (called from the worker thread; cheap)."""
+        row = self._row
+        for name, i in self._index.items():
+            row[i] = metrics.get(name, np.nan)
+        with self._lock:
+            n = self._length
+            if n == self._data.shape[1]:
+                grown = np.full((len(self.names), 2 * n), np.nan)
+                grown[:, :n] = self._data
+                self._data = grown
+            self._data[:, n] = row
+            self._length = n + 1
+
+    def snapshot(self) -> SeriesSnapshot:
+        with self._lock:
+            return SeriesSnapshot(self._length, self.names, self._data)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._length
+
+    @property
+    def capacity(self) -> int:
+        with self._lock:
+            return self._data.shape[1]
+
+
+class WorldSlot:
+    """The latest world snapshot of a running model, replaced at most every
+    ``interval`` seconds by the worker and picked up by the UI on its timer."""
+
+    def __init__(self, interval: float = 0.1):
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._state: dict[str, np.ndarray] | None = None
+        self._version = 0
+        self._last_offer = 0.0
+
+    def due(self) -> bool:
+        return time.monotonic() - self._last_offer >= self.interval
+
+    def put(self, state: dict[str, np.ndarray]) -> None:
+        self._last_offer = time.monotonic()
+        with self._lock:
+            self._state = state
+            self._version += 1
+
+    def take(self, seen_version: int = -1) -> tuple[int, dict[str, np.ndarray] | None]:
+        """(version, state); state is None when nothing newer than ``seen_version``."""
+        with self._lock:
+            if self._version == seen_version:
+                return self._version, None
+            return self._version, self._state

@@ -1,0 +1,173 @@
+"""The registry of runs this window started: workers, controls, live buffers.
+
+Mutated from the GUI thread (start, state updates delivered by queued signals)
+and read from anywhere (the close handler, the status bar, tests), so the map
+and each run's state sit behind a ``threading.Lock``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+
+from farm_gui.config import RunConfig
+from farm_gui.runtime.live_buffer import LiveBuffer, WorldSlot
+from farm_gui.runtime.session import RunControl, RunSession
+from farm_gui.runtime.worker import RunSignals, RunWorker
+
+ACTIVE_STATES = ("pending", "running", "paused")
+FINAL_STATES = ("finished", "stopped", "failed", "interrupted")
+
+
+@dataclass
+class ActiveRun:
+    run_id: int
+    name: str
+    config: RunConfig
+    control: RunControl
+    buffer: LiveBuffer
+    world: WorldSlot
+    worker: RunWorker | None = None
+    state: str = "pending"
+    started: float = field(default_factory=time.monotonic)
+    ended: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    def steps_done(self) -> int:
+        return len(self.buffer)
+
+
+class RunRegistry(QObject):
+    """Starts runs on a thread pool and tracks their state."""
+
+    run_state_changed = Signal(int, str)  # run_id, new state (GUI thread)
+
+    def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None,
+                 session_factory: Callable[..., Any] = RunSession):
+        super().__init__(parent)
+        self._pool = pool or QThreadPool.globalInstance()
+        self._lock = threading.Lock()
+        self._runs: dict[int, ActiveRun] = {}
+        self._session_factory = session_factory
+        self._signals = RunSignals(self)
+        self._signals.state_changed.connect(self._on_state_changed)
+        self._signals.finished.connect(self._on_finished)
+
+    # ---- starting ---------------------------------------------------------------
+    def start(self, store: Any, run_id: int, name: str, config: RunConfig,
+              speed: float | None = None) -> ActiveRun:
+        control = RunControl()
+        control.set_speed(speed)
+        buffer = LiveBuffer(capacity=min(config.simulation_steps + 1, 1 << 16))
+        run = ActiveRun(run_id, name, config, control, buffer, WorldSlot())
+        run.worker = RunWorker(store, run_id, config, control, run.buffer, run.world, self._signals,
+                               session_factory=self._session_factory)
+        with self._lock:
+            self._runs[run_id] = run
+        needed = len(self.active_ids())
+        if self._pool.maxThreadCount() < needed:
+            self._pool.setMaxThreadCount(needed)
+        self._pool.start(run.worker)
+        return run
+
+    # ---- queries ----------------------------------------------------------------
+    def get(self, run_id: int) -> ActiveRun | None:
+        with self._lock:
+            return self._runs.get(run_id)
+
+    def runs(self) -> list[ActiveRun]:
+        with self._lock:
+            return list(self._runs.values())
+
+    def active_ids(self) -> list[int]:
+        with self._lock:
+            return [r.run_id for r in self._runs.values() if r.active]
+
+    def state(self, run_id: int) -> str | None:
+        with self._lock:
+            run = self._runs.get(run_id)
+            return run.state if run else None
+
+    def counts(self) -> dict[str, int]:
+        out = {"running": 0, "paused": 0, "finished": 0}
+        with self._lock:
+            for run in self._runs.values():
+                key = "running" if run.state in ("pending", "running") else run.state
+                if key in ("stopped", "failed", "interrupted"):
+                    key = "finished"
+                out[key] = out.get(key, 0) + 1
+        return out
+
+    # ---- controls (any thread) ----------------------------------------------------
+    def _control(self, run_id: int) -> RunControl | None:
+        run = self.get(run_id)
+        return run.control if run is not None and run.active else None
+
+    def pause(self, run_id: int) -> None:
+        if (c := self._control(run_id)) is not None:
+            c.pause()
+
+    def resume(self, run_id: int) -> None:
+        if (c := self._control(run_id)) is not None:
+            c.resume()
+
+    def step_once(self, run_id: int) -> None:
+        if (c := self._control(run_id)) is not None:
+            c.step_once()
+
+    def stop(self, run_id: int) -> None:
+        if (c := self._control(run_id)) is not None:
+            c.stop()
+
+    def set_speed(self, run_id: int, steps_per_s: float | None) -> None:
+        if (c := self._control(run_id)) is not None:
+            c.set_speed(steps_per_s)
+
+    def stop_all(self) -> list[int]:
+        ids = self.active_ids()
+        for run_id in ids:
+            self.stop(run_id)
+        return ids
+
+    def wait(self, timeout_s: float) -> bool:
+        """Block until every started worker has returned (bounded)."""
+        deadline = time.monotonic() + timeout_s
+        for run in self.runs():
+            if run.worker is None:
+                continue
+            if not run.worker.done.wait(max(0.0, deadline - time.monotonic())):
+                return False
+        return True
+
+    # ---- state updates (GUI thread, queued from workers) -------------------------
+    @Slot(int, str)
+    def _on_state_changed(self, run_id: int, state: str) -> None:
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None or run.state in FINAL_STATES:
+                return
+            run.state = state
+            if state in FINAL_STATES:
+                run.ended = time.monotonic()
+        self.run_state_changed.emit(run_id, state)
+
+    @Slot(int, str)
+    def _on_finished(self, run_id: int, status: str) -> None:
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None:
+                return
+            already = run.state == status
+            run.state = status
+            if run.ended is None:
+                run.ended = time.monotonic()
+        if not already:
+            self.run_state_changed.emit(run_id, status)

@@ -1,0 +1,77 @@
+"""One simulation run on a QThreadPool thread.
+
+The worker wraps a ``RunSession`` (Qt-free) and connects it to the GUI without
+a signal per step: each step's metrics go into the run's ``LiveBuffer`` and a
+world snapshot is dropped into its ``WorldSlot`` every ~100 ms; the UI reads
+both on its own timer. Only state transitions (running, paused, final status),
+which happen at human speed, are signalled.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Signal
+
+from farm_gui.config import RunConfig
+from farm_gui.runtime.live_buffer import LiveBuffer, WorldSlot
+from farm_gui.runtime.session import RunControl, RunSession
+
+log = logging.getLogger(__name__)
+
+
+class RunSignals(QObject):
+    """Lives in the GUI thread; emitted from the worker thread (queued)."""
+
+    state_changed = Signal(int, str)  # run_id, state
+    finished = Signal(int, str)  # run_id, final status
+
+
+class RunWorker(QRunnable):
+    def __init__(self, store: Any, run_id: int, config: RunConfig, control: RunControl,
+                 buffer: LiveBuffer, world: WorldSlot, signals: RunSignals,
+                 session_factory: Callable[..., Any] = RunSession):
+        super().__init__()
+        self.setAutoDelete(False)  # the registry keeps the reference until finished
+        self.run_id = run_id
+        self.control = control
+        self.buffer = buffer
+        self.world = world
+        self.signals = signals
+        self.done = threading.Event()
+        self.status: str | None = None
+        self.error: str | None = None
+        self._session = session_factory(store, run_id, config, control=control,
+                                        on_step=self._on_step, on_state=self._on_state)
+
+    def _on_step(self, metrics: dict[str, float], model: Any) -> None:
+        self.buffer.append(metrics)
+        if self.world.due():
+            state = model.snapshot()
+            state["step"] = model.step_index
+            self.world.put(state)
+
+    def _on_state(self, state: str) -> None:
+        self.signals.state_changed.emit(self.run_id, state)
+
+    def run(self) -> None:
+        try:
+            self.status = self._session.run()
+        except Exception as err:  # RunSession records failures itself; this is a last guard
+            log.exception("run %s crashed", self.run_id)
+            self.status = "failed"
+            self.error = str(err)
+        finally:
+            model = getattr(self._session, "model", None)
+            if model is not None:
+                try:
+                    state = model.snapshot()
+                    state["step"] = model.step_index
+                    self.world.put(state)
+                except Exception:
+                    log.exception("final snapshot of run %s failed", self.run_id)
+            self.done.set()
+            self.signals.finished.emit(self.run_id, self.status or "failed")

@@ -1,0 +1,313 @@
+"""The main window: layout, docks, timers, status bar, settings and closing.
+
+Run flows (start, controls, display, scrubbing) live in ``run_flows`` and
+exports in ``export_flows``; both are mixed into ``MainWindow``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from PySide6.QtCore import QThreadPool, QTimer, Slot
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QWidget,
+)
+
+from farm_gui import __version__
+from farm_gui.runtime.aio import ensure_loop, release_loop
+from farm_gui.runtime.registry import RunRegistry
+from farm_gui.store import Store, StoreError, open_store
+from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
+from farm_gui.ui.charts import ChartsPanel
+from farm_gui.ui.config_form import ConfigForm
+from farm_gui.ui.export_flows import ExportFlows
+from farm_gui.ui.run_flows import RunFlows
+from farm_gui.ui.run_table import RunTable
+from farm_gui.ui.settings import WindowSettings
+from farm_gui.ui.theme import all_plots, apply_theme
+from farm_gui.ui.world_view import WorldView
+
+log = logging.getLogger(__name__)
+
+FRAME_MS = 33  # chart refresh: ~30 Hz whatever the simulation speed
+WORLD_EVERY = 3  # world view at ~10 Hz
+STATUS_EVERY = 8  # table live columns and status bar at ~4 Hz
+CLOSE_WAIT_S = 30.0
+_ORIGINAL_QUESTION = QMessageBox.question
+
+
+class MainWindow(RunFlows, ExportFlows, QMainWindow):
+    def __init__(self, db_url: str | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("main_window")
+        self.setWindowTitle("Farm GUI")
+        self.loop = ensure_loop()
+        self._loop_released = False
+        self.settings = WindowSettings()
+        self.store: Store | None = None
+        self.registry = RunRegistry(pool=QThreadPool(self), parent=self)
+        self.speed: float | None = None
+        self.last_error: tuple[str, str] | None = None
+        self._state_lock = asyncio.Lock()  # store, run list
+        self._display_lock = asyncio.Lock()  # which runs are shown, chart bindings
+        self._world_lock = asyncio.Lock()  # world state loads (slider)
+        self._export_lock = asyncio.Lock()  # export jobs
+        self._init_flows()
+
+        self.charts = ChartsPanel()
+        self.setCentralWidget(self.charts)
+        self.config_form = ConfigForm()
+        self.run_table = RunTable()
+        self.world_view = WorldView()
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("parameters", "Parameters", self.config_form, "left")
+        self._add_dock("runs", "Runs", self.run_table, "bottom")
+        self._add_dock("world", "World", self.world_view, "right")
+
+        self.actions = build_actions(self)
+        build_menus(self, self.actions)
+        self.toolbar = build_toolbar(self, self.actions)
+        self._build_view_menu()
+        self._build_status_bar()
+        self._connect()
+        self.analysis_panel = None
+        self._install_analysis_panel()
+
+        last = self.settings.last_config()
+        if last is not None:
+            self.config_form.set_config(last)
+        self.resize(1400, 900)
+        if (geometry := self.settings.geometry()) is not None:
+            self.restoreGeometry(geometry)
+        if (state := self.settings.layout_state()) is not None:
+            self.restoreState(state)
+        self.actions.theme_dark.setChecked(self.settings.dark())
+        self.set_dark(self.settings.dark())
+        self._rebuild_recent_menu()
+
+        self._tick = 0
+        self.frame_timer = QTimer(self)
+        self.frame_timer.setObjectName("frame_timer")
+        self.frame_timer.timeout.connect(self._on_frame)
+        self.frame_timer.start(FRAME_MS)
+
+        self._open_initial(db_url)
+        self.update_actions()
+
+    # ---- construction helpers -----------------------------------------------------
+    def _add_dock(self, name: str, title: str, widget: QWidget, area: str) -> QDockWidget:
+        from PySide6.QtCore import Qt
+
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        areas = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
+                 "bottom": Qt.DockWidgetArea.BottomDockWidgetArea}
+        self.addDockWidget(areas[area], dock)
+        self.docks[name] = dock
+        return dock
+
+    def _build_view_menu(self) -> None:
+        menu = self.actions.view_menu
+        for dock in self.docks.values():
+            toggle = dock.toggleViewAction()
+            toggle.setObjectName(f"action_show_{dock.objectName().removeprefix('dock_')}")
+            menu.addAction(toggle)
+        toolbar_toggle = self.toolbar.toggleViewAction()
+        toolbar_toggle.setObjectName("action_show_toolbar")
+        menu.addAction(toolbar_toggle)
+        charts_toggle = menu.addAction("Charts")
+        charts_toggle.setObjectName("action_show_charts")
+        charts_toggle.setCheckable(True)
+        charts_toggle.setChecked(True)
+        charts_toggle.toggled.connect(self.charts.setVisible)
+        menu.addSeparator()
+        menu.addAction(self.actions.theme_dark)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("run_progress")
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat("%p%")
+        self.rate_label = QLabel("")
+        self.rate_label.setObjectName("steps_per_s_label")
+        self.counts_label = QLabel("")
+        self.counts_label.setObjectName("run_counts_label")
+        self.workspace_label = QLabel("")
+        self.workspace_label.setObjectName("workspace_label")
+        bar.addPermanentWidget(self.workspace_label)
+        bar.addPermanentWidget(self.counts_label)
+        bar.addPermanentWidget(self.rate_label)
+        bar.addPermanentWidget(self.progress)
+
+    def _connect(self) -> None:
+        a = self.actions
+        a.new_run.triggered.connect(self.new_run)
+        a.open_workspace.triggered.connect(self.choose_workspace)
+        a.start.triggered.connect(self.start_run)
+        a.pause.triggered.connect(self.pause_run)
+        a.resume.triggered.connect(self.resume_run)
+        a.step.triggered.connect(self.step_run)
+        a.stop.triggered.connect(self.stop_run)
+        a.export_csv.triggered.connect(lambda: self.export_run_data("csv"))
+        a.export_parquet.triggered.connect(lambda: self.export_run_data("parquet"))
+        a.export_json.triggered.connect(lambda: self.export_run_data("json"))
+        a.export_png.triggered.connect(lambda: self.export_chart("png"))
+        a.export_svg.triggered.connect(lambda: self.export_chart("svg"))
+        a.export_config.triggered.connect(self.export_config)
+        a.quit.triggered.connect(self.close)
+        a.theme_dark.toggled.connect(self.set_dark)
+        a.about.triggered.connect(self.show_about)
+        a.shortcuts.triggered.connect(self.show_shortcuts)
+        a.speed_group.triggered.connect(lambda act: self.set_speed(act.data()))
+        a.speed_box.activated.connect(lambda i: self.set_speed(a.speed_box.itemData(i)))
+        self.config_form.validity_changed.connect(lambda _valid: self.update_actions())
+        self.run_table.selection_changed.connect(self.on_selection_changed)
+        self.registry.run_state_changed.connect(self.on_run_state_changed)
+        self.world_view.scrub_requested.connect(self.scrub_to)
+
+    def _install_analysis_panel(self) -> None:
+        """Place the analysis engineer's panel (farm_gui.ui.analysis_panel) when present."""
+        try:
+            from farm_gui.ui import analysis_panel
+        except ImportError:
+            placeholder = self.actions.analysis_menu.addAction("No analysis modules installed")
+            placeholder.setEnabled(False)
+            return
+        install = getattr(analysis_panel, "install", None)
+        if callable(install):
+            self.analysis_panel = install(self)
+
+    # ---- appearance and help ------------------------------------------------------
+    @Slot(bool)
+    def set_dark(self, dark: bool) -> None:
+        apply_theme(dark, all_plots(self))
+        self.settings.set_dark(dark)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Farm GUI",
+                          f"<b>Farm GUI {__version__}</b><p>A desktop workbench for agent-based simulation "
+                          "research: configure, run, watch, compare and export foraging-ecology "
+                          "simulations.</p>")
+
+    def show_shortcuts(self) -> None:
+        rows = []
+        for act in self.findChildren(type(self.actions.start)):
+            if not act.shortcut().isEmpty():
+                rows.append(f"<tr><td>{act.text().replace('&', '')}</td>"
+                            f"<td><b>{act.shortcut().toString()}</b></td></tr>")
+        QMessageBox.information(self, "Keyboard Shortcuts", "<table>" + "".join(sorted(rows)) + "</table>")
+
+    def show_error(self, title: str, text: str) -> None:
+        """A message box shown from plain Qt context (never inside a coroutine step)."""
+        self.last_error = (title, text)
+        self.statusBar().showMessage(f"{title}: {text.splitlines()[0] if text else ''}", 10000)
+        QTimer.singleShot(0, self, lambda: QMessageBox.warning(self, title, text))
+
+    # ---- speed ------------------------------------------------------------------------
+    def set_speed(self, steps_per_s: float | None) -> None:
+        self.speed = steps_per_s
+        for i, (_label, value) in enumerate(SPEEDS):
+            if value == steps_per_s:
+                self.actions.speed_actions[i].setChecked(True)
+                self.actions.speed_box.setCurrentIndex(i)
+        for run_id in self.run_table.selected_ids():
+            self.registry.set_speed(run_id, steps_per_s)
+
+    # ---- periodic refresh -------------------------------------------------------------
+    @Slot()
+    def _on_frame(self) -> None:
+        self._tick += 1
+        self.charts.refresh()
+        if self._tick % WORLD_EVERY == 0:
+            self.refresh_live_world()
+        if self._tick % STATUS_EVERY == 0:
+            self.refresh_live_rows()
+            self.refresh_status()
+
+    def refresh_status(self) -> None:
+        counts = self.registry.counts()
+        stored = {"running": 0, "paused": 0, "finished": 0}
+        live_ids = {r.run_id for r in self.registry.runs()}
+        for row in self.run_table.table_model.rows:
+            if row.run_id in live_ids:
+                continue
+            key = row.status if row.status in ("running", "paused") else "finished"
+            stored[key] += 1
+        self.counts_label.setText(f"{counts['running'] + stored['running']} running · "
+                                  f"{counts['paused'] + stored['paused']} paused · "
+                                  f"{counts['finished'] + stored['finished']} finished")
+        row = self.primary_row()
+        if row is None:
+            self.progress.setValue(0)
+            self.rate_label.setText("")
+            return
+        self.progress.setMaximum(max(1, row.total_steps))
+        self.progress.setValue(min(row.steps_done, row.total_steps))
+        self.rate_label.setText(f"{row.steps_per_s:,.1f} steps/s" if row.steps_per_s else "")
+
+    # ---- settings and closing -----------------------------------------------------------
+    def save_settings(self) -> None:
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        config = self.config_form.config()
+        if config is not None:
+            self.settings.save_config(config)
+        self.settings.sync()
+
+    def _ask_stop_runs(self, count: int) -> bool:
+        if QGuiApplication.platformName() in ("offscreen", "minimal") and \
+                QMessageBox.question is _ORIGINAL_QUESTION:
+            return True  # no screen, nobody to ask: stopping is the safe answer
+        answer = QMessageBox.question(
+            self, "Stop running simulations?",
+            f"{count} simulation{'s are' if count > 1 else ' is'} still running. Stop "
+            f"{'them' if count > 1 else 'it'} and close? Everything computed so far is kept.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer in (QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.Ok)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        active = self.registry.active_ids()
+        if active and not self._ask_stop_runs(len(active)):
+            event.ignore()
+            return
+        self.frame_timer.stop()
+        self.registry.stop_all()
+        t0 = time.monotonic()
+        if not self.registry.wait(CLOSE_WAIT_S):
+            log.warning("runs still going after %.0f s at close", time.monotonic() - t0)
+        self.save_settings()
+        self.close_store()
+        if not self._loop_released:
+            self._loop_released = True
+            release_loop()
+        event.accept()
+        super().closeEvent(event)
+
+    def close_store(self) -> None:
+        if self.store is not None:
+            try:
+                self.store.close()
+            except StoreError:
+                log.exception("closing the workspace failed")
+
+    def _open_initial(self, db_url: str | None) -> None:
+        try:
+            store = open_store(db_url)
+        except StoreError as err:
+            self.show_error("Cannot open workspace", str(err))
+            self.workspace_label.setText("no workspace")
+            return
+        self.set_store(store)
+        if db_url is not None and "://" not in str(db_url):
+            self.settings.add_recent(str(db_url))
+            self._rebuild_recent_menu()

@@ -1,0 +1,327 @@
+"""Run flows of the main window: workspace, start and controls, which runs are
+shown, the live world view and slider scrubbing.
+
+Every blocking call (database) is awaited off the GUI loop with
+``run_blocking``; UI-side state (store, shown runs, world loads) is guarded by
+the window's asyncio locks because these coroutines interleave on one loop.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog
+
+from farm_gui.runtime.aio import run_blocking, spawn
+from farm_gui.runtime.registry import ACTIVE_STATES, FINAL_STATES
+from farm_gui.store import StoreError, open_store
+from farm_gui.ui.run_table import RunRow
+from farm_gui.ui.series import RUN_COLORS, RunSeries, StoredSeries
+
+if TYPE_CHECKING:
+    from farm_gui.ui.main_window import MainWindow
+
+
+class RunFlows:
+    def _init_flows(self: MainWindow) -> None:
+        self.shown_ids: list[int] = []
+        self._display_generation = 0
+        self._stored_series: dict[int, StoredSeries] = {}
+        self._world_run: int | None = None
+        self._world_version = -1
+        self._scrub_target: int | None = None
+        self._scrub_running = False
+        self._rates: dict[int, tuple[float, int, float]] = {}  # run_id -> (time, steps, rate)
+        self._run_rows: dict[int, RunRow] = {}
+
+    def _report(self: MainWindow, title: str):
+        return lambda err: self.show_error(title, str(err))
+
+    # ---- workspace --------------------------------------------------------------------
+    def set_store(self: MainWindow, store) -> None:
+        self.store = store
+        self._stored_series.clear()
+        shown = store.url if "://" in store.url else Path(store.url).name
+        self.workspace_label.setText(f"Workspace: {shown}")
+        self.workspace_label.setToolTip(store.url)
+        spawn(self.refresh_runs_async(), self._report("Cannot list runs"))
+
+    def choose_workspace(self: MainWindow) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "",
+                                              "Farm GUI workspaces (*.db *.sqlite *.sqlite3);;All files (*)")
+        if path:
+            self.open_workspace(path)
+
+    def open_workspace(self: MainWindow, path: str) -> None:
+        if self.registry.active_ids():
+            self.show_error("Cannot open workspace",
+                            "Stop the running simulations before opening another workspace.")
+            return
+        spawn(self.open_workspace_async(path), self._report("Cannot open workspace"))
+
+    async def open_workspace_async(self: MainWindow, path: str) -> None:
+        try:
+            store = await run_blocking(open_store, path)
+        except StoreError as err:
+            self.show_error("Cannot open workspace", str(err))
+            return
+        async with self._state_lock:
+            old, self.store = self.store, None
+            if old is not None:
+                await run_blocking(old.close)
+            self.set_store(store)
+        self.settings.add_recent(str(path))
+        self._rebuild_recent_menu()
+        await self.show_runs_async([])
+
+    def _rebuild_recent_menu(self: MainWindow) -> None:
+        menu = self.actions.recent_menu
+        menu.clear()
+        recent = self.settings.recent_workspaces()
+        for path in recent:
+            act = menu.addAction(path)
+            act.triggered.connect(partial(self.open_workspace, path))
+        menu.setEnabled(bool(recent))
+
+    # ---- the run list -------------------------------------------------------------------
+    async def refresh_runs_async(self: MainWindow, select: list[int] | None = None) -> None:
+        async with self._state_lock:
+            store = self.store
+            if store is None:
+                return
+            infos = await run_blocking(store.list_runs)
+        self._run_rows = {info.id: RunRow.from_info(info) for info in infos}
+        rows = [self._live_row(row) for row in self._run_rows.values()]
+        self.run_table.set_rows(rows, keep=select)
+        self.update_actions()
+        self.refresh_status()
+
+    def _live_row(self: MainWindow, row: RunRow) -> RunRow:
+        run = self.registry.get(row.run_id)
+        if run is None:
+            return row
+        snap = run.buffer.snapshot()
+        alive = snap.last("alive")
+        now = time.monotonic()
+        t, n, rate = self._rates.get(run.run_id, (run.started, 0, 0.0))
+        if now - t >= 0.5 and run.active:
+            rate = (snap.length - n) / (now - t)
+            self._rates[run.run_id] = (now, snap.length, rate)
+        if not run.active:
+            elapsed = (run.ended or now) - run.started
+            rate = snap.length / elapsed if elapsed > 0 else rate
+        return RunRow(row.run_id, row.name, run.state if run.state != "pending" else row.status,
+                      snap.length, row.total_steps, int(alive) if alive is not None else row.alive,
+                      rate or None, row.started_at, (run.ended or now) - run.started, row.error)
+
+    def refresh_live_rows(self: MainWindow) -> None:
+        for run in self.registry.runs():
+            base = self._run_rows.get(run.run_id)
+            if base is not None and (run.active or run.run_id in self._rates):
+                self.run_table.table_model.update_row(self._live_row(base))
+                if not run.active:
+                    self._rates.pop(run.run_id, None)
+
+    def primary_row(self: MainWindow) -> RunRow | None:
+        ids = self.run_table.selected_ids()
+        if not ids:
+            return None
+        row = self.run_table.table_model.row_of(ids[0])
+        return None if row is None else self.run_table.table_model.rows[row]
+
+    # ---- starting and controlling runs ---------------------------------------------------
+    def new_run(self: MainWindow) -> None:
+        self.docks["parameters"].show()
+        self.docks["parameters"].raise_()
+        self.config_form.name_edit.clear()
+        self.config_form.name_edit.setFocus()
+
+    def start_run(self: MainWindow) -> None:
+        config = self.config_form.config()
+        if config is None or self.store is None:
+            return
+        spawn(self.start_run_async(config, self.config_form.run_name()), self._report("Cannot start the run"))
+
+    async def start_run_async(self: MainWindow, config, name: str | None = None) -> int | None:
+        async with self._state_lock:
+            store = self.store
+            if store is None:
+                return None
+            try:
+                run_id = await run_blocking(store.create_run, config, name)
+                info = await run_blocking(store.get_run, run_id)
+            except StoreError as err:
+                self.show_error("Cannot start the run", str(err))
+                return None
+            self.registry.start(store, run_id, info.name, config, self.speed)
+        self.settings.save_config(config)
+        await self.refresh_runs_async(select=[run_id])
+        return run_id
+
+    def _selected_active(self: MainWindow) -> list[int]:
+        return [i for i in self.run_table.selected_ids() if self.registry.state(i) in ACTIVE_STATES]
+
+    def pause_run(self: MainWindow) -> None:
+        for run_id in self._selected_active():
+            self.registry.pause(run_id)
+
+    def resume_run(self: MainWindow) -> None:
+        for run_id in self._selected_active():
+            self.registry.resume(run_id)
+
+    def step_run(self: MainWindow) -> None:
+        for run_id in self._selected_active():
+            self.registry.step_once(run_id)
+
+    def stop_run(self: MainWindow) -> None:
+        for run_id in self._selected_active():
+            self.registry.stop(run_id)
+
+    def update_actions(self: MainWindow) -> None:
+        a = self.actions
+        ids = self.run_table.selected_ids()
+        states = [self.registry.state(i) or self._stored_status(i) for i in ids]
+        a.start.setEnabled(self.store is not None and self.config_form.is_valid)
+        a.pause.setEnabled("running" in states)
+        a.resume.setEnabled("paused" in states)
+        a.step.setEnabled("paused" in states)
+        a.stop.setEnabled(any(s in ACTIVE_STATES and self.registry.state(i) is not None
+                              for i, s in zip(ids, states, strict=True)))
+        for act in (a.export_csv, a.export_parquet, a.export_json):
+            act.setEnabled(bool(ids) and self.store is not None)
+        a.export_config.setEnabled(bool(ids) or self.config_form.is_valid)
+
+    def _stored_status(self: MainWindow, run_id: int) -> str | None:
+        row = self._run_rows.get(run_id)
+        return row.status if row else None
+
+    def on_run_state_changed(self: MainWindow, run_id: int, state: str) -> None:
+        self.update_actions()
+        base = self._run_rows.get(run_id)
+        if base is not None:
+            self.run_table.table_model.update_row(self._live_row(base))
+        if state in FINAL_STATES:
+            spawn(self.refresh_runs_async(), self._report("Cannot list runs"))
+        if run_id == self._world_run:
+            self._update_slider_for(run_id)
+
+    # ---- what is shown -------------------------------------------------------------------
+    def on_selection_changed(self: MainWindow, ids: list[int]) -> None:
+        self.update_actions()
+        self.refresh_status()
+        if ids != self.shown_ids:
+            spawn(self.show_runs_async(ids), self._report("Cannot show the run"))
+
+    async def show_runs_async(self: MainWindow, ids: list[int]) -> None:
+        self._display_generation += 1
+        generation = self._display_generation
+        async with self._display_lock:
+            series = []
+            for i, run_id in enumerate(ids[: len(RUN_COLORS)]):
+                item = await self._series_for(run_id, RUN_COLORS[i])
+                if generation != self._display_generation:
+                    return  # the selection changed meanwhile; the newer call shows it
+                if item is not None:
+                    series.append(item)
+            self.shown_ids = list(ids)
+            self.charts.bind(series)
+            self._world_run = ids[0] if ids else None
+            self._world_version = -1
+        if not ids:
+            self.world_view.show_state(None)
+            self.world_view.set_scrubbable(False)
+            return
+        await self._show_world_of(ids[0])
+
+    async def _series_for(self: MainWindow, run_id: int, color: str) -> RunSeries | None:
+        run = self.registry.get(run_id)
+        if run is not None:
+            return RunSeries(run_id, run.name, run.buffer, RunSeries.types_of(run.config), color)
+        store = self.store
+        if store is None:
+            return None
+        if run_id not in self._stored_series:
+            metrics = await run_blocking(store.metrics, run_id)
+            self._stored_series[run_id] = StoredSeries(metrics)
+        config = await run_blocking(store.run_config, run_id)
+        row = self._run_rows.get(run_id)
+        return RunSeries(run_id, row.name if row else f"run {run_id}", self._stored_series[run_id],
+                         RunSeries.types_of(config), color)
+
+    async def _show_world_of(self: MainWindow, run_id: int) -> None:
+        run = self.registry.get(run_id)
+        if run is not None:
+            config = run.config
+        else:
+            config = await run_blocking(self.store.run_config, run_id)
+        self.world_view.set_world(config.width, config.height, config.max_resource_amount)
+        self._world_config = config
+        if run is not None and run.active:
+            self.world_view.show_state(run.world.take()[1])
+        self._update_slider_for(run_id)
+        if run is None or not run.active:
+            last = self.world_view.slider.maximum()
+            self.scrub_to(last)
+
+    def _steps_done(self: MainWindow, run_id: int) -> int:
+        run = self.registry.get(run_id)
+        if run is not None:
+            return len(run.buffer)
+        row = self._run_rows.get(run_id)
+        return row.steps_done if row else 0
+
+    def _update_slider_for(self: MainWindow, run_id: int) -> None:
+        state = self.registry.state(run_id) or self._stored_status(run_id)
+        config = getattr(self, "_world_config", None)
+        stores_world = config is None or config.snapshot_every > 0
+        scrubbable = state not in ("running", "pending") and stores_world
+        self.world_view.set_scrubbable(scrubbable, self._steps_done(run_id))
+        if not scrubbable:
+            self.world_view.follow_step(self._steps_done(run_id))
+
+    def refresh_live_world(self: MainWindow) -> None:
+        run = self.registry.get(self._world_run) if self._world_run is not None else None
+        if run is None or (not run.active and self._world_version >= 0 and self._scrub_target is not None):
+            return
+        if self.world_view.slider.isEnabled() and self._scrub_target is not None:
+            return  # the user is looking at a stored step
+        version, state = run.world.take(self._world_version)
+        if state is None:
+            return
+        self._world_version = version
+        self.world_view.show_state(state)
+        self.world_view.follow_step(int(state.get("step", 0)))
+
+    # ---- scrubbing ---------------------------------------------------------------------------
+    def scrub_to(self: MainWindow, step: int) -> None:
+        """Show the stored world at ``step`` (loaded off the loop; the latest request wins)."""
+        if self._world_run is None or self.store is None:
+            return
+        self._scrub_target = int(step)
+        self.charts.set_cursor(step)
+        if not self._scrub_running:
+            self._scrub_running = True
+            spawn(self._scrub_async(), self._report("Cannot load the world state"))
+
+    async def _scrub_async(self: MainWindow) -> None:
+        try:
+            async with self._world_lock:
+                loaded = None
+                while self._scrub_target is not None and self._scrub_target != loaded:
+                    step, run_id, store = self._scrub_target, self._world_run, self.store
+                    if run_id is None or store is None:
+                        return
+                    try:
+                        state = await run_blocking(store.world_state, run_id, step)
+                    except StoreError as err:
+                        self.world_view.show_state(None)
+                        self.world_view.step_label.setText(str(err).split(": ")[-1][:80])
+                        return
+                    if run_id == self._world_run:
+                        self.world_view.show_state(state)
+                    loaded = step
+        finally:
+            self._scrub_running = False

@@ -1,0 +1,77 @@
+"""What the window remembers between sessions (QSettings, INI format).
+
+Tests and scripts point QSettings somewhere else with
+``QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tmp)`` or the
+``FARM_GUI_SETTINGS`` environment variable (a file path).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from farm_gui.config import ConfigError, RunConfig, config_from_dict, config_to_dict
+
+ORGANIZATION = "FarmGUI"
+APPLICATION = "farm-gui"
+MAX_RECENT = 8
+
+
+class WindowSettings:
+    def __init__(self) -> None:
+        path = os.environ.get("FARM_GUI_SETTINGS")
+        if path:
+            self.qsettings = QSettings(path, QSettings.Format.IniFormat)
+        else:
+            self.qsettings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                                       ORGANIZATION, APPLICATION)
+
+    # geometry and dock layout
+    def geometry(self) -> QByteArray | None:
+        value = self.qsettings.value("window/geometry")
+        return value if isinstance(value, QByteArray) else None
+
+    def layout_state(self) -> QByteArray | None:
+        value = self.qsettings.value("window/state")
+        return value if isinstance(value, QByteArray) else None
+
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.qsettings.setValue("window/geometry", geometry)
+        self.qsettings.setValue("window/state", state)
+
+    # recent workspaces
+    def recent_workspaces(self) -> list[str]:
+        value = self.qsettings.value("workspaces/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])][:MAX_RECENT]
+
+    def add_recent(self, path: str) -> list[str]:
+        recent = [path] + [p for p in self.recent_workspaces() if p != path]
+        self.qsettings.setValue("workspaces/recent", recent[:MAX_RECENT])
+        return recent[:MAX_RECENT]
+
+    # last config
+    def last_config(self) -> RunConfig | None:
+        text = self.qsettings.value("form/last_config")
+        if not text:
+            return None
+        try:
+            return config_from_dict(json.loads(str(text)))
+        except (ValueError, ConfigError):
+            return None  # an older or damaged entry: start from the defaults
+
+    def save_config(self, config: RunConfig) -> None:
+        self.qsettings.setValue("form/last_config", json.dumps(config_to_dict(config)))
+
+    # appearance
+    def dark(self) -> bool:
+        return str(self.qsettings.value("view/dark", "false")).lower() == "true"
+
+    def set_dark(self, dark: bool) -> None:
+        self.qsettings.setValue("view/dark", "true" if dark else "false")
+
+    def sync(self) -> None:
+        self.qsettings.sync()
