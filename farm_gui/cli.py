@@ -1,10 +1,340 @@
-"""Headless command line (grows with the store issue)."""
+"""The `farm-gui` command line.
+
+Without a subcommand it opens the GUI; with one it works headless over the same core:
+
+    farm-gui run [--config FILE | --preset NAME] [--steps N] [--seed S] [--db PATH] [--name NAME]
+    farm-gui runs [--db PATH] [--json]
+    farm-gui show RUN [--db PATH]
+    farm-gui export RUN [RUN ...] --format csv|parquet|json --out DIR [--steps A:B] [--db PATH]
+
+Exit codes: 0 success; 2 bad input (bad arguments, configuration, database or run:
+the message names the file or field); 1 unexpected failure (message plus the log
+file holding the traceback); 130 / 143 when a run was stopped by Ctrl-C / SIGTERM
+(its data so far is kept and the run is marked stopped).
+"""
+
+from __future__ import annotations
 
 import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+import platformdirs
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="farm-gui", description="Farm GUI")
-    parser.parse_args(argv)
-    parser.print_help()
-    return 0
+class UsageError(Exception):
+    """Bad input found after parsing (unknown run, conflicting options)."""
+
+
+# ----- helpers ---------------------------------------------------------------------------
+
+
+def log_path() -> Path:
+    return platformdirs.user_log_path("farm-gui", appauthor=False) / "farm-gui.log"
+
+
+def _setup_logging() -> Path:
+    """Send log records (with tracebacks) to the log file, never to the terminal."""
+    path = log_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        path = Path(tempfile.gettempdir()) / "farm-gui.log"
+        handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    return path
+
+
+def _parse_steps(text: str) -> tuple[int | None, int | None]:
+    start, sep, stop = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        lo = int(start) if start.strip() else None
+        hi = int(stop) if stop.strip() else None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected A:B (e.g. 100:500, 100: or :500), got {text!r}") from None
+    if (lo is not None and lo < 0) or (lo is not None and hi is not None and hi <= lo):
+        raise argparse.ArgumentTypeError(f"empty or negative step range {text!r}")
+    return lo, hi
+
+
+def _open(db: str | None, create: bool = False):
+    """Open --db (it must exist unless `create`), or the workspace database."""
+    from farm_gui.store import open_store
+
+    return open_store(db, create=create or db is None)
+
+
+def _find_run(store, ref: str) -> int:
+    runs = store.list_runs()
+    if ref.isdigit() and any(r.id == int(ref) for r in runs):
+        return int(ref)
+    named = [r.id for r in runs if r.name == ref]
+    if len(named) == 1:
+        return named[0]
+    if len(named) > 1:
+        raise UsageError(f"{len(named)} runs are named {ref!r} in {store.url}; use the run id")
+    raise UsageError(f"no run {ref!r} in {store.url} (see `farm-gui runs`)")
+
+
+def _fmt_time(value) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+class Progress:
+    """A throttled progress line on stderr: at most 10 updates a second on a terminal,
+    one line every 5 s otherwise."""
+
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total = max(1, total)
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.interval = 0.1 if self.tty else 5.0
+        self.started: float | None = None
+        self.last = time.monotonic()
+
+    def __call__(self, metrics: dict, _model=None) -> None:
+        now = time.monotonic()
+        if self.started is None:
+            self.started = now
+        if now - self.last < self.interval:
+            return
+        self.last = now
+        self.show(int(metrics["step"]) + 1, int(metrics["alive"]))
+
+    def show(self, done: int, alive: int | None, final: bool = False) -> None:
+        elapsed = max(0.0, time.monotonic() - (self.started or time.monotonic()))
+        rate = done / elapsed if elapsed > 0 else 0.0
+        width = 30
+        filled = int(width * min(done, self.total) / self.total)
+        text = (f"[{'#' * filled}{'-' * (width - filled)}] {done}/{self.total} steps "
+                f"{100 * done / self.total:5.1f}%  {rate:,.0f} steps/s  "
+                f"alive {alive if alive is not None else '-'}  {elapsed:.1f}s")
+        if self.tty:
+            self.stream.write("\r" + text + ("\n" if final else ""))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+# ----- commands ----------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from farm_gui.config import config_from_dict, config_to_dict, load_yaml, preset
+    from farm_gui.runtime.session import RunControl, RunSession
+
+    config = load_yaml(args.config) if args.config else preset(args.preset or "default")
+    overrides = {k: v for k, v in (("simulation_steps", args.steps), ("seed", args.seed),
+                                   ("snapshot_every", args.snapshot_every)) if v is not None}
+    if overrides:
+        config = config_from_dict({**config_to_dict(config), **overrides}, source="command line")
+    store = _open(args.db, create=True)
+    try:
+        run_id = store.create_run(config, name=args.name)
+        control = RunControl()
+        received: list[int] = []
+
+        def on_signal(signum, _frame) -> None:
+            received.append(signum)
+            control.stop()
+
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        progress = Progress(config.simulation_steps) if not args.quiet else None
+        try:
+            session = RunSession(store, run_id, config, control, on_step=progress)
+            status = session.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        info = store.get_run(run_id)
+        if progress is not None:
+            progress.show(info.steps_done, info.last_alive, final=True)
+        print(run_id)
+        if status == "failed":
+            print(f"farm-gui: run {run_id} failed: {info.error} (details in {log_path()})", file=sys.stderr)
+            return EXIT_FAILURE
+        if received:
+            print(f"farm-gui: run {run_id} stopped after {info.steps_done} steps", file=sys.stderr)
+            return 128 + received[0]
+        return EXIT_OK
+    finally:
+        store.close()
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    store = _open(args.db)
+    try:
+        runs = store.list_runs()
+    finally:
+        store.close()
+    if args.json:
+        rows = [{"id": r.id, "name": r.name, "model": r.model, "status": r.status, "seed": r.seed,
+                 "total_steps": r.total_steps, "steps_done": r.steps_done, "last_alive": r.last_alive,
+                 "created_at": r.created_at.isoformat(),
+                 "started_at": r.started_at.isoformat() if r.started_at else None,
+                 "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                 "error": r.error} for r in runs]
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    if not runs:
+        print(f"no runs in {store.url}")
+        return EXIT_OK
+    print(f"{'id':>5}  {'status':<11} {'steps':>15}  {'seed':>12}  {'created':<19}  name")
+    for r in runs:
+        print(f"{r.id:>5}  {r.status:<11} {f'{r.steps_done}/{r.total_steps}':>15}  {r.seed:>12}  "
+              f"{_fmt_time(r.created_at):<19}  {r.name}")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from farm_gui.config import config_to_dict
+
+    store = _open(args.db)
+    try:
+        run_id = _find_run(store, args.run)
+        r = store.get_run(run_id)
+        config = store.run_config(run_id)
+        snapshots = store.snapshot_steps(run_id)
+    finally:
+        store.close()
+    rate = f"{r.steps_per_s:,.1f}" if r.steps_per_s else "-"
+    lines = [
+        f"run {r.id}: {r.name}", f"  model       {r.model}", f"  status      {r.status}",
+        f"  steps       {r.steps_done} of {r.total_steps}", f"  last alive  {r.last_alive}",
+        f"  seed        {r.seed}", f"  created     {_fmt_time(r.created_at)}",
+        f"  started     {_fmt_time(r.started_at)}", f"  finished    {_fmt_time(r.finished_at)}",
+        f"  speed       {rate} steps/s", f"  snapshots   {len(snapshots)} stored",
+    ]
+    if r.error:
+        lines.append(f"  error       {r.error}")
+    lines.append("  config")
+    lines += [f"    {k}: {json.dumps(v)}" for k, v in config_to_dict(config).items()]
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from farm_gui.store import export_runs
+
+    store = _open(args.db)
+    try:
+        run_ids = [_find_run(store, ref) for ref in args.runs]
+        paths = export_runs(store, run_ids, args.out, args.format, steps=args.steps, overwrite=args.overwrite)
+    finally:
+        store.close()
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
+# ----- parser and entry point --------------------------------------------------------------
+
+
+def _db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="PATH", help="database file or SQLAlchemy URL "
+                   "(default: the workspace database in the user data folder)")
+
+
+def _add_run(sub) -> None:
+    p = sub.add_parser("run", help="run a simulation headless and store it")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--config", metavar="FILE", help="YAML configuration file")
+    source.add_argument("--preset", metavar="NAME", help="built-in preset (default, 1k, 10k, 100k)")
+    p.add_argument("--steps", type=int, help="number of steps (overrides the configuration)")
+    p.add_argument("--seed", type=int, help="random seed (overrides the configuration)")
+    p.add_argument("--snapshot-every", type=int, metavar="N", help="store the world every N steps")
+    p.add_argument("--name", help="name of the run")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _db_option(p)
+    p.set_defaults(func=cmd_run)
+
+
+def _add_runs(sub) -> None:
+    p = sub.add_parser("runs", help="list the runs in a database")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _db_option(p)
+    p.set_defaults(func=cmd_runs)
+
+
+def _add_show(sub) -> None:
+    p = sub.add_parser("show", help="show one run and its configuration")
+    p.add_argument("run", help="run id (or exact name)")
+    _db_option(p)
+    p.set_defaults(func=cmd_show)
+
+
+def _add_export(sub) -> None:
+    p = sub.add_parser("export", help="export runs to CSV, Parquet or JSON")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="run id (or exact name)")
+    p.add_argument("--format", required=True, choices=("csv", "parquet", "json"))
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    p.add_argument("--steps", type=_parse_steps, metavar="A:B", help="only steps A (incl.) to B (excl.)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing files")
+    _db_option(p)
+    p.set_defaults(func=cmd_export)
+
+
+# Each entry adds one subcommand (a parser whose defaults set func=handler(args) -> int).
+COMMANDS = [_add_run, _add_runs, _add_show, _add_export]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="farm-gui", description="Farm GUI: agent-based simulation workbench. "
+        "Without a command, opens the application.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse already printed the usage message
+        return int(exit_.code or 0)
+    if args.command is None:
+        from farm_gui.app import main as gui_main
+
+        return gui_main()
+    from farm_gui.config import ConfigError
+    from farm_gui.store import StoreError
+
+    log_file = _setup_logging()
+    try:
+        return args.func(args)
+    except (ConfigError, StoreError, UsageError) as err:
+        print(f"farm-gui: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("farm-gui: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except Exception as err:
+        logging.getLogger("farm_gui.cli").error("unexpected failure\n%s", traceback.format_exc())
+        print(f"farm-gui: unexpected error: {type(err).__name__}: {err} (details in {log_file})",
+              file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
