@@ -55,6 +55,10 @@ def is_url(target: str) -> bool:
 
 
 def _sqlite_uri(path: Path, readonly: bool) -> str:
+    if readonly and not os.access(path.parent, os.W_OK):
+        # Read-only media: SQLite cannot create the -shm of a WAL database there, and
+        # nobody else can be writing it, so read it as an immutable file.
+        return f"file:{quote(str(path))}?mode=ro&immutable=1"
     return f"file:{quote(str(path))}" + ("?mode=ro" if readonly else "")
 
 
@@ -117,6 +121,9 @@ def inspect_sqlite_file(path: Path) -> tuple[set[str], dict[str, str]]:
         msg = str(err)
         if "not a database" in msg:
             raise StoreError(f"{path} is not a database (it is not a SQLite file)") from None
+        if "locked" in msg or "busy" in msg:
+            raise StoreError(f"{path} is in use by another program ({msg}); close it there and "
+                             "try again") from None
         raise StoreError(f"{path} is a damaged database ({msg})") from None
     finally:
         conn.close()
