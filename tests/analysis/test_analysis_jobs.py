@@ -7,8 +7,7 @@ import time
 import pandas as pd
 import pytest
 
-from farm_gui.analysis import AnalysisModule, AnalysisResult, ModuleParams
-from farm_gui.analysis.base import register
+from farm_gui.analysis import AnalysisModule, AnalysisResult, ModuleParams, available_modules, base
 from farm_gui.config import RunConfig
 from farm_gui.runtime.analysis_jobs import AnalysisJobManager
 from farm_gui.runtime.session import RunSession
@@ -38,8 +37,13 @@ def failing_compute(sources, params, ctl):
     raise ValueError("boom in the module")
 
 
-register(AnalysisModule("_test_slow", "Slow", "test", SlowParams, slow_compute))
-register(AnalysisModule("_test_fail", "Fail", "test", ModuleParams, failing_compute))
+@pytest.fixture(autouse=True)
+def test_modules(monkeypatch):
+    """Two extra modules, registered only while each test here runs."""
+    available_modules()
+    for module in (AnalysisModule("_test_slow", "Slow", "test", SlowParams, slow_compute),
+                   AnalysisModule("_test_fail", "Fail", "test", ModuleParams, failing_compute)):
+        monkeypatch.setitem(base._REGISTRY, module.name, module)
 
 
 def ticks(run_id):
@@ -107,7 +111,7 @@ def test_stop_while_paused_and_held_queue_entries(qtbot, manager, store):
     manager.set_max_concurrent(1)
     a, b = new_run(store), new_run(store)
     first = manager.submit("_test_slow", [a])
-    second = manager.submit("_test_slow", [b])
+    second = manager.submit("_test_slow", [b], {"steps": 20})
     manager.pause(second)  # still waiting: held back, not dispatched
     assert manager.job(second).status == "held"
     manager.pause(first)
