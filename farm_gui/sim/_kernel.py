@@ -1,8 +1,9 @@
 """The numba kernel that performs one step of the foraging ecology.
 
-Everything a step does happens in ``step_kernel``: compacting dead agents,
-bucketing living agents into the uniform grid, drawing the turn order, every
-agent's turn, regrowth and the step's metrics. The model's random numbers
+Everything a step does happens in ``step_kernel``: drawing the turn order
+(and putting the living agents into that order, which also drops the dead),
+bucketing them into the uniform grid, every agent's turn, regrowth and the
+step's metrics. The model's random numbers
 come from its own SplitMix64 state (a one-element uint64 array), never from
 numba's thread-local ``np.random``, so models stepping in one thread or in
 several threads each stay reproducible. The kernel releases the GIL.
@@ -112,7 +113,13 @@ from ._layout import (
     STABLE_HEALTH_FRACTION,
     WEALTHY_RATIO,
 )
-from .grid import any_node_within, build_grid, nearest_agent_within, nearest_node_within, poorest_agent_within
+from .grid import (
+    any_node_within,
+    build_agent_grid,
+    nearest_agent_within,
+    nearest_node_within,
+    poorest_agent_within,
+)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -175,18 +182,35 @@ def _spawn_child(fs, ist, parent, c, step, p, cnt, birth_ev):
 
 
 @njit(cache=True, nogil=True)
-def _compact(fs, ist, n):
-    """Move living agents to the front, keeping their order; return how many."""
-    k = 0
-    for i in range(n):
+def _shuffle_living(fs, ist, n_slots, iscratch, fscratch, rng):
+    """Drop dead agents and put the living into a fresh random order (Fisher-Yates
+    on the list of living slots, then each state row gathered in that order).
+
+    Slot order is the turn order, so a step reads each agent's own state
+    sequentially; returns the number of living agents."""
+    order = iscratch[0]
+    n = 0
+    for i in range(n_slots):
         if ist[I_ALIVE, i] != 0:
-            if k != i:
-                for r in range(N_FLOAT_FIELDS):
-                    fs[r, k] = fs[r, i]
-                for r in range(N_INT_FIELDS):
-                    ist[r, k] = ist[r, i]
-            k += 1
-    return k
+            order[n] = i
+            n += 1
+    for k in range(n - 1, 0, -1):
+        j = np.int64(next_uniform(rng) * (k + 1))
+        if j > k:
+            j = k
+        order[k], order[j] = order[j], order[k]
+    for r in range(N_FLOAT_FIELDS):
+        for k in range(n):
+            fscratch[k] = fs[r, order[k]]
+        for k in range(n):
+            fs[r, k] = fscratch[k]
+    tmp = iscratch[1]
+    for r in range(N_INT_FIELDS):
+        for k in range(n):
+            tmp[k] = ist[r, order[k]]
+        for k in range(n):
+            ist[r, k] = tmp[k]
+    return n
 
 
 @njit(cache=True, nogil=True)
@@ -236,24 +260,14 @@ def _choose_action(fs, ist, i, p, type_w, w, nodes, node_start, node_items, rng)
 
 
 @njit(cache=True, nogil=True)
-def step_kernel(fs, ist, nodes, node_start, node_items, grid_start, grid_items, scratch, p, type_w,
-                rng, cnt, metrics, actions, birth_ev, death_ev):
+def step_kernel(fs, ist, nodes, node_start, node_items, grid_start, grid_index, grid_xy, scratch, fscratch,
+                p, type_w, rng, cnt, metrics, actions, birth_ev, death_ev):
     step = cnt[C_STEP]
-    n = _compact(fs, ist, cnt[C_SLOTS])
+    n = _shuffle_living(fs, ist, cnt[C_SLOTS], scratch, fscratch, rng)
     cell = p[P_CELL]
     nx = np.int64(p[P_NX])
     ny = np.int64(p[P_NY])
-    build_grid(fs[F_X], fs[F_Y], n, cell, nx, ny, grid_start, grid_items, scratch[0])
-
-    # Turn order: a fresh random permutation of the living agents (Fisher-Yates).
-    order = scratch[1]
-    for k in range(n):
-        order[k] = k
-    for k in range(n - 1, 0, -1):
-        j = np.int64(next_uniform(rng) * (k + 1))
-        if j > k:
-            j = k
-        order[k], order[j] = order[j], order[k]
+    build_agent_grid(fs[F_X], fs[F_Y], n, cell, nx, ny, grid_start, grid_index, grid_xy, scratch[1])
 
     w = np.empty(N_ACTIONS)
     actions[:, :] = 0
@@ -270,8 +284,7 @@ def step_kernel(fs, ist, nodes, node_start, node_items, grid_start, grid_items, 
     shared = 0.0
     consumed = 0.0
 
-    for k in range(n):
-        i = order[k]
+    for i in range(n):  # slot order is this step's turn order
         if ist[I_ALIVE, i] == 0:
             continue  # killed earlier in this step
         # Upkeep and starvation.
@@ -312,6 +325,9 @@ def step_kernel(fs, ist, nodes, node_start, node_items, grid_start, grid_items, 
             if 0.0 <= nxp <= width and 0.0 <= nyp <= height:
                 fs[F_X, i] = nxp
                 fs[F_Y, i] = nyp
+                q = grid_index[1, i]
+                grid_xy[0, q] = nxp
+                grid_xy[1, q] = nyp
         elif a == A_GATHER:
             j = nearest_node_within(x, y, p[P_GATHER_RANGE], nodes, node_start, node_items, cell, nx, ny)
             if j >= 0:
@@ -324,16 +340,16 @@ def step_kernel(fs, ist, nodes, node_start, node_items, grid_start, grid_items, 
             fs[F_HEALTH, i] = min(start_health, fs[F_HEALTH, i] + p[P_DEFENSE_HEAL])
         elif a == A_SHARE:
             if res >= p[P_MIN_SHARE]:
-                j = poorest_agent_within(i, x, y, p[P_SHARE_RANGE], move_d, fs, ist, grid_start, grid_items,
-                                         cell, nx, ny)
+                j = poorest_agent_within(i, x, y, p[P_SHARE_RANGE], move_d, fs, ist, grid_start, grid_index,
+                                         grid_xy, cell, nx, ny)
                 if j >= 0:
                     give = min(p[P_SHARE_AMOUNT], res)
                     fs[F_RES, i] -= give
                     fs[F_RES, j] += give
                     shared += give
         elif a == A_ATTACK:
-            j = nearest_agent_within(i, x, y, p[P_ATTACK_RANGE], move_d, fs, ist, grid_start, grid_items,
-                                     cell, nx, ny)
+            j = nearest_agent_within(i, x, y, p[P_ATTACK_RANGE], move_d, ist, grid_start, grid_index,
+                                     grid_xy, cell, nx, ny)
             if j >= 0:
                 ratio = fs[F_HEALTH, i] / start_health
                 damage = p[P_ATTACK_STRENGTH] * ratio * ratio

@@ -66,6 +66,7 @@ class ForagingModel:
         self._setup(
             agents={"x": ax, "y": ay, "type": types},
             nodes={"x": nx_, "y": ny_, "amount": np.full(m, config.max_resource_amount)},
+            sort_nodes=True,
         )
 
     # ----- construction -----------------------------------------------------------
@@ -95,7 +96,7 @@ class ForagingModel:
         model._setup(agents, nodes if nodes is not None else empty)
         return model
 
-    def _setup(self, agents: Mapping[str, Any], nodes: Mapping[str, Any]) -> None:
+    def _setup(self, agents: Mapping[str, Any], nodes: Mapping[str, Any], sort_nodes: bool = False) -> None:
         c = self.config
         self._params = parameter_vector(c)
         self._type_w = type_weight_matrix(c)
@@ -122,6 +123,10 @@ class ForagingModel:
         self._node_items = np.zeros(max(len(m_x), 1), dtype=np.int64)
         build_grid(self._nodes[0], self._nodes[1], len(m_x), cell, gx, gy, self._node_start,
                    self._node_items, np.zeros(max(len(m_x), 1), dtype=np.int64))
+        if sort_nodes:
+            # Store generated nodes in grid-cell order so node queries read nearby memory.
+            self._nodes = np.ascontiguousarray(self._nodes[:, self._node_items[: len(m_x)]])
+            self._node_items[: len(m_x)] = np.arange(len(m_x))
         self._grid_start = np.zeros(gx * gy + 1, dtype=np.int64)
 
         self._counters = np.zeros(L.N_COUNTERS, dtype=np.int64)
@@ -151,8 +156,8 @@ class ForagingModel:
         ev = self.events
         ev.reserve(self._counters, most_births, alive)
         step_kernel(ag.fstate, ag.istate, self._nodes, self._node_start, self._node_items, self._grid_start,
-                    ag.grid_items, ag.scratch, self._params, self._type_w, self._rng_state, self._counters,
-                    self._metrics, self._actions, ev.births, ev.deaths)
+                    ag.grid_index, ag.grid_xy, ag.scratch, ag.fscratch, self._params, self._type_w,
+                    self._rng_state, self._counters, self._metrics, self._actions, ev.births, ev.deaths)
         self._alive = alive = int(self._counters[L.C_ALIVE])
         self.step_index += 1
         ag.n_slots = int(self._counters[L.C_SLOTS])

@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._layout import F_RES, F_X, F_Y, I_ALIVE
+from ._layout import F_RES, I_ALIVE
 
 # Upper bound on cells so that huge worlds with small ranges stay cheap.
 MAX_CELLS = 1 << 22
@@ -114,7 +114,24 @@ def any_node_within(x, y, r, nodes, start, items, cell, nx, ny):
 
 
 @njit(cache=True, nogil=True)
-def nearest_agent_within(me, x, y, r, slack, fs, ist, start, items, cell, nx, ny):
+def build_agent_grid(xs, ys, n, cell, nx, ny, start, index, gxy, cell_of):
+    """Bucket agents 0..n-1 and keep, in grid order, a copy of their positions.
+
+    index[0] holds the agents grouped by cell, index[1][agent] its place in
+    index[0]; gxy[:, place] its position (kept current as agents move), so a
+    query reads the candidates of a cell from contiguous memory."""
+    items = index[0]
+    build_grid(xs, ys, n, cell, nx, ny, start, items, cell_of)
+    place = index[1]
+    for q in range(n):
+        j = items[q]
+        place[j] = q
+        gxy[0, q] = xs[j]
+        gxy[1, q] = ys[j]
+
+
+@njit(cache=True, nogil=True)
+def nearest_agent_within(me, x, y, r, slack, ist, start, index, gxy, cell, nx, ny):
     """Nearest other living agent within distance r of (x, y), or -1.
 
     ``slack`` widens the scanned cells by how far agents may have moved since
@@ -127,24 +144,24 @@ def nearest_agent_within(me, x, y, r, slack, fs, ist, start, items, cell, nx, ny
     cx1 = _cell_coord(x + rs, cell, nx)
     cy0 = _cell_coord(y - rs, cell, ny)
     cy1 = _cell_coord(y + rs, cell, ny)
+    items = index[0]
     for cy in range(cy0, cy1 + 1):
         for cx in range(cx0, cx1 + 1):
             c = cy * nx + cx
             for q in range(start[c], start[c + 1]):
-                j = items[q]
-                if j == me or ist[I_ALIVE, j] == 0:
-                    continue
-                dx = fs[F_X, j] - x
-                dy = fs[F_Y, j] - y
+                dx = gxy[0, q] - x
+                dy = gxy[1, q] - y
                 d2 = dx * dx + dy * dy
                 if d2 < best_d2 or (d2 == best_d2 and best < 0):
-                    best = j
-                    best_d2 = d2
+                    j = items[q]
+                    if j != me and ist[I_ALIVE, j] != 0:
+                        best = j
+                        best_d2 = d2
     return best
 
 
 @njit(cache=True, nogil=True)
-def poorest_agent_within(me, x, y, r, slack, fs, ist, start, items, cell, nx, ny):
+def poorest_agent_within(me, x, y, r, slack, fs, ist, start, index, gxy, cell, nx, ny):
     """Other living agent with the fewest resources within distance r, or -1."""
     best = -1
     best_res = np.inf
@@ -154,16 +171,16 @@ def poorest_agent_within(me, x, y, r, slack, fs, ist, start, items, cell, nx, ny
     cx1 = _cell_coord(x + rs, cell, nx)
     cy0 = _cell_coord(y - rs, cell, ny)
     cy1 = _cell_coord(y + rs, cell, ny)
+    items = index[0]
     for cy in range(cy0, cy1 + 1):
         for cx in range(cx0, cx1 + 1):
             c = cy * nx + cx
             for q in range(start[c], start[c + 1]):
-                j = items[q]
-                if j == me or ist[I_ALIVE, j] == 0:
-                    continue
-                dx = fs[F_X, j] - x
-                dy = fs[F_Y, j] - y
-                if dx * dx + dy * dy <= r2 and fs[F_RES, j] < best_res:
-                    best = j
-                    best_res = fs[F_RES, j]
+                dx = gxy[0, q] - x
+                dy = gxy[1, q] - y
+                if dx * dx + dy * dy <= r2:
+                    j = items[q]
+                    if j != me and ist[I_ALIVE, j] != 0 and fs[F_RES, j] < best_res:
+                        best = j
+                        best_res = fs[F_RES, j]
     return best

@@ -85,7 +85,8 @@ def _types(columns: Mapping[str, Any], n: int) -> np.ndarray:
 
 class AgentArrays:
     """Agent slots 0..n_slots-1 (living agents, plus those that died in the
-    last step until the next step compacts them away)."""
+    last step until the next step drops them). Slots are reordered every step
+    (into that step's turn order): find an agent by its id, not by its slot."""
 
     def __init__(self, capacity: int):
         capacity = max(int(capacity), 8)
@@ -93,8 +94,10 @@ class AgentArrays:
         self.n_slots = 0
         self.fstate = np.zeros((L.N_FLOAT_FIELDS, capacity), dtype=np.float64)
         self.istate = np.zeros((L.N_INT_FIELDS, capacity), dtype=np.int64)
-        self.grid_items = np.zeros(capacity, dtype=np.int64)
+        self.grid_index = np.zeros((2, capacity), dtype=np.int64)
+        self.grid_xy = np.zeros((2, capacity), dtype=np.float64)
         self.scratch = np.zeros((2, capacity), dtype=np.int64)
+        self.fscratch = np.zeros(capacity, dtype=np.float64)
 
     @classmethod
     def from_columns(cls, c: RunConfig, columns: Mapping[str, Any]) -> AgentArrays:
@@ -129,8 +132,10 @@ class AgentArrays:
         fs[:, :n] = self.fstate[:, :n]
         ist[:, :n] = self.istate[:, :n]
         self.fstate, self.istate = fs, ist
-        self.grid_items = np.zeros(cap, dtype=np.int64)
+        self.grid_index = np.zeros((2, cap), dtype=np.int64)
+        self.grid_xy = np.zeros((2, cap), dtype=np.float64)
         self.scratch = np.zeros((2, cap), dtype=np.int64)
+        self.fscratch = np.zeros(cap, dtype=np.float64)
         self.capacity = cap
 
     def snapshot(self) -> dict[str, np.ndarray]:
