@@ -55,7 +55,13 @@ class RunWorker(QRunnable):
             self.world.put(state)
 
     def _on_state(self, state: str) -> None:
-        self.signals.state_changed.emit(self.run_id, state)
+        self._emit(self.signals.state_changed, state)
+
+    def _emit(self, signal, value: str) -> None:
+        try:
+            signal.emit(self.run_id, value)
+        except RuntimeError:  # the window (and its signals object) is already gone
+            log.debug("run %s: %s not delivered, receiver deleted", self.run_id, value)
 
     def run(self) -> None:
         try:
@@ -74,4 +80,4 @@ class RunWorker(QRunnable):
                 except Exception:
                     log.exception("final snapshot of run %s failed", self.run_id)
             self.done.set()
-            self.signals.finished.emit(self.run_id, self.status or "failed")
+            self._emit(self.signals.finished, self.status or "failed")

@@ -12,18 +12,12 @@ from PySide6.QtWidgets import QFileDialog
 from farm_gui.config import save_yaml
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.store import StoreError
+from farm_gui.store.export import export_runs
 
 if TYPE_CHECKING:
     from farm_gui.ui.main_window import MainWindow
 
 EXPORT_ERRORS = (OSError, StoreError, ValueError)
-
-
-def export_run(store, run_id: int, directory: str, fmt: str) -> list[Path]:
-    """Write one run's data into ``directory`` with the store's exporter."""
-    from farm_gui.store import export as store_export
-
-    return list(store_export.export_run(store, run_id, directory, fmt))
 
 
 class ExportFlows:
@@ -39,13 +33,11 @@ class ExportFlows:
     async def export_run_data_async(self: MainWindow, ids: list[int], directory: str, fmt: str) -> list[Path]:
         written: list[Path] = []
         async with self._export_lock:
-            store = self.store
-            for run_id in ids:
-                try:
-                    written += await run_blocking(export_run, store, run_id, directory, fmt)
-                except EXPORT_ERRORS as err:
-                    self.show_error("Export failed", _describe(err, directory))
-                    return written
+            try:
+                written = await run_blocking(export_runs, self.store, ids, directory, fmt)
+            except EXPORT_ERRORS as err:
+                self.show_error("Export failed", _describe(err, directory))
+                return written
         self.statusBar().showMessage(f"Exported {len(written)} file(s) to {directory}", 8000)
         return written
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import types
 
+import shiboken6
 from PySide6.QtCore import QThreadPool, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
@@ -41,7 +43,6 @@ FRAME_MS = 33  # chart refresh: ~30 Hz whatever the simulation speed
 WORLD_EVERY = 3  # world view at ~10 Hz
 STATUS_EVERY = 8  # table live columns and status bar at ~4 Hz
 CLOSE_WAIT_S = 30.0
-_ORIGINAL_QUESTION = QMessageBox.question
 
 
 class MainWindow(RunFlows, ExportFlows, QMainWindow):
@@ -210,6 +211,9 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
     def show_error(self, title: str, text: str) -> None:
         """A message box shown from plain Qt context (never inside a coroutine step)."""
         self.last_error = (title, text)
+        if not shiboken6.isValid(self):
+            log.warning("%s: %s", title, text)
+            return
         self.statusBar().showMessage(f"{title}: {text.splitlines()[0] if text else ''}", 10000)
         QTimer.singleShot(0, self, lambda: QMessageBox.warning(self, title, text))
 
@@ -264,8 +268,8 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         self.settings.sync()
 
     def _ask_stop_runs(self, count: int) -> bool:
-        if QGuiApplication.platformName() in ("offscreen", "minimal") and \
-                QMessageBox.question is _ORIGINAL_QUESTION:
+        substituted = not isinstance(QMessageBox.question, types.BuiltinFunctionType)
+        if QGuiApplication.platformName() in ("offscreen", "minimal") and not substituted:
             return True  # no screen, nobody to ask: stopping is the safe answer
         answer = QMessageBox.question(
             self, "Stop running simulations?",
@@ -294,9 +298,10 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         super().closeEvent(event)
 
     def close_store(self) -> None:
-        if self.store is not None:
+        store, self.store = self.store, None
+        if store is not None:
             try:
-                self.store.close()
+                store.close()
             except StoreError:
                 log.exception("closing the workspace failed")
 

@@ -1,0 +1,129 @@
+"""Start, watch, control and close runs through the real window."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from farm_gui.app import create_main_window
+from farm_gui.store import open_store
+
+from .conftest import WAIT_MS, start_and_get_run, wait_final
+
+
+def test_start_charts_every_stored_step(qtbot, make_window):
+    window = make_window(steps=80)
+    chart = window.findChild(QWidget, "population_chart")
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    stored = window.store.metrics(run.run_id)
+    n = len(stored["step"])
+    assert n == 80
+    qtbot.waitUntil(lambda: chart.data("total") is not None and len(chart.data("total")[0]) == n,
+                    timeout=WAIT_MS)
+    x, y = chart.data("total")
+    np.testing.assert_array_equal(x, stored["step"])
+    np.testing.assert_array_equal(y, stored["alive"])
+    table = window.findChild(QWidget, "run_table")
+    assert table.table_model.rows[0].status == "finished"
+    assert window.store.get_run(run.run_id).steps_done == n
+
+
+def test_pause_step_resume_stop(qtbot, make_window):
+    window = make_window(steps=100_000, speed=30.0)
+    run = start_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: len(run.buffer) >= 3, timeout=WAIT_MS)
+    assert window.actions.pause.isEnabled() and not window.actions.resume.isEnabled()
+
+    window.actions.pause.trigger()
+    qtbot.waitUntil(lambda: run.state == "paused", timeout=WAIT_MS)
+    assert window.actions.resume.isEnabled() and window.actions.step.isEnabled()
+    assert window.store.get_run(run.run_id).status == "paused"
+    paused_at = len(run.buffer)
+    qtbot.wait(300)
+    assert len(run.buffer) == paused_at  # really paused
+
+    window.actions.step.trigger()
+    qtbot.waitUntil(lambda: len(run.buffer) == paused_at + 1, timeout=WAIT_MS)
+    qtbot.wait(200)
+    assert len(run.buffer) == paused_at + 1 and run.state == "paused"
+
+    window.actions.resume.trigger()
+    qtbot.waitUntil(lambda: run.state == "running" and len(run.buffer) > paused_at + 2, timeout=WAIT_MS)
+
+    window.actions.stop.trigger()
+    wait_final(qtbot, window, run)
+    info = window.store.get_run(run.run_id)
+    assert info.status == "stopped"
+    assert info.steps_done == len(run.buffer) == len(window.store.metrics(run.run_id)["step"])
+    assert not window.actions.stop.isEnabled()
+
+
+def test_two_runs_at_once_and_compare(qtbot, make_window):
+    window = make_window(steps=40, speed=60.0)
+    first = start_and_get_run(qtbot, window)
+    second = start_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: len(first.buffer) > 0 and len(second.buffer) > 0, timeout=WAIT_MS)
+    assert {first.state, second.state} <= {"pending", "running", "finished"}
+    assert window.registry.counts()["running"] >= 1
+    wait_final(qtbot, window, first)
+    wait_final(qtbot, window, second)
+    for run in (first, second):
+        assert window.store.get_run(run.run_id).status == "finished"
+        assert len(window.store.metrics(run.run_id)["step"]) == 40
+
+    window.run_table.select_ids([first.run_id, second.run_id])
+    chart = window.charts.population
+    qtbot.waitUntil(lambda: len(chart.curves) == 2, timeout=WAIT_MS)
+    assert {c.label for c in chart.curves} == {first.name, second.name}
+    qtbot.waitUntil(lambda: all(c.item.getData()[0] is not None and len(c.item.getData()[0]) == 40
+                                for c in chart.curves), timeout=WAIT_MS)
+
+
+def test_past_runs_are_listed_and_shown_after_reopening(qtbot, make_window, tmp_path):
+    window = make_window(steps=30)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    window.close()
+
+    again = create_main_window(str(tmp_path / "work.db"))
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again.run_table.table_model.rowCount() == 1, timeout=WAIT_MS)
+    assert again.config_form.config().simulation_steps == 30  # the last config is remembered
+    again.run_table.select_ids([run.run_id])
+    qtbot.waitUntil(lambda: again.charts.population.data("total") is not None
+                    and len(again.charts.population.data("total")[0]) == 30, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: again.world_view.displayed_step == 30, timeout=WAIT_MS)
+
+
+def test_close_mid_run_stops_and_flushes(qtbot, make_window, tmp_path, monkeypatch):
+    asked = []
+
+    def answer(*args, **kwargs):
+        asked.append(args)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    window = make_window(steps=1_000_000, speed=200.0)
+    run = start_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: len(run.buffer) > 5, timeout=WAIT_MS)
+    assert window.close()
+    assert asked, "closing with a run going must ask first"
+    with open_store(tmp_path / "work.db") as store:
+        info = store.get_run(run.run_id)
+        assert info.status == "stopped"
+        steps = store.metrics(run.run_id)["step"]
+        assert info.steps_done == len(steps) == len(run.buffer)
+        np.testing.assert_array_equal(steps, np.arange(len(steps)))
+
+
+def test_close_cancelled_keeps_runs_going(qtbot, make_window, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
+    window = make_window(steps=1_000_000, speed=100.0)
+    run = start_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: len(run.buffer) > 2, timeout=WAIT_MS)
+    assert not window.close()
+    assert window.isVisible() and run.state == "running"
+    window.actions.stop.trigger()
+    qtbot.waitUntil(lambda: run.state == "stopped", timeout=WAIT_MS)
