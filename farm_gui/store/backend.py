@@ -54,8 +54,8 @@ def is_url(target: str) -> bool:
 # ----- SQLite ------------------------------------------------------------------------
 
 
-def _sqlite_uri(path: Path, readonly: bool) -> str:
-    if readonly and not os.access(path.parent, os.W_OK):
+def _sqlite_uri(path: Path, readonly: bool, immutable: bool = False) -> str:
+    if immutable or (readonly and not os.access(path.parent, os.W_OK)):
         # Read-only media: SQLite cannot create the -shm of a WAL database there, and
         # nobody else can be writing it, so read it as an immutable file.
         return f"file:{quote(str(path))}?mode=ro&immutable=1"
@@ -103,8 +103,12 @@ def inspect_sqlite_file(path: Path) -> tuple[set[str], dict[str, str]]:
     if size == 0:
         return set(), {}
     _check_sqlite_header(path, _read_header(path), size)
+    # Without a -wal file no writer is active: read it as immutable, which creates no
+    # -wal/-shm side files next to a file that may not even be ours.
+    immutable = not Path(f"{path}-wal").exists()
     try:
-        conn = sqlite3.connect(_sqlite_uri(path, readonly=True), uri=True, timeout=BUSY_TIMEOUT_S)
+        conn = sqlite3.connect(_sqlite_uri(path, readonly=True, immutable=immutable), uri=True,
+                               timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as err:
         raise StoreError(f"{path} cannot be opened as a database ({err})") from None
     try:

@@ -1,0 +1,43 @@
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from farm_gui.config import RunConfig
+from farm_gui.runtime.session import RunSession
+from farm_gui.store import open_store
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def small_config(**overrides) -> RunConfig:
+    values = {"simulation_steps": 60, "snapshot_every": 7, "seed": 42}
+    values.update(overrides)
+    return RunConfig(**values)
+
+
+def record_run(store, config: RunConfig, name: str | None = None, **session_kwargs) -> int:
+    run_id = store.create_run(config, name=name)
+    status = RunSession(store, run_id, config, **session_kwargs).run()
+    assert status == "finished"
+    return run_id
+
+
+def alive_only(snapshot: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    alive = snapshot["agent_alive"]
+    return {k: (v[alive] if k.startswith("agent_") else v) for k, v in snapshot.items()}
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "runs.db"
+
+
+@pytest.fixture
+def store(db_path):
+    s = open_store(db_path)
+    yield s
+    s.close()
