@@ -6,6 +6,7 @@ Without a subcommand it opens the GUI; with one it works headless over the same 
     farm-gui runs [--db PATH] [--json]
     farm-gui show RUN [--db PATH]
     farm-gui export RUN [RUN ...] --format csv|parquet|json --out DIR [--steps A:B] [--db PATH]
+    farm-gui analyze RUN [RUN ...] --module NAME [--param K=V ...] [--out DIR] [--db PATH]
 
 Exit codes: 0 success; 2 bad input (bad arguments, configuration, database or run:
 the message names the file or field); 1 unexpected failure (message plus the log
@@ -242,6 +243,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from farm_gui.analysis import AnalysisError
+    from farm_gui.analysis.cli_support import analyze_runs, parse_param_options
+
+    store = _open(args.db)
+    try:
+        run_ids = [_find_run(store, ref) for ref in args.runs]
+        params = parse_param_options(args.param, args.params_json)
+        analyze_runs(store, run_ids, args.module, params, args.out)
+    except AnalysisError as err:
+        raise UsageError(str(err)) from None
+    finally:
+        store.close()
+    return EXIT_OK
+
+
 # ----- parser and entry point --------------------------------------------------------------
 
 
@@ -289,8 +306,23 @@ def _add_export(sub) -> None:
     p.set_defaults(func=cmd_export)
 
 
+def _add_analyze(sub) -> None:
+    p = sub.add_parser("analyze", help="analyse stored runs; print a summary and write result files",
+                       description="Modules: population, survival, resources, actions, spatial, dominance, "
+                       "comparison (two or more runs). The result is also kept in the database.")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="run id (or exact name)")
+    p.add_argument("--module", required=True, metavar="NAME", help="analysis module")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="module parameter (repeatable), e.g. --param min_prominence=2")
+    p.add_argument("--params-json", metavar="JSON", help="module parameters as a JSON object")
+    p.add_argument("--out", default=".", metavar="DIR",
+                   help="folder for the CSV and JSON files (default: the current folder)")
+    _db_option(p)
+    p.set_defaults(func=cmd_analyze)
+
+
 # Each entry adds one subcommand (a parser whose defaults set func=handler(args) -> int).
-COMMANDS = [_add_run, _add_runs, _add_show, _add_export]
+COMMANDS = [_add_run, _add_runs, _add_show, _add_export, _add_analyze]
 
 
 def build_parser() -> argparse.ArgumentParser:
