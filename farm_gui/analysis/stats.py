@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import signal, stats
@@ -135,7 +137,9 @@ def welch_test(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     if va + vb == 0:  # no spread in either sample: the test is undefined
         return {**out, "t": float("nan"), "df": float("nan"), "p_value": float("nan")}
-    res = stats.ttest_ind(a, b, equal_var=False)
+    with warnings.catch_warnings():  # near-identical samples: SciPy warns, the result is still usable
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = stats.ttest_ind(a, b, equal_var=False)
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     return {**out, "t": float(res.statistic), "df": float(df), "p_value": float(res.pvalue)}
 
