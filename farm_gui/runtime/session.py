@@ -141,7 +141,7 @@ class RunSession:
             log.exception("run %s failed", self.run_id)
             error = f"{type(err).__name__}: {err}"
         try:
-            writer.finish(status, error)
+            status = writer.finish(status, error)
         except StoreError:
             log.exception("could not record the end of run %s", self.run_id)
             if status != "failed":

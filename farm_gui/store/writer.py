@@ -82,6 +82,7 @@ class RunWriter:
         self._failure: BaseException | None = None
         self._snapshot_steps: set[int] = set()
         self._finished = False
+        self._final_status = "pending"
         # writer-thread state
         self._last_node_xy: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -135,10 +136,11 @@ class RunWriter:
         self._handover()
         self._call("status", status)
 
-    def finish(self, status: str, error: str | None = None) -> None:
-        """Flush, record the final status (and error), stop the writer thread."""
+    def finish(self, status: str, error: str | None = None) -> str:
+        """Flush, record the final status (and error), stop the writer thread. Returns the
+        status recorded: "failed" instead of "finished" if a batch could not be written."""
         if self._finished:
-            return
+            return self._final_status
         self._finished = True
         self._ensure_thread()
         if self._failure is None:
@@ -148,6 +150,7 @@ class RunWriter:
         finally:
             if self._thread is not None:
                 self._thread.join(timeout=_COMMAND_TIMEOUT_S)
+        return self._final_status
 
     def _handover(self) -> None:
         self._last_handover = time.monotonic()
@@ -223,6 +226,7 @@ class RunWriter:
                     status, error = item.args
                     if self._failure is not None and status == "finished":
                         status, error = "failed", f"recording failed: {self._failure}"
+                    self._final_status = status
                     values = {"status": status, "error": error, "finished_at": utcnow()}
                     item.error = self._guarded(conn, self._run_update, values, record=False)
                 item.done.set()
