@@ -39,8 +39,19 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     frame.to_parquet(path, index=False, engine="pyarrow")
 
 
+def _json_value(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
 def _write_json(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_json(path, orient="records", double_precision=15)
+    # Python's json writes floats exactly (shortest repr); pandas' to_json rounds to 15 digits.
+    records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(records, fh, default=_json_value, allow_nan=False)
 
 
 WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
