@@ -148,6 +148,8 @@ def next_uniform(rng):
 def _kill(ist, i, step, cause, death_ev, cnt):
     ist[I_ALIVE, i] = 0
     k = cnt[C_N_DEATH_EVENTS]
+    if k >= death_ev.shape[1]:
+        return  # only when a caller ignored the room contract; the death still counts
     death_ev[D_ID, k] = ist[I_ID, i]
     death_ev[D_STEP, k] = step
     death_ev[D_CAUSE, k] = cause
@@ -261,7 +263,12 @@ def _choose_action(fs, ist, i, p, type_w, w, nodes, node_start, node_items, rng)
 
 @njit(cache=True, nogil=True)
 def step_kernel(fs, ist, nodes, node_start, node_items, grid_start, grid_index, grid_xy, scratch, fscratch,
-                p, type_w, rng, cnt, metrics, actions, birth_ev, death_ev):
+                p, type_w, rng, cnt, metrics_i, metrics_f, actions, birth_ev, death_ev):
+    """One step; returns (alive, slots in use, births, deaths).
+
+    The caller guarantees room: agent arrays for 2 x alive slots, event buffers
+    for `alive` more births and deaths. The checks below only keep a broken
+    caller from writing out of bounds (reproduction then fails)."""
     step = cnt[C_STEP]
     n = _shuffle_living(fs, ist, cnt[C_SLOTS], scratch, fscratch, rng)
     cell = p[P_CELL]
@@ -326,13 +333,13 @@ def step_kernel(fs, ist, nodes, node_start, node_items, grid_start, grid_index, 
                 fs[F_X, i] = nxp
                 fs[F_Y, i] = nyp
                 q = grid_index[1, i]
-                grid_xy[0, q] = nxp
-                grid_xy[1, q] = nyp
+                grid_xy[q, 0] = nxp
+                grid_xy[q, 1] = nyp
         elif a == A_GATHER:
             j = nearest_node_within(x, y, p[P_GATHER_RANGE], nodes, node_start, node_items, cell, nx, ny)
             if j >= 0:
-                got = min(p[P_MAX_GATHER], nodes[2, j])
-                nodes[2, j] -= got
+                got = min(p[P_MAX_GATHER], nodes[j, 2])
+                nodes[j, 2] -= got
                 fs[F_RES, i] += got
                 gathered += got
         elif a == A_DEFEND:
@@ -362,7 +369,8 @@ def step_kernel(fs, ist, nodes, node_start, node_items, grid_start, grid_index, 
                     d_combat += 1
         elif a == A_REPRODUCE:
             cost = p[P_OFFSPRING_COST]
-            if (alive < p[P_MAX_POP] and res >= p[P_MIN_REPRO] + cost
+            room = slots < fs.shape[1] and cnt[C_N_BIRTH_EVENTS] < birth_ev.shape[1]
+            if (alive < p[P_MAX_POP] and res >= p[P_MIN_REPRO] + cost and room
                     and next_uniform(rng) < p[P_REPRO_CHANCE]):
                 fs[F_RES, i] = res - cost
                 _spawn_child(fs, ist, i, slots, step, p, cnt, birth_ev)
@@ -376,46 +384,47 @@ def step_kernel(fs, ist, nodes, node_start, node_items, grid_start, grid_index, 
     regen = p[P_REGEN_AMOUNT]
     rate = p[P_REGEN_RATE]
     node_total = 0.0
-    for j in range(nodes.shape[1]):
+    for j in range(nodes.shape[0]):
         if next_uniform(rng) < rate:
-            nodes[2, j] = min(cap, nodes[2, j] + regen)
-        node_total += nodes[2, j]
+            nodes[j, 2] = min(cap, nodes[j, 2] + regen)
+        node_total += nodes[j, 2]
 
     # Metrics of the state after the step.
     cnt[C_SLOTS] = slots
     cnt[C_ALIVE] = alive
     cnt[C_STEP] = step + 1
     for t in range(N_TYPES):
-        metrics[M_ALIVE_TYPE0 + t] = 0.0
+        metrics_i[M_ALIVE_TYPE0 + t] = 0
     sum_res = 0.0
     sum_health = 0.0
     sum_age = 0.0
     max_gen = 0
     for i in range(slots):
         if ist[I_ALIVE, i] != 0:
-            metrics[M_ALIVE_TYPE0 + ist[I_TYPE, i]] += 1.0
+            metrics_i[M_ALIVE_TYPE0 + ist[I_TYPE, i]] += 1
             sum_res += fs[F_RES, i]
             sum_health += fs[F_HEALTH, i]
             sum_age += step + 1 - ist[I_BIRTH, i]
             if ist[I_GEN, i] > max_gen:
                 max_gen = ist[I_GEN, i]
     denom = max(alive, 1)
-    metrics[M_STEP] = step
-    metrics[M_ALIVE] = alive
-    metrics[M_BIRTHS] = births
-    metrics[M_DEATHS] = d_starve + d_combat
-    metrics[M_DEATHS_STARVATION] = d_starve
-    metrics[M_DEATHS_COMBAT] = d_combat
-    metrics[M_NODE_RESOURCES] = node_total
-    metrics[M_MEAN_RESOURCES] = sum_res / denom
-    metrics[M_MEAN_HEALTH] = sum_health / denom
-    metrics[M_MEAN_AGE] = sum_age / denom
-    metrics[M_MAX_GEN] = max_gen
+    metrics_i[M_STEP] = step
+    metrics_i[M_ALIVE] = alive
+    metrics_i[M_BIRTHS] = births
+    metrics_i[M_DEATHS] = d_starve + d_combat
+    metrics_i[M_DEATHS_STARVATION] = d_starve
+    metrics_i[M_DEATHS_COMBAT] = d_combat
+    metrics_i[M_MAX_GEN] = max_gen
     for a in range(N_ACTIONS):
         s = 0
         for t in range(N_TYPES):
             s += actions[t, a]
-        metrics[M_ACTION0 + a] = s
-    metrics[M_GATHERED] = gathered
-    metrics[M_SHARED] = shared
-    metrics[M_CONSUMED] = consumed
+        metrics_i[M_ACTION0 + a] = s
+    metrics_f[M_NODE_RESOURCES] = node_total
+    metrics_f[M_MEAN_RESOURCES] = sum_res / denom
+    metrics_f[M_MEAN_HEALTH] = sum_health / denom
+    metrics_f[M_MEAN_AGE] = sum_age / denom
+    metrics_f[M_GATHERED] = gathered
+    metrics_f[M_SHARED] = shared
+    metrics_f[M_CONSUMED] = consumed
+    return alive, slots, births, d_starve + d_combat

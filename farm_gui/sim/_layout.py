@@ -78,33 +78,31 @@ B_ID, B_TYPE, B_STEP, B_PARENT, B_GEN = range(5)
 D_ID, D_STEP, D_CAUSE = range(3)
 CAUSE_STARVATION, CAUSE_COMBAT = 0, 1
 
-# Positions in the metric vector, which is written in METRIC_NAMES order.
-M = {name: i for i, name in enumerate(METRIC_NAMES)}
-M_STEP = M["step"]
-M_ALIVE = M["alive"]
-M_ALIVE_TYPE0 = M[f"alive_{AGENT_TYPES[0]}"]
-M_BIRTHS = M["births"]
-M_DEATHS = M["deaths"]
-M_DEATHS_STARVATION = M["deaths_starvation"]
-M_DEATHS_COMBAT = M["deaths_combat"]
-M_NODE_RESOURCES = M["resources_in_nodes"]
-M_MEAN_RESOURCES = M["mean_agent_resources"]
-M_MEAN_HEALTH = M["mean_health"]
-M_MEAN_AGE = M["mean_age"]
-M_MAX_GEN = M["max_generation"]
-M_ACTION0 = M[f"action_{ACTIONS[0]}"]
-M_GATHERED = M["resources_gathered"]
-M_SHARED = M["resources_shared"]
-M_CONSUMED = M["resources_consumed"]
-N_METRICS = len(METRIC_NAMES)
-
-# Metrics that are whole numbers (returned as int by step()).
-INT_METRICS = tuple(
-    i
-    for i, name in enumerate(METRIC_NAMES)
-    if name in ("step", "alive", "births", "deaths", "deaths_starvation", "deaths_combat", "max_generation")
-    or name.startswith(("alive_", "action_"))
-)
+# The kernel writes whole-number metrics into an int64 vector and the rest into
+# a float64 vector, each in METRIC_NAMES order; METRIC_ORDER picks the values
+# of (ints + floats) back into METRIC_NAMES order.
+_INT_NAMES = ("step", "alive", "births", "deaths", "deaths_starvation", "deaths_combat", "max_generation")
+INT_METRIC_NAMES = tuple(n for n in METRIC_NAMES if n in _INT_NAMES or n.startswith(("alive_", "action_")))
+FLOAT_METRIC_NAMES = tuple(n for n in METRIC_NAMES if n not in INT_METRIC_NAMES)
+METRIC_ORDER = tuple((INT_METRIC_NAMES + FLOAT_METRIC_NAMES).index(n) for n in METRIC_NAMES)
+_MI = {name: i for i, name in enumerate(INT_METRIC_NAMES)}
+_MF = {name: i for i, name in enumerate(FLOAT_METRIC_NAMES)}
+M_STEP = _MI["step"]
+M_ALIVE = _MI["alive"]
+M_ALIVE_TYPE0 = _MI[f"alive_{AGENT_TYPES[0]}"]  # one per type, consecutive
+M_BIRTHS = _MI["births"]
+M_DEATHS = _MI["deaths"]
+M_DEATHS_STARVATION = _MI["deaths_starvation"]
+M_DEATHS_COMBAT = _MI["deaths_combat"]
+M_MAX_GEN = _MI["max_generation"]
+M_ACTION0 = _MI[f"action_{ACTIONS[0]}"]  # one per action, consecutive
+M_NODE_RESOURCES = _MF["resources_in_nodes"]
+M_MEAN_RESOURCES = _MF["mean_agent_resources"]
+M_MEAN_HEALTH = _MF["mean_health"]
+M_MEAN_AGE = _MF["mean_age"]
+M_GATHERED = _MF["resources_gathered"]
+M_SHARED = _MF["resources_shared"]
+M_CONSUMED = _MF["resources_consumed"]
 
 # Fixed thresholds of the state factors (MODEL.md); the factors themselves
 # come from the config. resource_ratio = resources / RESOURCE_RATIO_SCALE.

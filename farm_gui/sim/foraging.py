@@ -33,6 +33,7 @@ taken (less than the rate when an agent had less). Means over no agents are 0.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,8 @@ from ._kernel import step_kernel
 from .grid import build_grid, grid_geometry
 from .protocol import BIRTH_KEYS, DEATH_KEYS, METRIC_NAMES
 from .state import AgentArrays, EventLog, parameter_vector, type_weight_matrix
+
+_IN_METRIC_ORDER = itemgetter(*L.METRIC_ORDER)
 
 
 class ForagingModel:
@@ -101,8 +104,8 @@ class ForagingModel:
         self._params = parameter_vector(c)
         self._type_w = type_weight_matrix(c)
         self.agents = AgentArrays.from_columns(c, agents)
-        m_x = np.asarray(nodes["x"], dtype=np.float64)
-        m_y = np.asarray(nodes["y"], dtype=np.float64)
+        m_x = np.ascontiguousarray(nodes["x"], dtype=np.float64)
+        m_y = np.ascontiguousarray(nodes["y"], dtype=np.float64)
         amount = nodes.get("amount")
         m_amount = (np.full(len(m_x), c.max_resource_amount) if amount is None
                     else np.asarray(amount, dtype=np.float64))
@@ -110,7 +113,8 @@ class ForagingModel:
             raise ValueError("nodes: x, y and amount must have the same length")
         if np.any((m_x < 0) | (m_x > c.width) | (m_y < 0) | (m_y > c.height)):
             raise ValueError(f"nodes: every position must lie in [0, {c.width}] x [0, {c.height}]")
-        self._nodes = np.ascontiguousarray(np.vstack([m_x, m_y, m_amount]).reshape(3, len(m_x)))
+        # One row per node (x, y, amount): a node query touches one cache line per node.
+        self._nodes = np.ascontiguousarray(np.column_stack([m_x, m_y, m_amount]).reshape(len(m_x), 3))
 
         query = max(c.gathering_range, c.perception_radius, c.share_range + c.move_distance,
                     c.attack_range + c.move_distance)
@@ -121,11 +125,11 @@ class ForagingModel:
         self._params[L.P_NY] = gy
         self._node_start = np.zeros(gx * gy + 1, dtype=np.int64)
         self._node_items = np.zeros(max(len(m_x), 1), dtype=np.int64)
-        build_grid(self._nodes[0], self._nodes[1], len(m_x), cell, gx, gy, self._node_start,
+        build_grid(m_x, m_y, len(m_x), cell, gx, gy, self._node_start,
                    self._node_items, np.zeros(max(len(m_x), 1), dtype=np.int64))
         if sort_nodes:
             # Store generated nodes in grid-cell order so node queries read nearby memory.
-            self._nodes = np.ascontiguousarray(self._nodes[:, self._node_items[: len(m_x)]])
+            self._nodes = np.ascontiguousarray(self._nodes[self._node_items[: len(m_x)]])
             self._node_items[: len(m_x)] = np.arange(len(m_x))
         self._grid_start = np.zeros(gx * gy + 1, dtype=np.int64)
 
@@ -134,10 +138,13 @@ class ForagingModel:
         self._counters[L.C_NEXT_ID] = self.agents.n_slots
         self._counters[L.C_ALIVE] = self.agents.n_slots
         self._alive = self.agents.n_slots
-        self._metrics = np.zeros(L.N_METRICS, dtype=np.float64)
+        self._metrics_i = np.zeros(len(L.INT_METRIC_NAMES), dtype=np.int64)
+        self._metrics_f = np.zeros(len(L.FLOAT_METRIC_NAMES), dtype=np.float64)
         self._actions = np.zeros((L.N_TYPES, L.N_ACTIONS), dtype=np.int64)
         self.events = EventLog(max(16, 2 * self.agents.n_slots))
         self.events.record_initial(self.agents, self._counters)
+        # Free entries left in both event buffers (a step logs at most `alive` of each kind).
+        self._event_room = self.events.room(self._counters)
         self._max_pop = c.max_population
         self._steps = c.simulation_steps
         self.done = self._alive == 0 or self._steps <= 0
@@ -149,30 +156,31 @@ class ForagingModel:
                 f"the run is finished (step {self.step_index} of {self._steps}, {self._alive} alive)"
             )
         alive = self._alive
-        most_births = min(alive, self._max_pop)
         ag = self.agents
-        if alive + most_births > ag.capacity:
-            ag.grow(alive + most_births)
+        # Each agent reproduces at most once and children do not act in their
+        # birth step, so a step adds at most `alive` slots and events of each kind.
+        if 2 * alive > ag.capacity:
+            ag.grow(2 * alive)
         ev = self.events
-        ev.reserve(self._counters, most_births, alive)
-        step_kernel(ag.fstate, ag.istate, self._nodes, self._node_start, self._node_items, self._grid_start,
-                    ag.grid_index, ag.grid_xy, ag.scratch, ag.fscratch, self._params, self._type_w,
-                    self._rng_state, self._counters, self._metrics, self._actions, ev.births, ev.deaths)
-        self._alive = alive = int(self._counters[L.C_ALIVE])
+        if self._event_room < alive:
+            self._event_room = ev.reserve(self._counters, alive)
+        alive, ag.n_slots, births, deaths = step_kernel(
+            ag.fstate, ag.istate, self._nodes, self._node_start, self._node_items, self._grid_start,
+            ag.grid_index, ag.grid_xy, ag.scratch, ag.fscratch, self._params, self._type_w, self._rng_state,
+            self._counters, self._metrics_i, self._metrics_f, self._actions, ev.births, ev.deaths)
+        self._event_room -= max(births, deaths)
+        self._alive = alive
         self.step_index += 1
-        ag.n_slots = int(self._counters[L.C_SLOTS])
         if alive == 0 or self.step_index >= self._steps:
             self.done = True
-        values = self._metrics.tolist()
-        for i in L.INT_METRICS:
-            values[i] = int(values[i])
+        values = _IN_METRIC_ORDER(self._metrics_i.tolist() + self._metrics_f.tolist())
         return dict(zip(METRIC_NAMES, values, strict=True))
 
     def snapshot(self) -> dict[str, np.ndarray]:
         out = self.agents.snapshot()
-        out["node_x"] = self._nodes[0].copy()
-        out["node_y"] = self._nodes[1].copy()
-        out["node_amount"] = self._nodes[2].copy()
+        out["node_x"] = self._nodes[:, 0].copy()
+        out["node_y"] = self._nodes[:, 1].copy()
+        out["node_amount"] = self._nodes[:, 2].copy()
         return out
 
     def action_counts(self) -> np.ndarray:
@@ -180,6 +188,7 @@ class ForagingModel:
 
     def drain_agent_events(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         births, deaths = self.events.drain(self._counters)
+        self._event_room = self.events.room(self._counters)
         return dict(zip(BIRTH_KEYS, births, strict=True)), dict(zip(DEATH_KEYS, deaths, strict=True))
 
     # ----- helpers for tests and tools ----------------------------------------------

@@ -82,9 +82,9 @@ def nearest_node_within(x, y, r, nodes, start, items, cell, nx, ny):
             c = cy * nx + cx
             for q in range(start[c], start[c + 1]):
                 j = items[q]
-                if nodes[2, j] > 0.0:
-                    dx = nodes[0, j] - x
-                    dy = nodes[1, j] - y
+                if nodes[j, 2] > 0.0:
+                    dx = nodes[j, 0] - x
+                    dy = nodes[j, 1] - y
                     d2 = dx * dx + dy * dy
                     if d2 < best_d2 or (d2 == best_d2 and best < 0):
                         best = j
@@ -105,9 +105,9 @@ def any_node_within(x, y, r, nodes, start, items, cell, nx, ny):
             c = cy * nx + cx
             for q in range(start[c], start[c + 1]):
                 j = items[q]
-                if nodes[2, j] > 0.0:
-                    dx = nodes[0, j] - x
-                    dy = nodes[1, j] - y
+                if nodes[j, 2] > 0.0:
+                    dx = nodes[j, 0] - x
+                    dy = nodes[j, 1] - y
                     if dx * dx + dy * dy <= r2:
                         return True
     return False
@@ -118,7 +118,7 @@ def build_agent_grid(xs, ys, n, cell, nx, ny, start, index, gxy, cell_of):
     """Bucket agents 0..n-1 and keep, in grid order, a copy of their positions.
 
     index[0] holds the agents grouped by cell, index[1][agent] its place in
-    index[0]; gxy[:, place] its position (kept current as agents move), so a
+    index[0]; gxy[place] its position (kept current as agents move), so a
     query reads the candidates of a cell from contiguous memory."""
     items = index[0]
     build_grid(xs, ys, n, cell, nx, ny, start, items, cell_of)
@@ -126,8 +126,8 @@ def build_agent_grid(xs, ys, n, cell, nx, ny, start, index, gxy, cell_of):
     for q in range(n):
         j = items[q]
         place[j] = q
-        gxy[0, q] = xs[j]
-        gxy[1, q] = ys[j]
+        gxy[q, 0] = xs[j]
+        gxy[q, 1] = ys[j]
 
 
 @njit(cache=True, nogil=True)
@@ -149,8 +149,8 @@ def nearest_agent_within(me, x, y, r, slack, ist, start, index, gxy, cell, nx, n
         for cx in range(cx0, cx1 + 1):
             c = cy * nx + cx
             for q in range(start[c], start[c + 1]):
-                dx = gxy[0, q] - x
-                dy = gxy[1, q] - y
+                dx = gxy[q, 0] - x
+                dy = gxy[q, 1] - y
                 d2 = dx * dx + dy * dy
                 if d2 < best_d2 or (d2 == best_d2 and best < 0):
                     j = items[q]
@@ -176,8 +176,8 @@ def poorest_agent_within(me, x, y, r, slack, fs, ist, start, index, gxy, cell, n
         for cx in range(cx0, cx1 + 1):
             c = cy * nx + cx
             for q in range(start[c], start[c + 1]):
-                dx = gxy[0, q] - x
-                dy = gxy[1, q] - y
+                dx = gxy[q, 0] - x
+                dy = gxy[q, 1] - y
                 if dx * dx + dy * dy <= r2:
                     j = items[q]
                     if j != me and ist[I_ALIVE, j] != 0 and fs[F_RES, j] < best_res:

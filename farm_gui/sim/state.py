@@ -95,7 +95,7 @@ class AgentArrays:
         self.fstate = np.zeros((L.N_FLOAT_FIELDS, capacity), dtype=np.float64)
         self.istate = np.zeros((L.N_INT_FIELDS, capacity), dtype=np.int64)
         self.grid_index = np.zeros((2, capacity), dtype=np.int64)
-        self.grid_xy = np.zeros((2, capacity), dtype=np.float64)
+        self.grid_xy = np.zeros((capacity, 2), dtype=np.float64)
         self.scratch = np.zeros((2, capacity), dtype=np.int64)
         self.fscratch = np.zeros(capacity, dtype=np.float64)
 
@@ -133,7 +133,7 @@ class AgentArrays:
         ist[:, :n] = self.istate[:, :n]
         self.fstate, self.istate = fs, ist
         self.grid_index = np.zeros((2, cap), dtype=np.int64)
-        self.grid_xy = np.zeros((2, cap), dtype=np.float64)
+        self.grid_xy = np.zeros((cap, 2), dtype=np.float64)
         self.scratch = np.zeros((2, cap), dtype=np.int64)
         self.fscratch = np.zeros(cap, dtype=np.float64)
         self.capacity = cap
@@ -183,7 +183,7 @@ class EventLog:
 
     def record_initial(self, agents: AgentArrays, counters: np.ndarray) -> None:
         n = agents.n_slots
-        self.reserve(counters, n, 0)
+        self.reserve(counters, n)
         ist = agents.istate
         self.births[L.B_ID, :n] = ist[L.I_ID, :n]
         self.births[L.B_TYPE, :n] = ist[L.I_TYPE, :n]
@@ -192,13 +192,20 @@ class EventLog:
         self.births[L.B_GEN, :n] = ist[L.I_GEN, :n]
         counters[L.C_N_BIRTH_EVENTS] = n
 
-    def reserve(self, counters: np.ndarray, births: int, deaths: int) -> None:
-        nb = int(counters[L.C_N_BIRTH_EVENTS]) + births
+    def room(self, counters: np.ndarray) -> int:
+        """Free entries left in both buffers."""
+        return min(self.births.shape[1] - int(counters[L.C_N_BIRTH_EVENTS]),
+                   self.deaths.shape[1] - int(counters[L.C_N_DEATH_EVENTS]))
+
+    def reserve(self, counters: np.ndarray, events: int) -> int:
+        """Make room for ``events`` more of each kind (amortised doubling); return the room."""
+        nb = int(counters[L.C_N_BIRTH_EVENTS]) + events
         if nb > self.births.shape[1]:
             self.births = _grown(self.births, nb)
-        nd = int(counters[L.C_N_DEATH_EVENTS]) + deaths
+        nd = int(counters[L.C_N_DEATH_EVENTS]) + events
         if nd > self.deaths.shape[1]:
             self.deaths = _grown(self.deaths, nd)
+        return self.room(counters)
 
     def drain(self, counters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         nb = int(counters[L.C_N_BIRTH_EVENTS])
