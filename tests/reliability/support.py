@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -108,7 +109,6 @@ def read_progress(stderr_path: Path) -> list[int]:
 
     Used only to compare the last reported progress with what reached the database.
     """
-    import re
 
     text = stderr_path.read_bytes().decode("utf-8", "replace") if stderr_path.exists() else ""
     found = []
@@ -178,3 +178,79 @@ def inet_sockets_of(pid: int) -> list[Any]:
         return list(psutil.Process(pid).net_connections(kind="inet"))
     except psutil.NoSuchProcess:
         return []
+
+
+# ----- a child on a pseudo-terminal (so the CLI shows its live progress line) ----------------
+_PROGRESS = re.compile(r"(\d+)/(\d+) steps")
+
+
+class TerminalOutput:
+    """Collects what a child writes to its terminal, on a reader thread (so the child
+    never blocks on a full pty buffer)."""
+
+    def __init__(self, master_fd: int):
+        self._fd = master_fd
+        self._chunks: list[bytes] = []
+        self._lock = threading.Lock()
+        self.progress: tuple[float, int] | None = None  # (monotonic time first seen, steps done)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self._fd, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            now = time.monotonic()
+            found = _PROGRESS.findall(data.decode("utf-8", "replace"))
+            with self._lock:
+                self._chunks.append(data)
+                if found:
+                    self.progress = (now, int(found[-1][0]))
+
+    def text(self) -> str:
+        with self._lock:
+            return b"".join(self._chunks).decode("utf-8", "replace")
+
+    def last_progress(self) -> int | None:
+        """The last 'done/total steps' the CLI's progress line showed."""
+        with self._lock:
+            return self.progress[1] if self.progress else None
+
+    def estimated_progress(self, rate: float, at: float) -> float:
+        """Steps done at monotonic time `at`: the last shown value plus `rate` since it
+        was shown (an upper estimate: the line is shown at most 0.1 s late)."""
+        with self._lock:
+            if self.progress is None:
+                return 0.0
+            seen, value = self.progress
+        return value + rate * max(0.0, at - seen)
+
+    def close(self, timeout: float = 5.0) -> None:
+        self._thread.join(timeout)
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+
+
+@contextlib.contextmanager
+def spawned_on_terminal(args: list[str], env: dict[str, str] | None = None
+                        ) -> Iterator[tuple[subprocess.Popen, TerminalOutput]]:
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(args, cwd=REPO, env=env or child_env(), stdin=subprocess.DEVNULL,
+                            stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    out = TerminalOutput(master)
+    try:
+        yield proc, out
+    finally:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=10)
+        out.close()
