@@ -78,17 +78,17 @@ def nearest_node_within(x, y, r, nodes, start, items, cell, nx, ny):
     cy0 = _cell_coord(y - r, cell, ny)
     cy1 = _cell_coord(y + r, cell, ny)
     for cy in range(cy0, cy1 + 1):
-        for cx in range(cx0, cx1 + 1):
-            c = cy * nx + cx
-            for q in range(start[c], start[c + 1]):
-                j = items[q]
-                if nodes[j, 2] > 0.0:
-                    dx = nodes[j, 0] - x
-                    dy = nodes[j, 1] - y
-                    d2 = dx * dx + dy * dy
-                    if d2 < best_d2 or (d2 == best_d2 and best < 0):
-                        best = j
-                        best_d2 = d2
+        # Cells cx0..cx1 of one row are consecutive, so their items are one range.
+        row = cy * nx
+        for q in range(start[row + cx0], start[row + cx1 + 1]):
+            j = items[q]
+            if nodes[j, 2] > 0.0:
+                dx = nodes[j, 0] - x
+                dy = nodes[j, 1] - y
+                d2 = dx * dx + dy * dy
+                if d2 < best_d2 or (d2 == best_d2 and best < 0):
+                    best = j
+                    best_d2 = d2
     return best
 
 
@@ -101,15 +101,15 @@ def any_node_within(x, y, r, nodes, start, items, cell, nx, ny):
     cy0 = _cell_coord(y - r, cell, ny)
     cy1 = _cell_coord(y + r, cell, ny)
     for cy in range(cy0, cy1 + 1):
-        for cx in range(cx0, cx1 + 1):
-            c = cy * nx + cx
-            for q in range(start[c], start[c + 1]):
-                j = items[q]
-                if nodes[j, 2] > 0.0:
-                    dx = nodes[j, 0] - x
-                    dy = nodes[j, 1] - y
-                    if dx * dx + dy * dy <= r2:
-                        return True
+        # Cells cx0..cx1 of one row are consecutive, so their items are one range.
+        row = cy * nx
+        for q in range(start[row + cx0], start[row + cx1 + 1]):
+            j = items[q]
+            if nodes[j, 2] > 0.0:
+                dx = nodes[j, 0] - x
+                dy = nodes[j, 1] - y
+                if dx * dx + dy * dy <= r2:
+                    return True
     return False
 
 
@@ -146,17 +146,17 @@ def nearest_agent_within(me, x, y, r, slack, ist, start, index, gxy, cell, nx, n
     cy1 = _cell_coord(y + rs, cell, ny)
     items = index[0]
     for cy in range(cy0, cy1 + 1):
-        for cx in range(cx0, cx1 + 1):
-            c = cy * nx + cx
-            for q in range(start[c], start[c + 1]):
-                dx = gxy[q, 0] - x
-                dy = gxy[q, 1] - y
-                d2 = dx * dx + dy * dy
-                if d2 < best_d2 or (d2 == best_d2 and best < 0):
-                    j = items[q]
-                    if j != me and ist[I_ALIVE, j] != 0:
-                        best = j
-                        best_d2 = d2
+        # Cells cx0..cx1 of one row are consecutive, so their items are one range.
+        row = cy * nx
+        for q in range(start[row + cx0], start[row + cx1 + 1]):
+            dx = gxy[q, 0] - x
+            dy = gxy[q, 1] - y
+            d2 = dx * dx + dy * dy
+            if d2 < best_d2 or (d2 == best_d2 and best < 0):
+                j = items[q]
+                if j != me and ist[I_ALIVE, j] != 0:
+                    best = j
+                    best_d2 = d2
     return best
 
 
@@ -173,14 +173,14 @@ def poorest_agent_within(me, x, y, r, slack, fs, ist, start, index, gxy, cell, n
     cy1 = _cell_coord(y + rs, cell, ny)
     items = index[0]
     for cy in range(cy0, cy1 + 1):
-        for cx in range(cx0, cx1 + 1):
-            c = cy * nx + cx
-            for q in range(start[c], start[c + 1]):
-                dx = gxy[q, 0] - x
-                dy = gxy[q, 1] - y
-                if dx * dx + dy * dy <= r2:
-                    j = items[q]
-                    if j != me and ist[I_ALIVE, j] != 0 and fs[F_RES, j] < best_res:
-                        best = j
-                        best_res = fs[F_RES, j]
+        # Cells cx0..cx1 of one row are consecutive, so their items are one range.
+        row = cy * nx
+        for q in range(start[row + cx0], start[row + cx1 + 1]):
+            dx = gxy[q, 0] - x
+            dy = gxy[q, 1] - y
+            if dx * dx + dy * dy <= r2:
+                j = items[q]
+                if j != me and ist[I_ALIVE, j] != 0 and fs[F_RES, j] < best_res:
+                    best = j
+                    best_res = fs[F_RES, j]
     return best
