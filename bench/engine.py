@@ -22,8 +22,8 @@ import subprocess
 import sys
 import time
 
-# (steps per run, runs) per preset; the whole bench takes about two minutes.
-PLAN = {"default": (20_000, 5), "1k": (400, 5), "10k": (100, 3), "100k": (30, 3)}
+# (steps per run, runs) per preset; the whole bench takes one to two minutes.
+PLAN = {"default": (50_000, 5), "1k": (1_000, 5), "10k": (200, 5), "100k": (60, 3)}
 QUICK_PLAN = {"default": (5_000, 3), "1k": (100, 3), "10k": (30, 3), "100k": (10, 3)}
 LONG_RUN_STEPS = 200_000
 
@@ -58,7 +58,7 @@ def worker(preset_name: str, steps: int, runs: int, long_run: bool) -> dict:
     model = build_model(config.model_copy(update={"simulation_steps": 2}))
     model.step()
     first_step = time.perf_counter() - t0
-    timed_run(config, min(steps, 200))  # warm-up
+    timed_run(config, min(steps, 50))  # warm-up
     results = [timed_run(config, steps) for _ in range(runs)]
     out = {
         "first_step_s": first_step,

@@ -17,6 +17,16 @@ by its index, and the same config and seed give the same order and the same
 run. Children born during a step are placed at their parent's position, first
 act in the next step, and cannot be the target of a share or an attack during
 the step in which they are born. After all turns, nodes regrow in node order.
+Ties (two nodes or agents at the same distance, two equally poor agents) go to
+the one found first when the spatial grid is scanned: cells row by row, within
+a cell nodes in a fixed order and agents in this step's turn order.
+
+Spatial queries use a uniform grid with cells about one interaction range wide
+(``grid.py``), rebuilt for agents once per step by a counting sort.
+
+For tests and experiments, ``ForagingModel.from_state(config, agents, nodes)``
+builds a hand-placed world and ``force_action(ids, action)`` fixes what given
+agents do; ``agent_table()`` shows every per-agent column.
 
 Randomness: initial positions come from ``numpy.random.default_rng(seed)``; the
 same generator seeds a per-model SplitMix64 state used by the kernel for the
