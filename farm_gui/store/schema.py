@@ -38,6 +38,8 @@ INTEGER_METRICS: frozenset[str] = frozenset(
 )
 
 metadata = MetaData()
+# Narrow tables keyed by (run_id, ...) are SQLite WITHOUT ROWID tables: the primary key is
+# the table's own B-tree, so each row is stored (and inserted) once instead of twice.
 
 schema_info = Table(
     "schema_info",
@@ -83,6 +85,7 @@ step_metrics = Table(
                nullable=False)
         for name in METRIC_NAMES
     ),
+    sqlite_with_rowid=False,
 )
 
 # The same metrics packed column-wise, one row per committed batch of steps: loading
@@ -130,6 +133,7 @@ action_counts = Table(
     Column("step", BigInteger, primary_key=True),
     Column("agent_type", SmallInteger, primary_key=True),  # agent_types.id
     *(Column(action, Integer, nullable=False) for action in ACTIONS),
+    sqlite_with_rowid=False,
 )
 
 # Every agent of a run: birth and (if it died) death. Exact input for survival analysis.
@@ -144,6 +148,7 @@ agents = Table(
     Column("generation", Integer, nullable=False),
     Column("death_step", BigInteger),
     Column("death_cause", SmallInteger),  # death_causes.id
+    sqlite_with_rowid=False,
 )
 
 analyses = Table(

@@ -263,7 +263,7 @@ class RunWriter:
         deaths = (update(agents)
                   .where(agents.c.run_id == bindparam("b_run"), agents.c.agent_id == bindparam("b_agent"))
                   .values(death_step=bindparam("b_step"), death_cause=bindparam("b_cause")))
-        self._update_deaths = backend.Prepared(engine, deaths, ("b_run", "b_agent", "b_step", "b_cause"))
+        self._update_deaths = backend.Prepared(engine, deaths, ("b_step", "b_cause", "b_run", "b_agent"))
 
     def _write_batch(self, conn, batch: _Batch) -> None:
         rid = self.run_id
@@ -287,8 +287,9 @@ class RunWriter:
                 self._insert_actions(conn, list(map(tuple, wide.tolist())))
             values = {"steps_done": first + len(rows), "last_alive": int(table[-1, 1])}
         if batch.deaths:
-            cols = [np.concatenate([d[k] for d in batch.deaths]).tolist() for k in DEATH_KEYS]
-            self._update_deaths(conn, [(rid, *row) for row in zip(*cols, strict=True)])
+            agent_id, step, cause = (np.concatenate([d[k] for d in batch.deaths]).tolist()
+                                     for k in DEATH_KEYS)
+            self._update_deaths(conn, [(s, c, rid, a) for a, s, c in zip(agent_id, step, cause, strict=True)])
         if batch.snapshots:
             agent_rows, node_rows = self._snapshot_rows(batch.snapshots)
             self._insert_agent_snaps(conn, agent_rows)
