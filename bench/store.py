@@ -61,13 +61,13 @@ def engine_and_store(store, config, codec: str) -> float:
 
 
 def bench_overhead(folder: Path) -> None:
-    config = preset("1k").model_copy(update={"simulation_steps": 150 if QUICK else 400, "snapshot_every": 10})
+    config = preset("1k").model_copy(update={"simulation_steps": 300 if QUICK else 1000, "snapshot_every": 10})
     engine_alone(config)  # compile / warm caches
     for codec in ("raw1", "zlib1"):
         with open_store(folder / f"overhead_{codec}.db") as store:
             engine_and_store(store, config, codec)
             ratios, alone, stored = [], [], []
-            for _ in range(3 if QUICK else 7):
+            for _ in range(3 if QUICK else 5):
                 gc.collect()
                 a = engine_alone(config)
                 s = engine_and_store(store, config, codec)

@@ -1,0 +1,64 @@
+"""The store over PostgreSQL. Skipped unless FARM_GUI_TEST_POSTGRES_URL names a database
+(it is emptied) and psycopg is installed, e.g.
+FARM_GUI_TEST_POSTGRES_URL=postgresql+psycopg://postgres@/farm_test?host=/tmp/pgsock&port=55432
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+from farm_gui.store import StoreError, export_runs, open_store
+
+from .conftest import record_run, small_config
+
+URL = os.environ.get("FARM_GUI_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.skipif(not URL, reason="no PostgreSQL server configured")
+
+
+@pytest.fixture
+def pg_url():
+    pytest.importorskip("psycopg")
+    from sqlalchemy import create_engine
+
+    from farm_gui.store.schema import metadata
+
+    engine = create_engine(URL)
+    metadata.drop_all(engine)
+    engine.dispose()
+    return URL
+
+
+def test_record_reopen_query_and_export(pg_url, tmp_path):
+    config = small_config()
+    with open_store(pg_url) as store:
+        run_id = record_run(store, config, name="pg 'quoted'; run")
+        store.save_analysis("population", [run_id], {"a": 1}, "finished", "{}")
+    with open_store(pg_url) as store:
+        info = store.get_run(run_id)
+        assert (info.status, info.steps_done, info.name) == ("finished", 60, "pg 'quoted'; run")
+        assert store.run_config(run_id) == config
+        np.testing.assert_array_equal(store.metrics(run_id)["step"], np.arange(60))
+        assert store.snapshot_steps(run_id).tolist() == [0, 7, 14, 21, 28, 35, 42, 49, 56, 60]
+        assert int(store.world_state(run_id, 30)["step"]) == 28
+        assert len(store.agents_frame(run_id)) >= 30
+        assert store.action_counts_frame(run_id)["count"].sum() > 0
+        assert len(export_runs(store, [run_id], tmp_path, "csv")) == 6
+        assert store.list_analyses()[0].module == "population"
+        store.delete_run(run_id)
+        assert store.list_runs() == []
+
+
+def test_foreign_postgres_schema_is_refused(pg_url):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE customers (id int)"))
+    try:
+        with pytest.raises(StoreError, match="another application"):
+            open_store(pg_url)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE customers"))
+        engine.dispose()
