@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 
 import pyqtgraph as pg
 import qasync
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from farm_gui import __version__
@@ -39,9 +41,25 @@ def create_main_window(db_url: str | os.PathLike[str] | None = None):
     return MainWindow(None if db_url is None else str(db_url))
 
 
+def _close_on_signals(app: QApplication) -> None:
+    """Ctrl-C and SIGTERM close the windows the normal way (runs stopped, flushed and
+    marked stopped) instead of killing the process mid-write. Nobody is asked: a
+    signal is not a question."""
+
+    def handler(_signum, _frame) -> None:
+        for widget in app.topLevelWidgets():
+            if hasattr(widget, "_ask_stop_runs"):
+                widget._ask_stop_runs = lambda _count: True
+        QTimer.singleShot(0, app.closeAllWindows)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Open the main window on the default workspace and run until it closes."""
     app = ensure_app(argv)
+    _close_on_signals(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     closed = asyncio.Event()
