@@ -5,7 +5,9 @@ the numba kernel is warmed up first (the cold first step, cache load included,
 is reported separately as engine.first_step_s), then several runs of a fixed
 number of steps are timed and the median is reported. Agent-steps are the sum
 over steps of the agents alive at the start of each step. Events are drained
-every 1,000 steps, as a run worker would.
+every 1,000 steps, as a run worker would. The full bench also runs the default
+preset for 1,000,000 steps and reports how much its RSS grew after step 10,000
+(engine.default.long_run_rss_growth_mb; it should be about 0).
 
 Usage: python bench/engine.py [--quick]
 Prints a table, then one `name=value` line per figure.
@@ -22,10 +24,10 @@ import subprocess
 import sys
 import time
 
-# (steps per run, runs) per preset; the whole bench takes one to two minutes.
+# (steps per run, runs) per preset; the whole bench takes about one to two minutes.
 PLAN = {"default": (50_000, 5), "1k": (1_000, 5), "10k": (200, 5), "100k": (60, 3)}
 QUICK_PLAN = {"default": (5_000, 3), "1k": (100, 3), "10k": (30, 3), "100k": (10, 3)}
-LONG_RUN_STEPS = 200_000
+LONG_RUN_STEPS = 1_000_000  # default preset, checks that memory stays flat
 
 
 def rss_mb() -> float:
