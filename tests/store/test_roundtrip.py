@@ -2,8 +2,10 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from farm_gui.config import ACTIONS, AGENT_TYPES
+from farm_gui.runtime.session import RunSession
 from farm_gui.sim import METRIC_NAMES, SNAPSHOT_NODE_KEYS, build_model
 from farm_gui.sim.protocol import DEATH_CAUSES
 from farm_gui.store import open_store
@@ -118,8 +120,6 @@ def test_delete_run_removes_all_its_rows(store, db_path):
 
 
 def test_unknown_run_and_missing_world_state_raise_store_error(store):
-    import pytest
-
     from farm_gui.store import StoreError
 
     with pytest.raises(StoreError, match="no run with id 99"):
@@ -150,3 +150,46 @@ def test_analyses_round_trip(store):
     assert payload == '{"x": [1, 2]}'
     info, payload = store.load_analysis(failed)
     assert payload is None and info.error == "boom"
+
+
+@pytest.mark.parametrize("codec", ["raw1", "zstd1", "lz4", "zlib1"])
+def test_every_snapshot_codec_round_trips(db_path, codec):
+    config = small_config(simulation_steps=15, snapshot_every=5)
+    _, _, _, snapshots = replay(config)
+    with open_store(db_path) as store:
+        run_id = store.create_run(config)
+        original = store.writer
+        store.writer = lambda rid, **kw: original(rid, codec=codec, **kw)
+        assert RunSession(store, run_id, config).run() == "finished"
+    with open_store(db_path) as store:
+        for step, expected in snapshots.items():
+            state = store.world_state(run_id, step)
+            for key, value in expected.items():
+                np.testing.assert_array_equal(state[key], value, err_msg=f"{codec} {key} at {step}")
+
+
+def test_readme_recipe_decodes_a_snapshot_blob(db_path):
+    """The README shows how to decode a blob without Farm GUI; keep it true."""
+    import sqlite3
+
+    import pyarrow as pa
+
+    config = small_config(simulation_steps=10, snapshot_every=5)
+    with open_store(db_path) as store:
+        run_id = record_run(store, config)
+        expected = store.world_state(run_id, 5)
+    con = sqlite3.connect(db_path)
+    n, codec, data = con.execute("SELECT n_agents, codec, data FROM agent_snapshots "
+                                 "WHERE run_id = ? AND step = 5", (run_id,)).fetchone()
+    con.close()
+    assert codec == "zstd1"
+    data = pa.Codec("zstd").decompress(data, decompressed_size=45 * n, asbytes=True)
+    layout = [("agent_id", "<i8"), ("x", "<f8"), ("y", "<f8"), ("resources", "<f8"), ("health", "<f8"),
+              ("generation", "<i4"), ("agent_type", "i1")]
+    offset, agents = 0, {}
+    for name, dtype in layout:
+        agents[name] = np.frombuffer(data, dtype, n, offset)
+        offset += n * np.dtype(dtype).itemsize
+    np.testing.assert_array_equal(agents["agent_id"], expected["agent_id"])
+    np.testing.assert_array_equal(agents["x"], expected["agent_x"])
+    np.testing.assert_array_equal(agents["agent_type"], expected["agent_type"])
