@@ -213,3 +213,16 @@ def test_flush_makes_steps_visible_to_other_readers_while_running(db_path):
             assert reader.get_run(run_id).status == "paused"
         writer.finish("stopped")
         assert store.get_run(run_id).status == "stopped"
+
+
+def test_model_that_cannot_be_built_marks_the_run_failed(store, monkeypatch):
+    def refuse(config, name):
+        raise ValueError("no such world")
+
+    monkeypatch.setattr(session_module, "build_model", refuse)
+    config = small_config()
+    run_id = store.create_run(config)
+    assert RunSession(store, run_id, config).run() == "failed"
+    info = store.get_run(run_id)
+    assert info.status == "failed" and info.error == "ValueError: no such world"
+    assert info.started_at is None and info.steps_done == 0
