@@ -36,19 +36,22 @@ def rss_mb() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
-def timed_run(config, steps: int) -> tuple[float, int, int]:
+def timed_run(config, steps: int) -> tuple[float, int, int, float]:
+    """(wall seconds, steps, agent-steps, CPU seconds of this thread)."""
     from farm_gui.sim import build_model
 
     model = build_model(config.model_copy(update={"simulation_steps": steps}))
     agent_steps = 0
     t0 = time.perf_counter()
+    c0 = time.thread_time()
     while not model.done:
         agent_steps += model.alive_count
         model.step()
         if model.step_index % 1000 == 0:
             model.drain_agent_events()
+    cpu = time.thread_time() - c0
     elapsed = time.perf_counter() - t0
-    return elapsed, model.step_index, agent_steps
+    return elapsed, model.step_index, agent_steps, cpu
 
 
 def worker(preset_name: str, steps: int, runs: int, long_run: bool) -> dict:
@@ -64,9 +67,11 @@ def worker(preset_name: str, steps: int, runs: int, long_run: bool) -> dict:
     results = [timed_run(config, steps) for _ in range(runs)]
     out = {
         "first_step_s": first_step,
-        "steps_per_s": statistics.median(n / t for t, n, _ in results),
-        "agent_steps_per_s": statistics.median(a / t for t, _, a in results),
-        "mean_alive": statistics.median(a / n for _, n, a in results),
+        "steps_per_s": statistics.median(n / t for t, n, _, _ in results),
+        "agent_steps_per_s": statistics.median(a / t for t, _, a, _ in results),
+        # Per CPU second: tells a slow engine from a machine busy with other work.
+        "agent_steps_per_cpu_s": statistics.median(a / c for _, _, a, c in results),
+        "mean_alive": statistics.median(a / n for _, n, a, _ in results),
     }
     if long_run:
         model = build_model(config.model_copy(update={"simulation_steps": LONG_RUN_STEPS}))
@@ -117,6 +122,7 @@ def main() -> None:
                 figures["engine.default.long_run_rss_growth_mb"] = round(r["long_run_rss_growth_mb"], 2)
         figures[f"engine.{name}.steps_per_s"] = round(r["steps_per_s"], 1)
         figures[f"engine.{name}.agent_steps_per_s"] = round(r["agent_steps_per_s"])
+        figures[f"engine.{name}.agent_steps_per_cpu_s"] = round(r["agent_steps_per_cpu_s"])
         figures[f"engine.{name}.peak_rss_mb"] = round(r["peak_rss_mb"], 1)
     for key, value in figures.items():
         print(f"{key}={value}")
