@@ -2,6 +2,8 @@
 
     store_overhead_ratio_1k            engine + store / engine alone, 1k preset, snapshots every 10 steps
                                        (target <= 1.15), default codec zstd1; _raw1 / _lz4: other codecs
+    store_overhead_cpu_ratio_1k        the same in CPU seconds (simulation + writer threads), which the
+                                       load of other processes on the machine does not distort
     metric_rows_per_s                  step metric rows recorded per second through RunWriter
     metrics_load_100k_steps_s          Store.metrics() of a 100,000-step run (target <= 0.3 s)
     world_state_load_10k_ms            Store.world_state() of one stored step, 10k preset (target <= 50 ms)
@@ -34,15 +36,18 @@ def emit(name: str, value: float, fmt: str = "{:.4g}") -> None:
     print(f"{name}={fmt.format(value)}", flush=True)
 
 
-def engine_alone(config) -> float:
-    started = time.perf_counter()
+def engine_alone(config) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of building and stepping the model alone."""
+    wall, cpu = time.perf_counter(), time.thread_time()
     model = build_model(config)
     while not model.done:
         model.step()
-    return time.perf_counter() - started
+    return time.perf_counter() - wall, time.thread_time() - cpu
 
 
-def engine_and_store(store, config, codec: str) -> float:
+def engine_and_store(store, config, codec: str) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the simulation thread + the writer thread) of a
+    recorded run."""
     run_id = store.create_run(config)
     original = store.writer
 
@@ -51,13 +56,14 @@ def engine_and_store(store, config, codec: str) -> float:
 
     store.writer = writer
     try:
-        started = time.perf_counter()
-        status = RunSession(store, run_id, config).run()
-        elapsed = time.perf_counter() - started
+        wall, cpu = time.perf_counter(), time.thread_time()
+        session = RunSession(store, run_id, config)
+        status = session.run()
+        wall, cpu = time.perf_counter() - wall, time.thread_time() - cpu
     finally:
         del store.writer
     assert status == "finished", status
-    return elapsed
+    return wall, cpu + session.writer.cpu_seconds
 
 
 def bench_overhead(folder: Path) -> None:
@@ -67,14 +73,15 @@ def bench_overhead(folder: Path) -> None:
     for codec in ("zstd1", "raw1", "lz4"):
         with open_store(folder / f"overhead_{codec}.db") as store:
             engine_and_store(store, config, codec)
-            ratios, alone, stored = [], [], []
+            ratios, cpu_ratios, alone, stored = [], [], [], []
             for _ in range(3 if QUICK else 5):
                 gc.collect()
-                a = engine_alone(config)
-                s = engine_and_store(store, config, codec)
-                alone.append(a)
-                stored.append(s)
-                ratios.append(s / a)
+                a_wall, a_cpu = engine_alone(config)
+                s_wall, s_cpu = engine_and_store(store, config, codec)
+                alone.append(a_wall)
+                stored.append(s_wall)
+                ratios.append(s_wall / a_wall)
+                cpu_ratios.append(s_cpu / a_cpu)
             runs = store.list_runs()
             agent_rows = sum(int(store.world_state(r.id, step)["agent_id"].size)
                              for r in runs[:1] for step in store.snapshot_steps(r.id))
@@ -83,6 +90,9 @@ def bench_overhead(folder: Path) -> None:
         emit(f"engine_alone_1k_s{suffix}", statistics.median(alone))
         emit(f"engine_plus_store_1k_s{suffix}", statistics.median(stored))
         emit(f"store_overhead_ratio_1k{suffix}", statistics.median(ratios), "{:.3f}")
+        # CPU time (simulation + writer threads) over the engine's: what the store costs
+        # regardless of how busy the machine is with other work.
+        emit(f"store_overhead_cpu_ratio_1k{suffix}", statistics.median(cpu_ratios), "{:.3f}")
         emit(f"db_bytes_per_agent_snapshot_1k{suffix}", size / (agent_rows * len(runs)), "{:.1f}")
 
 

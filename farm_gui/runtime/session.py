@@ -115,6 +115,7 @@ class RunSession:
         self.on_step = on_step
         self.on_state = on_state
         self.model: Model | None = None
+        self.writer = None  # the RunWriter recording this run (once run() started)
         self.status: str = "pending"
         self._batch = (batch_steps, batch_seconds)
 
@@ -127,6 +128,7 @@ class RunSession:
         """Blocks until the run ends; returns the final status
         (finished, stopped or failed)."""
         writer = self.store.writer(self.run_id, batch_steps=self._batch[0], batch_seconds=self._batch[1])
+        self.writer = writer
         status, error = "failed", None
         try:
             model_name = self.store.get_run(self.run_id).model

@@ -83,6 +83,7 @@ class RunWriter:
         self._snapshot_steps: set[int] = set()
         self._finished = False
         self._final_status = "pending"
+        self.cpu_seconds = 0.0  # CPU time the writer thread used (set when it ends)
         # writer-thread state
         self._last_node_xy: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -194,6 +195,13 @@ class RunWriter:
 
     # ----- writer-thread side -------------------------------------------------------
     def _loop(self) -> None:
+        cpu_start = time.thread_time()
+        try:
+            self._serve()
+        finally:
+            self.cpu_seconds = time.thread_time() - cpu_start
+
+    def _serve(self) -> None:
         engine = self._store.engine
         try:
             self._prepare()
