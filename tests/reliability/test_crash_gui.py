@@ -17,7 +17,7 @@ import pytest
 from farm_gui.store import open_store
 
 from .db_checks import check_run_intact, committed_step_count
-from .support import PYTHON, child_env, spawned, wait_until
+from .support import PYTHON, child_env, inet_sockets_of, spawned, wait_until
 
 GUI_CHILD = Path(__file__).with_name("gui_child.py")
 GUI_START_TIMEOUT = 120.0
@@ -142,13 +142,24 @@ def test_signal_stops_gui_run_with_everything_flushed(workdir, signum):
 
 
 def test_closing_the_window_mid_run_stops_quickly_with_everything_flushed(workdir):
+    """Also the GUI half of the network check: while the window runs, the process has
+    no AF_INET/AF_INET6 socket (psutil sees sockets made by Qt's C++ code too) and the
+    audit hook saw none created from Python."""
     db = workdir / "gui.db"
     ctx, log = _start_gui(workdir, db, "close:1500")
+    sockets: list = []
     with ctx as proc:
+
+        def exited() -> bool:
+            sockets.extend(inet_sockets_of(proc.pid))
+            return proc.poll() is not None
+
         try:
-            wait_until(lambda: proc.poll() is not None, GUI_START_TIMEOUT + 30, what="GUI exit after close")
+            wait_until(exited, GUI_START_TIMEOUT + 30, interval=0.2, what="GUI exit after close")
         except TimeoutError:
             pytest.fail(f"GUI did not exit after closing; log: {log.text()[-3000:]}")
+    assert sockets == [], sockets
+    assert not re.search(r"^inet ", log.text(), re.M), log.text()[-3000:]
     closing, closed = log.marker("closing at step"), log.marker("closed")
     assert closing is not None and closed is not None, log.text()[-3000:]
     reported = int(re.search(r"closing at step (\d+)", log.text()).group(1))
