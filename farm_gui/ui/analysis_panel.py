@@ -1,0 +1,415 @@
+"""The Analysis panel: pick a module and runs, start analyses that run in the
+background, watch and control them in a jobs table, and look at (and export) a
+finished job's tables and plots.
+
+Plugging it into a window: ``install(window)`` (used by the main window) docks
+it, fills the Analysis menu and follows the window's workspace; elsewhere build
+``AnalysisPanel(store)`` and call ``shutdown()`` before the store closes.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from farm_gui.analysis import AnalysisError, available_modules
+from farm_gui.analysis.cli_support import parse_param_options
+from farm_gui.runtime.analysis_jobs import DEFAULT_MAX_CONCURRENT, AnalysisJob, AnalysisJobManager
+from farm_gui.ui.analysis_results import ResultView
+
+COLUMNS = ("Job", "Module", "Runs", "Status", "Progress", "Started", "Time", "Error")
+COL = {name: i for i, name in enumerate(COLUMNS)}
+STORE_POLL_MS = 500
+CLOCK_MS = 1000
+
+
+def params_from_text(text: str) -> dict[str, Any]:
+    """``key=value key=value`` (values read as JSON when they parse) or a JSON object."""
+    text = text.strip()
+    if not text:
+        return {}
+    if text.startswith("{"):
+        return parse_param_options(None, text)
+    try:
+        items = shlex.split(text.replace(",", " ") if "[" not in text else text)
+    except ValueError as err:
+        raise AnalysisError(f"parameters: {err}") from None
+    return parse_param_options(items)
+
+
+def describe_params(name: str) -> str:
+    model = available_modules()[name].params_model
+    return "\n".join(f"{field}={info.default!r}: {info.description or ''}"
+                     for field, info in model.model_fields.items())
+
+
+class AnalysisPanel(QWidget):
+    max_concurrent_changed = Signal(int)
+    result_shown = Signal(int)  # job id whose result is now displayed
+
+    def __init__(self, store: Any = None, *, store_provider: Callable[[], Any] | None = None,
+                 selected_runs: Callable[[], list[int]] | None = None,
+                 max_concurrent: int = DEFAULT_MAX_CONCURRENT, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("analysis_panel")
+        self.store: Any = None
+        self.manager: AnalysisJobManager | None = None
+        self._store_provider = store_provider
+        self._selected_runs = selected_runs
+        self._max_concurrent = max_concurrent
+        self._rows: dict[int, int] = {}
+        self._follow_job: int | None = None
+        self._build()
+        self.set_store(store if store is not None else (store_provider() if store_provider else None))
+        if store_provider is not None:
+            self._poll = QTimer(self)
+            self._poll.timeout.connect(self._follow_store)
+            self._poll.start(STORE_POLL_MS)
+        self._clock = QTimer(self)
+        self._clock.timeout.connect(self._tick)
+        self._clock.start(CLOCK_MS)
+
+    # ----- construction -----------------------------------------------------------------
+    def _action(self, name: str, text: str, slot: Callable[[], Any]) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _button(self, action: QAction) -> QToolButton:
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setObjectName(action.objectName().replace("action_", "button_"))
+        return button
+
+    def _build(self) -> None:
+        self.module_combo = QComboBox()
+        self.module_combo.setObjectName("analysis_module_combo")
+        for module in available_modules().values():
+            if not module.name.startswith("_"):
+                self.module_combo.addItem(module.title, module.name)
+        self.module_info = QLabel()
+        self.module_info.setObjectName("analysis_module_description")
+        self.module_info.setWordWrap(True)
+        self.runs_list = QListWidget()
+        self.runs_list.setObjectName("analysis_runs_list")
+        self.runs_list.setMaximumHeight(120)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setObjectName("analysis_refresh_runs")
+        self.refresh_button.clicked.connect(self.refresh_runs)
+        self.params_edit = QLineEdit()
+        self.params_edit.setObjectName("analysis_params_edit")
+        self.params_edit.setPlaceholderText("parameters, e.g. min_prominence=2 (empty: defaults)")
+        self.slots_spin = QSpinBox()
+        self.slots_spin.setObjectName("analysis_max_concurrent")
+        self.slots_spin.setRange(1, 32)
+        self.slots_spin.setValue(self._max_concurrent)
+        self.slots_spin.setToolTip("How many analyses may run at once; the others wait queued")
+        self.slots_spin.valueChanged.connect(self.set_max_concurrent)
+        self.message = QLabel()
+        self.message.setObjectName("analysis_message_label")
+        self.message.setWordWrap(True)
+
+        self.run_action = self._action("action_run_analysis", "&Run Analysis", self.start_analysis)
+        self.pause_action = self._action("action_pause_analysis", "Pause", lambda: self._control("pause"))
+        self.resume_action = self._action("action_resume_analysis", "Resume", lambda: self._control("resume"))
+        self.stop_action = self._action("action_stop_analysis", "Stop", lambda: self._control("stop"))
+        self.results = ResultView()
+        self.results.message.connect(self._say)
+        self.export_actions = {
+            "csv": self._action("action_export_analysis_csv", "Export Result Table as CSV…",
+                                self.results.export_csv),
+            "json": self._action("action_export_analysis_json", "Export Result as JSON…",
+                                 self.results.export_json),
+            "png": self._action("action_export_analysis_png", "Export Result Plot as PNG…",
+                                lambda: self.results.export_plot("png")),
+            "svg": self._action("action_export_analysis_svg", "Export Result Plot as SVG…",
+                                lambda: self.results.export_plot("svg")),
+        }
+
+        form = QFormLayout()
+        form.addRow("Module", self.module_combo)
+        form.addRow("", self.module_info)
+        runs_row = QHBoxLayout()
+        runs_row.addWidget(self.runs_list, 1)
+        runs_row.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignTop)
+        form.addRow("Runs", runs_row)
+        form.addRow("Parameters", self.params_edit)
+        form.addRow("Run at once", self.slots_spin)
+
+        self.jobs_table = QTableWidget(0, len(COLUMNS))
+        self.jobs_table.setObjectName("analysis_jobs_table")
+        self.jobs_table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.jobs_table.verticalHeader().setVisible(False)
+        self.jobs_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.jobs_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.jobs_table.horizontalHeader().setSectionResizeMode(COL["Error"], QHeaderView.ResizeMode.Stretch)
+        self.jobs_table.itemSelectionChanged.connect(self._on_job_selected)
+        self.counts_label = QLabel()
+        self.counts_label.setObjectName("analysis_counts_label")
+        controls = QHBoxLayout()
+        for action in (self.run_action, self.pause_action, self.resume_action, self.stop_action):
+            controls.addWidget(self._button(action))
+        controls.addStretch(1)
+        controls.addWidget(self.counts_label)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(form)
+        top_layout.addWidget(self.message)
+        top_layout.addLayout(controls)
+        top_layout.addWidget(self.jobs_table, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(top)
+        splitter.addWidget(self.results)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+        self.module_combo.currentIndexChanged.connect(self._on_module_changed)
+        self._on_module_changed()
+
+    # ----- store and runs ---------------------------------------------------------------
+    def set_store(self, store: Any) -> None:
+        """Follow another workspace: stop this one's analyses and show the other's."""
+        if store is self.store:
+            return
+        if self.manager is not None:
+            self.manager.shutdown(5.0)
+            self.manager.deleteLater()
+            self.manager = None
+        self.store = store
+        self._rows.clear()
+        self.jobs_table.setRowCount(0)
+        self.results.set_result(None)
+        if store is not None:
+            self.manager = AnalysisJobManager(store, self._max_concurrent, parent=self)
+            self.manager.job_added.connect(self._on_job_added)
+            self.manager.job_changed.connect(self._on_job_changed)
+            self.manager.counts_changed.connect(self._update_counts)
+            self.manager.load_history()
+        self.refresh_runs()
+        self._update_counts()
+
+    @Slot()
+    def _follow_store(self) -> None:
+        if self._store_provider is not None:
+            self.set_store(self._store_provider())
+
+    def refresh_runs(self) -> None:
+        checked = set(self.checked_runs())
+        self.runs_list.clear()
+        if self.store is None:
+            return
+        for info in self.store.list_runs():
+            item = QListWidgetItem(f"{info.id}  {info.name or ''}  ({info.status}, {info.steps_done} steps)")
+            item.setData(Qt.ItemDataRole.UserRole, info.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if info.id in checked else Qt.CheckState.Unchecked)
+            self.runs_list.addItem(item)
+
+    def checked_runs(self) -> list[int]:
+        items = (self.runs_list.item(i) for i in range(self.runs_list.count()))
+        return sorted(int(it.data(Qt.ItemDataRole.UserRole)) for it in items
+                      if it.checkState() == Qt.CheckState.Checked)
+
+    def set_checked_runs(self, run_ids: list[int]) -> None:
+        wanted = set(run_ids)
+        for i in range(self.runs_list.count()):
+            item = self.runs_list.item(i)
+            on = item.data(Qt.ItemDataRole.UserRole) in wanted
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def set_module(self, name: str) -> None:
+        self.module_combo.setCurrentIndex(self.module_combo.findData(name))
+
+    # ----- starting and controlling -------------------------------------------------------
+    def start_analysis(self) -> int | None:
+        """Queue the chosen module on the chosen runs; returns the job id (None on bad input)."""
+        if self.manager is None:
+            return self._say("Open a workspace first.", error=True)
+        run_ids = self.checked_runs() or (self._selected_runs() if self._selected_runs else [])
+        if not run_ids:
+            return self._say("Tick one or more runs (or select them in the run table).", error=True)
+        try:
+            job_id = self.manager.submit(self.module_combo.currentData(), run_ids,
+                                         params_from_text(self.params_edit.text()))
+        except AnalysisError as err:
+            return self._say(str(err), error=True)
+        self._follow_job = job_id
+        self._say(f"Job {job_id} queued.")
+        return job_id
+
+    def _control(self, what: str) -> None:
+        if self.manager is None:
+            return
+        for job_id in self.selected_jobs():
+            getattr(self.manager, what)(job_id)
+
+    def selected_jobs(self) -> list[int]:
+        rows = {index.row() for index in self.jobs_table.selectionModel().selectedRows()}
+        return [job for job, row in self._rows.items() if row in rows]
+
+    def set_max_concurrent(self, n: int) -> None:
+        self._max_concurrent = n
+        if self.slots_spin.value() != n:
+            self.slots_spin.setValue(n)
+        if self.manager is not None:
+            self.manager.set_max_concurrent(n)
+        self.max_concurrent_changed.emit(n)
+
+    def shutdown(self, timeout_s: float = 5.0) -> None:
+        """Stop every analysis and wait for the workers (before the store closes)."""
+        if self.manager is not None:
+            self.manager.shutdown(timeout_s)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Close:
+            self.shutdown()
+        return False
+
+    # ----- jobs table ---------------------------------------------------------------------
+    @Slot(int)
+    def _on_job_added(self, job_id: int) -> None:
+        row = self.jobs_table.rowCount()
+        self.jobs_table.insertRow(row)
+        self._rows[job_id] = row
+        for col in range(len(COLUMNS)):
+            if col != COL["Progress"]:
+                self.jobs_table.setItem(row, col, QTableWidgetItem())
+        bar = QProgressBar()
+        bar.setRange(0, 100)
+        bar.setObjectName(f"analysis_progress_{job_id}")
+        self.jobs_table.setCellWidget(row, COL["Progress"], bar)
+        self._on_job_changed(job_id)
+
+    @Slot(int)
+    def _on_job_changed(self, job_id: int) -> None:
+        if self.manager is None or job_id not in self._rows:
+            return
+        job = self.manager.job(job_id)
+        row = self._rows[job_id]
+        status = {"held": "paused (queued)"}.get(job.status, job.status)
+        texts = {
+            "Job": str(job.id), "Module": job.module, "Runs": ", ".join(map(str, job.run_ids)),
+            "Status": status,
+            "Started": job.started_at.astimezone().strftime("%H:%M:%S") if job.started_at else "",
+            "Time": self._duration(job), "Error": job.error or "",
+        }
+        for name, text in texts.items():
+            item = self.jobs_table.item(row, COL[name])
+            if item is not None and item.text() != text:
+                item.setText(text)
+                if name == "Error":
+                    item.setToolTip(text)
+        bar = self.jobs_table.cellWidget(row, COL["Progress"])
+        if isinstance(bar, QProgressBar):
+            bar.setValue(int(round(100 * job.progress)))
+            bar.setFormat(f"%p%  {job.message}" if job.message and not job.final else "%p%")
+        if job.status == "finished" and job_id == self._follow_job:
+            self._follow_job = None
+            self.jobs_table.selectRow(row)
+            self.show_result(job_id)
+
+    def _duration(self, job: AnalysisJob) -> str:
+        seconds = job.run_seconds
+        return "" if seconds is None else f"{seconds:.1f} s"
+
+    @Slot()
+    def _tick(self) -> None:
+        if self.manager is None:
+            return
+        for job in self.manager.jobs():
+            if job.status in ("running", "paused"):
+                self._on_job_changed(job.id)
+
+    @Slot()
+    def _update_counts(self) -> None:
+        if self.manager is None:
+            self.counts_label.setText("no workspace")
+            return
+        c = self.manager.counts()
+        self.counts_label.setText(f"{c['running']} running · {c['queued']} queued · {c['free']} free slots")
+
+    @Slot()
+    def _on_job_selected(self) -> None:
+        jobs = self.selected_jobs()
+        if len(jobs) == 1 and self.manager is not None and self.manager.job(jobs[0]).status == "finished":
+            self.show_result(jobs[0])
+
+    def show_result(self, job_id: int) -> None:
+        try:
+            result = self.manager.result(job_id) if self.manager else None
+        except AnalysisError as err:
+            self._say(str(err), error=True)
+            return
+        if result is not None and result is not self.results.result:
+            self.results.set_result(result)
+            self.result_shown.emit(job_id)
+
+    def _on_module_changed(self) -> None:
+        name = self.module_combo.currentData()
+        if name:
+            module = available_modules()[name]
+            self.module_info.setText(module.description)
+            self.params_edit.setToolTip(describe_params(name))
+
+    @Slot(str, bool)
+    def _say(self, text: str, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #c0392b;" if error else "")
+        return None
+
+
+def install(window: Any) -> AnalysisPanel:
+    """Dock the panel in the main window, fill its Analysis menu, follow its workspace,
+    keep the "run at once" setting and stop analyses when the window closes."""
+    settings = window.settings.qsettings
+    try:
+        cap = int(settings.value("analysis/max_concurrent", DEFAULT_MAX_CONCURRENT))
+    except (TypeError, ValueError):
+        cap = DEFAULT_MAX_CONCURRENT
+    panel = AnalysisPanel(store_provider=lambda: window.store, selected_runs=window.run_table.selected_ids,
+                          max_concurrent=max(1, cap), parent=window)
+    panel.max_concurrent_changed.connect(lambda n: settings.setValue("analysis/max_concurrent", n))
+    dock = window._add_dock("analysis", "Analysis", panel, "bottom")
+    menu = window.actions.analysis_menu
+    panel.run_action.triggered.connect(lambda _checked=False: (dock.show(), dock.raise_()))
+    menu.addAction(panel.run_action)
+    for action in (panel.pause_action, panel.resume_action, panel.stop_action):
+        menu.addAction(action)
+    menu.addSeparator()
+    for action in panel.export_actions.values():
+        menu.addAction(action)
+    menu.addSeparator()
+    toggle = dock.toggleViewAction()
+    toggle.setObjectName("action_show_analysis")
+    toggle.setText("Show Analysis Panel")
+    menu.addAction(toggle)
+    window.installEventFilter(panel)
+    return panel

@@ -1,0 +1,253 @@
+"""Showing one analysis result: its summary, each table (a model over the
+DataFrame, so long tables cost nothing until scrolled), and its plots
+(pyqtgraph: curves with optional confidence bands, or a density image); and
+exporting the result as CSV/JSON and a plot as PNG/SVG."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+import pyqtgraph.exporters as exporters
+from PySide6.QtCore import QAbstractTableModel, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QHeaderView,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from farm_gui.analysis import AnalysisResult, write_result_json, write_table_csv
+
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+
+
+def format_cell(value) -> str:
+    if isinstance(value, float | np.floating):
+        return "" if math.isnan(value) else f"{value:.6g}"
+    if value is None or value is pd.NA:
+        return ""
+    return str(value)
+
+
+class DataFrameModel(QAbstractTableModel):
+    def __init__(self, frame: pd.DataFrame, parent=None):
+        super().__init__(parent)
+        self.frame = frame
+        self._columns = [frame[c].to_numpy() for c in frame.columns]
+
+    def rowCount(self, parent=None) -> int:  # noqa: N802
+        return 0 if parent is not None and parent.isValid() else len(self.frame)
+
+    def columnCount(self, parent=None) -> int:  # noqa: N802
+        return 0 if parent is not None and parent.isValid() else len(self.frame.columns)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and index.isValid():
+            return format_cell(self._columns[index.column()][index.row()])
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return str(self.frame.columns[section])
+        return str(section + 1)
+
+
+class ResultView(QWidget):
+    """Summary, tables and plots of the result being shown. Export outcomes are
+    reported through ``message`` (text, is_error), never a modal box."""
+
+    message = Signal(str, bool)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("analysis_result_view")
+        self.result: AnalysisResult | None = None
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("analysis_result_tabs")
+        self.summary_table = QTableWidget(0, 2)
+        self.summary_table.setObjectName("analysis_summary_table")
+        self.summary_table.setHorizontalHeaderLabels(["Measure", "Value"])
+        self.summary_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table_views: dict[str, QTableView] = {}
+
+        self.plots_tab = QWidget()
+        self.plot_combo = QComboBox()
+        self.plot_combo.setObjectName("analysis_plot_combo")
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("analysis_plot")
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        plots_layout = QVBoxLayout(self.plots_tab)
+        plots_layout.setContentsMargins(0, 0, 0, 0)
+        plots_layout.addWidget(self.plot_combo)
+        plots_layout.addWidget(self.plot, 1)
+        self.plot_combo.currentTextChanged.connect(self.draw_plot)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+        self.set_result(None)
+
+    # ----- showing ----------------------------------------------------------------------
+    def set_result(self, result: AnalysisResult | None) -> None:
+        self.result = result
+        while self.tabs.count():
+            widget = self.tabs.widget(0)
+            self.tabs.removeTab(0)
+            if widget not in (self.summary_table, self.plots_tab):
+                widget.deleteLater()
+        self.table_views.clear()
+        self.tabs.addTab(self.summary_table, "Summary")
+        summary = result.summary if result else {}
+        header = {"module": result.module, "runs": ", ".join(map(str, result.run_ids))} if result else {}
+        rows = list(header.items()) + list(summary.items())
+        self.summary_table.setRowCount(len(rows))
+        for i, (key, value) in enumerate(rows):
+            self.summary_table.setItem(i, 0, QTableWidgetItem(str(key)))
+            self.summary_table.setItem(i, 1, QTableWidgetItem(format_cell(value)))
+        for name, frame in (result.tables.items() if result else []):
+            view = QTableView()
+            view.setObjectName(f"analysis_table_{name}")
+            view.setModel(DataFrameModel(frame, view))
+            self.table_views[name] = view
+            self.tabs.addTab(view, name.replace("_", " "))
+        self.plot_combo.blockSignals(True)
+        self.plot_combo.clear()
+        self.plot_combo.addItems(list(result.plot_groups()) if result else [])
+        self.plot_combo.blockSignals(False)
+        if result and result.series:
+            self.tabs.addTab(self.plots_tab, "Plots")
+        self.draw_plot(self.plot_combo.currentText())
+
+    def draw_plot(self, group: str) -> None:
+        item = self.plot.getPlotItem()
+        item.clear()  # a static result: redrawn only when another plot is picked
+        if item.legend is not None:
+            item.legend.clear()
+        else:
+            item.addLegend(offset=(10, 10))
+        if self.result is None or not group:
+            return
+        item.setTitle(group)
+        names = self.result.plot_groups().get(group, [])
+        for i, name in enumerate(names):
+            data = self.result.series[name]
+            label = name.split("/", 1)[1] if "/" in name else name
+            if "image" in data:
+                self._draw_image(item, data)
+                continue
+            color = COLORS[i % len(COLORS)]
+            x, y = np.asarray(data["x"], dtype=float), np.asarray(data["y"], dtype=float)
+            if "lo" in data and "hi" in data:
+                lo = pg.PlotDataItem(x, np.asarray(data["lo"], dtype=float), pen=None, connect="finite")
+                hi = pg.PlotDataItem(x, np.asarray(data["hi"], dtype=float), pen=None, connect="finite")
+                band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(pg.mkColor(color).red(),
+                                                                   pg.mkColor(color).green(),
+                                                                   pg.mkColor(color).blue(), 50))
+                item.addItem(band)
+            item.plot(x, y, pen=pg.mkPen(color, width=1), name=label, connect="finite")
+
+    @staticmethod
+    def _draw_image(item: pg.PlotItem, data: dict[str, np.ndarray]) -> None:
+        image = pg.ImageItem(np.asarray(data["image"], dtype=float))
+        x, y = np.asarray(data["x"]), np.asarray(data["y"])
+        image.setRect(QRectF(float(x[0]), float(y[0]), float(x[-1] - x[0]), float(y[-1] - y[0])))
+        image.setColorMap(pg.colormap.get("viridis"))
+        item.addItem(image)
+
+    def current_table(self) -> str | None:
+        widget = self.tabs.currentWidget()
+        for name, view in self.table_views.items():
+            if view is widget:
+                return name
+        return next(iter(self.table_views), None)
+
+    # ----- exporting -----------------------------------------------------------------------
+    def _ask_path(self, title: str, default: str, kind: str, suffix: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, title, default, kind)
+        if not path:
+            return None
+        return path if path.lower().endswith(suffix) else path + suffix
+
+    def _stem(self) -> str:
+        runs = "-".join(map(str, self.result.run_ids)) if self.result else ""
+        return f"{self.result.module}_run{runs}" if self.result else "analysis"
+
+    def export_csv(self) -> Path | None:
+        table = self.current_table()
+        if self.result is None or table is None:
+            return self._nothing("This result has no table to export.")
+        path = self._ask_path("Export table as CSV", f"{self._stem()}_{table}.csv", "CSV (*.csv)", ".csv")
+        return self._write(lambda: write_table_csv(self.result, table, path)) if path else None
+
+    def export_json(self) -> Path | None:
+        if self.result is None:
+            return self._nothing("Select a finished analysis first.")
+        path = self._ask_path("Export result as JSON", f"{self._stem()}.json", "JSON (*.json)", ".json")
+        return self._write(lambda: write_result_json(self.result, path)) if path else None
+
+    def export_plot(self, fmt: str) -> Path | None:
+        if self.result is None or not self.result.series:
+            return self._nothing("This result has no plot to export.")
+        kind = "PNG image (*.png)" if fmt == "png" else "SVG drawing (*.svg)"
+        group = self.plot_combo.currentText() or "plot"
+        default = f"{self._stem()}_{group}.{fmt}".replace(" ", "_")
+        path = self._ask_path(f"Export plot as {fmt.upper()}", default, kind, f".{fmt}")
+        if not path:
+            return None
+        self.tabs.setCurrentWidget(self.plots_tab)  # exporters need a shown, sized plot
+        QApplication.processEvents()
+
+        def write() -> Path:
+            if fmt == "png":
+                exporters.ImageExporter(self.plot.getPlotItem()).export(path)
+            else:
+                self._write_svg(path)
+            return Path(path)
+
+        return self._write(write)
+
+    def _write_svg(self, path: str) -> None:
+        try:
+            exporters.SVGExporter(self.plot.getPlotItem()).export(path)
+        except (ValueError, IndexError):
+            # pyqtgraph 0.14's SVG post-processing cannot parse the path syntax this Qt
+            # writes; render the widget through QSvgGenerator instead (still vector).
+            generator = QSvgGenerator()
+            generator.setFileName(path)
+            generator.setSize(self.plot.size())
+            generator.setViewBox(QRect(0, 0, self.plot.width(), self.plot.height()))
+            generator.setTitle(self.plot_combo.currentText())
+            painter = QPainter(generator)
+            try:
+                self.plot.render(painter)
+            finally:
+                painter.end()
+        if not Path(path).is_file():
+            raise OSError(f"the plot could not be written to {path}")
+
+    def _write(self, write) -> Path | None:
+        try:
+            path = write()
+        except (OSError, ValueError, KeyError, RuntimeError) as err:
+            self.message.emit(f"Export failed: {err}", True)
+            return None
+        self.message.emit(f"Saved {path}", False)
+        return path
+
+    def _nothing(self, text: str) -> None:
+        self.message.emit(f"Nothing to export: {text}", True)
+        return None

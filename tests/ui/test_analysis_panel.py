@@ -1,0 +1,130 @@
+"""The Analysis panel driven through its real widgets."""
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QTableView, QTableWidget, QToolButton, QWidget
+
+from farm_gui.config import RunConfig
+from farm_gui.runtime.session import RunSession
+from farm_gui.store import open_store
+from farm_gui.ui.analysis_panel import AnalysisPanel
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(tmp_path / "panel.db")
+    for seed in (3, 4):
+        config = RunConfig(simulation_steps=40, seed=seed, snapshot_every=10)
+        run_id = s.create_run(config, name=f"seed {seed}")
+        RunSession(s, run_id, config).run()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def panel(qtbot, store):
+    p = AnalysisPanel(store)
+    qtbot.addWidget(p)
+    p.resize(1100, 600)
+    p.show()
+    qtbot.waitExposed(p)
+    yield p
+    p.shutdown()
+
+
+def run_through_widgets(qtbot, panel, module, runs, params=""):
+    panel.set_module(module)
+    panel.set_checked_runs(runs)
+    panel.params_edit.setText(params)
+    button = panel.findChild(QToolButton, "button_run_analysis")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    table = panel.findChild(QTableWidget, "analysis_jobs_table")
+    qtbot.waitUntil(lambda: table.rowCount() >= 1, timeout=WAIT_MS)
+    row = table.rowCount() - 1
+    qtbot.waitUntil(lambda: table.item(row, 3).text() in ("finished", "failed"), timeout=WAIT_MS)
+    return table, row
+
+
+def test_start_a_job_and_see_its_results(qtbot, panel):
+    assert isinstance(panel.run_action, QAction) and panel.run_action.objectName() == "action_run_analysis"
+    table, row = run_through_widgets(qtbot, panel, "survival", [1], "histogram_bins=5")
+    assert table.item(row, 3).text() == "finished", table.item(row, 7).text()
+    assert table.item(row, 1).text() == "survival" and table.item(row, 2).text() == "1"
+    assert table.cellWidget(row, 4).value() == 100
+    qtbot.waitUntil(lambda: panel.results.result is not None, timeout=WAIT_MS)
+    view = panel.findChild(QTableView, "analysis_table_lifespans")
+    assert view is not None and view.model().rowCount() >= 4  # three types and "all"
+    summary = panel.findChild(QTableWidget, "analysis_summary_table")
+    keys = [summary.item(i, 0).text() for i in range(summary.rowCount())]
+    assert "km_median_survival" in keys
+    combo = panel.results.plot_combo
+    assert "survival" in [combo.itemText(i) for i in range(combo.count())]
+    assert "0 running" in panel.counts_label.text() and "4 free slots" in panel.counts_label.text()
+
+
+def test_comparison_of_two_runs_and_exports(qtbot, panel, tmp_path, monkeypatch):
+    run_through_widgets(qtbot, panel, "comparison", [1, 2])
+    qtbot.waitUntil(lambda: panel.results.result is not None, timeout=WAIT_MS)
+    assert panel.results.result.module == "comparison"
+    targets = iter(str(tmp_path / name) for name in ("t.csv", "r", "p.png", "p.svg"))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (next(targets), "")))
+    panel.export_actions["csv"].trigger()
+    panel.export_actions["json"].trigger()
+    panel.export_actions["png"].trigger()
+    panel.export_actions["svg"].trigger()
+    assert (tmp_path / "t.csv").read_text().splitlines()[0].startswith("run_id,")
+    assert json.loads((tmp_path / "r.json").read_text())["module"] == "comparison"
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
+    assert "<svg" in (tmp_path / "p.svg").read_text()
+
+
+def test_bad_parameters_are_shown_not_raised(qtbot, panel):
+    panel.set_module("population")
+    panel.set_checked_runs([1])
+    panel.params_edit.setText("min_prominence=-2")
+    panel.run_action.trigger()
+    assert "min_prominence" in panel.message.text()
+    assert panel.jobs_table.rowCount() == 0
+    panel.set_checked_runs([])
+    panel.params_edit.setText("")
+    panel.run_action.trigger()
+    assert "Tick one or more runs" in panel.message.text()
+
+
+def test_finished_jobs_reopen_with_the_workspace(qtbot, panel, store):
+    run_through_widgets(qtbot, panel, "dominance", [2])
+    again = AnalysisPanel(store)
+    qtbot.addWidget(again)
+    assert again.jobs_table.rowCount() == 1
+    assert again.jobs_table.item(0, 3).text() == "finished"
+    again.jobs_table.selectRow(0)
+    qtbot.waitUntil(lambda: again.results.result is not None, timeout=WAIT_MS)
+    assert again.results.result.module == "dominance"
+    again.shutdown()
+
+
+def test_stop_through_the_panel(qtbot, panel):
+    panel.set_max_concurrent(1)
+    assert panel.manager.max_concurrent == 1
+    panel.set_module("spatial")
+    panel.set_checked_runs([1])
+    first = panel.start_analysis()
+    second = panel.start_analysis()
+    row = panel._rows[second]
+    assert panel.jobs_table.item(row, 3).text() == "queued"  # one slot: the second waits
+    assert "1 queued" in panel.counts_label.text() and "0 free slots" in panel.counts_label.text()
+    panel.jobs_table.selectRow(row)
+    panel.stop_action.trigger()
+    assert panel.jobs_table.item(row, 3).text() == "stopped"
+    qtbot.waitUntil(lambda: panel.manager.job(first).final, timeout=WAIT_MS)
+    assert panel.jobs_table.item(panel._rows[first], 3).text() == "finished"
+
+
+def test_object_names_are_stable(panel):
+    assert panel.objectName() == "analysis_panel"
+    assert panel.findChild(QWidget, "analysis_jobs_table") is panel.jobs_table
