@@ -128,3 +128,24 @@ def test_stop_through_the_panel(qtbot, panel):
 def test_object_names_are_stable(panel):
     assert panel.objectName() == "analysis_panel"
     assert panel.findChild(QWidget, "analysis_jobs_table") is panel.jobs_table
+
+
+def test_installed_in_the_main_window(qtbot, make_window):
+    from PySide6.QtWidgets import QDockWidget
+
+    window = make_window("main.db")
+    panel = window.findChild(QWidget, "analysis_panel")
+    assert isinstance(panel, AnalysisPanel) and window.analysis_panel is panel
+    assert window.findChild(QDockWidget, "dock_analysis").widget() is panel
+    assert panel.run_action in window.actions.analysis_menu.actions()
+    qtbot.waitUntil(lambda: panel.store is window.store, timeout=WAIT_MS)
+    config = RunConfig(simulation_steps=20, seed=8)
+    run_id = window.store.create_run(config)
+    RunSession(window.store, run_id, config).run()
+    panel.refresh_runs()
+    panel.set_module("population")
+    panel.set_checked_runs([run_id])
+    panel.run_action.trigger()
+    qtbot.waitUntil(lambda: panel.jobs_table.rowCount() == 1
+                    and panel.jobs_table.item(0, 3).text() == "finished", timeout=WAIT_MS)
+    window.close()
