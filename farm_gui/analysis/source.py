@@ -24,7 +24,7 @@ ACTION_COLUMNS = ("step", "agent_type", "action", "count")
 
 # Steps read per query: small enough that one chunk takes well under 100 ms.
 METRIC_CHUNK_STEPS = 5_000
-ACTION_CHUNK_STEPS = 1_000
+ACTION_CHUNK_STEPS = 250
 
 
 class RunSource(Protocol):
