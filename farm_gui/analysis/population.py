@@ -75,7 +75,7 @@ def compute_one(source: RunSource, params: PopulationParams, ctl: Control) -> An
         ["type", "step"], kind="stable").reset_index(drop=True)
     per_type = summary_table[summary_table["type"] != "total"]
     summary: dict[str, str | float] = {"steps": float(len(steps))}
-    if len(per_type):
+    if per_type["final"].notna().any():  # all NaN for a run with no recorded steps yet
         summary["largest_final_population"] = str(per_type.loc[per_type["final"].idxmax(), "type"])
         stable = per_type.dropna(subset=["cv"])
         if len(stable):
