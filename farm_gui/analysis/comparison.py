@@ -134,7 +134,8 @@ def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control
     group_table = pd.DataFrame(group_rows)
     summary: dict[str, str | float] = {"runs": float(len(sources)), "groups": float(len(groups)),
                                        "metric": params.metric}
-    summary["highest_mean_final"] = str(group_table.loc[group_table["mean_final"].idxmax(), "group"])
+    if group_table["mean_final"].notna().any():  # all NaN when no run has recorded steps yet
+        summary["highest_mean_final"] = str(group_table.loc[group_table["mean_final"].idxmax(), "group"])
     if len(groups) >= 3:
         samples = [runs.loc[runs["group"] == g, final_col].to_numpy() for g in names]
         if all(len(s) >= 2 for s in samples):
