@@ -32,15 +32,21 @@ def leaders(pops: np.ndarray) -> np.ndarray:
 
 
 def lead_periods(steps: np.ndarray, lead: np.ndarray, types: list[str]) -> pd.DataFrame:
-    rows = []
-    start = 0
-    for i in range(1, len(lead) + 1):
-        if i == len(lead) or lead[i] != lead[start]:
-            if lead[start] >= 0:
-                rows.append({"type": types[lead[start]], "start_step": int(steps[start]),
-                             "end_step": int(steps[i - 1]), "length": i - start})
-            start = i
-    return pd.DataFrame(rows, columns=["type", "start_step", "end_step", "length"])
+    """Maximal runs of steps with the same sole leader."""
+    columns = ["type", "start_step", "end_step", "length"]
+    if not len(lead):
+        return pd.DataFrame(columns=columns)
+    change = np.flatnonzero(np.diff(lead)) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [len(lead)]]) - 1
+    keep = lead[starts] >= 0
+    starts, ends = starts[keep], ends[keep]
+    return pd.DataFrame({
+        "type": [types[i] for i in lead[starts]],
+        "start_step": steps[starts].astype(np.int64),
+        "end_step": steps[ends].astype(np.int64),
+        "length": (ends - starts + 1).astype(np.int64),
+    }, columns=columns)
 
 
 def winner(types: list[str], scores: np.ndarray) -> str:
