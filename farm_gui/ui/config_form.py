@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSlider,
@@ -46,6 +45,7 @@ from farm_gui.config import (
     preset,
     save_yaml,
 )
+from farm_gui.ui.dialogs import show_warning
 
 INT32_MAX = 2**31 - 1
 INVALID_STYLE = "border: 2px solid #d62728; border-radius: 3px;"
@@ -333,12 +333,12 @@ class ConfigForm(QWidget):
         try:
             self.set_config(load_yaml(path))
         except ConfigError as err:
-            QMessageBox.warning(self, "Cannot load configuration", str(err))
+            show_warning(self, "Cannot load configuration", str(err))
 
     def save_to_file(self) -> None:
         config = self.config()
         if config is None:
-            QMessageBox.warning(self, "Cannot save configuration",
+            show_warning(self, "Cannot save configuration",
                                 "Fix the marked fields first:\n" + self.problem_label.text())
             return
         path, _ = QFileDialog.getSaveFileName(self, "Save configuration", "config.yaml",
@@ -348,5 +348,5 @@ class ConfigForm(QWidget):
         try:
             save_yaml(config, path)
         except OSError as err:
-            QMessageBox.warning(self, "Cannot save configuration",
+            show_warning(self, "Cannot save configuration",
                                 f"Could not write {path}: {err.strerror or err}")

@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyqtgraph.exporters as exporters
+from PySide6.QtCore import QRectF, QSize
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog
 
 from farm_gui.config import save_yaml
@@ -65,9 +68,14 @@ class ExportFlows:
         if fmt == "png":
             exporter = exporters.ImageExporter(plot)
             exporter.parameters()["width"] = max(800, int(plot.sceneBoundingRect().width()) * 2)
+            exporter.export(path)
         else:
-            exporter = exporters.SVGExporter(plot)
-        exporter.export(path)
+            try:
+                exporters.SVGExporter(plot).export(path)
+            except ValueError:
+                # pyqtgraph's SVG exporter cannot parse the paths Qt 6.11's SVG generator
+                # writes; render the chart through QSvgGenerator directly instead.
+                _render_svg(self.charts.population, path)
         if not Path(path).is_file():
             raise OSError(f"the chart could not be written to {path}")
 
@@ -93,6 +101,21 @@ class ExportFlows:
                 self.show_error("Export failed", _describe(err, path))
                 return
         self.statusBar().showMessage(f"Configuration saved to {path}", 8000)
+
+
+def _render_svg(widget, path: str) -> None:
+    scene = widget.scene()
+    rect = widget.getPlotItem().sceneBoundingRect()
+    generator = QSvgGenerator()
+    generator.setFileName(path)
+    generator.setSize(QSize(int(rect.width()), int(rect.height())))
+    generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+    generator.setTitle("Farm GUI chart")
+    painter = QPainter(generator)
+    try:
+        scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+    finally:
+        painter.end()
 
 
 def _describe(err: BaseException, target: str) -> str:

@@ -30,6 +30,7 @@ from farm_gui.store import Store, StoreError, open_store
 from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
 from farm_gui.ui.charts import ChartsPanel
 from farm_gui.ui.config_form import ConfigForm
+from farm_gui.ui.dialogs import show_info, show_warning
 from farm_gui.ui.export_flows import ExportFlows
 from farm_gui.ui.run_flows import RunFlows
 from farm_gui.ui.run_table import RunTable
@@ -195,10 +196,10 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         self.settings.set_dark(dark)
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About Farm GUI",
+        show_info(self, "About Farm GUI",
                           f"<b>Farm GUI {__version__}</b><p>A desktop workbench for agent-based simulation "
                           "research: configure, run, watch, compare and export foraging-ecology "
-                          "simulations.</p>")
+                          "simulations.</p>", "about_box")
 
     def show_shortcuts(self) -> None:
         rows = []
@@ -206,16 +207,16 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
             if not act.shortcut().isEmpty():
                 rows.append(f"<tr><td>{act.text().replace('&', '')}</td>"
                             f"<td><b>{act.shortcut().toString()}</b></td></tr>")
-        QMessageBox.information(self, "Keyboard Shortcuts", "<table>" + "".join(sorted(rows)) + "</table>")
+        show_info(self, "Keyboard Shortcuts", "<table>" + "".join(sorted(rows)) + "</table>", "shortcuts_box")
 
     def show_error(self, title: str, text: str) -> None:
-        """A message box shown from plain Qt context (never inside a coroutine step)."""
+        """Tell the user what went wrong, without blocking the loop (see ``dialogs``)."""
         self.last_error = (title, text)
         if not shiboken6.isValid(self):
             log.warning("%s: %s", title, text)
             return
         self.statusBar().showMessage(f"{title}: {text.splitlines()[0] if text else ''}", 10000)
-        QTimer.singleShot(0, self, lambda: QMessageBox.warning(self, title, text))
+        show_warning(self, title, text)
 
     # ---- speed ------------------------------------------------------------------------
     def set_speed(self, steps_per_s: float | None) -> None:
