@@ -98,6 +98,10 @@ class PeakPyramid:
         j0, j1 = start >> size_shift, min(stop >> size_shift, level.count)
         mins, maxs = level.mins[j0:j1], level.maxs[j0:j1]
         xs = (np.arange(j0, j1, dtype=np.float64) * (1 << size_shift))
+        group = 1 << (shift - size_shift)  # > 1 when asked for coarser bins than stored
+        if group > 1 and len(mins):
+            starts = np.arange(0, len(mins), group)
+            mins, maxs, xs = np.fmin.reduceat(mins, starts), np.fmax.reduceat(maxs, starts), xs[starts]
         tail_start = j1 << size_shift
         if tail_start < stop:  # points not yet summarised at this level
             tail = y[tail_start:stop]

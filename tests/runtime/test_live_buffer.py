@@ -1,0 +1,60 @@
+"""The live buffer shared by a worker thread and the UI timer."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from farm_gui.runtime.live_buffer import LiveBuffer, WorldSlot
+
+
+def test_grows_by_doubling_and_keeps_rows():
+    buf = LiveBuffer(names=("step", "alive"), capacity=16)
+    for i in range(100):
+        buf.append({"step": i, "alive": 2 * i})
+    assert len(buf) == 100 and buf.capacity == 128
+    snap = buf.snapshot()
+    np.testing.assert_array_equal(snap["step"], np.arange(100))
+    np.testing.assert_array_equal(snap["alive"], 2 * np.arange(100))
+    assert snap.last("alive") == 198
+
+
+def test_missing_metric_is_nan():
+    buf = LiveBuffer(names=("step", "alive"))
+    buf.append({"step": 0})
+    assert np.isnan(buf.snapshot()["alive"][0])
+
+
+def test_snapshots_stay_consistent_while_a_thread_appends():
+    buf = LiveBuffer(names=("step", "twice"), capacity=16)
+    done = threading.Event()
+
+    def writer():
+        for i in range(200_000):
+            buf.append({"step": i, "twice": 2 * i})
+        done.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    seen = 0
+    while not done.is_set() or seen < 200_000:
+        snap = buf.snapshot()
+        step, twice = snap["step"], snap["twice"]
+        assert len(step) == len(twice) == snap.length >= seen
+        if snap.length:
+            # every row below the length is complete and final, even across growth
+            assert step[-1] == snap.length - 1 and twice[-1] == 2 * step[-1]
+        seen = snap.length
+    thread.join()
+    assert seen == 200_000
+
+
+def test_world_slot_hands_out_only_newer_states():
+    slot = WorldSlot(interval=0.0)
+    assert slot.take() == (0, None)
+    slot.put({"step": np.int64(3)})
+    version, state = slot.take()
+    assert state["step"] == 3
+    assert slot.take(version) == (version, None)
+    assert slot.due()

@@ -1,0 +1,53 @@
+"""Peak pyramids: the chart decimation that keeps frame cost flat."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from farm_gui.ui.envelope import PeakPyramid
+
+
+def brute_envelope(y, xs):
+    """min/max of y over each bin starting at xs[::2] (bins end at the next start)."""
+    starts = xs[::2].astype(int)
+    ends = np.append(starts[1:], len(y))
+    return np.column_stack([[y[a:b].min() for a, b in zip(starts, ends, strict=True)],
+                            [y[a:b].max() for a, b in zip(starts, ends, strict=True)]]).ravel()
+
+
+@pytest.mark.parametrize("n", [10, 5_000, 123_457])
+def test_window_matches_brute_force(n):
+    rng = np.random.default_rng(n)
+    y = rng.normal(size=n).cumsum()
+    pyramid = PeakPyramid()
+    for cut in np.linspace(0, n, 7).astype(int):  # fed incrementally, like a live run
+        pyramid.update(y[:cut])
+    pyramid.update(y)
+    for start, stop in ((0, n), (n // 3, n // 2), (max(0, n - 17), n)):
+        xs, ys = pyramid.window(y, start, stop, max_points=400)
+        assert len(xs) == len(ys) <= 2 * 400 + 4
+        if stop - start <= 400:
+            np.testing.assert_array_equal(ys, y[start:stop])
+        else:
+            np.testing.assert_allclose(ys, brute_envelope(y[: stop], xs)[: len(ys)])
+            assert ys.max() == y[int(xs[0]):stop].max() or ys.max() == y[start:stop].max()
+
+
+def test_nan_values_are_skipped_in_envelopes():
+    y = np.arange(1000, dtype=float)
+    y[::7] = np.nan
+    pyramid = PeakPyramid()
+    pyramid.update(y)
+    _xs, ys = pyramid.window(y, 0, 1000, 100)
+    assert np.isfinite(ys).all()
+
+
+def test_output_size_stays_flat_as_points_pile_up():
+    pyramid = PeakPyramid()
+    sizes = []
+    y = np.random.default_rng(1).random(2_000_000)
+    for n in (10_000, 100_000, 2_000_000):
+        pyramid.update(y[:n])
+        sizes.append(len(pyramid.window(y[:n], 0, n, 1600)[0]))
+    assert max(sizes) <= 3300 and min(sizes) >= 800
