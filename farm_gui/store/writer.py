@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import bindparam, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from farm_gui.config import ACTIONS
 from farm_gui.sim.protocol import BIRTH_KEYS, DEATH_KEYS, METRIC_NAMES
@@ -39,6 +39,9 @@ from .schema import (
 
 _MAX_QUEUED_BATCHES = 8
 _COMMAND_TIMEOUT_S = 120.0
+# A write lock held by a busy (GIL-starved) or foreign connection can outlast SQLite's busy
+# timeout; the transaction is then retried rather than failing the run.
+_LOCKED_RETRY_S = 300.0
 
 
 @dataclass
@@ -242,10 +245,18 @@ class RunWriter:
                     return
 
     def _guarded(self, conn, fn, arg, record: bool = True) -> BaseException | None:
+        deadline = time.monotonic() + _LOCKED_RETRY_S
         try:
-            with conn.begin():
-                fn(conn, arg)
-            return None
+            while True:
+                node_xy = self._last_node_xy
+                try:
+                    with conn.begin():
+                        fn(conn, arg)
+                    return None
+                except OperationalError as err:
+                    self._last_node_xy = node_xy  # rolled back: positions not stored after all
+                    if "locked" not in str(err.orig) or time.monotonic() > deadline:
+                        raise
         except (SQLAlchemyError, OSError, ValueError, KeyError, TypeError) as err:
             detail = getattr(err, "orig", None) or err
             failure = StoreError(f"{self._store.url}: cannot record run {self.run_id}: {detail}")
