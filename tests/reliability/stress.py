@@ -9,6 +9,7 @@ plain script alike.
 
 from __future__ import annotations
 
+import faulthandler
 import random
 import time
 from collections import Counter
@@ -47,6 +48,7 @@ class StressReport:
     worst_gap_ms: float = 0.0
     seconds: float = 0.0
     deadlocks: int = 0
+    stuck: list[str] = field(default_factory=list)  # what had not ended when a deadlock was declared
 
     @property
     def applied(self) -> int:
@@ -225,11 +227,17 @@ class Stress:
         QTest.qWait(50)
         self.trigger("action_resume")
         self.trigger("action_stop")
-        done = pump_until(lambda: all(self.w.registry.state(i) in FINAL for i in self.run_ids()), 60)
+        runs_done = pump_until(lambda: all(self.w.registry.state(i) in FINAL for i in self.run_ids()), 60)
         manager = self.panel.manager if self.panel is not None else None
-        done = pump_until(lambda: manager is None or all(j.final for j in manager.jobs()), 90) and done
-        if not done:
+        jobs_done = pump_until(lambda: manager is None or all(j.final for j in manager.jobs()), 90)
+        if not (runs_done and jobs_done):
             self.report.deadlocks += 1
+            self.report.stuck = (
+                [f"run {r.run_id}: {r.state}, {len(r.buffer)} steps" for r in self.w.registry.runs()
+                 if r.state not in FINAL]
+                + [f"analysis {j.id}: {j.status}" for j in (manager.jobs() if manager else [])
+                   if not j.final])
+            faulthandler.dump_traceback(all_threads=True)  # where each thread waits
         if manager is not None:
             self.report.analyses = {j.id: j.status for j in manager.jobs()}
 

@@ -28,7 +28,7 @@ def test_seeded_stress_of_runs_analyses_and_ui_actions(qtbot, make_gui, workdir)
     for title, text in report.dialogs:
         print("dialog:", title, "|", text.splitlines()[0] if text else "")
     assert errors == [], errors[0]
-    assert report.deadlocks == 0
+    assert report.deadlocks == 0, report.stuck
     assert len(report.runs) == 8
     assert all(status in ("finished", "stopped") for status, _ in report.runs.values()), report.runs
     assert len(report.analyses) >= 1
