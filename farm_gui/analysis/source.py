@@ -24,7 +24,7 @@ ACTION_COLUMNS = ("step", "agent_type", "action", "count")
 
 # Steps read per query: small enough that one chunk takes well under 100 ms.
 METRIC_CHUNK_STEPS = 5_000
-ACTION_CHUNK_STEPS = 250
+ACTION_CHUNK_ROWS = 1_000  # one stored row per (step, type); ~25 ms per query at this size
 
 
 class RunSource(Protocol):
@@ -155,12 +155,19 @@ def load_metrics(source: RunSource, ctl: Control) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).sort_values("step", kind="stable").reset_index(drop=True)
 
 
+def action_chunk_steps(source: RunSource) -> int:
+    """Steps per action-count query: about ACTION_CHUNK_ROWS stored (step, type) rows."""
+    types = sum(1 for count in source.config().agent_counts().values() if count > 0)
+    return int(min(max(ACTION_CHUNK_ROWS // max(types, 1), 50), 5_000))
+
+
 def iter_action_chunks(source: RunSource, ctl: Control):
     """Yield the run's action counts chunk by chunk (step, agent_type, action, count)."""
     n = source.steps_done()
-    for lo in range(0, max(n, 1), ACTION_CHUNK_STEPS):
-        yield source.action_counts(lo, lo + ACTION_CHUNK_STEPS)
-        ctl.checkpoint(min(lo + ACTION_CHUNK_STEPS, n) / max(n, 1), "reading action counts")
+    chunk = action_chunk_steps(source)
+    for lo in range(0, max(n, 1), chunk):
+        yield source.action_counts(lo, lo + chunk)
+        ctl.checkpoint(min(lo + chunk, n) / max(n, 1), "reading action counts")
 
 
 def present_types(metrics: pd.DataFrame, config: RunConfig | None = None) -> list[str]:
