@@ -152,7 +152,7 @@ def test_locked_by_another_application_gives_a_locked_message(valid_db, tmp_path
     monkeypatch.setattr(store_backend, "BUSY_TIMEOUT_S", 0.5)
     db = bad_inputs.copy_of(valid_db, tmp_path, "locked.db")
     ready = threading.Event()
-    holder = threading.Thread(target=_hold_exclusive_lock, args=(db, 4.0, ready), daemon=True)
+    holder = threading.Thread(target=_hold_exclusive_lock, args=(db, 2.5, ready), daemon=True)
     holder.start()
     try:
         assert ready.wait(10)
