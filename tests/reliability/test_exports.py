@@ -169,3 +169,44 @@ def test_export_folder_that_is_a_file(store_with_runs, tmp_path):
         export_runs(store, ids[:1], not_folder, "json")
     assert not_folder.read_text() == "x"
     shutil.rmtree(tmp_path / "exports", ignore_errors=True)
+
+
+def test_gui_export_never_overwrites_and_leaves_nothing_partial(qtbot, make_gui, workdir, monkeypatch,
+                                                                 message_boxes):
+    from PySide6.QtWidgets import QFileDialog
+
+    from .conftest import GUI_WAIT_MS
+
+    window = make_gui(db=workdir / "gui.db", steps=20)
+    window.actions.start.trigger()
+    qtbot.waitUntil(lambda: bool(window.registry.runs()) and window.registry.runs()[-1].state == "finished",
+                    timeout=GUI_WAIT_MS)
+    run_id = window.registry.runs()[-1].run_id
+    qtbot.waitUntil(lambda: window.run_table.table_model.row_of(run_id) is not None, timeout=GUI_WAIT_MS)
+    window.run_table.select_ids([run_id])
+    out = workdir / "out"
+    out.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    window.actions.export_csv.trigger()
+    qtbot.waitUntil(lambda: any(out.glob("*_metadata.json")), timeout=GUI_WAIT_MS)
+    qtbot.wait(200)
+    before = tree_checksums(out)
+    window.actions.export_csv.trigger()  # same folder again: nothing may be replaced
+    qtbot.waitUntil(lambda: bool(message_boxes), timeout=GUI_WAIT_MS)
+    assert "already exists" in message_boxes[-1][1] and str(out) in message_boxes[-1][1]
+    assert tree_checksums(out) == before
+
+    message_boxes.clear()
+    fresh = workdir / "fresh"
+    fresh.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(fresh))
+
+    def broken(frame, path):
+        path.write_text("half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setitem(export_module.WRITERS, "parquet", broken)
+    window.actions.export_parquet.trigger()
+    qtbot.waitUntil(lambda: bool(message_boxes), timeout=GUI_WAIT_MS)
+    assert "No space" in message_boxes[-1][1] and "Traceback" not in message_boxes[-1][1]
+    assert _all_files(fresh) == []
