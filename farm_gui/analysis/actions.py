@@ -2,8 +2,9 @@
 steps, and the balance of sharing against attacking
 (balance = (share - attack) / (share + attack), from -1 all attack to +1 all share).
 
-Counts are summed chunk by chunk into a dense (window, type, action) array, so
-memory and per-chunk time stay flat however long the run is."""
+Counts are summed into windows by the source (for a stored run: by the database,
+chunk by chunk) and then into a dense (window, type, action) array, so memory and
+per-chunk time stay flat however long the run is."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from farm_gui.config import ACTIONS, AGENT_TYPES
 
 from .base import AnalysisModule, AnalysisResult, Control, ModuleParams, ScaledControl, register
 from .per_run import per_run
-from .source import RunSource, iter_action_chunks, load_metrics
+from .source import RunSource, iter_action_sums, load_metrics
 from .stats import safe_div
 
 ALL = "all"
@@ -34,18 +35,16 @@ def balance(share, attack) -> np.ndarray:
 
 
 def windowed_counts(source: RunSource, window: int, n_windows: int, ctl: Control) -> np.ndarray:
-    """Counts summed into a (window, TYPE_NAMES, ACTIONS) array, read chunk by chunk."""
+    """Counts summed into a (window, TYPE_NAMES, ACTIONS) array, read chunk by chunk
+    (the source sums each chunk's steps into windows; the last window takes any overflow)."""
     dense = np.zeros((n_windows, len(TYPE_NAMES), len(ACTIONS)), dtype=np.int64)
     seen = False
-    for chunk in iter_action_chunks(source, ScaledControl(ctl, 0.0, 0.8)):
-        if not len(chunk):
+    for chunk in iter_action_sums(source, window, ScaledControl(ctl, 0.0, 0.8)):
+        if not len(chunk.step):
             continue
         seen = True
-        t = pd.Categorical(chunk["agent_type"].astype(str), categories=TYPE_NAMES).codes
-        a = pd.Categorical(chunk["action"].astype(str), categories=ACTIONS).codes
-        w = np.minimum(chunk["step"].to_numpy(dtype=np.int64) // window, n_windows - 1)
-        ok = (t >= 0) & (a >= 0)
-        np.add.at(dense, (w[ok], t[ok], a[ok]), chunk["count"].to_numpy(dtype=np.int64)[ok])
+        w = np.minimum(chunk.step // window, n_windows - 1)
+        np.add.at(dense, (w, chunk.agent_type), chunk.counts)
     if not seen:
         # No per-type counts stored: fall back to the all-type totals in the metrics.
         metrics = load_metrics(source, ScaledControl(ctl, 0.8, 0.9))

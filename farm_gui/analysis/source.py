@@ -1,17 +1,18 @@
 """Where an analysis gets its data: a run in a Store, or frames built in memory
-(tests, notebooks). Loading goes in chunks of steps so a module can report
-progress and honour pause/stop while a long run is read.
+(tests, notebooks). Loading goes in chunks (of steps, or of agents) so a module
+can report progress and honour pause/stop while a long run is read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
 
-from farm_gui.config import AGENT_TYPES, RunConfig
+from farm_gui.config import ACTIONS, AGENT_TYPES, RunConfig
+from farm_gui.store import ActionCountArrays
 
 from .base import Control
 
@@ -22,9 +23,10 @@ AGENT_COLUMNS = ("agent_id", "agent_type", "birth_step", "parent_id", "generatio
                  "death_cause")
 ACTION_COLUMNS = ("step", "agent_type", "action", "count")
 
-# Steps read per query: small enough that one chunk takes well under 100 ms.
+# Read per query: small enough that one chunk takes well under 100 ms.
 METRIC_CHUNK_STEPS = 5_000
-ACTION_CHUNK_ROWS = 1_000  # one stored row per (step, type); ~25 ms per query at this size
+ACTION_CHUNK_ROWS = 10_000  # stored (step, type) rows summed into windows by the database: ~10 ms
+AGENT_CHUNK_ROWS = 5_000  # agents per query: ~10 ms
 
 
 class RunSource(Protocol):
@@ -35,7 +37,10 @@ class RunSource(Protocol):
     def config(self) -> RunConfig: ...
     def metrics(self, start: int | None = None, stop: int | None = None) -> pd.DataFrame: ...
     def action_counts(self, start: int | None = None, stop: int | None = None) -> pd.DataFrame: ...
-    def agents(self) -> pd.DataFrame: ...
+    def action_count_arrays(self, start: int | None = None, stop: int | None = None, *,
+                            window: int = 1) -> ActionCountArrays: ...
+    def agents(self, start: int | None = None, stop: int | None = None, *,
+               limit: int | None = None) -> pd.DataFrame: ...
     def snapshot_steps(self) -> np.ndarray: ...
     def world_state(self, step: int) -> dict[str, np.ndarray]: ...
 
@@ -65,8 +70,11 @@ class StoreRunSource:
     def action_counts(self, start=None, stop=None) -> pd.DataFrame:
         return self.store.action_counts_frame(self.run_id, start, stop)
 
-    def agents(self) -> pd.DataFrame:
-        return self.store.agents_frame(self.run_id)
+    def action_count_arrays(self, start=None, stop=None, *, window: int = 1) -> ActionCountArrays:
+        return self.store.action_count_arrays(self.run_id, start, stop, window=window)
+
+    def agents(self, start=None, stop=None, *, limit: int | None = None) -> pd.DataFrame:
+        return self.store.agents_frame(self.run_id, start, stop, limit=limit)
 
     def snapshot_steps(self) -> np.ndarray:
         return np.asarray(self.store.snapshot_steps(self.run_id), dtype=np.int64)
@@ -112,8 +120,20 @@ class FrameRunSource:
     def action_counts(self, start=None, stop=None) -> pd.DataFrame:
         return _step_slice(self._actions, start, stop)
 
-    def agents(self) -> pd.DataFrame:
-        return self._agents.copy()
+    def action_count_arrays(self, start=None, stop=None, *, window: int = 1) -> ActionCountArrays:
+        return wide_action_counts(_step_slice(self._actions, start, stop), window)
+
+    def agents(self, start=None, stop=None, *, limit: int | None = None) -> pd.DataFrame:
+        if start is None and stop is None and limit is None:
+            return self._agents.copy()
+        ids = pd.to_numeric(self._agents["agent_id"]).to_numpy()
+        keep = np.ones(len(ids), dtype=bool)
+        if start is not None:
+            keep &= ids >= start
+        if stop is not None:
+            keep &= ids < stop
+        part = self._agents.loc[keep].sort_values("agent_id", kind="stable")
+        return (part if limit is None else part.head(max(0, int(limit)))).reset_index(drop=True)
 
     def snapshot_steps(self) -> np.ndarray:
         return np.array(list(self._snapshots), dtype=np.int64)
@@ -155,19 +175,50 @@ def load_metrics(source: RunSource, ctl: Control) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).sort_values("step", kind="stable").reset_index(drop=True)
 
 
-def action_chunk_steps(source: RunSource) -> int:
-    """Steps per action-count query: about ACTION_CHUNK_ROWS stored (step, type) rows."""
+def action_chunk_steps(source: RunSource, rows: int = ACTION_CHUNK_ROWS) -> int:
+    """Steps per action-count query: about `rows` stored (step, type) rows."""
     types = sum(1 for count in source.config().agent_counts().values() if count > 0)
-    return int(min(max(ACTION_CHUNK_ROWS // max(types, 1), 50), 5_000))
+    return int(min(max(rows // max(types, 1), 50), 50_000))
 
 
-def iter_action_chunks(source: RunSource, ctl: Control):
-    """Yield the run's action counts chunk by chunk (step, agent_type, action, count)."""
+def iter_action_sums(source: RunSource, window: int, ctl: Control) -> Iterator[ActionCountArrays]:
+    """Yield the run's action counts summed into windows of `window` steps, chunk by chunk
+    (a window cut by a chunk boundary comes in two parts: add them up)."""
     n = source.steps_done()
     chunk = action_chunk_steps(source)
     for lo in range(0, max(n, 1), chunk):
-        yield source.action_counts(lo, lo + chunk)
+        yield source.action_count_arrays(lo, lo + chunk, window=window)
         ctl.checkpoint(min(lo + chunk, n) / max(n, 1), "reading action counts")
+
+
+def wide_action_counts(frame: pd.DataFrame, window: int = 1) -> ActionCountArrays:
+    """Long action counts (step, agent_type, action, count) as ActionCountArrays, summed
+    into windows of `window` steps; unknown type or action names are left out."""
+    t = pd.Categorical(frame["agent_type"].astype(str), categories=AGENT_TYPES).codes.astype(np.int64)
+    a = pd.Categorical(frame["action"].astype(str), categories=ACTIONS).codes.astype(np.int64)
+    ok = (t >= 0) & (a >= 0)
+    first = frame["step"].to_numpy(dtype=np.int64)[ok] // window * window
+    keys, row = np.unique(np.column_stack([first, t[ok]]).reshape(-1, 2), axis=0, return_inverse=True)
+    counts = np.zeros((len(keys), len(ACTIONS)), dtype=np.int64)
+    np.add.at(counts, (row.reshape(-1), a[ok]), frame["count"].to_numpy(dtype=np.int64)[ok])
+    return ActionCountArrays(step=keys[:, 0].copy(), agent_type=keys[:, 1].copy(), counts=counts)
+
+
+def iter_agent_chunks(source: RunSource, ctl: Control,
+                      rows: int = AGENT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """Yield the run's agents in agent_id order, `rows` at a time (each piece starts after
+    the last agent_id of the one before), with a checkpoint after each piece. Together
+    the pieces are exactly source.agents(). Progress approaches 1 (the total is unknown)."""
+    start, done = None, 0
+    while True:
+        part = source.agents(start, None, limit=rows)
+        if len(part):
+            done += len(part)
+            yield part
+        ctl.checkpoint(done / (done + rows), f"read {done} agents")
+        if len(part) < rows:
+            return
+        start = int(part["agent_id"].iloc[-1]) + 1
 
 
 def present_types(metrics: pd.DataFrame, config: RunConfig | None = None) -> list[str]:

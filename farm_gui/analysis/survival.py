@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from .base import AnalysisModule, AnalysisResult, Control, ModuleParams, register
+from .base import AnalysisModule, AnalysisResult, Control, ModuleParams, ScaledControl, register
 from .per_run import per_run
-from .source import RunSource, downsample
+from .source import RunSource, downsample, iter_agent_chunks
 from .stats import kaplan_meier, km_median
 
 
@@ -42,10 +42,17 @@ def lifespans(agents: pd.DataFrame, steps_done: int) -> pd.DataFrame:
     })
 
 
+def load_lifespans(source: RunSource, ctl: Control) -> pd.DataFrame:
+    """lifespans() of all the run's agents, read a chunk of agents at a time."""
+    steps_done = source.steps_done()
+    parts = [lifespans(chunk, steps_done) for chunk in iter_agent_chunks(source, ctl)]
+    if not parts:
+        return lifespans(source.agents(), steps_done)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
 def compute_one(source: RunSource, params: SurvivalParams, ctl: Control) -> AnalysisResult:
-    agents = source.agents()
-    ctl.checkpoint(0.3, "read agents")
-    life = lifespans(agents, source.steps_done())
+    life = load_lifespans(source, ScaledControl(ctl, 0.0, 0.3))
     groups = [(t, life[life["agent_type"] == t]) for t in sorted(life["agent_type"].unique())]
     groups.append(("all", life))
 

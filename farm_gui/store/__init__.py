@@ -9,6 +9,7 @@ runs, queries and exports. No Qt: usable from a notebook.
 
 from .backend import default_db_path
 from .export import FORMATS, ExportError, export_runs
+from .queries import ActionCountArrays
 from .records import STATUSES, AnalysisInfo, RunInfo, StoreError
 from .store import Store, open_store
 from .writer import RunWriter
@@ -16,6 +17,7 @@ from .writer import RunWriter
 __all__ = [
     "STATUSES",
     "FORMATS",
+    "ActionCountArrays",
     "AnalysisInfo",
     "ExportError",
     "RunInfo",

@@ -20,8 +20,9 @@ from urllib.parse import quote
 import numpy as np
 import platformdirs
 from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, inspect, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.base import Executable
 
 from .records import StoreError
@@ -154,6 +155,32 @@ def sqlite_engine(path: Path, readonly: bool) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def fetch_rows(conn: Connection, statement: Select) -> list[tuple]:
+    """All rows of a SELECT as plain tuples, for building NumPy columns.
+
+    On SQLite the statement runs on the driver's own cursor: building SQLAlchemy Row
+    objects (and their result processing) costs about as much again as fetching, all of
+    it holding the GIL (27k agents: ~110 ms through Core, ~45 ms here). Only plain
+    bound values are supported there (numbers and strings, no expanding IN lists);
+    other dialects go through Core.
+    """
+    if conn.dialect.name != "sqlite":
+        return [tuple(row) for row in conn.execute(statement).all()]
+    compiled = statement.compile(dialect=conn.dialect)
+    sql = str(compiled)
+    if "POSTCOMPILE" in sql:
+        return [tuple(row) for row in conn.execute(statement).all()]
+    params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    except sqlite3.Error as err:
+        raise DBAPIError.instance(sql, params, err, sqlite3.Error) from err
+    finally:
+        cursor.close()
 
 
 # ----- any SQLAlchemy URL ---------------------------------------------------------------

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from farm_gui.config import ACTIONS, AGENT_TYPES
 from farm_gui.sim.protocol import DEATH_CAUSES, METRIC_NAMES
 
+from . import backend
 from .packing import unpack_agents, unpack_floats, unpack_metric_chunk
 from .records import StoreError
 from .schema import (
@@ -20,6 +23,18 @@ from .schema import (
     node_snapshots,
     step_metrics,
 )
+
+_AGENT_TYPE_NAMES = np.array(AGENT_TYPES, dtype=object)
+_ACTION_NAMES = np.array(ACTIONS, dtype=object)
+_DEATH_CAUSE_NAMES = np.array(DEATH_CAUSES, dtype=object)
+
+
+class ActionCountArrays(NamedTuple):
+    """Stored action counts, one entry per (step, agent type) row, ordered by step then type."""
+
+    step: np.ndarray  # int64
+    agent_type: np.ndarray  # int64 code into AGENT_TYPES
+    counts: np.ndarray  # int64, shape (rows, len(ACTIONS)), columns in ACTIONS order
 
 
 def _bounds(start: int | None, stop: int | None) -> tuple[int, int]:
@@ -40,17 +55,21 @@ class RunQueries:
     def metrics(self, run_id: int, start: int | None = None,
                 stop: int | None = None) -> dict[str, np.ndarray]:
         """One array per name in METRIC_NAMES, ordered by step, for steps in [start, stop)."""
-        self.get_run(run_id)
         lo, hi = _bounds(start, stop)
         c = metric_chunks.c
         with self._read(f"reading metrics of run {run_id}") as conn:
-            rows = conn.execute(
+            rows = backend.fetch_rows(
+                conn,
                 select(c.first_step, c.n_steps, c.columns, c.data)
                 .where(c.run_id == int(run_id), c.first_step < hi, c.first_step + c.n_steps > lo)
-                .order_by(c.first_step)
-            ).all()
+                .order_by(c.first_step),
+            )
             if not rows:
-                return self._metrics_from_rows(conn, run_id, lo, hi)
+                found = self._metrics_from_rows(conn, run_id, lo, hi)
+        if not rows:
+            if not len(found["step"]):
+                self.get_run(run_id)  # an unknown run is an error, not an empty table
+            return found
         pieces: dict[str, list[np.ndarray]] = {name: [] for name in METRIC_NAMES}
         for _first, n, columns, data in rows:
             names = columns.split(",")
@@ -65,10 +84,11 @@ class RunQueries:
 
     def _metrics_from_rows(self, conn, run_id: int, lo: int, hi: int) -> dict[str, np.ndarray]:
         t = step_metrics
-        rows = conn.execute(
+        rows = backend.fetch_rows(
+            conn,
             select(*(t.c[name] for name in METRIC_NAMES))
-            .where(t.c.run_id == int(run_id), t.c.step >= lo, t.c.step < hi).order_by(t.c.step)
-        ).all()
+            .where(t.c.run_id == int(run_id), t.c.step >= lo, t.c.step < hi).order_by(t.c.step),
+        )
         table = np.array(rows, dtype=np.float64).reshape(len(rows), len(METRIC_NAMES))
         return {name: _typed(name, table[:, i]) for i, name in enumerate(METRIC_NAMES)}
 
@@ -119,42 +139,79 @@ class RunQueries:
         state["step"] = np.array(row.step, dtype=np.int64)
         return state
 
+    def action_count_arrays(self, run_id: int, start: int | None = None, stop: int | None = None, *,
+                            window: int = 1) -> ActionCountArrays:
+        """The stored (step, agent type) rows for steps in [start, stop) as arrays: what
+        action_counts_frame() is built from, without a Python object per count.
+
+        window > 1 sums the counts over windows of that many steps (aligned to multiples of
+        `window`, `step` = a window's first step) in the database: a 100,000-step run comes
+        back as a few hundred rows, and the database sums while other threads run.
+        """
+        lo, hi = _bounds(start, stop)
+        window = int(window)
+        if window < 1:
+            raise StoreError(f"action count window must be at least 1 step, not {window}")
+        c = action_counts.c
+        in_range = (c.run_id == int(run_id), c.step >= lo, c.step < hi)
+        if window == 1:
+            query = (select(c.step, c.agent_type, *(c[a] for a in ACTIONS))
+                     .where(*in_range).order_by(c.step, c.agent_type))
+        else:
+            first = ((c.step // window) * window).label("window_start")
+            query = (select(first, c.agent_type, *(func.sum(c[a]) for a in ACTIONS))
+                     .where(*in_range).group_by(first, c.agent_type).order_by(first, c.agent_type))
+        with self._read(f"reading action counts of run {run_id}") as conn:
+            rows = backend.fetch_rows(conn, query)
+        if not rows:
+            self.get_run(run_id)  # an unknown run is an error, not an empty table
+        wide = np.array(rows, dtype=np.int64).reshape(len(rows), 2 + len(ACTIONS))
+        return ActionCountArrays(step=wide[:, 0].copy(), agent_type=wide[:, 1].copy(),
+                                 counts=np.ascontiguousarray(wide[:, 2:]))
+
     def action_counts_frame(self, run_id: int, start: int | None = None,
                             stop: int | None = None) -> pd.DataFrame:
         """Columns step, agent_type (name), action (name), count; zero counts omitted."""
-        self.get_run(run_id)
-        lo, hi = _bounds(start, stop)
-        c = action_counts.c
-        with self._read(f"reading action counts of run {run_id}") as conn:
-            rows = conn.execute(
-                select(c.step, c.agent_type, *(c[a] for a in ACTIONS))
-                .where(c.run_id == int(run_id), c.step >= lo, c.step < hi).order_by(c.step, c.agent_type)
-            ).all()
-        wide = np.array(rows, dtype=np.int64).reshape(len(rows), 2 + len(ACTIONS))
-        row_idx, action_idx = np.nonzero(wide[:, 2:])
+        arrays = self.action_count_arrays(run_id, start, stop)
+        row_idx, action_idx = np.nonzero(arrays.counts)
         return pd.DataFrame({
-            "step": wide[row_idx, 0],
-            "agent_type": np.array(AGENT_TYPES, dtype=object)[wide[row_idx, 1]],
-            "action": np.array(ACTIONS, dtype=object)[action_idx],
-            "count": wide[row_idx, 2 + action_idx],
+            "step": arrays.step[row_idx],
+            "agent_type": _AGENT_TYPE_NAMES[arrays.agent_type[row_idx]],
+            "action": _ACTION_NAMES[action_idx],
+            "count": arrays.counts[row_idx, action_idx],
         })
 
-    def agents_frame(self, run_id: int) -> pd.DataFrame:
-        """One row per agent: agent_id, agent_type, birth_step, parent_id, generation,
-        death_step (NaN while alive), death_cause (None while alive)."""
-        self.get_run(run_id)
+    def agents_frame(self, run_id: int, start: int | None = None, stop: int | None = None, *,
+                     limit: int | None = None) -> pd.DataFrame:
+        """One row per agent, ordered by agent_id: agent_id, agent_type, birth_step,
+        parent_id, generation, death_step (NaN while alive), death_cause (None while alive).
+
+        Only agents with start <= agent_id < stop, and at most `limit` of them: reading a
+        large run in pieces (next start = last agent_id + 1) gives exactly the full table.
+        """
+        lo, hi = _bounds(start, stop)
         c = agents.c
+        query = (select(c.agent_id, c.agent_type, c.birth_step, c.parent_id, c.generation,
+                        func.coalesce(c.death_step, -1), func.coalesce(c.death_cause, -1))
+                 .where(c.run_id == int(run_id), c.agent_id >= lo, c.agent_id < hi).order_by(c.agent_id))
+        if limit is not None:
+            query = query.limit(max(0, int(limit)))
         with self._read(f"reading agents of run {run_id}") as conn:
-            rows = conn.execute(
-                select(c.agent_id, c.agent_type, c.birth_step, c.parent_id, c.generation,
-                       c.death_step, c.death_cause).where(c.run_id == int(run_id)).order_by(c.agent_id)
-            ).all()
-        frame = pd.DataFrame(rows, columns=["agent_id", "agent_type", "birth_step", "parent_id",
-                                            "generation", "death_step", "death_cause"])
-        for col in ("agent_id", "birth_step", "parent_id", "generation"):
-            frame[col] = frame[col].astype(np.int64)
-        frame["agent_type"] = [AGENT_TYPES[i] for i in frame["agent_type"]]
-        frame["death_step"] = pd.to_numeric(frame["death_step"], errors="coerce").astype(np.float64)
-        frame["death_cause"] = [None if pd.isna(v) else DEATH_CAUSES[int(v)] for v in frame["death_cause"]]
-        frame["death_cause"] = frame["death_cause"].astype(object)
-        return frame
+            rows = backend.fetch_rows(conn, query)
+        if not rows:
+            self.get_run(run_id)
+        table = np.array(rows, dtype=np.int64).reshape(len(rows), 7)
+        alive = table[:, 5] < 0
+        death_step = table[:, 5].astype(np.float64)
+        death_step[alive] = np.nan
+        death_cause = _DEATH_CAUSE_NAMES[np.where(alive, 0, table[:, 6])]
+        death_cause[alive] = None
+        return pd.DataFrame({
+            "agent_id": table[:, 0],
+            "agent_type": _AGENT_TYPE_NAMES[table[:, 1]],
+            "birth_step": table[:, 2],
+            "parent_id": table[:, 3],
+            "generation": table[:, 4],
+            "death_step": death_step,
+            "death_cause": pd.Series(death_cause, dtype=object),  # None while alive, not NaN
+        })
