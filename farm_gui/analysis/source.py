@@ -175,8 +175,10 @@ def load_metrics(source: RunSource, ctl: Control) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).sort_values("step", kind="stable").reset_index(drop=True)
 
 
-def action_chunk_steps(source: RunSource, rows: int = ACTION_CHUNK_ROWS) -> int:
-    """Steps per action-count query: about `rows` stored (step, type) rows."""
+def action_chunk_steps(source: RunSource, rows: int | None = None) -> int:
+    """Steps per action-count query: about `rows` (default ACTION_CHUNK_ROWS) stored
+    (step, type) rows."""
+    rows = rows or ACTION_CHUNK_ROWS
     types = sum(1 for count in source.config().agent_counts().values() if count > 0)
     return int(min(max(rows // max(types, 1), 50), 50_000))
 
@@ -204,11 +206,12 @@ def wide_action_counts(frame: pd.DataFrame, window: int = 1) -> ActionCountArray
     return ActionCountArrays(step=keys[:, 0].copy(), agent_type=keys[:, 1].copy(), counts=counts)
 
 
-def iter_agent_chunks(source: RunSource, ctl: Control,
-                      rows: int = AGENT_CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    """Yield the run's agents in agent_id order, `rows` at a time (each piece starts after
-    the last agent_id of the one before), with a checkpoint after each piece. Together
-    the pieces are exactly source.agents(). Progress approaches 1 (the total is unknown)."""
+def iter_agent_chunks(source: RunSource, ctl: Control, rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """Yield the run's agents in agent_id order, `rows` (default AGENT_CHUNK_ROWS) at a time
+    (each piece starts after the last agent_id of the one before), with a checkpoint after
+    each piece. Together the pieces are exactly source.agents(). Progress approaches 1
+    (the total is unknown)."""
+    rows = rows or AGENT_CHUNK_ROWS
     start, done = None, 0
     while True:
         part = source.agents(start, None, limit=rows)

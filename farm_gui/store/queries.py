@@ -176,8 +176,8 @@ class RunQueries:
         row_idx, action_idx = np.nonzero(arrays.counts)
         return pd.DataFrame({
             "step": arrays.step[row_idx],
-            "agent_type": _AGENT_TYPE_NAMES[arrays.agent_type[row_idx]],
-            "action": _ACTION_NAMES[action_idx],
+            "agent_type": pd.Series(_AGENT_TYPE_NAMES[arrays.agent_type[row_idx]], dtype=str),
+            "action": pd.Series(_ACTION_NAMES[action_idx], dtype=str),
             "count": arrays.counts[row_idx, action_idx],
         })
 
@@ -208,7 +208,7 @@ class RunQueries:
         death_cause[alive] = None
         return pd.DataFrame({
             "agent_id": table[:, 0],
-            "agent_type": _AGENT_TYPE_NAMES[table[:, 1]],
+            "agent_type": pd.Series(_AGENT_TYPE_NAMES[table[:, 1]], dtype=str),
             "birth_step": table[:, 2],
             "parent_id": table[:, 3],
             "generation": table[:, 4],
