@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
-import signal
 import logging
 import os
+import signal
 import sys
 import tempfile
 import time
