@@ -22,13 +22,17 @@ class Curve:
     run: RunSeries
     metric: str
     label: str
-    item: pg.PlotDataItem
+    item: pg.PlotCurveItem
     pyramid: PeakPyramid
+    right: bool = False
     drawn: tuple = ()
+    y_bounds: tuple[float, float] | None = None
 
 
 class LiveChart(pg.PlotWidget):
     """One plot with a legend, axis labels, a step cursor and a hover line."""
+
+    follow_changed = Signal(bool)  # the user zoomed/panned (False) or asked to view all (True)
 
     def __init__(self, object_name: str, title: str, y_label: str, right_label: str | None = None):
         super().__init__()
@@ -38,7 +42,8 @@ class LiveChart(pg.PlotWidget):
         plot.setTitle(title)
         plot.setLabel("bottom", "step")
         plot.setLabel("left", y_label)
-        plot.showGrid(x=True, y=True, alpha=0.15)
+        # No grid: grid lines belong to the axis items, which then get repainted with every
+        # curve update; without them a frame repaints the curves only.
         plot.setMenuEnabled(True)
         self.legend = plot.addLegend(offset=(6, 6), labelTextSize="8pt")
         self.curves: list[Curve] = []
@@ -48,6 +53,11 @@ class LiveChart(pg.PlotWidget):
         for line in (self.cursor, self.hover_line):
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
+        self.follow = True  # keep all data in view until the user pans or zooms
+        self.manage_x = True  # False for charts whose x axis is linked to another chart
+        self._settled_at = -1.0
+        plot.vb.disableAutoRange()
+        plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
         self.right_view: pg.ViewBox | None = None
         if right_label:
             self.right_view = pg.ViewBox()
@@ -56,6 +66,8 @@ class LiveChart(pg.PlotWidget):
             plot.getAxis("right").linkToView(self.right_view)
             plot.getAxis("right").setLabel(right_label)
             self.right_view.setXLink(plot)
+            self.right_view.disableAutoRange()
+            self.right_view.sigRangeChangedManually.connect(self._on_manual_range)
             plot.vb.sigResized.connect(self._sync_right_view)
 
     def _sync_right_view(self) -> None:
@@ -73,32 +85,43 @@ class LiveChart(pg.PlotWidget):
 
     def add_curve(self, run: RunSeries, metric: str, label: str, color: str, right: bool = False,
                   style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> Curve:
-        item = pg.PlotDataItem(pen=pg.mkPen(color, width=1, style=style), name=label,
-                               skipFiniteCheck=True, antialias=False)
-        item.setDownsampling(auto=False)  # the pyramid already decimates
+        # A bare PlotCurveItem: PlotDataItem's extra layers (its own downsampling and
+        # clipping, which the pyramid replaces) cost more per setData than the drawing.
+        item = pg.PlotCurveItem(pen=pg.mkPen(color, width=1, style=style), name=label,
+                                skipFiniteCheck=True, antialias=False)
         if right and self.right_view is not None:
             self.right_view.addItem(item)
             self.legend.addItem(item, label)
         else:
             self.getPlotItem().addItem(item)
-        curve = Curve(run, metric, label, item, PeakPyramid())
+        curve = Curve(run, metric, label, item, PeakPyramid(), right=right and self.right_view is not None)
         self.curves.append(curve)
         return curve
 
     # ---- drawing ----------------------------------------------------------------
     def _visible_index_range(self, x0: float, n: int) -> tuple[int, int]:
-        view = self.getPlotItem().vb
-        if view.state["autoRange"][0] is not False:
+        if self.follow:
             return 0, n
-        lo, hi = view.viewRange()[0]
+        lo, hi = self.getPlotItem().vb.viewRange()[0]
         return max(0, int(np.floor(lo - x0)) - 1), min(n, int(np.ceil(hi - x0)) + 2)
+
+    def _on_manual_range(self, *args) -> None:
+        self.follow = False
+        self.follow_changed.emit(False)
 
     def refresh(self) -> bool:
         """Push new points to the curves; returns whether anything was redrawn."""
-        width = max(200, int(self.getPlotItem().vb.width()))
+        view = self.getPlotItem().vb
+        if any(view.state["autoRange"]):  # the user asked for "view all" (the A button or menu)
+            view.disableAutoRange()
+            self.follow = True
+            self._settled_at = -1
+            self.follow_changed.emit(True)
+        width = max(200, int(view.width()))
         max_points = 4 * width
         changed = False
         snapshots: dict[int, object] = {}
+        extent = 0.0
         for curve in self.curves:
             snap = snapshots.get(curve.run.run_id)
             if snap is None:
@@ -108,21 +131,61 @@ class LiveChart(pg.PlotWidget):
             if y is None or n == 0:
                 continue
             x0 = float(snap["step"][0]) if "step" in snap.names else 0.0
+            extent = max(extent, x0 + n - 1)
             start, stop = self._visible_index_range(x0, n)
             key = (n, start, stop, max_points)
             if key == curve.drawn:
                 continue
             curve.pyramid.update(y)
             xs, ys = curve.pyramid.window(y, start, stop, max_points)
-            if np.isfinite(ys).all():
+            finite = ys[np.isfinite(ys)]
+            curve.y_bounds = (float(finite.min()), float(finite.max())) if len(finite) else None
+            if len(finite) == len(ys):
                 curve.item.setData(xs + x0, ys, skipFiniteCheck=True)
             else:
                 curve.item.setData(xs + x0, ys, connect="finite")
             curve.drawn = key
             changed = True
-        if changed and self.right_view is not None:
-            self.right_view.enableAutoRange(axis=pg.ViewBox.YAxis)
+        if self.follow and self.curves:
+            self._follow_data(extent, changed)
         return changed
+
+    def _follow_data(self, extent: float, changed: bool) -> None:
+        """Keep all data in view, changing the ranges rarely while data grows (every
+        range change re-lays out the axes, the most expensive part of a frame) and
+        fitting exactly once it stops growing."""
+        settled = not changed
+        if settled and self._settled_at == extent:
+            return
+        self._settled_at = extent if settled else -1
+        views = [(self.getPlotItem().vb, False)]
+        if self.right_view is not None:
+            views.append((self.right_view, True))
+        for index, (view, right) in enumerate(views):
+            bounds = [c.y_bounds for c in self.curves if c.y_bounds is not None and c.right == right]
+            if not bounds:
+                continue
+            lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+            pad = max((hi - lo) * 0.05, abs(hi) * 0.02, 0.5)
+            (cur_x0, cur_x1), (cur_lo, cur_hi) = view.viewRange()
+            if settled:
+                y_range = (lo - pad, hi + pad)
+            elif lo < cur_lo or hi > cur_hi or (cur_hi - cur_lo) > 4 * (hi - lo + 2 * pad):
+                y_range = (lo - 2 * pad, hi + 4 * pad)
+            else:
+                y_range = None
+            if y_range is not None and y_range != (cur_lo, cur_hi):
+                view.setYRange(*y_range, padding=0)
+            if index == 0 and self.manage_x:
+                x_hi = max(extent, 1.0)
+                if settled:
+                    x_range = (0.0, x_hi)
+                elif x_hi > cur_x1 or cur_x1 > 4 * x_hi + 10:
+                    x_range = (0.0, x_hi * 1.3 + 10)
+                else:
+                    x_range = None
+                if x_range is not None:
+                    view.setXRange(*x_range, padding=0)
 
     def data(self, label: str) -> tuple[np.ndarray, np.ndarray] | None:
         """The (x, y) arrays currently drawn for the curve named ``label``."""
@@ -152,6 +215,9 @@ class ChartsPanel(QWidget):
         self.charts = (self.population, self.resources, self.births_deaths, self.health)
         for chart in self.charts[1:]:
             chart.getPlotItem().setXLink(self.population.getPlotItem())
+            chart.manage_x = False
+        for chart in self.charts:
+            chart.follow_changed.connect(self._set_follow)
         self.readout = QLabel("Hover over a chart to read values.")
         self.readout.setObjectName("chart_readout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -175,7 +241,8 @@ class ChartsPanel(QWidget):
         self.runs = list(runs)
         for chart in self.charts:
             chart.clear_curves()
-            chart.getPlotItem().enableAutoRange()
+            chart.follow = True
+            chart._settled_at = -1.0
         if len(runs) == 1:
             run = runs[0]
             self.population.add_curve(run, "alive", "total", TOTAL_COLOR)
@@ -195,6 +262,12 @@ class ChartsPanel(QWidget):
                                              style=Qt.PenStyle.DashLine)
                 self.health.add_curve(run, "mean_health", run.name, run.color)
         self.refresh()
+
+    def _set_follow(self, follow: bool) -> None:
+        for chart in self.charts:
+            chart.follow = follow
+            chart._settled_at = -1.0
+            chart.getPlotItem().vb.disableAutoRange()
 
     def refresh(self) -> bool:
         t0 = time.perf_counter()

@@ -188,6 +188,9 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         install = getattr(analysis_panel, "install", None)
         if callable(install):
             self.analysis_panel = install(self)
+            if "analysis" in self.docks:  # share the bottom area with the run table, as tabs
+                self.tabifyDockWidget(self.docks["runs"], self.docks["analysis"])
+                self.docks["runs"].raise_()
 
     # ---- appearance and help ------------------------------------------------------
     @Slot(bool)

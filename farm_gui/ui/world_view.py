@@ -19,7 +19,7 @@ from farm_gui.config import AGENT_TYPES
 from farm_gui.ui.series import TYPE_COLORS
 
 NODE_COLOR = "#c9a227"
-NODE_SIZES = (2.0, 3.5, 5.0, 6.5, 8.0)  # pixels, by fifth of the node capacity
+NODE_SIZES = (2.0, 3.0, 4.0, 5.0, 6.0)  # pixels, by fifth of the node capacity
 
 
 class PointCloudItem(pg.GraphicsObject):
@@ -32,21 +32,20 @@ class PointCloudItem(pg.GraphicsObject):
         self._pen = QPen(c)
         self._pen.setWidthF(size)
         self._pen.setCosmetic(True)
-        self._pen.setCapStyle(Qt.PenCapStyle.SquareCap if size < 4 else Qt.PenCapStyle.RoundCap)
-        self._poly = QPolygonF()
+        self._pen.setCapStyle(Qt.PenCapStyle.SquareCap)  # round caps cost ~10x more to draw
+        self._device = QPolygonF()
         self._x = np.empty(0)
         self._y = np.empty(0)
         self._bounds = QRectF(0, 0, 1, 1)
 
     def setData(self, x: np.ndarray, y: np.ndarray) -> None:  # noqa: N802 (pyqtgraph style)
         self._x, self._y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        self._poly = fn.create_qpolygonf(len(self._x))
-        if len(self._x):
-            coords = fn.ndarray_from_qpolygonf(self._poly)
-            coords[:, 0] = self._x
-            coords[:, 1] = self._y
-        self.prepareGeometryChange()
         self.update()
+
+    def set_size(self, size: float) -> None:
+        if size != self._pen.widthF():
+            self._pen.setWidthF(size)
+            self.update()
 
     def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802
         return self._x, self._y
@@ -59,9 +58,23 @@ class PointCloudItem(pg.GraphicsObject):
         return self._bounds
 
     def paint(self, painter, *args) -> None:
-        if self._poly.size():
-            painter.setPen(self._pen)
-            painter.drawPoints(self._poly)
+        if not len(self._x):
+            return
+        # Map to device pixels with NumPy and draw untransformed: Qt's per-point
+        # transform path for cosmetic pens is several times slower.
+        t = painter.transform()
+        n = len(self._x)
+        if len(self._device) != n:
+            self._device = fn.create_qpolygonf(n)
+        device = self._device
+        coords = fn.ndarray_from_qpolygonf(device)
+        coords[:n, 0] = t.m11() * self._x + t.m21() * self._y + t.dx()
+        coords[:n, 1] = t.m12() * self._x + t.m22() * self._y + t.dy()
+        painter.save()
+        painter.resetTransform()
+        painter.setPen(self._pen)
+        painter.drawPoints(device)
+        painter.restore()
 
 
 class WorldView(QWidget):
@@ -81,7 +94,7 @@ class WorldView(QWidget):
         plot_item.setLabel("bottom", "x")
         plot_item.setLabel("left", "y")
         legend = plot_item.addLegend(offset=(6, 6), labelTextSize="8pt", colCount=3)
-        self.node_items = [PointCloudItem(NODE_COLOR, s, alpha=150) for s in NODE_SIZES]
+        self.node_items = [PointCloudItem(NODE_COLOR, s) for s in NODE_SIZES]  # opaque: blending is slow
         for item in self.node_items:
             plot_item.addItem(item)
         self.agent_items = {t: PointCloudItem(TYPE_COLORS[t], 4.0) for t in AGENT_TYPES}
@@ -138,6 +151,13 @@ class WorldView(QWidget):
         alive = state.get("agent_alive")
         if alive is not None and len(alive) == len(x):
             x, y, types = x[alive], y[alive], types[alive]
+        # Crowded worlds get smaller points: big square points cost the most to paint,
+        # and at that density they would cover each other anyway.
+        scale = 1.0 if len(x) + len(state["node_x"]) < 4000 else 0.5
+        for item in self.agent_items.values():
+            item.set_size(4.0 * scale)
+        for item, size in zip(self.node_items, NODE_SIZES, strict=True):
+            item.set_size(size * scale)
         for i, agent_type in enumerate(AGENT_TYPES):
             mask = types == i
             self.agent_items[agent_type].setData(x[mask], y[mask])

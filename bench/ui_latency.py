@@ -1,0 +1,203 @@
+"""How responsive the window stays while a big run goes as fast as it can.
+
+Offscreen main window, the 10k preset running at full speed with the charts and
+the world view shown. A 5 ms heartbeat timer measures how late the GUI event
+loop runs; we also count chart frames, compare the simulation's agent-steps/s
+inside the GUI with the same RunSession run headless in this process, and time
+a chart frame with 1,000,000 points against one with 1,000.
+
+Prints name=value lines. Targets: heartbeat p99 <= 20 ms and max <= 50 ms,
+>= 30 chart frames/s, GUI/headless speed >= 0.9, frame-time ratio <= 2.
+Usage: QT_QPA_PLATFORM=offscreen python bench/ui_latency.py [--seconds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+
+from farm_gui.app import create_main_window, ensure_app  # noqa: E402
+from farm_gui.config import preset  # noqa: E402
+from farm_gui.runtime.live_buffer import LiveBuffer  # noqa: E402
+from farm_gui.runtime.session import RunControl, RunSession  # noqa: E402
+from farm_gui.sim import METRIC_NAMES, build_model  # noqa: E402
+from farm_gui.store import open_store  # noqa: E402
+from farm_gui.ui.charts import ChartsPanel  # noqa: E402
+from farm_gui.ui.series import RunSeries  # noqa: E402
+
+
+def big_config(steps: int = 1_000_000):
+    config = preset("10k")
+    config.simulation_steps = steps
+    return config
+
+
+def headless_rate(workdir: Path, seconds: float) -> float:
+    """Agent-steps/s of RunSession (engine + store writer) without any Qt."""
+    store = open_store(workdir / "headless.db")
+    config = big_config()
+    run_id = store.create_run(config, "headless")
+    control = RunControl()
+    alive: list[tuple[float, float]] = []
+    session = RunSession(store, run_id, config, control,
+                         on_step=lambda m, _model: alive.append((time.perf_counter(), m["alive"])))
+    timer = threading.Timer(seconds + 1.0, control.stop)
+    timer.start()
+    session.run()
+    timer.cancel()
+    store.close()
+    return window_rate(alive, skip_s=1.0)
+
+
+def window_rate(samples: list[tuple[float, float]], skip_s: float) -> float:
+    """Agent-steps per second after the first ``skip_s`` seconds (warm-up)."""
+    t0 = samples[0][0] + skip_s
+    kept = [(t, a) for t, a in samples if t >= t0]
+    if len(kept) < 2:
+        return float("nan")
+    return sum(a for _, a in kept[1:]) / (kept[-1][0] - kept[0][0])
+
+
+def pump(app, seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def gui_run(workdir: Path, seconds: float) -> dict[str, float]:
+    app = ensure_app()
+    window = create_main_window(str(workdir / "gui.db"))
+    window.resize(1600, 1000)
+    window.show()
+    window.config_form.set_config(big_config())
+    window.set_speed(None)
+    pump(app, 0.5)
+    lateness: list[float] = []
+    last = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        lateness.append(max(0.0, now - last[0] - 0.005))
+        last[0] = now
+
+    window.actions.start.trigger()
+    deadline = time.monotonic() + 30
+    while not window.registry.runs() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+    run = window.registry.runs()[0]
+    while len(run.buffer) < 3 and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+    heartbeat = QTimer()
+    heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+    heartbeat.timeout.connect(beat)
+    frames0, steps0, t0 = window.charts.frames, len(run.buffer), time.perf_counter()
+    last[0] = t0
+    heartbeat.start(5)
+    pump(app, seconds)
+    heartbeat.stop()
+    elapsed = time.perf_counter() - t0
+    frames = window.charts.frames - frames0
+    snap = run.buffer.snapshot()
+    agent_steps = float(np.sum(snap["alive"][steps0: snap.length]))
+    world_shown = window.world_view.displayed_step is not None
+    window.registry.stop_all()
+    window.registry.wait(30)
+    window.close()
+    late_ms = np.array(lateness) * 1000
+    return {
+        "heartbeat_late_p50_ms": float(np.percentile(late_ms, 50)),
+        "heartbeat_late_p99_ms": float(np.percentile(late_ms, 99)),
+        "heartbeat_late_max_ms": float(late_ms.max()),
+        "heartbeats": float(len(late_ms)),
+        "chart_frames_per_s": frames / elapsed,
+        "gui_agent_steps_per_s": agent_steps / elapsed,
+        "gui_steps": float(snap.length - steps0),
+        "world_view_updated": float(world_shown),
+    }
+
+
+def frame_time(points: int, frames: int = 40) -> float:
+    """Median time of one live chart frame (append + setData + paint) at ``points``."""
+    app = ensure_app()
+    panel = ChartsPanel()
+    panel.resize(1200, 700)
+    panel.show()
+    buffer = LiveBuffer(METRIC_NAMES, capacity=points + 10_000)
+    rng = np.random.default_rng(0)
+    base = {name: 0.0 for name in METRIC_NAMES}
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            i = len(buffer)
+            base.update(step=i, alive=1000 + (i % 997), alive_system=rng.random() * 400,
+                        alive_independent=300.0, alive_control=300.0, births=rng.integers(0, 5),
+                        deaths=rng.integers(0, 5), resources_in_nodes=rng.random() * 1e5,
+                        mean_agent_resources=rng.random() * 5, mean_health=90 + rng.random())
+            buffer.append(base)
+
+    # fill fast (vectorised) to the size under test, then time frames that append live rows
+    snap_data = np.zeros((len(METRIC_NAMES), points))
+    snap_data[METRIC_NAMES.index("step")] = np.arange(points)
+    for name in ("alive", "alive_system", "resources_in_nodes", "mean_health", "births"):
+        snap_data[METRIC_NAMES.index(name)] = rng.random(points) * 100
+    with buffer._lock:  # bulk fill for the benchmark only
+        buffer._data[:, :points] = snap_data
+        buffer._length = points
+    panel.bind([RunSeries(1, "bench", buffer)])
+    for _ in range(3):
+        panel.refresh()
+        app.processEvents()
+    times = []
+    for _ in range(frames):
+        add(50)
+        t0 = time.perf_counter()
+        panel.refresh()
+        for chart in panel.charts:
+            chart.viewport().repaint()
+        times.append(time.perf_counter() - t0)
+    panel.close()
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args()
+    ensure_app()
+    build_model(preset("default")).step()  # compile the kernels before timing
+    with tempfile.TemporaryDirectory(prefix="farm-gui-bench-") as tmp:
+        os.environ["FARM_GUI_SETTINGS"] = str(Path(tmp) / "settings.ini")
+        workdir = Path(tmp)
+        headless = headless_rate(workdir, args.seconds)
+        gui = gui_run(workdir, args.seconds)
+    small, large = frame_time(1_000), frame_time(1_000_000)
+    print(f"heartbeat_late_p50_ms={gui['heartbeat_late_p50_ms']:.2f}")
+    print(f"heartbeat_late_p99_ms={gui['heartbeat_late_p99_ms']:.2f}")
+    print(f"heartbeat_late_max_ms={gui['heartbeat_late_max_ms']:.2f}")
+    print(f"chart_frames_per_s={gui['chart_frames_per_s']:.1f}")
+    print(f"headless_agent_steps_per_s={headless:.0f}")
+    print(f"gui_agent_steps_per_s={gui['gui_agent_steps_per_s']:.0f}")
+    print(f"gui_to_headless_speed_ratio={gui['gui_agent_steps_per_s'] / headless:.3f}")
+    print(f"chart_frame_ms_1k_points={small * 1000:.3f}")
+    print(f"chart_frame_ms_1m_points={large * 1000:.3f}")
+    print(f"chart_frame_time_ratio_1m_to_1k={large / small:.2f}")
+    print(f"world_view_updated={int(gui['world_view_updated'])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
