@@ -77,6 +77,10 @@ def _open(db: str | None, create: bool = False):
     """Open --db (it must exist unless `create`), or the workspace database."""
     from farm_gui.store import open_store
 
+    if not create and db is not None and "://" not in db:
+        path = Path(db).expanduser()
+        if path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+            return open_store(path, readonly=True)  # read-only media: reading commands still work
     return open_store(db, create=create or db is None)
 
 
