@@ -108,3 +108,33 @@ def test_missing_database_is_not_created_by_read_commands(workdir, capsys):
     assert cli.main(["runs", "--db", str(db)]) == 2
     assert str(db) in capsys.readouterr().err
     assert not db.exists()
+
+
+def test_cli_reads_a_database_on_read_only_media_and_changes_nothing(valid_db, tmp_path, capsys):
+    import shutil
+
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        db = mnt / "runs.db"
+        shutil.copyfile(valid_db, db)
+        subprocess.run(["mount", "-o", "remount,ro", str(mnt)], check=True, capture_output=True)
+        before = tree_checksums(mnt)
+        code = cli.main(["runs", "--db", str(db)])
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.err
+        # It used to refuse with "open it read-only instead", which the CLI had no way to do.
+        assert code == 0, captured.err
+        assert "valid" in captured.out and "finished" in captured.out
+        assert cli.main(["show", "1", "--db", str(db)]) == 0
+        out = tmp_path / "out"
+        assert cli.main(["export", "1", "--format", "csv", "--out", str(out), "--db", str(db)]) == 0
+        assert any((tmp_path / "out").glob("*_metrics.csv"))
+        captured = capsys.readouterr()
+        assert tree_checksums(mnt) == before
+        print(f"`farm-gui runs` on read-only media: exit {code}: {(captured.err or captured.out).strip()}")
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
