@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, func, literal_column, select
 
 from farm_gui.config import ACTIONS, AGENT_TYPES
 from farm_gui.sim.protocol import DEATH_CAUSES, METRIC_NAMES
@@ -158,7 +158,10 @@ class RunQueries:
             query = (select(c.step, c.agent_type, *(c[a] for a in ACTIONS))
                      .where(*in_range).order_by(c.step, c.agent_type))
         else:
-            first = ((c.step // window) * window).label("window_start")
+            # The window goes in as a literal (a checked int): with bound parameters PostgreSQL
+            # would not see the GROUP BY expression as the selected one.
+            size = literal_column(str(window), BigInteger)
+            first = ((c.step // size) * size).label("window_start")
             query = (select(first, c.agent_type, *(func.sum(c[a]) for a in ACTIONS))
                      .where(*in_range).group_by(first, c.agent_type).order_by(first, c.agent_type))
         with self._read(f"reading action counts of run {run_id}") as conn:
