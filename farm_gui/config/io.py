@@ -81,7 +81,8 @@ def load_yaml(path: str | os.PathLike[str]) -> RunConfig:
     p = Path(path)
     src = str(p)
     try:
-        raw = p.read_bytes()
+        with open(p, "rb") as fh:  # bounded: a huge file picked by mistake is not read whole
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(src, [("", "file not found")]) from None
     except IsADirectoryError:
@@ -89,8 +90,8 @@ def load_yaml(path: str | os.PathLike[str]) -> RunConfig:
     except OSError as err:
         raise ConfigError(src, [("", f"cannot be read ({err.strerror or err})")]) from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(src, [("", f"is {len(raw)} bytes; a configuration is at most "
-                                     f"{MAX_CONFIG_BYTES} bytes")])
+        raise ConfigError(src, [("", f"is more than {MAX_CONFIG_BYTES} bytes, too large for a "
+                                     "configuration")])
     if b"\x00" in raw:
         raise ConfigError(src, [("", "is a binary file, not YAML")])
     try:
