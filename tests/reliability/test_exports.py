@@ -210,3 +210,19 @@ def test_gui_export_never_overwrites_and_leaves_nothing_partial(qtbot, make_gui,
     qtbot.waitUntil(lambda: bool(message_boxes), timeout=GUI_WAIT_MS)
     assert "No space" in message_boxes[-1][1] and "Traceback" not in message_boxes[-1][1]
     assert _all_files(fresh) == []
+
+
+def test_symlink_planted_in_the_export_folder_is_not_followed(store_with_runs, tmp_path):
+    store, ids = store_with_runs
+    out = tmp_path / "exports"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("must not change\n")
+    expected = [p.name for p in export_runs(store, ids[:1], tmp_path / "probe", "csv")]
+    link = out / expected[0]
+    link.symlink_to(victim)
+    with pytest.raises(StoreError, match="already exists"):
+        export_runs(store, ids[:1], out, "csv")
+    export_runs(store, ids[:1], out, "csv", overwrite=True)
+    assert victim.read_text() == "must not change\n"
+    assert not link.is_symlink() and link.stat().st_size > 0
