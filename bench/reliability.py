@@ -47,8 +47,12 @@ def kill9_trials(root: Path, headless: int, gui: int) -> None:
         folder = root / f"kill_{i}"
         folder.mkdir()
         try:
-            trial = (kill9_headless_trial(folder / "runs.db", seed=i) if i < headless
-                     else kill9_gui_trial(folder, seed=i))
+            if i < headless:  # every other trial on the 1k preset: larger transactions and snapshots
+                big = i % 2 == 1
+                trial = kill9_headless_trial(folder / "runs.db", seed=i, preset="1k" if big else "default",
+                                             snapshot_every=10 if big else 50)
+            else:
+                trial = kill9_gui_trial(folder, seed=i)
             ok = trial["status"] == "interrupted" and trial["committed"] > 0 and trial["lost_seconds"] <= 1.0
         except Exception as err:  # a failed trial is a figure, not a crash of the bench
             trial, ok = {"error": f"{type(err).__name__}: {err}", "lost": -1, "lost_seconds": -1}, False

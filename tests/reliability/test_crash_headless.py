@@ -22,9 +22,9 @@ LONG_RUN = 5_000_000  # never reached: the test ends the run
 CLI_START_TIMEOUT = 90.0  # imports + numba cache load on a loaded machine
 
 
-def run_args(db: Path, name: str = "long") -> list[str]:
-    return [PYTHON, "-m", "farm_gui.cli", "run", "--steps", str(LONG_RUN), "--snapshot-every", "50",
-            "--db", str(db), "--name", name]
+def run_args(db: Path, name: str = "long", preset: str = "default", snapshot_every: int = 50) -> list[str]:
+    return [PYTHON, "-m", "farm_gui.cli", "run", "--preset", preset, "--steps", str(LONG_RUN),
+            "--snapshot-every", str(snapshot_every), "--db", str(db), "--name", name]
 
 
 def measure_rate(out, seconds: float = 0.6) -> float:
@@ -35,11 +35,12 @@ def measure_rate(out, seconds: float = 0.6) -> float:
     return max(1.0, (b - a) / (t1 - t0))
 
 
-def kill9_headless_trial(db: Path, seed: int) -> dict:
+def kill9_headless_trial(db: Path, seed: int, preset: str = "default", snapshot_every: int = 50) -> dict:
     """One kill -9 trial; returns figures (asserts nothing about the loss itself)."""
     rng = random.Random(seed)
-    with spawned_on_terminal(run_args(db)) as (proc, out):
-        wait_until(lambda: (out.last_progress() or 0) >= 1000 and committed_step_count(db, 1) > 0,
+    min_steps = 1000 if preset == "default" else 50
+    with spawned_on_terminal(run_args(db, preset=preset, snapshot_every=snapshot_every)) as (proc, out):
+        wait_until(lambda: (out.last_progress() or 0) >= min_steps and committed_step_count(db, 1) > 0,
                    CLI_START_TIMEOUT, what="the run to start committing")
         rate = measure_rate(out)
         time.sleep(rng.uniform(0.0, 0.5))
