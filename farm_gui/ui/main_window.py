@@ -12,7 +12,7 @@ import time
 import types
 
 import shiboken6
-from PySide6.QtCore import QThreadPool, QTimer, Slot
+from PySide6.QtCore import Qt, QThreadPool, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -89,8 +89,8 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         self.resize(1400, 900)
         if (geometry := self.settings.geometry()) is not None:
             self.restoreGeometry(geometry)
-        if (state := self.settings.layout_state()) is not None:
-            self.restoreState(state)
+        state = self.settings.layout_state()
+        self._default_layout_pending = state is None or not self.restoreState(state)
         self.actions.theme_dark.setChecked(self.settings.dark())
         self.set_dark(self.settings.dark())
         self._rebuild_recent_menu()
@@ -106,8 +106,6 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
 
     # ---- construction helpers -----------------------------------------------------
     def _add_dock(self, name: str, title: str, widget: QWidget, area: str) -> QDockWidget:
-        from PySide6.QtCore import Qt
-
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{name}")
         dock.setWidget(widget)
@@ -188,9 +186,18 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         install = getattr(analysis_panel, "install", None)
         if callable(install):
             self.analysis_panel = install(self)
-            if "analysis" in self.docks:  # share the bottom area with the run table, as tabs
-                self.tabifyDockWidget(self.docks["runs"], self.docks["analysis"])
-                self.docks["runs"].raise_()
+            if "analysis" in self.docks:  # a tab next to the world view, where there is height
+                self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.docks["analysis"])
+                self.tabifyDockWidget(self.docks["world"], self.docks["analysis"])
+                self.docks["world"].raise_()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if self._default_layout_pending:  # first start: charts get the most room
+            self._default_layout_pending = False
+            side_docks = [self.docks["parameters"], self.docks["world"]]
+            self.resizeDocks(side_docks, [330, 460], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.docks["runs"]], [200], Qt.Orientation.Vertical)
 
     # ---- appearance and help ------------------------------------------------------
     @Slot(bool)

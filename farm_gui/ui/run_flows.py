@@ -115,7 +115,8 @@ class RunFlows:
             rate = snap.length / elapsed if elapsed > 0 else rate
         return RunRow(row.run_id, row.name, run.state if run.state != "pending" else row.status,
                       snap.length, row.total_steps, int(alive) if alive is not None else row.alive,
-                      rate or None, row.started_at, (run.ended or now) - run.started, row.error)
+                      rate or None, row.started_at or run.started_at, (run.ended or now) - run.started,
+                      row.error)
 
     def refresh_live_rows(self: MainWindow) -> None:
         for run in self.registry.runs():

@@ -93,17 +93,18 @@ class WorldView(QWidget):
         plot_item.hideButtons()
         plot_item.setLabel("bottom", "x")
         plot_item.setLabel("left", "y")
-        legend = plot_item.addLegend(offset=(6, 6), labelTextSize="8pt", colCount=3)
         self.node_items = [PointCloudItem(NODE_COLOR, s) for s in NODE_SIZES]  # opaque: blending is slow
         for item in self.node_items:
             plot_item.addItem(item)
         self.agent_items = {t: PointCloudItem(TYPE_COLORS[t], 4.0) for t in AGENT_TYPES}
-        for agent_type, item in self.agent_items.items():
+        for item in self.agent_items.values():
             plot_item.addItem(item)
-            legend.addItem(pg.ScatterPlotItem(symbol="o", size=7, pen=None,
-                                              brush=pg.mkBrush(TYPE_COLORS[agent_type])), agent_type)
-        legend.addItem(pg.ScatterPlotItem(symbol="o", size=7, pen=None, brush=pg.mkBrush(NODE_COLOR)),
-                       "resource node")
+        # The key sits under the plot, where it never hides any agents.
+        swatches = [f'<span style="color:{TYPE_COLORS[t]}">&#9632;</span>&nbsp;{t}' for t in AGENT_TYPES]
+        swatches.append(f'<span style="color:{NODE_COLOR}">&#9632;</span>&nbsp;resource node (size = amount)')
+        self.key_label = QLabel("&nbsp;&nbsp;".join(swatches))
+        self.key_label.setObjectName("world_key")
+        self.key_label.setWordWrap(True)
 
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName("step_slider")
@@ -119,6 +120,7 @@ class WorldView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.key_label)
         layout.addLayout(row)
 
         self.state: dict[str, np.ndarray] | None = None
