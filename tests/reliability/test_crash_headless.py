@@ -77,6 +77,8 @@ def test_signal_stops_headless_run_quickly_with_everything_flushed(workdir, sign
             wait_until(lambda: (out.last_progress() or 0) >= 1000, CLI_START_TIMEOUT, what="progress")
         except TimeoutError:
             pytest.fail(f"no progress; child exit {proc.poll()}, output: {out.text()[-3000:]!r}")
+        with open_store(db) as store:  # another process, read-write: its interrupted-run detection
+            assert store.get_run(1).status == "running"  # must leave a live run alone
         reported = out.last_progress()
         t0 = time.monotonic()
         os.kill(proc.pid, signum)
