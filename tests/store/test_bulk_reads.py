@@ -151,3 +151,16 @@ def test_metrics_in_pieces_and_from_rows_equal_the_whole(db_path):
         pd.testing.assert_frame_equal(store.metrics_frame(run_id, 20, 30),
                                       whole.iloc[20:30].reset_index(drop=True))
         assert len(store.metrics_frame(run_id, 60, 70)) == 0
+
+
+def test_database_errors_in_bulk_reads_are_store_errors(db_path):
+    import sqlite3
+
+    with open_store(db_path) as store:
+        run_id = record_run(store, small_config(simulation_steps=5))
+        con = sqlite3.connect(db_path)
+        con.execute("DROP TABLE agents")
+        con.commit()
+        con.close()
+        with pytest.raises(StoreError, match=f"reading agents of run {run_id}.*no such table: agents"):
+            store.agents_frame(run_id)
