@@ -116,3 +116,13 @@ def test_wide_action_counts_sum_windows_of_the_long_table():
                             config=config(system_agents=5))
     part = source.action_count_arrays(1, 3)
     assert part.step.tolist() == [1, 2, 2]
+
+
+def test_spatial_checks_its_control_after_every_nearest_neighbour_pass(stored):
+    store, run_id = stored
+    ctl = Recorder()
+    result = run_analysis("spatial", [StoreRunSource(store, run_id)], ctl=ctl)
+    passes = len(result.tables["clustering"])  # one row per pass: all agents, then each type
+    snapshot_calls = [f for f, message in ctl.calls if message.startswith("snapshot")]
+    assert len(snapshot_calls) == passes > len(store.snapshot_steps(run_id))
+    assert snapshot_calls == sorted(snapshot_calls) and snapshot_calls[-1] == 1.0
