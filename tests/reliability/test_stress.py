@@ -1,38 +1,53 @@
 """8 runs and 4 analyses at once under a seeded random sequence of UI actions: no
-deadlock, no unhandled exception, every run ends in a terminal status with
-contiguous steps in the database."""
+deadlock, no crash, no unhandled exception, every run ends in a terminal status with
+contiguous steps in the database. The window runs in a child process
+(stress_child.py) so that a crash or a deadlock fails this test only."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
+
 import pytest
 
-from .stress import Stress, record_dialogs
-from .support import collect_unhandled
+from .support import PYTHON, REPO, child_env
+
+STRESS_CHILD = Path(__file__).with_name("stress_child.py")
 
 
-@pytest.mark.timeout(240)
-def test_seeded_stress_of_runs_analyses_and_ui_actions(qtbot, make_gui, workdir):
-    db = workdir / "stress.db"
-    window = make_gui(db=db)
-    stress = Stress(window, db, workdir / "exports", seed=20261129, n_runs=8, n_analyses=4,
-                    n_actions=150, budget_s=25.0)
-    restore = record_dialogs(stress.report)
+def run_stress_child(workdir: Path, seed: int, n_actions: int, budget_s: float, timeout_s: float) -> dict:
     try:
-        with collect_unhandled() as errors:
-            report = stress.run()
-    finally:
-        restore()
-    stress.check_database()
-    figures = report.figures()
-    print("stress:", figures, dict(report.actions), "analyses:", report.analyses)
-    for title, text in report.dialogs:
+        args = [PYTHON, str(STRESS_CHILD), str(workdir), str(seed), str(n_actions), str(budget_s)]
+        done = subprocess.run(args, cwd=REPO, env=child_env(XDG_DATA_HOME=str(workdir / "xdg"),
+                                                      XDG_STATE_HOME=str(workdir / "state")),
+                              capture_output=True, timeout=timeout_s, start_new_session=True)
+    except subprocess.TimeoutExpired as err:
+        tail = (err.stderr or b"")[-4000:].decode(errors="replace")
+        pytest.fail(f"stress child hung past {timeout_s} s: {tail}")
+    out = done.stdout.decode(errors="replace")
+    err = done.stderr.decode(errors="replace")
+    line = next((ln for ln in out.splitlines() if ln.startswith("RESULT ")), None)
+    assert done.returncode == 0 and line, (
+        f"stress child exited {done.returncode} (negative = killed by that signal; a crash or a "
+        f"deadlock dumps every thread's stack):\n{err[-6000:]}")
+    return json.loads(line.removeprefix("RESULT "))
+
+
+@pytest.mark.timeout(300)
+def test_seeded_stress_of_runs_analyses_and_ui_actions(workdir):
+    result = run_stress_child(workdir, seed=20261129, n_actions=150, budget_s=25.0, timeout_s=240)
+    figures = result["figures"]
+    print("stress:", figures, result["actions"], "analyses:", result["analyses"])
+    for title, text in result["dialogs"]:
         print("dialog:", title, "|", text.splitlines()[0] if text else "")
-    assert errors == [], errors[0]
-    assert report.deadlocks == 0, report.stuck
-    assert len(report.runs) == 8
-    assert all(status in ("finished", "stopped") for status, _ in report.runs.values()), report.runs
-    assert len(report.analyses) >= 1
-    assert all(s in ("finished", "failed", "stopped") for s in report.analyses.values()), report.analyses
-    assert not any("Traceback" in text or "unexpected" in text.lower() for _, text in report.dialogs), \
-        report.dialogs
-    assert report.applied >= 100
+    assert result["errors"] == [], result["errors"][0]
+    assert figures["deadlocks"] == 0, result["stuck"]
+    runs = result["runs"]
+    assert len(runs) == 8
+    assert all(status in ("finished", "stopped") for status, _ in runs.values()), runs
+    assert len(result["analyses"]) >= 1
+    analyses = result["analyses"]
+    assert all(s in ("finished", "failed", "stopped") for s in analyses.values()), analyses
+    assert not any("Traceback" in text or "unexpected" in text.lower() for _, text in result["dialogs"])
+    assert figures["stress_actions_applied"] >= 100

@@ -1,0 +1,61 @@
+"""The stress scenario in a process of its own (a crash or a deadlock then fails one
+test instead of taking the whole pytest session down).
+
+    python tests/reliability/stress_child.py WORKDIR SEED N_ACTIONS BUDGET_S
+
+Prints one line "RESULT <json>" (figures, run statuses, analyses, dialogs and
+unhandled exceptions). A hang dumps every thread's stack and exits (faulthandler).
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import sys
+from pathlib import Path
+
+HANG_DUMP_S = 150
+
+
+def main() -> int:
+    workdir, seed = Path(sys.argv[1]), int(sys.argv[2])
+    n_actions, budget = int(sys.argv[3]), float(sys.argv[4])
+    faulthandler.enable()
+    faulthandler.dump_traceback_later(HANG_DUMP_S, exit=True)
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ["FARM_GUI_SETTINGS"] = str(workdir / "settings.ini")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(workdir / "qsettings"))
+    from farm_gui.app import create_main_window, ensure_app
+    from tests.reliability.stress import Stress, record_dialogs
+    from tests.reliability.support import collect_unhandled
+
+    ensure_app()
+    db = workdir / "stress.db"
+    window = create_main_window(str(db))
+    window.resize(1200, 800)
+    window.show()
+    stress = Stress(window, db, workdir / "exports", seed=seed, n_runs=8, n_analyses=4, n_actions=n_actions,
+                    budget_s=budget)
+    restore = record_dialogs(stress.report)
+    try:
+        with collect_unhandled() as errors:
+            report = stress.run()
+            window.close()
+    finally:
+        restore()
+    stress.check_database()
+    result = {"figures": report.figures(), "actions": dict(report.actions), "runs": report.runs,
+              "analyses": report.analyses, "dialogs": report.dialogs, "stuck": report.stuck,
+              "errors": errors}
+    print("RESULT " + json.dumps(result, default=str), flush=True)
+    faulthandler.cancel_dump_traceback_later()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
