@@ -295,6 +295,7 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         if active and not self._ask_stop_runs(len(active)):
             event.ignore()
             return
+        self.closing = True
         self.frame_timer.stop()
         self.registry.stop_all()
         t0 = time.monotonic()

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 class RunFlows:
     def _init_flows(self: MainWindow) -> None:
+        self.closing = False
         self.shown_ids: list[int] = []
         self._display_generation = 0
         self._stored_series: dict[int, StoredSeries] = {}
@@ -154,6 +155,9 @@ class RunFlows:
             try:
                 run_id = await run_blocking(store.create_run, config, name)
                 info = await run_blocking(store.get_run, run_id)
+                if self.closing:  # the window closed while the run was being created
+                    await run_blocking(store.set_status, run_id, "stopped")
+                    return None
             except StoreError as err:
                 self.show_error("Cannot start the run", str(err))
                 return None
