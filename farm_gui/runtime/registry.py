@@ -22,6 +22,12 @@ from farm_gui.runtime.session import RunControl, RunSession
 from farm_gui.runtime.worker import RunSignals, RunWorker
 
 ACTIVE_STATES = ("pending", "running", "paused")
+
+# Every worker ever started stays referenced for the life of the process: QThreadPool
+# still touches a runnable after its run() returns, so a worker garbage-collected with
+# its window right after finishing would be a use-after-free. A finished worker drops
+# its session, buffers and store, so what is kept is tiny.
+_RETAINED: list[RunWorker] = []
 FINAL_STATES = ("finished", "stopped", "failed", "interrupted")
 
 
@@ -74,6 +80,7 @@ class RunRegistry(QObject):
                                session_factory=self._session_factory)
         with self._lock:
             self._runs[run_id] = run
+        _RETAINED.append(run.worker)
         needed = len(self.active_ids())
         if self._pool.maxThreadCount() < needed:
             self._pool.setMaxThreadCount(needed)

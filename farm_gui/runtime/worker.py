@@ -71,7 +71,7 @@ class RunWorker(QRunnable):
             self.status = "failed"
             self.error = str(err)
         finally:
-            model = getattr(self._session, "model", None)
+            model = getattr(self._session, "model", None)  # noqa: B009
             if model is not None:
                 try:
                     state = model.snapshot()
@@ -79,5 +79,7 @@ class RunWorker(QRunnable):
                     self.world.put(state)
                 except Exception:
                     log.exception("final snapshot of run %s failed", self.run_id)
+            # The worker object is retained (see registry); it lets go of everything big.
+            self._session = self.buffer = self.world = None
             self.done.set()
             self._emit(self.signals.finished, self.status or "failed")
