@@ -30,7 +30,11 @@ def test_close_with_paused_running_limited_runs_and_analyses(qtbot, make_gui, wo
     qtbot.waitUntil(lambda: finished.state == "finished", timeout=GUI_WAIT_MS)
     paused = _start(qtbot, window, 1_000_000)
     qtbot.waitUntil(lambda: len(paused.buffer) > 50, timeout=GUI_WAIT_MS)
+    # The run table lists a new run a moment after it starts: select it once it is there.
+    qtbot.waitUntil(lambda: window.run_table.table_model.row_of(paused.run_id) is not None,
+                    timeout=GUI_WAIT_MS)
     window.run_table.select_ids([paused.run_id])
+    qtbot.waitUntil(lambda: window.actions.pause.isEnabled(), timeout=GUI_WAIT_MS)
     window.actions.pause.trigger()
     qtbot.waitUntil(lambda: paused.state == "paused", timeout=GUI_WAIT_MS)
     window.set_speed(None)
