@@ -32,7 +32,7 @@ def test_start_charts_every_stored_step(qtbot, make_window):
 def test_pause_step_resume_stop(qtbot, make_window):
     window = make_window(steps=100_000, speed=30.0)
     run = start_and_get_run(qtbot, window)
-    qtbot.waitUntil(lambda: len(run.buffer) >= 3, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(run.buffer) >= 3 and run.state == "running", timeout=WAIT_MS)
     assert window.actions.pause.isEnabled() and not window.actions.resume.isEnabled()
 
     window.actions.pause.trigger()
@@ -122,8 +122,12 @@ def test_close_cancelled_keeps_runs_going(qtbot, make_window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
     window = make_window(steps=1_000_000, speed=100.0)
     run = start_and_get_run(qtbot, window)
-    qtbot.waitUntil(lambda: len(run.buffer) > 2, timeout=WAIT_MS)
-    assert not window.close()
-    assert window.isVisible() and run.state == "running"
-    window.actions.stop.trigger()
-    qtbot.waitUntil(lambda: run.state == "stopped", timeout=WAIT_MS)
+    try:
+        qtbot.waitUntil(lambda: len(run.buffer) > 2 and run.state == "running", timeout=WAIT_MS)
+        assert not window.close()
+        assert window.isVisible() and run.state == "running"
+        window.actions.stop.trigger()
+        qtbot.waitUntil(lambda: run.state == "stopped", timeout=WAIT_MS)
+    finally:
+        window.registry.stop_all()
+        window.registry.wait(30)
