@@ -152,8 +152,11 @@ def frame_time(points: int, frames: int = 40) -> float:
     # fill fast (vectorised) to the size under test, then time frames that append live rows
     snap_data = np.zeros((len(METRIC_NAMES), points))
     snap_data[METRIC_NAMES.index("step")] = np.arange(points)
+    # population-like series (random walks), not white noise: a min/max envelope of white
+    # noise paints full-height bars in every pixel column, which no real run looks like
     for name in ("alive", "alive_system", "resources_in_nodes", "mean_health", "births"):
-        snap_data[METRIC_NAMES.index(name)] = rng.random(points) * 100
+        walk = np.cumsum(rng.normal(size=points))
+        snap_data[METRIC_NAMES.index(name)] = 100 + walk * (50 / max(1.0, np.abs(walk).max()))
     with buffer._lock:  # bulk fill for the benchmark only
         buffer._data[:, :points] = snap_data
         buffer._length = points
