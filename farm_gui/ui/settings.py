@@ -1,7 +1,8 @@
 """What the window remembers between sessions (QSettings, INI format).
 
 Tests and scripts point QSettings somewhere else with
-``QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, tmp)`` or the
+``QSettings.setPath(<IniFormat or NativeFormat>, QSettings.UserScope, tmp)``, an
+organization name of their own (``QCoreApplication.setOrganizationName``), or the
 ``FARM_GUI_SETTINGS`` environment variable (a file path).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, QStandardPaths
 
 from farm_gui.config import ConfigError, RunConfig, config_from_dict, config_to_dict
 
@@ -19,14 +20,26 @@ APPLICATION = "farm-gui"
 MAX_RECENT = 8
 
 
+def _redirected_settings(organization: str) -> QSettings | None:
+    """Settings in a location moved with QSettings.setPath (tests do that), whichever
+    format was redirected; None when neither was."""
+    home = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
+    for fmt in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):
+        candidate = QSettings(fmt, QSettings.Scope.UserScope, organization, APPLICATION)
+        if home and not candidate.fileName().startswith(home):
+            return candidate
+    return None
+
+
 class WindowSettings:
     def __init__(self) -> None:
         path = os.environ.get("FARM_GUI_SETTINGS")
         if path:
             self.qsettings = QSettings(path, QSettings.Format.IniFormat)
-        else:
-            self.qsettings = QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
-                                       ORGANIZATION, APPLICATION)
+            return
+        organization = QCoreApplication.organizationName() or ORGANIZATION
+        self.qsettings = _redirected_settings(organization) or QSettings(
+            QSettings.Format.IniFormat, QSettings.Scope.UserScope, organization, APPLICATION)
 
     # geometry and dock layout
     def geometry(self) -> QByteArray | None:

@@ -63,3 +63,19 @@ def test_panels_toggle_and_theme_and_state_are_remembered(qtbot, make_window, tm
     assert again.config_form.config().seed == 4242
     assert str(tmp_path / "work.db") in [a.text() for a in again.actions.recent_menu.actions()]
     again.actions.theme_dark.setChecked(False)
+
+
+def test_settings_follow_a_redirected_location(qapp, tmp_path, monkeypatch):
+    from PySide6.QtCore import QSettings
+
+    from farm_gui.ui.settings import WindowSettings
+
+    monkeypatch.delenv("FARM_GUI_SETTINGS")
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        where = tmp_path / fmt.name
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(where))
+        settings = WindowSettings()
+        settings.add_recent("/data/a.db")
+        settings.sync()
+        assert settings.qsettings.fileName().startswith(str(tmp_path))
+        assert WindowSettings().recent_workspaces()[0] == "/data/a.db"
