@@ -167,7 +167,13 @@ class RunFlows:
         return run_id
 
     def _selected_active(self: MainWindow) -> list[int]:
-        return [i for i in self.run_table.selected_ids() if self.registry.state(i) in ACTIVE_STATES]
+        """The runs the controls act on: the selected active runs, or with nothing
+        selected the most recently started active run."""
+        selected = self.run_table.selected_ids()
+        if not selected:
+            active = self.registry.active_ids()
+            return active[-1:]
+        return [i for i in selected if self.registry.state(i) in ACTIVE_STATES]
 
     def pause_run(self: MainWindow) -> None:
         for run_id in self._selected_active():
@@ -187,17 +193,18 @@ class RunFlows:
 
     def update_actions(self: MainWindow) -> None:
         a = self.actions
-        ids = self.run_table.selected_ids()
+        ids = self.run_table.selected_ids() or self.registry.active_ids()[-1:]
         states = [self.registry.state(i) or self._stored_status(i) for i in ids]
         a.start.setEnabled(self.store is not None and self.config_form.is_valid)
-        a.pause.setEnabled("running" in states)
+        a.pause.setEnabled("running" in states or "pending" in states)
         a.resume.setEnabled("paused" in states)
         a.step.setEnabled("paused" in states)
         a.stop.setEnabled(any(s in ACTIVE_STATES and self.registry.state(i) is not None
                               for i, s in zip(ids, states, strict=True)))
+        selected = self.run_table.selected_ids()
         for act in (a.export_csv, a.export_parquet, a.export_json):
-            act.setEnabled(bool(ids) and self.store is not None)
-        a.export_config.setEnabled(bool(ids) or self.config_form.is_valid)
+            act.setEnabled(bool(selected) and self.store is not None)
+        a.export_config.setEnabled(bool(selected) or self.config_form.is_valid)
 
     def _stored_status(self: MainWindow, run_id: int) -> str | None:
         row = self._run_rows.get(run_id)

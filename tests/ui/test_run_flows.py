@@ -131,3 +131,19 @@ def test_close_cancelled_keeps_runs_going(qtbot, make_window, monkeypatch):
     finally:
         window.registry.stop_all()
         window.registry.wait(30)
+
+
+def test_controls_act_on_the_newest_run_when_nothing_is_selected(qtbot, make_window):
+    window = make_window(steps=100_000, speed=50.0)
+    run = start_and_get_run(qtbot, window)
+    try:
+        qtbot.waitUntil(lambda: window.run_table.selected_ids() == [run.run_id], timeout=WAIT_MS)
+        window.run_table.clearSelection()
+        qtbot.waitUntil(window.actions.pause.isEnabled, timeout=WAIT_MS)
+        window.actions.pause.trigger()
+        qtbot.waitUntil(lambda: run.state == "paused", timeout=WAIT_MS)
+        window.actions.stop.trigger()
+        qtbot.waitUntil(lambda: run.state == "stopped", timeout=WAIT_MS)
+    finally:
+        window.registry.stop_all()
+        window.registry.wait(30)
