@@ -70,12 +70,10 @@ class ExportFlows:
             exporter.parameters()["width"] = max(800, int(plot.sceneBoundingRect().width()) * 2)
             exporter.export(path)
         else:
-            try:
-                exporters.SVGExporter(plot).export(path)
-            except ValueError:
-                # pyqtgraph's SVG exporter cannot parse the paths Qt 6.11's SVG generator
-                # writes; render the chart through QSvgGenerator directly instead.
-                _render_svg(self.charts.population, path)
+            # pyqtgraph's SVGExporter (0.13, 0.14) fails on the path data Qt 6.11's SVG
+            # generator writes, and the QBuffer/QSvgGenerator pair it leaves behind can
+            # crash the garbage collector later; render through QSvgGenerator directly.
+            _render_svg(self.charts.population, path)
         if not Path(path).is_file():
             raise OSError(f"the chart could not be written to {path}")
 
