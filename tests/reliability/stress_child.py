@@ -1,7 +1,7 @@
 """The stress scenario in a process of its own (a crash or a deadlock then fails one
 test instead of taking the whole pytest session down).
 
-    python tests/reliability/stress_child.py WORKDIR SEED N_ACTIONS BUDGET_S
+    python tests/reliability/stress_child.py WORKDIR SEED N_ACTIONS BUDGET_S [--prior-window]
 
 Prints one line "RESULT <json>" (figures, run statuses, analyses, dialogs and
 unhandled exceptions). A hang dumps every thread's stack and exits (faulthandler).
@@ -16,6 +16,24 @@ import sys
 from pathlib import Path
 
 HANG_DUMP_S = 150
+
+
+def _use_and_close_a_window(workdir: Path, create_main_window) -> None:
+    """What a test session (or a second workspace window) does before: one window
+    used for a short run, closed and deleted."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from tests.reliability.long_run import long_run_in_window
+
+    window = create_main_window(str(workdir / "prior.db"))
+    window.resize(1200, 800)
+    window.show()
+    long_run_in_window(window, 5000, timeout_s=120, warmup_steps=0)
+    window.close()
+    window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents()
 
 
 def main() -> int:
@@ -35,6 +53,8 @@ def main() -> int:
     from tests.reliability.support import collect_unhandled
 
     ensure_app()
+    if "--prior-window" in sys.argv:
+        _use_and_close_a_window(workdir, create_main_window)
     db = workdir / "stress.db"
     window = create_main_window(str(db))
     window.resize(1200, 800)

@@ -16,9 +16,11 @@ from .support import PYTHON, REPO, child_env
 STRESS_CHILD = Path(__file__).with_name("stress_child.py")
 
 
-def run_stress_child(workdir: Path, seed: int, n_actions: int, budget_s: float, timeout_s: float) -> dict:
+def run_stress_child(workdir: Path, seed: int, n_actions: int, budget_s: float, timeout_s: float,
+                     extra: list[str] | None = None) -> dict:
     try:
-        args = [PYTHON, str(STRESS_CHILD), str(workdir), str(seed), str(n_actions), str(budget_s)]
+        args = [PYTHON, str(STRESS_CHILD), str(workdir), str(seed), str(n_actions), str(budget_s),
+                *(extra or [])]
         done = subprocess.run(args, cwd=REPO, env=child_env(XDG_DATA_HOME=str(workdir / "xdg"),
                                                       XDG_STATE_HOME=str(workdir / "state")),
                               capture_output=True, timeout=timeout_s, start_new_session=True)
@@ -51,3 +53,16 @@ def test_seeded_stress_of_runs_analyses_and_ui_actions(workdir):
     assert all(s in ("finished", "failed", "stopped") for s in analyses.values()), analyses
     assert not any("Traceback" in text or "unexpected" in text.lower() for _, text in result["dialogs"])
     assert figures["stress_actions_applied"] >= 100
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.xfail(strict=False, reason=(
+    "Known defect, intermittent (about 1 run in 2 here): when a second main window is used in a "
+    "process whose first window was closed and deleted (as in any test session), the GUI thread "
+    "segfaults or deadlocks while garbage-collecting pyqtgraph chart items (PlotCurveItem."
+    "viewTransformChanged, GraphicsScene.removeItem, LegendItem); strict=False because it does not "
+    "fail every time"))
+def test_stress_in_a_process_that_already_closed_a_window(workdir):
+    result = run_stress_child(workdir, seed=20261129, n_actions=80, budget_s=12.0, timeout_s=240,
+                              extra=["--prior-window"])
+    assert result["errors"] == [] and result["figures"]["deadlocks"] == 0
