@@ -20,7 +20,10 @@ class RunControl:
     """Pause / resume / single step / speed / stop, shared by the UI thread and the worker."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        # Reentrant: the CLI calls stop() from a signal handler, which runs in the thread
+        # that drives the session and may interrupt it inside one of these critical
+        # sections; with a plain Lock that handler deadlocked the process.
+        self._cond = threading.Condition(threading.RLock())
         self._paused = False
         self._stopped = False
         self._step_tokens = 0
