@@ -10,6 +10,7 @@ import sys
 
 import pyqtgraph as pg
 import qasync
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -20,6 +21,19 @@ def _configure_pyqtgraph() -> None:
     pg.setConfigOptions(antialias=False, useOpenGL=False, foreground="#303030", background="w")
 
 
+_gui_thread_gc: GarbageCollector | None = None
+
+
+def _collect_garbage_in_gui_thread() -> None:
+    """Python's cyclic collector runs in whichever thread happens to allocate: a run's
+    worker, the store's writer or an analysis. Destroying Qt and pyqtgraph objects there
+    crashes Qt (we saw segfaults and heap corruption during collection), so collection
+    is moved to a timer in the GUI thread."""
+    global _gui_thread_gc
+    if _gui_thread_gc is None:
+        _gui_thread_gc = GarbageCollector(interval=0.5)
+
+
 def ensure_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance()
     if app is None:
@@ -28,6 +42,7 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
         app.setOrganizationName("FarmGUI")
         app.setApplicationVersion(__version__)
         app.setStyle("Fusion")
+    _collect_garbage_in_gui_thread()
     return app  # type: ignore[return-value]
 
 
