@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -283,15 +283,15 @@ class AnalysisPanel(QWidget):
             self.manager.set_max_concurrent(n)
         self.max_concurrent_changed.emit(n)
 
+    def stop_all(self) -> None:
+        """Ask every analysis to stop, without waiting."""
+        if self.manager is not None:
+            self.manager.stop_all()
+
     def shutdown(self, timeout_s: float = 5.0) -> None:
         """Stop every analysis and wait for the workers (before the store closes)."""
         if self.manager is not None:
             self.manager.shutdown(timeout_s)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.Close:
-            self.shutdown()
-        return False
 
     # ----- jobs table ---------------------------------------------------------------------
     @Slot(int)
@@ -411,5 +411,4 @@ def install(window: Any) -> AnalysisPanel:
     toggle.setObjectName("action_show_analysis")
     toggle.setText("Show Analysis Panel")
     menu.addAction(toggle)
-    window.installEventFilter(panel)
     return panel

@@ -40,9 +40,12 @@ from farm_gui.ui.world_view import WorldView
 
 log = logging.getLogger(__name__)
 
-FRAME_MS = 33  # chart refresh: ~30 Hz whatever the simulation speed
-WORLD_EVERY = 3  # world view at ~10 Hz
-STATUS_EVERY = 8  # table live columns and status bar at ~4 Hz
+# One drawing job per tick, so that no tick holds the event loop for two of them:
+# charts on even ticks (~30 Hz whatever the simulation speed), and between them the
+# world view (~10 Hz) or the table's live columns and the status bar (~5 Hz).
+FRAME_MS = 16
+WORLD_EVERY = 3  # in odd ticks
+STATUS_EVERY = 6  # in odd ticks
 CLOSE_WAIT_S = 30.0
 
 
@@ -242,10 +245,13 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
     @Slot()
     def _on_frame(self) -> None:
         self._tick += 1
-        self.charts.refresh()
-        if self._tick % WORLD_EVERY == 0:
+        if self._tick % 2 == 0:
+            self.charts.refresh()
+            return
+        odd = self._tick // 2
+        if odd % WORLD_EVERY == 0:
             self.refresh_live_world()
-        if self._tick % STATUS_EVERY == 0:
+        elif odd % STATUS_EVERY == 1:
             self.refresh_live_rows()
             self.refresh_status()
 
@@ -297,10 +303,15 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
             return
         self.closing = True
         self.frame_timer.stop()
+        # Ask runs and analyses to stop together, then wait for both: they wind down in parallel.
         self.registry.stop_all()
+        if self.analysis_panel is not None:
+            self.analysis_panel.stop_all()
         t0 = time.monotonic()
         if not self.registry.wait(CLOSE_WAIT_S):
             log.warning("runs still going after %.0f s at close", time.monotonic() - t0)
+        if self.analysis_panel is not None:
+            self.analysis_panel.shutdown(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0)))
         self.save_settings()
         self.close_store()
         if not self._loop_released:
@@ -308,6 +319,14 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
             release_loop()
         event.accept()
         super().closeEvent(event)
+        self._release_graphics()
+
+    def _release_graphics(self) -> None:
+        """Take the plots apart now, in the GUI thread and while their scenes still exist.
+        Left to the garbage collector, pyqtgraph's item cycles were collected after Qt had
+        already deleted parts of them, which crashed the process."""
+        for plot in all_plots(self):
+            plot.close()
 
     def close_store(self) -> None:
         store, self.store = self.store, None
