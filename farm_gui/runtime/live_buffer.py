@@ -40,6 +40,12 @@ class SeriesSnapshot:
         return {name: self[name] for name in self.names}
 
 
+# float32 halves the memory of long runs (a million steps of every metric is ~110 MB
+# instead of ~220 MB) and is exact for counts below 16 million; the store keeps the
+# full-precision values.
+LIVE_DTYPE = np.float32
+
+
 class LiveBuffer:
     """Preallocated metric columns that grow by doubling, one row per step."""
 
@@ -47,9 +53,9 @@ class LiveBuffer:
         self.names = tuple(names)
         self._index = {name: i for i, name in enumerate(self.names)}
         self._lock = threading.Lock()
-        self._data = np.full((len(self.names), max(16, capacity)), np.nan)
+        self._data = np.full((len(self.names), max(16, capacity)), np.nan, dtype=LIVE_DTYPE)
         self._length = 0
-        self._row = np.empty(len(self.names))
+        self._row = np.empty(len(self.names), dtype=LIVE_DTYPE)
 
     def append(self, metrics: Mapping[str, float]) -> None:
         """Add one step's metrics (called from the worker thread; cheap)."""
@@ -59,7 +65,7 @@ class LiveBuffer:
         with self._lock:
             n = self._length
             if n == self._data.shape[1]:
-                grown = np.full((len(self.names), 2 * n), np.nan)
+                grown = np.full((len(self.names), 2 * n), np.nan, dtype=LIVE_DTYPE)
                 grown[:, :n] = self._data
                 self._data = grown
             self._data[:, n] = row
