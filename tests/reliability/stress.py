@@ -222,6 +222,9 @@ class Stress:
 
     def finish(self) -> None:
         """Resume and stop everything still going, then wait for every run and analysis."""
+        # A run started just before this lands in the table a moment later: select only
+        # once the table lists every run, or Stop would not reach the newest one.
+        pump_until(lambda: all(self.table.table_model.row_of(i) is not None for i in self.run_ids()), 10)
         ids = self.run_ids()
         self.table.select_ids(ids)
         QTest.qWait(50)
