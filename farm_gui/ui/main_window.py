@@ -27,6 +27,7 @@ from farm_gui import __version__
 from farm_gui.runtime.aio import ensure_loop, release_loop
 from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import Store, StoreError, open_store
+from farm_gui.ui import analysis_panel
 from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
 from farm_gui.ui.charts import ChartsPanel
 from farm_gui.ui.config_form import ConfigForm
@@ -179,20 +180,11 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         self.world_view.scrub_requested.connect(self.scrub_to)
 
     def _install_analysis_panel(self) -> None:
-        """Place the analysis engineer's panel (farm_gui.ui.analysis_panel) when present."""
-        try:
-            from farm_gui.ui import analysis_panel
-        except ImportError:
-            placeholder = self.actions.analysis_menu.addAction("No analysis modules installed")
-            placeholder.setEnabled(False)
-            return
-        install = getattr(analysis_panel, "install", None)
-        if callable(install):
-            self.analysis_panel = install(self)
-            if "analysis" in self.docks:  # a tab next to the world view, where there is height
-                self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.docks["analysis"])
-                self.tabifyDockWidget(self.docks["world"], self.docks["analysis"])
-                self.docks["world"].raise_()
+        self.analysis_panel = analysis_panel.install(self)
+        # A tab next to the world view, where there is height for it.
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.docks["analysis"])
+        self.tabifyDockWidget(self.docks["world"], self.docks["analysis"])
+        self.docks["world"].raise_()
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
