@@ -15,6 +15,33 @@ from farm_gui.ui.envelope import PeakPyramid
 from farm_gui.ui.series import TYPE_COLORS, RunSeries
 
 TOTAL_COLOR = "#7f7f7f"
+AXIS_WIDTH = 58  # pixels: room for "100k"-style tick labels and the axis title
+
+
+class LiveCurveItem(pg.PlotCurveItem):
+    """A curve whose data bounds are handed in with the data: the envelope already knows
+    them, and pyqtgraph would otherwise scan the points with nanmin/nanmax every time the
+    scene asks for the bounding rectangle (several times per frame)."""
+
+    _known_bounds: tuple[float, float, float, float] | None = None
+
+    def set_live_data(self, x: np.ndarray, y: np.ndarray, y_bounds: tuple[float, float] | None) -> None:
+        """Set points with known finite y bounds (None: NaNs present, let pyqtgraph scan)."""
+        if y_bounds is None or not len(x):
+            self.setData(x, y, connect="finite")
+            return
+        self._known_bounds = (float(x[0]), float(x[-1]), *y_bounds)
+        super().setData(x, y, skipFiniteCheck=True)
+
+    def setData(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph API)
+        self._known_bounds = None
+        super().setData(*args, **kwargs)
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # noqa: N802, N803
+        known = self._known_bounds
+        if known is None or frac < 1.0 or orthoRange is not None:
+            return super().dataBounds(ax, frac, orthoRange)
+        return (known[0], known[1]) if ax == 0 else (known[2], known[3])
 
 
 @dataclass
@@ -22,7 +49,7 @@ class Curve:
     run: RunSeries
     metric: str
     label: str
-    item: pg.PlotCurveItem
+    item: LiveCurveItem
     pyramid: PeakPyramid
     right: bool = False
     drawn: tuple = ()
@@ -33,6 +60,7 @@ class LiveChart(pg.PlotWidget):
     """One plot with a legend, axis labels, a step cursor and a hover line."""
 
     follow_changed = Signal(bool)  # the user zoomed/panned (False) or asked to view all (True)
+    x_range_picked = Signal(float, float)  # the user panned or zoomed to this step range
 
     def __init__(self, object_name: str, title: str, y_label: str, right_label: str | None = None):
         super().__init__()
@@ -42,6 +70,9 @@ class LiveChart(pg.PlotWidget):
         plot.setTitle(title)
         plot.setLabel("bottom", "step")
         plot.setLabel("left", y_label)
+        # Fixed axis widths: otherwise a tick label growing a digit re-lays out the plot
+        # and repaints all of it in the middle of a run.
+        plot.getAxis("left").setWidth(AXIS_WIDTH)
         # No grid: grid lines belong to the axis items, which then get repainted with every
         # curve update; without them a frame repaints the curves only.
         plot.setMenuEnabled(True)
@@ -54,7 +85,6 @@ class LiveChart(pg.PlotWidget):
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
         self.follow = True  # keep all data in view until the user pans or zooms
-        self.manage_x = True  # False for charts whose x axis is linked to another chart
         self._settled_at = -1.0
         plot.vb.disableAutoRange()
         plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
@@ -65,6 +95,7 @@ class LiveChart(pg.PlotWidget):
             plot.scene().addItem(self.right_view)
             plot.getAxis("right").linkToView(self.right_view)
             plot.getAxis("right").setLabel(right_label)
+            plot.getAxis("right").setWidth(AXIS_WIDTH)
             self.right_view.setXLink(plot)
             self.right_view.disableAutoRange()
             self.right_view.sigRangeChangedManually.connect(self._on_manual_range)
@@ -87,7 +118,7 @@ class LiveChart(pg.PlotWidget):
                   style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> Curve:
         # A bare PlotCurveItem: PlotDataItem's extra layers (its own downsampling and
         # clipping, which the pyramid replaces) cost more per setData than the drawing.
-        item = pg.PlotCurveItem(pen=pg.mkPen(color, width=1, style=style), name=label,
+        item = LiveCurveItem(pen=pg.mkPen(color, width=1, style=style), name=label,
                                 skipFiniteCheck=True, antialias=False)
         if right and self.right_view is not None:
             self.right_view.addItem(item)
@@ -108,6 +139,13 @@ class LiveChart(pg.PlotWidget):
     def _on_manual_range(self, *args) -> None:
         self.follow = False
         self.follow_changed.emit(False)
+        self.x_range_picked.emit(*self.getPlotItem().vb.viewRange()[0])
+
+    def show_steps(self, x0: float, x1: float) -> None:
+        """Show the step range another chart was panned or zoomed to."""
+        view = self.getPlotItem().vb
+        if tuple(view.viewRange()[0]) != (x0, x1):
+            view.setXRange(x0, x1, padding=0)
 
     def refresh(self) -> bool:
         """Push new points to the curves; returns whether anything was redrawn."""
@@ -140,10 +178,8 @@ class LiveChart(pg.PlotWidget):
             xs, ys = curve.pyramid.window(y, start, stop, max_points)
             finite = ys[np.isfinite(ys)]
             curve.y_bounds = (float(finite.min()), float(finite.max())) if len(finite) else None
-            if len(finite) == len(ys):
-                curve.item.setData(xs + x0, ys, skipFiniteCheck=True)
-            else:
-                curve.item.setData(xs + x0, ys, connect="finite")
+            all_finite = len(finite) == len(ys)
+            curve.item.set_live_data(xs + x0, ys, curve.y_bounds if all_finite else None)
             curve.drawn = key
             changed = True
         if self.follow and self.curves:
@@ -176,7 +212,7 @@ class LiveChart(pg.PlotWidget):
                 y_range = None
             if y_range is not None and y_range != (cur_lo, cur_hi):
                 view.setYRange(*y_range, padding=0)
-            if index == 0 and self.manage_x:
+            if index == 0:
                 x_hi = max(extent, 1.0)
                 if settled:
                     x_range = (0.0, x_hi)
@@ -213,11 +249,13 @@ class ChartsPanel(QWidget):
         self.births_deaths = LiveChart("births_deaths_chart", "Births and deaths", "per step")
         self.health = LiveChart("health_chart", "Mean health", "health")
         self.charts = (self.population, self.resources, self.births_deaths, self.health)
-        for chart in self.charts[1:]:
-            chart.getPlotItem().setXLink(self.population.getPlotItem())
-            chart.manage_x = False
+        # The x axes are not linked with pyqtgraph's setXLink: a linked range change
+        # redraws all four charts in one event-loop turn. Following the data, each chart
+        # moves its own axis in its own turn (they compute the same range); a range the
+        # user pans or zooms to is copied to the others.
         for chart in self.charts:
             chart.follow_changed.connect(self._set_follow)
+            chart.x_range_picked.connect(self._share_x_range)
         self.readout = QLabel("Hover over a chart to read values.")
         self.readout.setObjectName("chart_readout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -232,8 +270,10 @@ class ChartsPanel(QWidget):
         layout.addLayout(grid, 1)
         layout.addWidget(self.readout)
         self.runs: list[RunSeries] = []
-        self.frames = 0
+        self.frames = 0  # frames in which every chart was brought up to date and one changed
         self.last_frame_s = 0.0
+        self._next = 0
+        self._cycle = (0.0, False)  # (seconds spent, anything changed) in the current round
 
     # ---- binding ----------------------------------------------------------------
     def bind(self, runs: list[RunSeries]) -> None:
@@ -261,13 +301,20 @@ class ChartsPanel(QWidget):
                 self.births_deaths.add_curve(run, "deaths", f"{run.name} deaths", run.color,
                                              style=Qt.PenStyle.DashLine)
                 self.health.add_curve(run, "mean_health", run.name, run.color)
-        self.refresh()
+        # No drawing here: the frame timer draws the charts one per turn from the first
+        # one on, rather than all four (~100 ms) in the turn that starts or selects a run.
+        self._next = 0
+        self._cycle = (0.0, False)
 
     def _set_follow(self, follow: bool) -> None:
         for chart in self.charts:
             chart.follow = follow
             chart._settled_at = -1.0
             chart.getPlotItem().vb.disableAutoRange()
+
+    def _share_x_range(self, x0: float, x1: float) -> None:
+        for chart in self.charts:
+            chart.show_steps(x0, x1)
 
     def refresh(self) -> bool:
         t0 = time.perf_counter()
@@ -278,6 +325,23 @@ class ChartsPanel(QWidget):
         if changed:
             self.frames += 1
             self.last_frame_s = time.perf_counter() - t0
+        return changed
+
+    def refresh_next(self) -> bool:
+        """Bring the next chart up to date (one per call, in turn): the frame timer spreads
+        a frame over several event-loop turns so that none of them is long."""
+        t0 = time.perf_counter()
+        chart = self.charts[self._next]
+        changed = (chart.isVisible() or not self.isVisible()) and chart.refresh()
+        spent, any_changed = self._cycle
+        self._cycle = (spent + time.perf_counter() - t0, any_changed or changed)
+        self._next = (self._next + 1) % len(self.charts)
+        if self._next == 0:
+            spent, any_changed = self._cycle
+            if any_changed:
+                self.frames += 1
+                self.last_frame_s = spent
+            self._cycle = (0.0, False)
         return changed
 
     def set_cursor(self, step: float | None) -> None:

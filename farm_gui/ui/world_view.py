@@ -93,6 +93,7 @@ class WorldView(QWidget):
         plot_item.hideButtons()
         plot_item.setLabel("bottom", "x")
         plot_item.setLabel("left", "y")
+        plot_item.getAxis("left").setWidth(44)  # fixed: no re-layout when tick labels change
         self.node_items = [PointCloudItem(NODE_COLOR, s) for s in NODE_SIZES]  # opaque: blending is slow
         for item in self.node_items:
             plot_item.addItem(item)
