@@ -15,6 +15,7 @@ Run: QT_QPA_PLATFORM=offscreen .venv/bin/python bench/analysis.py [--quick]
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import sys
@@ -91,10 +92,15 @@ def heartbeat(store, runs: dict[str, int]) -> None:
     from PySide6.QtCore import Qt, QThreadPool, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from farm_gui.app import ensure_app
     from farm_gui.runtime.analysis_jobs import AnalysisJobManager
     from farm_gui.runtime.registry import RunRegistry
 
-    app = QApplication.instance() or QApplication([])
+    # The window's garbage-collection policy, as in the application: collection on the
+    # GUI thread only (ensure_app) and start-up objects frozen out of it.
+    app = QApplication.instance() or ensure_app()
+    gc.collect()
+    gc.freeze()
     manager = AnalysisJobManager(store, max_concurrent=4)
     registry = RunRegistry(pool=QThreadPool())
     plan = [("spatial", runs["10k_500"]), ("actions", runs["long"]), ("survival", runs["10k_500"]),

@@ -28,6 +28,7 @@ from farm_gui.analysis import (
     store_sources,
 )
 from farm_gui.runtime.analysis_control import JobControl, SlotSemaphore
+from farm_gui.runtime.gil_switching import fine_gil_switching
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,9 @@ class AnalysisWorker(QRunnable):
         self.started_at = _now()
         self.signals.state.emit(job.id, "running")
         try:
-            self.result = run_analysis(job.module, store_sources(self.store, job.run_ids), job.params,
-                                       job.control)
+            with fine_gil_switching():
+                self.result = run_analysis(job.module, store_sources(self.store, job.run_ids), job.params,
+                                           job.control)
             self.status = "finished"
         except Stopped:
             self.status = "stopped"
