@@ -4,7 +4,9 @@ CPython hands the GIL to a waiting thread only after the holder has run for the 
 interval (5 ms by default), and with several busy threads the GUI thread may lose that
 race a few times in a row. With four analyses and a run going at once we measured the
 GUI's 5 ms timer up to ~150 ms late; with a 0.2 ms interval, 25-45 ms. The finer interval
-costs a little throughput, so it is only in force while such work is running.
+costs a little throughput, so it is only in force while such work is running: while an
+analysis runs, and while a run is recorded (its simulation thread needs the GIL after every
+step and otherwise waits out whole intervals behind the store's writer thread).
 """
 
 from __future__ import annotations

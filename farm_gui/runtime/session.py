@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from farm_gui.config import RunConfig
+from farm_gui.runtime.gil_switching import fine_gil_switching
 from farm_gui.sim import Model, build_model
 from farm_gui.store import Store, StoreError
 
@@ -130,6 +131,13 @@ class RunSession:
     def run(self) -> str:
         """Blocks until the run ends; returns the final status
         (finished, stopped or failed)."""
+        # The simulation thread needs the GIL briefly after every step, and the store's
+        # writer thread holds it for stretches: with the default 5 ms switch interval the
+        # simulation waited out whole intervals (store overhead 1.33 -> 1.21 at 0.2 ms).
+        with fine_gil_switching():
+            return self._run()
+
+    def _run(self) -> str:
         writer = self.store.writer(self.run_id, batch_steps=self._batch[0], batch_seconds=self._batch[1])
         self.writer = writer
         status, error = "failed", None
