@@ -10,6 +10,8 @@ cannot keep up slows the simulation instead of filling memory.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import threading
 import time
@@ -38,6 +40,7 @@ from .schema import (
 )
 
 _MAX_QUEUED_BATCHES = 8
+WRITER_NICENESS = 5
 _COMMAND_TIMEOUT_S = 120.0
 # A write lock held by a busy (GIL-starved) or foreign connection can outlast SQLite's busy
 # timeout; the transaction is then retried rather than failing the run.
@@ -62,6 +65,16 @@ class _Command:
     args: tuple[Any, ...] = ()
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+
+
+def _yield_cpu_to_other_threads() -> None:
+    """Lower this thread's scheduling priority (Linux: nice applies per thread). On a
+    machine with fewer free cores than busy threads, the simulation and the window then
+    get the CPU first; the writer still runs whenever a core is free, and the bounded
+    queue slows the simulation down if it ever falls behind."""
+    # not on this platform, or not allowed: keep the default priority
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WRITER_NICENESS)
 
 
 def _has_rows(events: dict[str, np.ndarray] | None) -> bool:
@@ -198,6 +211,7 @@ class RunWriter:
 
     # ----- writer-thread side -------------------------------------------------------
     def _loop(self) -> None:
+        _yield_cpu_to_other_threads()
         cpu_start = time.thread_time()
         try:
             self._serve()

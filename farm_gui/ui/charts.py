@@ -3,6 +3,7 @@ run series on a UI timer with flat frame cost (see ``envelope``)."""
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -16,6 +17,21 @@ from farm_gui.ui.series import TYPE_COLORS, RunSeries
 
 TOTAL_COLOR = "#7f7f7f"
 AXIS_WIDTH = 58  # pixels: room for "100k"-style tick labels and the axis title
+
+
+LADDER = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)  # at most 1.33x apart
+
+
+def ladder_ceiling(value: float) -> float:
+    """The smallest m * 10^k (m in LADDER) that is >= value: axis ends that change
+    rarely (each change re-lays out the axis) while the data grows."""
+    if value <= 0:
+        return 1.0
+    scale = 10.0 ** math.floor(math.log10(value))
+    for m in LADDER:
+        if m * scale >= value:
+            return m * scale
+    return 10.0 * scale
 
 
 class LiveCurveItem(pg.PlotCurveItem):
@@ -213,14 +229,11 @@ class LiveChart(pg.PlotWidget):
             if y_range is not None and y_range != (cur_lo, cur_hi):
                 view.setYRange(*y_range, padding=0)
             if index == 0:
+                # A function of the extent alone, so that the four charts, each moving its
+                # own axis in its own tick, agree on the steps shown.
                 x_hi = max(extent, 1.0)
-                if settled:
-                    x_range = (0.0, x_hi)
-                elif x_hi > cur_x1 or cur_x1 > 4 * x_hi + 10:
-                    x_range = (0.0, x_hi * 1.3 + 10)
-                else:
-                    x_range = None
-                if x_range is not None:
+                x_range = (0.0, x_hi if settled else ladder_ceiling(x_hi * 1.1 + 10))
+                if x_range != (cur_x0, cur_x1):
                     view.setXRange(*x_range, padding=0)
 
     def data(self, label: str) -> tuple[np.ndarray, np.ndarray] | None:

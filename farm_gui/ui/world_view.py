@@ -1,18 +1,17 @@
 """The world: agents as points coloured by type, resource nodes sized by amount,
 and a slider that scrubs the stored steps of a paused or finished run.
 
-Points are drawn by ``PointCloudItem`` (one QPainter.drawPoints call per colour
-and size) because pyqtgraph's ScatterPlotItem spends ~50 ms per frame on 10k
-agents and 7k nodes, which would freeze the window at the 10k preset.
+Points are stamped into one image by ``WorldRaster``: pyqtgraph's ScatterPlotItem
+spends ~50 ms per frame on 10k agents and 7k nodes, and even one QPainter.drawPoints
+call per colour took 10-17 ms while a run was going.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-import pyqtgraph.functions as fn
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen, QPolygonF
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from farm_gui.config import AGENT_TYPES
@@ -22,33 +21,36 @@ NODE_COLOR = "#c9a227"
 NODE_SIZES = (2.0, 3.0, 4.0, 5.0, 6.0)  # pixels, by fifth of the node capacity
 
 
-class PointCloudItem(pg.GraphicsObject):
-    """Many same-looking points in view coordinates, drawn with a cosmetic pen."""
+class PointLayer:
+    """Points of one colour and size (agents of one type, or nodes of one size class)."""
 
-    def __init__(self, color: str, size: float, alpha: int = 255):
-        super().__init__()
-        c = QColor(color)
-        c.setAlpha(alpha)
-        self._pen = QPen(c)
-        self._pen.setWidthF(size)
-        self._pen.setCosmetic(True)
-        self._pen.setCapStyle(Qt.PenCapStyle.SquareCap)  # round caps cost ~10x more to draw
-        self._device = QPolygonF()
-        self._x = np.empty(0)
-        self._y = np.empty(0)
-        self._bounds = QRectF(0, 0, 1, 1)
+    def __init__(self, color: str, size: float):
+        self.argb = np.uint32(QColor(color).rgba())  # opaque: premultiplied == straight
+        self.size = size
+        self.x = np.empty(0)
+        self.y = np.empty(0)
 
     def setData(self, x: np.ndarray, y: np.ndarray) -> None:  # noqa: N802 (pyqtgraph style)
-        self._x, self._y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        self.update()
-
-    def set_size(self, size: float) -> None:
-        if size != self._pen.widthF():
-            self._pen.setWidthF(size)
-            self.update()
+        self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
     def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802
-        return self._x, self._y
+        return self.x, self.y
+
+    def set_size(self, size: float) -> None:
+        self.size = size
+
+
+class WorldRaster(pg.GraphicsObject):
+    """Draws point layers as square dots into one image of the view's pixels, with
+    NumPy, and puts it on screen with a single drawImage. Qt's drawPoints of 10k agents
+    and 7k nodes took 10-17 ms a frame while a run competed for the CPU; this takes a
+    few. Layers are drawn in order, later ones on top."""
+
+    def __init__(self, layers: list[PointLayer]):
+        super().__init__()
+        self.layers = layers
+        self._bounds = QRectF(0, 0, 1, 1)
+        self._pixels = np.zeros(0, dtype=np.uint32)
 
     def set_bounds(self, rect: QRectF) -> None:
         self.prepareGeometryChange()
@@ -58,23 +60,35 @@ class PointCloudItem(pg.GraphicsObject):
         return self._bounds
 
     def paint(self, painter, *args) -> None:
-        if not len(self._x):
+        device = painter.device()
+        w, h = int(device.width()), int(device.height())
+        if w <= 0 or h <= 0 or not any(len(layer.x) for layer in self.layers):
             return
-        # Map to device pixels with NumPy and draw untransformed: Qt's per-point
-        # transform path for cosmetic pens is several times slower.
+        if self._pixels.size != w * h:
+            self._pixels = np.zeros(w * h, dtype=np.uint32)
+        pixels = self._pixels
+        pixels.fill(0)
         t = painter.transform()
-        n = len(self._x)
-        if len(self._device) != n:
-            self._device = fn.create_qpolygonf(n)
-        device = self._device
-        coords = fn.ndarray_from_qpolygonf(device)
-        coords[:n, 0] = t.m11() * self._x + t.m21() * self._y + t.dx()
-        coords[:n, 1] = t.m12() * self._x + t.m22() * self._y + t.dy()
+        for layer in self.layers:
+            if len(layer.x):
+                self._stamp(pixels, w, h, layer, t)
+        image = QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
         painter.save()
         painter.resetTransform()
-        painter.setPen(self._pen)
-        painter.drawPoints(device)
+        painter.drawImage(0, 0, image)
         painter.restore()
+
+    @staticmethod
+    def _stamp(pixels: np.ndarray, w: int, h: int, layer: PointLayer, t) -> None:
+        size = max(1, int(round(layer.size)))
+        half = (size - 1) / 2
+        px = np.rint(t.m11() * layer.x + t.m21() * layer.y + t.dx() - half).astype(np.int64)
+        py = np.rint(t.m12() * layer.x + t.m22() * layer.y + t.dy() - half).astype(np.int64)
+        inside = (px >= 0) & (px <= w - size) & (py >= 0) & (py <= h - size)
+        corner = py[inside] * w + px[inside]
+        for dy in range(size):
+            for dx in range(size):
+                pixels[corner + (dy * w + dx)] = layer.argb
 
 
 class WorldView(QWidget):
@@ -94,12 +108,10 @@ class WorldView(QWidget):
         plot_item.setLabel("bottom", "x")
         plot_item.setLabel("left", "y")
         plot_item.getAxis("left").setWidth(44)  # fixed: no re-layout when tick labels change
-        self.node_items = [PointCloudItem(NODE_COLOR, s) for s in NODE_SIZES]  # opaque: blending is slow
-        for item in self.node_items:
-            plot_item.addItem(item)
-        self.agent_items = {t: PointCloudItem(TYPE_COLORS[t], 4.0) for t in AGENT_TYPES}
-        for item in self.agent_items.values():
-            plot_item.addItem(item)
+        self.node_items = [PointLayer(NODE_COLOR, size) for size in NODE_SIZES]
+        self.agent_items = {t: PointLayer(TYPE_COLORS[t], 4.0) for t in AGENT_TYPES}
+        self.raster = WorldRaster([*self.node_items, *self.agent_items.values()])
+        plot_item.addItem(self.raster)
         # The key sits under the plot, where it never hides any agents.
         swatches = [f'<span style="color:{TYPE_COLORS[t]}">&#9632;</span>&nbsp;{t}' for t in AGENT_TYPES]
         swatches.append(f'<span style="color:{NODE_COLOR}">&#9632;</span>&nbsp;resource node (size = amount)')
@@ -135,8 +147,7 @@ class WorldView(QWidget):
         if (width, height) != self._world or self.state is None:
             self._world = (width, height)
             rect = QRectF(0, 0, width, height)
-            for item in (*self.node_items, *self.agent_items.values()):
-                item.set_bounds(rect)
+            self.raster.set_bounds(rect)
             self.plot.getPlotItem().vb.setRange(rect, padding=0.02)
 
     # ---- drawing ------------------------------------------------------------------
@@ -146,6 +157,7 @@ class WorldView(QWidget):
         if state is None:
             for item in (*self.node_items, *self.agent_items.values()):
                 item.setData(np.empty(0), np.empty(0))
+            self.raster.update()
             self.displayed_step = None
             self.step_label.setText("no world state")
             return
@@ -170,6 +182,7 @@ class WorldView(QWidget):
         for i, item in enumerate(self.node_items):
             mask = size_class == i
             item.setData(state["node_x"][mask], state["node_y"][mask])
+        self.raster.update()
         step = state.get("step")
         self.displayed_step = int(step) if step is not None else None
         self.step_label.setText(f"step {self.displayed_step}, {len(x)} agents"

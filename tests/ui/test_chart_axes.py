@@ -40,3 +40,16 @@ def test_charts_show_the_same_steps_following_and_after_a_wheel_zoom(qtbot, make
     # and the charts stop following: a frame later the zoom is still there
     qtbot.wait(200)
     assert all(x_range(c) == zoomed for c in charts)
+
+
+def test_axis_ends_grow_along_a_ladder_that_changes_rarely():
+    from farm_gui.ui.charts import ladder_ceiling
+
+    assert ladder_ceiling(1.0) == 1.0
+    assert ladder_ceiling(1.1) == 1.25
+    assert ladder_ceiling(101) == 125.0
+    assert ladder_ceiling(8001) == 10_000.0
+    ends = {ladder_ceiling(float(v)) for v in range(100, 100_001)}
+    assert len(ends) == 31  # ten per decade: ~30 re-layouts while a run grows 1000-fold
+    for v in (3.3, 47.0, 999.0, 12_345.0):
+        assert v <= ladder_ceiling(v) <= v * 1.34
