@@ -164,8 +164,7 @@ class RunSession:
 
     def _loop(self, model: Model, writer) -> None:
         every = self.config.snapshot_every
-        births, deaths = model.drain_agent_events()
-        writer.add_agent_events(births, deaths)
+        writer.take_events_from(model.drain_agent_events)
         if every:
             writer.add_snapshot(model.step_index, model.snapshot())
         control = self.control
@@ -183,10 +182,9 @@ class RunSession:
                 break
             started = time.perf_counter()
             metrics = model.step()
-            births, deaths = model.drain_agent_events()
             k = model.step_index
             snapshot = model.snapshot() if every and (k % every == 0 or model.done) else None
-            writer.add_step(metrics, model.action_counts(), births, deaths, snapshot)
+            writer.add_step(metrics, model.action_counts(), None, None, snapshot)
             if self.on_step is not None:
                 self.on_step(metrics, model)
             if control.speed:

@@ -15,6 +15,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,7 @@ class RunWriter:
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         self._snapshot_steps: set[int] = set()
+        self._event_source: Callable[[], tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] | None = None
         self._finished = False
         self._final_status = "pending"
         self.cpu_seconds = 0.0  # CPU time the writer thread used (set when it ends)
@@ -109,8 +111,16 @@ class RunWriter:
         self._ensure_thread()
         self._call("start")
 
+    def take_events_from(self, source: Callable[[], tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]
+                         ) -> None:
+        """Collect births and deaths by calling ``source()`` (e.g. a model's
+        drain_agent_events) once per batch, right before it is handed over, instead of
+        receiving them with every step: each committed batch still holds every event up
+        to its last step, and the simulation saves a drain per step."""
+        self._event_source = source
+
     def add_step(self, metrics: dict[str, float], action_counts: np.ndarray,
-                 births: dict[str, np.ndarray], deaths: dict[str, np.ndarray],
+                 births: dict[str, np.ndarray] | None, deaths: dict[str, np.ndarray] | None,
                  snapshot: dict[str, np.ndarray] | None) -> None:
         """Buffer one step. `snapshot` (if given) is the world after this step, stored as
         step metrics["step"] + 1."""
@@ -171,6 +181,8 @@ class RunWriter:
 
     def _handover(self) -> None:
         self._last_handover = time.monotonic()
+        if self._event_source is not None and self._failure is None:
+            self.add_agent_events(*self._event_source())
         if self._batch and self._failure is None:
             batch, self._batch = self._batch, _Batch()
             self._put(batch)
