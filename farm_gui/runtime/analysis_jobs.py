@@ -29,6 +29,7 @@ from farm_gui.analysis import (
 )
 from farm_gui.runtime.analysis_control import JobControl, SlotSemaphore
 from farm_gui.runtime.gil_switching import fine_gil_switching
+from farm_gui.thread_priority import lower_this_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ class AnalysisWorker(QRunnable):
 
     def run(self) -> None:
         job = self.job
+        lower_this_thread_priority()  # an analysis is background work: runs and the window first
         self.started_at = _now()
         self.signals.state.emit(job.id, "running")
         try:

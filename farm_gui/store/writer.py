@@ -10,8 +10,6 @@ cannot keep up slows the simulation instead of filling memory.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import queue
 import threading
 import time
@@ -25,6 +23,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from farm_gui.config import ACTIONS
 from farm_gui.sim.protocol import BIRTH_KEYS, DEATH_KEYS, METRIC_NAMES
+from farm_gui.thread_priority import lower_this_thread_priority
 
 from . import backend
 from .liveness import HEARTBEAT_S, this_writer
@@ -41,7 +40,6 @@ from .schema import (
 )
 
 _MAX_QUEUED_BATCHES = 8
-WRITER_NICENESS = 5
 _COMMAND_TIMEOUT_S = 120.0
 # A write lock held by a busy (GIL-starved) or foreign connection can outlast SQLite's busy
 # timeout; the transaction is then retried rather than failing the run.
@@ -66,16 +64,6 @@ class _Command:
     args: tuple[Any, ...] = ()
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
-
-
-def _yield_cpu_to_other_threads() -> None:
-    """Lower this thread's scheduling priority (Linux: nice applies per thread). On a
-    machine with fewer free cores than busy threads, the simulation and the window then
-    get the CPU first; the writer still runs whenever a core is free, and the bounded
-    queue slows the simulation down if it ever falls behind."""
-    # not on this platform, or not allowed: keep the default priority
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WRITER_NICENESS)
 
 
 def _has_rows(events: dict[str, np.ndarray] | None) -> bool:
@@ -223,7 +211,8 @@ class RunWriter:
 
     # ----- writer-thread side -------------------------------------------------------
     def _loop(self) -> None:
-        _yield_cpu_to_other_threads()
+        # the simulation and the window come first when cores are short
+        lower_this_thread_priority()
         cpu_start = time.thread_time()
         try:
             self._serve()

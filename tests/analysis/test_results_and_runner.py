@@ -49,6 +49,24 @@ def test_json_round_trip_keeps_tables_series_and_summary():
     assert back.summary["best"] == "a" and math.isnan(back.summary["undefined"])
 
 
+def test_long_series_are_encoded_in_slices_to_exactly_the_same_json():
+    from farm_gui.analysis.serialize import _JSON_SLICE, result_to_dict
+
+    n = 3 * _JSON_SLICE + 17  # several slices and a short last one
+    steps = np.arange(n, dtype=float)
+    values = np.sin(steps / 50)
+    values[[0, _JSON_SLICE - 1, _JSON_SLICE, n - 1]] = np.nan
+    result = AnalysisResult(
+        module="population", params={}, run_ids=[1],
+        tables={"long": pd.DataFrame({"step": steps.astype(np.int64), "v": values})},
+        series={"pop/all": {"x": steps, "y": values}}, summary={"n": n})
+    text = result_to_json(result)
+    assert text == json.dumps(result_to_dict(result), allow_nan=False, separators=(",", ":"))
+    back = result_from_json(text)
+    np.testing.assert_array_equal(back.series["pop/all"]["y"], values)
+    pd.testing.assert_frame_equal(back.tables["long"], result.tables["long"])
+
+
 def test_unreadable_payload_is_an_analysis_error():
     with pytest.raises(AnalysisError, match="not readable"):
         result_from_json("{not json")
