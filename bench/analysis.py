@@ -37,7 +37,7 @@ REPEATS = 1 if QUICK else 3
 LONG_STEPS = 20_000 if QUICK else 100_000
 GENERATE_BUDGET_S = 60.0  # if the long run would take longer, it is cut short (and the output says so)
 HEARTBEAT_MS = 5
-HEARTBEAT_RUN_STEPS = 150 if QUICK else 400
+HEARTBEAT_RUN_STEPS = 150 if QUICK else 1000
 
 
 def emit(name: str, value, fmt: str = "{:.4g}") -> None:
