@@ -16,9 +16,10 @@ BACKGROUND_NICENESS = 5
 
 
 def lower_this_thread_priority(niceness: int = BACKGROUND_NICENESS) -> bool:
-    """Make the calling thread `niceness` steps nicer; returns whether it took effect."""
+    """Make the calling thread `niceness` steps nicer than the process's main thread
+    (idempotent: pool threads run many jobs); returns whether it took effect."""
     with contextlib.suppress(AttributeError, OSError):
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + niceness))
+        process_nice = os.getpriority(os.PRIO_PROCESS, os.getpid())  # the main thread's, on Linux
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, process_nice + niceness))
         return True
     return False
