@@ -85,11 +85,15 @@ def compute_one(source: RunSource, params: ActionsParams, ctl: Control) -> Analy
     ctl.checkpoint(0.92, "action frequencies")
 
     share_j, attack_j = ACTIONS.index("share"), ACTIONS.index("attack")
-    balance_table = pd.DataFrame({"agent_type": names, "share": per_type[present, share_j],
-                                  "attack": per_type[present, attack_j]})
-    if names != [ALL]:
-        balance_table.loc[len(balance_table)] = [ALL, int(per_type[:, share_j].sum()),
-                                                 int(per_type[:, attack_j].sum())]
+    types = list(names)
+    shares = [int(v) for v in per_type[present, share_j]]
+    attacks = [int(v) for v in per_type[present, attack_j]]
+    if names != [ALL]:  # a row for all types together (built in one go: no dtype changes)
+        types.append(ALL)
+        shares.append(int(per_type[:, share_j].sum()))
+        attacks.append(int(per_type[:, attack_j].sum()))
+    balance_table = pd.DataFrame({"agent_type": types, "share": np.array(shares, dtype=np.int64),
+                                  "attack": np.array(attacks, dtype=np.int64)})
     balance_table["balance"] = balance(balance_table["share"], balance_table["attack"])
 
     series = {}
