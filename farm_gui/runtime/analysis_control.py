@@ -9,49 +9,25 @@ import time
 from collections.abc import Callable
 
 from farm_gui.analysis import Stopped
+from farm_gui.runtime.control import PauseStopControl
 
 # At most ~30 progress reports per second per job: more would flood the GUI queue.
 PROGRESS_INTERVAL_S = 1 / 30
 
 
-class JobControl:
+class JobControl(PauseStopControl):
     """Shared by the GUI thread (pause/resume/stop) and the worker (checkpoint)."""
 
     def __init__(self, on_progress: Callable[[float, str], None] | None = None,
                  on_state: Callable[[str], None] | None = None,
                  min_interval_s: float = PROGRESS_INTERVAL_S):
-        self._cond = threading.Condition(threading.Lock())
-        self._paused = False
-        self._stopped = False
+        super().__init__()
         self._fraction = 0.0
         self._message = ""
         self._last_report = float("-inf")
         self._on_progress = on_progress
         self._on_state = on_state
         self._min_interval = min_interval_s
-
-    # ----- controller side ------------------------------------------------------------
-    def pause(self) -> None:
-        with self._cond:
-            self._paused = True
-
-    def resume(self) -> None:
-        with self._cond:
-            self._paused = False
-            self._cond.notify_all()
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopped = True
-            self._cond.notify_all()
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped
 
     @property
     def progress(self) -> tuple[float, str]:

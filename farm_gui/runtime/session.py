@@ -5,11 +5,11 @@ the main thread, the GUI wraps it in a QRunnable."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 
 from farm_gui.config import RunConfig
+from farm_gui.runtime.control import PauseStopControl
 from farm_gui.runtime.gil_switching import fine_gil_switching
 from farm_gui.sim import Model, build_model
 from farm_gui.store import Store, StoreError
@@ -17,34 +17,18 @@ from farm_gui.store import Store, StoreError
 log = logging.getLogger(__name__)
 
 
-class RunControl:
+class RunControl(PauseStopControl):
     """Pause / resume / single step / speed / stop, shared by the UI thread and the worker."""
 
     def __init__(self) -> None:
-        # Reentrant: the CLI calls stop() from a signal handler, which runs in the thread
-        # that drives the session and may interrupt it inside one of these critical
-        # sections; with a plain Lock that handler deadlocked the process.
-        self._cond = threading.Condition(threading.RLock())
-        self._paused = False
-        self._stopped = False
+        super().__init__()
         self._step_tokens = 0
         self._speed: float | None = None
 
-    def pause(self) -> None:
-        with self._cond:
-            self._paused = True
-            self._cond.notify_all()
-
     def resume(self) -> None:
         with self._cond:
-            self._paused = False
             self._step_tokens = 0
-            self._cond.notify_all()
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopped = True
-            self._cond.notify_all()
+            super().resume()
 
     def step_once(self) -> None:
         """When paused: perform exactly one step, then stay paused."""
@@ -58,14 +42,6 @@ class RunControl:
         with self._cond:
             self._speed = steps_per_s if steps_per_s and steps_per_s > 0 else None
             self._cond.notify_all()
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped
 
     @property
     def speed(self) -> float | None:
