@@ -172,7 +172,7 @@ class LiveChart(pg.PlotWidget):
             self._settled_at = -1
             self.follow_changed.emit(True)
         width = max(200, int(view.width()))
-        max_points = 4 * width
+        max_points = 2 * width  # raw up to 2 points per pixel, else min/max bins of <= 1 pixel
         changed = False
         snapshots: dict[int, object] = {}
         extent = 0.0
