@@ -4,8 +4,10 @@ collects it into batches and commits them from a dedicated writer thread.
 The simulation thread only appends references to lists (and copies the small action
 count array); packing snapshots, building rows and the SQL inserts happen on the
 writer thread, one transaction per batch (every `batch_steps` steps or `batch_seconds`,
-whichever comes first). The queue between the two is bounded, so a database that
-cannot keep up slows the simulation instead of filling memory.
+whichever comes first). A part of a batch that holds a snapshot is handed over at once,
+uncommitted, so that the writer compresses it while the run goes on: when the run ends,
+only the last batch's inserts are left to wait for. The queue between the two is
+bounded, so a database that cannot keep up slows the simulation instead of filling memory.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +42,7 @@ from .schema import (
     step_metrics,
 )
 
-_MAX_QUEUED_BATCHES = 8
+_MAX_QUEUED_PARTS = 64
 _COMMAND_TIMEOUT_S = 120.0
 # A write lock held by a busy (GIL-starved) or foreign connection can outlast SQLite's busy
 # timeout; the transaction is then retried rather than failing the run.
@@ -53,9 +56,18 @@ class _Batch:
     births: list[dict[str, np.ndarray]] = field(default_factory=list)
     deaths: list[dict[str, np.ndarray]] = field(default_factory=list)
     snapshots: list[tuple[int, dict[str, np.ndarray]]] = field(default_factory=list)
+    # packed on the writer thread when the part arrives
+    agent_rows: list[tuple] = field(default_factory=list)
+    node_rows: list[tuple] = field(default_factory=list)
+    commit: bool = True  # False: a part; the writer keeps it until a committing part comes
 
     def __bool__(self) -> bool:
-        return bool(self.metrics or self.births or self.deaths or self.snapshots)
+        return bool(self.metrics or self.births or self.deaths or self.snapshots
+                    or self.agent_rows or self.node_rows)
+
+    def absorb(self, part: _Batch) -> None:
+        for name in ("metrics", "actions", "births", "deaths", "snapshots", "agent_rows", "node_rows"):
+            getattr(self, name).extend(getattr(part, name))
 
 
 @dataclass
@@ -70,6 +82,48 @@ def _has_rows(events: dict[str, np.ndarray] | None) -> bool:
     return bool(events) and len(next(iter(events.values()))) > 0
 
 
+class _Statements:
+    """The writer's statements, compiled once per database engine (~3.5 ms) and shared
+    by the writers of all its runs; each row names its run."""
+
+    def __init__(self, engine) -> None:
+        self.insert_metrics = backend.Prepared(engine, step_metrics, ("run_id", *METRIC_NAMES))
+        self.insert_chunk = backend.Prepared(engine, metric_chunks,
+                                             ("run_id", "first_step", "n_steps", "columns", "data"))
+        self.insert_actions = backend.Prepared(engine, action_counts,
+                                               ("run_id", "step", "agent_type", *ACTIONS))
+        self.insert_agents = backend.Prepared(engine, agents, ("run_id", *BIRTH_KEYS))
+        self.insert_agent_snaps = backend.Prepared(engine, agent_snapshots,
+                                                   ("run_id", "step", "n_agents", "codec", "data"))
+        self.insert_node_snaps = backend.Prepared(
+            engine, node_snapshots, ("run_id", "step", "n_nodes", "codec", "amounts", "positions"))
+        deaths = (update(agents)
+                  .where(agents.c.run_id == bindparam("b_run"), agents.c.agent_id == bindparam("b_agent"))
+                  .values(death_step=bindparam("b_step"), death_cause=bindparam("b_cause")))
+        self.update_deaths = backend.Prepared(engine, deaths, ("b_step", "b_cause", "b_run", "b_agent"))
+        this_run = runs.c.id == bindparam("b_run")
+        self.update_heartbeat = backend.Prepared(
+            engine, update(runs).where(this_run).values(heartbeat_at=bindparam("b_beat")),
+            ("b_beat", "b_run"))
+        self.update_progress = backend.Prepared(
+            engine, update(runs).where(this_run).values(heartbeat_at=bindparam("b_beat"),
+                                                        steps_done=bindparam("b_steps"),
+                                                        last_alive=bindparam("b_alive")),
+            ("b_beat", "b_steps", "b_alive", "b_run"))
+
+
+_statements_lock = threading.Lock()
+_statements_by_engine: weakref.WeakKeyDictionary[Any, _Statements] = weakref.WeakKeyDictionary()
+
+
+def _statements_for(engine) -> _Statements:
+    with _statements_lock:
+        found = _statements_by_engine.get(engine)
+        if found is None:
+            found = _statements_by_engine[engine] = _Statements(engine)
+        return found
+
+
 class RunWriter:
     """Records one run. Use it from ONE thread (the simulation thread)."""
 
@@ -82,7 +136,8 @@ class RunWriter:
         self.codec = codec
         self._batch = _Batch()
         self._last_handover = time.monotonic()
-        self._queue: queue.Queue[_Batch | _Command] = queue.Queue(maxsize=_MAX_QUEUED_BATCHES)
+        self._steps_in_batch = 0  # since the last committing handover, parts included
+        self._queue: queue.Queue[_Batch | _Command] = queue.Queue(maxsize=_MAX_QUEUED_PARTS)
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         self._snapshot_steps: set[int] = set()
@@ -92,12 +147,16 @@ class RunWriter:
         self.cpu_seconds = 0.0  # CPU time the writer thread used (set when it ends)
         # writer-thread state
         self._last_node_xy: tuple[np.ndarray, np.ndarray] | None = None
+        self._pending = _Batch()  # parts received since the last commit
 
     # ----- simulation-thread side ---------------------------------------------------
     def start(self) -> None:
-        """Mark the run running (started now) and start the writer thread."""
+        """Start the writer thread, which marks the run running (started now). Does not
+        wait for it: the writer connects while the simulation takes its first steps, and
+        a failure to do so is raised by the next add_step, flush or set_status (finish
+        records the run as failed)."""
         self._ensure_thread()
-        self._call("start")
+        self._put(_Command("start"))
 
     def take_events_from(self, source: Callable[[], tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]
                          ) -> None:
@@ -116,12 +175,15 @@ class RunWriter:
         batch = self._batch
         batch.metrics.append(metrics)
         batch.actions.append(np.array(action_counts, dtype=np.int64))
+        self._steps_in_batch += 1
         self.add_agent_events(births, deaths)
         if snapshot is not None:
             self.add_snapshot(int(metrics["step"]) + 1, snapshot)
-        if (len(batch.metrics) >= self.batch_steps
+        if (self._steps_in_batch >= self.batch_steps
                 or time.monotonic() - self._last_handover >= self.batch_seconds):
             self._handover()
+        elif batch.snapshots:
+            self._hand_over_part()
 
     def add_agent_events(self, births: dict[str, np.ndarray] | None,
                          deaths: dict[str, np.ndarray] | None) -> None:
@@ -167,12 +229,21 @@ class RunWriter:
                 self._thread.join(timeout=_COMMAND_TIMEOUT_S)
         return self._final_status
 
+    def _hand_over_part(self) -> None:
+        if self._failure is None:
+            part, self._batch = self._batch, _Batch()
+            part.commit = False
+            self._put(part)
+
     def _handover(self) -> None:
+        """Hand the batch over for commit (with every part handed over before it)."""
         self._last_handover = time.monotonic()
+        self._steps_in_batch = 0
         if self._event_source is not None and self._failure is None:
             self.add_agent_events(*self._event_source())
         if self._batch and self._failure is None:
             batch, self._batch = self._batch, _Batch()
+            batch.commit = True
             self._put(batch)
 
     def _ensure_thread(self) -> None:
@@ -222,7 +293,7 @@ class RunWriter:
     def _serve(self) -> None:
         engine = self._store.engine
         try:
-            self._prepare()
+            self._sql = _statements_for(engine)
             conn = engine.connect().execution_options(**{backend.WRITE_OPTION: True})
         except SQLAlchemyError as err:
             self._failure = err
@@ -234,12 +305,14 @@ class RunWriter:
                     item = self._queue.get(timeout=HEARTBEAT_S)
                 except queue.Empty:
                     if started and self._failure is None:
-                        self._guarded(conn, self._run_update, {})
+                        self._guarded(conn, self._sql.update_heartbeat, [(utcnow(), self.run_id)])
                     continue
                 if isinstance(item, _Batch):
                     if self._failure is None:
-                        self._guarded(conn, self._write_batch, item)
+                        self._receive(conn, item)
                     continue
+                if self._pending and self._failure is None:
+                    self._commit_pending(conn)
                 if item.kind == "start":
                     started = True
                     pid, host = this_writer()
@@ -259,17 +332,29 @@ class RunWriter:
                 if item.kind == "finish":
                     return
 
+    def _receive(self, conn, part: _Batch) -> None:
+        try:
+            self._pack_snapshots(part)
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            self._failure = StoreError(f"{self._store.url}: cannot record run {self.run_id}: {err}")
+            return
+        self._pending.absorb(part)
+        if part.commit:
+            self._commit_pending(conn)
+
+    def _commit_pending(self, conn) -> None:
+        batch, self._pending = self._pending, _Batch()
+        self._guarded(conn, self._write_batch, batch)
+
     def _guarded(self, conn, fn, arg, record: bool = True) -> BaseException | None:
         deadline = time.monotonic() + _LOCKED_RETRY_S
         try:
             while True:
-                node_xy = self._last_node_xy
                 try:
                     with conn.begin():
                         fn(conn, arg)
                     return None
                 except OperationalError as err:
-                    self._last_node_xy = node_xy  # rolled back: positions not stored after all
                     if "locked" not in str(err.orig) or time.monotonic() > deadline:
                         raise
         except (SQLAlchemyError, OSError, ValueError, KeyError, TypeError) as err:
@@ -282,35 +367,18 @@ class RunWriter:
     def _run_update(self, conn, values: dict[str, Any]) -> None:
         conn.execute(update(runs).where(runs.c.id == self.run_id).values(heartbeat_at=utcnow(), **values))
 
-    def _prepare(self) -> None:
-        engine = self._store.engine
-        self._insert_metrics = backend.Prepared(engine, step_metrics, ("run_id", *METRIC_NAMES))
-        self._insert_chunk = backend.Prepared(engine, metric_chunks,
-                                              ("run_id", "first_step", "n_steps", "columns", "data"))
-        self._insert_actions = backend.Prepared(engine, action_counts,
-                                                ("run_id", "step", "agent_type", *ACTIONS))
-        self._insert_agents = backend.Prepared(engine, agents, ("run_id", *BIRTH_KEYS))
-        self._insert_agent_snaps = backend.Prepared(engine, agent_snapshots,
-                                                    ("run_id", "step", "n_agents", "codec", "data"))
-        self._insert_node_snaps = backend.Prepared(
-            engine, node_snapshots, ("run_id", "step", "n_nodes", "codec", "amounts", "positions"))
-        deaths = (update(agents)
-                  .where(agents.c.run_id == bindparam("b_run"), agents.c.agent_id == bindparam("b_agent"))
-                  .values(death_step=bindparam("b_step"), death_cause=bindparam("b_cause")))
-        self._update_deaths = backend.Prepared(engine, deaths, ("b_step", "b_cause", "b_run", "b_agent"))
-
     def _write_batch(self, conn, batch: _Batch) -> None:
         rid = self.run_id
         if batch.births:
             cols = [np.concatenate([b[k] for b in batch.births]).tolist() for k in BIRTH_KEYS]
-            self._insert_agents(conn, [(rid, *row) for row in zip(*cols, strict=True)])
-        values: dict[str, Any] = {}
+            self._sql.insert_agents(conn, [(rid, *row) for row in zip(*cols, strict=True)])
+        progress: tuple[int, int] | None = None
         if batch.metrics:
             rows = [(rid, *[m[name] for name in METRIC_NAMES]) for m in batch.metrics]
-            self._insert_metrics(conn, rows)
+            self._sql.insert_metrics(conn, rows)
             table = np.array(rows, dtype=np.float64)[:, 1:]
             first = int(table[0, 0])
-            self._insert_chunk(conn, [(rid, first, len(rows), ",".join(METRIC_NAMES),
+            self._sql.insert_chunk(conn, [(rid, first, len(rows), ",".join(METRIC_NAMES),
                                        np.ascontiguousarray(table.T, dtype="<f8").tobytes())])
             counts = np.stack(batch.actions)
             step_idx, type_idx = np.nonzero(counts.any(axis=2))
@@ -318,21 +386,25 @@ class RunWriter:
                 steps = table[step_idx, 0].astype(np.int64)
                 wide = np.column_stack([np.full(len(steps), rid), steps, type_idx,
                                         counts[step_idx, type_idx]])
-                self._insert_actions(conn, list(map(tuple, wide.tolist())))
-            values = {"steps_done": first + len(rows), "last_alive": int(table[-1, 1])}
+                self._sql.insert_actions(conn, list(map(tuple, wide.tolist())))
+            progress = (first + len(rows), int(table[-1, 1]))
         if batch.deaths:
             agent_id, step, cause = (np.concatenate([d[k] for d in batch.deaths]).tolist()
                                      for k in DEATH_KEYS)
-            self._update_deaths(conn, [(s, c, rid, a) for a, s, c in zip(agent_id, step, cause, strict=True)])
-        if batch.snapshots:
-            agent_rows, node_rows = self._snapshot_rows(batch.snapshots)
-            self._insert_agent_snaps(conn, agent_rows)
-            self._insert_node_snaps(conn, node_rows)
-        self._run_update(conn, values)
+            self._sql.update_deaths(conn, [(s, c, rid, a)
+                                           for a, s, c in zip(agent_id, step, cause, strict=True)])
+        self._sql.insert_agent_snaps(conn, batch.agent_rows)
+        self._sql.insert_node_snaps(conn, batch.node_rows)
+        if progress is None:
+            self._sql.update_heartbeat(conn, [(utcnow(), rid)])
+        else:
+            self._sql.update_progress(conn, [(utcnow(), *progress, rid)])
 
-    def _snapshot_rows(self, snapshots: list[tuple[int, dict[str, np.ndarray]]]) -> tuple[list, list]:
-        agent_rows, node_rows = [], []
-        for step, snapshot in snapshots:
+    def _pack_snapshots(self, part: _Batch) -> None:
+        """Pack the part's snapshots into its agent and node rows (outside any
+        transaction: a retried commit stores the same rows)."""
+        agent_rows, node_rows = part.agent_rows, part.node_rows
+        for step, snapshot in part.snapshots:
             n_agents, blob = pack_agents(snapshot, self.codec)
             agent_rows.append((self.run_id, step, n_agents, self.codec, blob))
             x = np.asarray(snapshot["node_x"], dtype=np.float64)
@@ -344,4 +416,4 @@ class RunWriter:
                 self._last_node_xy = (x, y)
             amounts = pack_floats(np.asarray(snapshot["node_amount"]), codec=self.codec)
             node_rows.append((self.run_id, step, len(x), self.codec, amounts, positions))
-        return agent_rows, node_rows
+        part.snapshots = []

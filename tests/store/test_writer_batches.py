@@ -1,0 +1,115 @@
+"""How RunWriter groups steps into transactions: snapshots are handed to the writer
+thread early (to be packed) but only committed with their batch; the idle writer keeps
+its heartbeat fresh; its statements behave like SQLAlchemy's."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+
+from farm_gui.sim import build_model
+from farm_gui.store import backend, open_store
+from farm_gui.store import writer as writer_module
+from farm_gui.store.schema import runs
+
+from .conftest import small_config
+
+
+def _record_steps(writer, model, n: int, snapshot_every: int) -> None:
+    for _ in range(n):
+        metrics = model.step()
+        snapshot = model.snapshot() if model.step_index % snapshot_every == 0 else None
+        writer.add_step(metrics, model.action_counts(), *model.drain_agent_events(), snapshot)
+
+
+def _wait_for(predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "the writer did not get there in time"
+        time.sleep(0.01)
+
+
+def test_snapshots_handed_over_early_are_committed_only_with_their_batch(db_path):
+    config = small_config(simulation_steps=1000, snapshot_every=1)
+    with open_store(db_path) as store:
+        run_id = store.create_run(config)
+        model = build_model(config)
+        writer = store.writer(run_id, batch_steps=1000, batch_seconds=1000)
+        writer.start()
+        _record_steps(writer, model, 7, snapshot_every=1)
+        with open_store(db_path, readonly=True) as reader:
+            time.sleep(0.2)  # the writer has the parts by now; none may be visible
+            assert reader.get_run(run_id).steps_done == 0
+            assert reader.snapshot_steps(run_id).size == 0
+            writer.flush()
+            assert reader.get_run(run_id).steps_done == 7
+            assert reader.snapshot_steps(run_id).tolist() == [1, 2, 3, 4, 5, 6, 7]
+            state = reader.world_state(run_id, 7)
+        writer.finish("stopped")
+    alive = model.snapshot()["agent_alive"]
+    assert state["agent_id"].tolist() == model.snapshot()["agent_id"][alive].tolist()
+
+
+def test_batches_commit_every_batch_steps_while_snapshot_parts_come_in_between(db_path):
+    config = small_config(simulation_steps=1000, snapshot_every=3)
+    with open_store(db_path) as store:
+        run_id = store.create_run(config)
+        model = build_model(config)
+        writer = store.writer(run_id, batch_steps=10, batch_seconds=1000)
+        writer.start()
+        _record_steps(writer, model, 25, snapshot_every=3)
+        with open_store(db_path, readonly=True) as reader:
+            _wait_for(lambda: reader.get_run(run_id).steps_done == 20)
+            time.sleep(0.2)
+            assert reader.get_run(run_id).steps_done == 20  # steps 21-25 wait for their batch
+            assert reader.snapshot_steps(run_id).tolist() == [3, 6, 9, 12, 15, 18]
+            assert writer.finish("finished") == "finished"
+            assert reader.get_run(run_id).steps_done == 25
+            assert reader.snapshot_steps(run_id).tolist() == [3, 6, 9, 12, 15, 18, 21, 24]
+
+
+def _heartbeat(db_path, run_id: int) -> str:
+    with contextlib.closing(sqlite3.connect(db_path)) as conn:
+        return conn.execute("SELECT heartbeat_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
+
+
+def test_idle_writer_keeps_its_heartbeat_fresh(db_path, monkeypatch):
+    monkeypatch.setattr(writer_module, "HEARTBEAT_S", 0.05)
+    config = small_config(simulation_steps=100)
+    with open_store(db_path) as store:
+        run_id = store.create_run(config)
+        model = build_model(config)
+        writer = store.writer(run_id)
+        writer.start()
+        _record_steps(writer, model, 3, snapshot_every=2)
+        writer.flush()
+        first = _heartbeat(db_path, run_id)
+        _wait_for(lambda: _heartbeat(db_path, run_id) > first)
+        writer.set_status("paused")  # the writer still answers
+        assert writer.finish("stopped") == "stopped"
+        assert store.get_run(run_id).status == "stopped"
+
+
+def test_prepared_statements_raise_sqlalchemy_errors_and_respect_event_listeners(db_path):
+    with open_store(db_path) as store:
+        run_id = store.create_run(small_config())
+        statement = backend.Prepared(store.engine, runs, ("id", "name", "model", "config_json", "seed",
+                                                         "status", "total_steps", "steps_done",
+                                                         "created_at"))
+        row = (run_id, "copy", "foraging", "{}", 1, "pending", 10, 0, store.get_run(run_id).created_at)
+        with store.engine.connect() as conn:
+            with pytest.raises(IntegrityError, match="UNIQUE"):
+                statement(conn, [row])
+            seen: list[str] = []
+            event.listen(conn, "before_cursor_execute",
+                         lambda _c, _cur, sql, *_rest: seen.append(sql))
+            statement(conn, [(run_id + 1, *row[1:])])
+            conn.commit()
+        assert [sql for sql in seen if sql.startswith("INSERT")] == [statement.sql]
+        copy = store.get_run(run_id + 1)
+        assert copy.name == "copy" and copy.created_at == store.get_run(run_id).created_at
