@@ -9,14 +9,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from farm_gui.ui.envelope import PeakPyramid
 from farm_gui.ui.series import TYPE_COLORS, RunSeries
 
 TOTAL_COLOR = "#7f7f7f"
 AXIS_WIDTH = 58  # pixels: room for "100k"-style tick labels and the axis title
+TICK_LENGTH = 5  # pixels, outwards
 
 
 LADDER = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)  # at most 1.33x apart
@@ -35,19 +37,63 @@ def ladder_ceiling(value: float) -> float:
 
 
 class LiveCurveItem(pg.PlotCurveItem):
-    """A curve whose data bounds are handed in with the data: the envelope already knows
-    them, and pyqtgraph would otherwise scan the points with nanmin/nanmax every time the
-    scene asks for the bounding rectangle (several times per frame)."""
+    """A curve that grows at its end and repaints only what changed.
+
+    Its data bounds are handed in with the data (the envelope knows them; pyqtgraph would
+    scan the points with nanmin/nanmax whenever the scene asks for the bounding
+    rectangle). Its bounding rectangle is the view's rectangle, which changes only when
+    the view does (and then everything is repainted anyway), so new points need no
+    geometry change and the repaint covers just the pixel columns from the first changed
+    point on. That matters beyond the GUI thread: Qt paints with the GIL held, and every
+    millisecond of painting is a millisecond the simulation threads cannot take it back.
+    """
 
     _known_bounds: tuple[float, float, float, float] | None = None
+    _view_rect: QRectF | None = None  # the view's rectangle (item coordinates)
+    _quiet = False  # inside set_live_data: no geometry change, no full update
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # paint() gets the exposed rectangle, to draw only the points inside it
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
 
     def set_live_data(self, x: np.ndarray, y: np.ndarray, y_bounds: tuple[float, float] | None) -> None:
         """Set points with known finite y bounds (None: NaNs present, let pyqtgraph scan)."""
         if y_bounds is None or not len(x):
             self.setData(x, y, connect="finite")
             return
+        old_x, old_y = self.xData, self.yData
+        incremental = self._known_bounds is not None and old_x is not None and len(old_x) > 0
         self._known_bounds = (float(x[0]), float(x[-1]), *y_bounds)
-        super().setData(x, y, skipFiniteCheck=True)
+        if not incremental:
+            super().setData(x, y, skipFiniteCheck=True)
+            return
+        self._quiet = True
+        try:
+            super().setData(x, y, skipFiniteCheck=True)
+        finally:
+            self._quiet = False
+        dirty = self._changed_rect(old_x, old_y, x, y)
+        if dirty is not None:
+            super().update(dirty)
+
+    def _changed_rect(self, old_x: np.ndarray, old_y: np.ndarray, x: np.ndarray, y: np.ndarray
+                      ) -> QRectF | None:
+        """The strip (in data coordinates, full view height) that differs between the old
+        and the new line: from the point before the first changed one to the last point."""
+        common = min(len(old_x), len(x))
+        same = (old_x[:common] == x[:common]) & (old_y[:common] == y[:common])
+        first = common if same.all() else int(np.argmin(same))
+        if first == common and len(old_x) == len(x):
+            return None
+        lead = max(first - 1, 0)
+        left = min(float(old_x[min(lead, len(old_x) - 1)]), float(x[min(lead, len(x) - 1)]))
+        right = max(float(old_x[-1]), float(x[-1]))
+        self.boundingRect()
+        view = self._view_rect if self._view_rect is not None else QRectF()
+        pad = 0.005 * view.width()  # a few pixels: the pen and the point before
+        # The view's own height: the padded bounding rectangle would reach into the axes.
+        return QRectF(left - pad, view.top(), right - left + 2 * pad, view.height())
 
     def setData(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph API)
         self._known_bounds = None
@@ -58,6 +104,53 @@ class LiveCurveItem(pg.PlotCurveItem):
         if known is None or frac < 1.0 or orthoRange is not None:
             return super().dataBounds(ax, frac, orthoRange)
         return (known[0], known[1]) if ax == 0 else (known[2], known[3])
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        if self._known_bounds is None:
+            return super().boundingRect()
+        if self._view_rect is None:
+            view = self.getViewBox()
+            if view is None:
+                return super().boundingRect()
+            self._view_rect = view.viewRect()
+        rect = self._view_rect
+        margin_x, margin_y = 0.02 * rect.width(), 0.02 * rect.height()
+        return rect.adjusted(-margin_x, -margin_y, margin_x, margin_y)
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        """Draw the points inside the exposed rectangle (a strip at the end, mostly) with
+        the pen; pyqtgraph's general paint (fills, shadows, export options) otherwise."""
+        x, y = self.xData, self.yData
+        exposed = option.exposedRect if option is not None else QRectF()
+        if (self._known_bounds is None or self._exportOpts is not False or x is None or len(x) < 2
+                or exposed.isEmpty()):
+            super().paint(painter, option, widget)
+            return
+        # a few points beyond each side, so that the lines into the strip start outside it
+        lo = max(int(np.searchsorted(x, exposed.left(), "left")) - 8, 0)
+        hi = min(int(np.searchsorted(x, exposed.right(), "right")) + 8, len(x))
+        if hi - lo < 2:
+            return
+        path = self.getPath() if lo == 0 and hi == len(x) else pg.arrayToQPath(x[lo:hi], y[lo:hi])
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(self.opts["pen"])
+        painter.drawPath(path)
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph API)
+        super().viewTransformChanged()  # announces the change with the old rectangle
+        self._view_rect = None
+
+    def prepareGeometryChange(self) -> None:  # noqa: N802 (Qt API)
+        if not self._quiet:
+            super().prepareGeometryChange()
+
+    def informViewBoundsChanged(self) -> None:  # noqa: N802 (pyqtgraph API)
+        if not self._quiet:
+            super().informViewBoundsChanged()
+
+    def update(self, *args) -> None:
+        if not self._quiet:
+            super().update(*args)
 
 
 @dataclass
@@ -89,6 +182,10 @@ class LiveChart(pg.PlotWidget):
         # Fixed axis widths: otherwise a tick label growing a digit re-lays out the plot
         # and repaints all of it in the middle of a run.
         plot.getAxis("left").setWidth(AXIS_WIDTH)
+        # Ticks point outwards: inward ticks make the axes overlap the plot area, and every
+        # repaint of new points near the bottom edge would repaint the whole axis too.
+        for name in ("left", "bottom", "right"):
+            plot.getAxis(name).setStyle(tickLength=TICK_LENGTH)
         # No grid: grid lines belong to the axis items, which then get repainted with every
         # curve update; without them a frame repaints the curves only.
         plot.setMenuEnabled(True)

@@ -46,6 +46,9 @@ class PeakPyramid:
     def __init__(self) -> None:
         self._levels: list[_Level] = []
         self._seen = 0
+        # Bins finer than the stored levels (2..8 points), kept from the series' start
+        # while a chart following a live run needs them: a young run is drawn at these.
+        self._fine: dict[int, _Level] = {}
 
     @property
     def levels(self) -> int:
@@ -55,7 +58,7 @@ class PeakPyramid:
         """Take in the points appended since the last call (``y`` is the whole series)."""
         n = len(y)
         if n < self._seen:  # a different series: start over
-            self._levels, self._seen = [], 0
+            self._levels, self._seen, self._fine = [], 0, {}
         self._seen = n
         if not self._levels:
             self._levels.append(_Level())
@@ -91,6 +94,8 @@ class PeakPyramid:
         per_bin = max(1, m // max(1, max_points // 2))
         shift = per_bin.bit_length() - 1
         if shift < BASE_SHIFT or not self._levels:
+            if start == 0:
+                return self._from_fine(y, stop, 1 << shift)
             return self._from_raw(y, start, stop, 1 << shift)
         k = min(shift - BASE_SHIFT, len(self._levels) - 1)
         level = self._levels[k]
@@ -108,6 +113,25 @@ class PeakPyramid:
             mins = np.append(mins, np.fmin.reduce(tail))
             maxs = np.append(maxs, np.fmax.reduce(tail))
             xs = np.append(xs, float(tail_start))
+        return _interleave(xs, mins, maxs)
+
+    def _from_fine(self, y: np.ndarray, stop: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Like _from_raw from the series' start, extending cached bins with new points
+        only (the same values: each bin is the min/max of the same raw points)."""
+        level = self._fine.get(size)
+        if level is None:
+            level = self._fine[size] = _Level()
+        full = stop // size
+        if full > level.count:
+            block = y[level.count * size: full * size]
+            level.extend(_pairs(block, np.fmin, size), _pairs(block, np.fmax, size))
+        mins, maxs = level.mins[:full], level.maxs[:full]
+        xs = np.arange(full, dtype=np.float64) * size
+        if full * size < stop:
+            tail = y[full * size: stop]
+            mins = np.append(mins, np.fmin.reduce(tail))
+            maxs = np.append(maxs, np.fmax.reduce(tail))
+            xs = np.append(xs, float(full * size))
         return _interleave(xs, mins, maxs)
 
     @staticmethod

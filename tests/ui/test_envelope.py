@@ -51,3 +51,21 @@ def test_output_size_stays_flat_as_points_pile_up():
         pyramid.update(y[:n])
         sizes.append(len(pyramid.window(y[:n], 0, n, 1600)[0]))
     assert max(sizes) <= 3300 and min(sizes) >= 800
+
+
+def test_a_young_live_series_drawn_frame_by_frame_matches_brute_force():
+    """Bins of 2-8 points (cached from the start and extended with new points) give the
+    same envelope as computing them afresh, frame after frame while the series grows."""
+    y = np.random.default_rng(7).normal(size=6_000).cumsum()
+    pyramid = PeakPyramid()
+    bin_sizes = set()
+    for n in range(300, 6_000, 233):
+        live = y[:n]
+        pyramid.update(live)
+        xs, ys = pyramid.window(live, 0, n, max_points=500)
+        if n <= 500:
+            np.testing.assert_array_equal(ys, live)
+        else:
+            np.testing.assert_array_equal(ys, brute_envelope(live, xs))
+            bin_sizes.add(int(xs[2] - xs[0]))
+    assert {2, 4, 8} <= bin_sizes

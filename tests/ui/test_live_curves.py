@@ -1,0 +1,77 @@
+"""Live curves repaint only the strip where new points arrived, and what ends up on
+screen is exactly what a full repaint draws."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QImage
+
+from farm_gui.runtime.live_buffer import LiveBuffer
+from farm_gui.sim import METRIC_NAMES
+from farm_gui.ui.charts import ChartsPanel
+from farm_gui.ui.series import RunSeries
+
+
+class PaintRecorder(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.widths: list[int] = []
+
+    def eventFilter(self, _obj, event) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.Paint:
+            self.widths.append(event.rect().width())
+        return False
+
+
+def _pixels(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    raw = np.frombuffer(image.constBits(), dtype=np.uint8)
+    return raw.reshape(image.height(), image.bytesPerLine())[:, : 4 * image.width()].copy()
+
+
+def test_appended_points_repaint_a_strip_and_the_screen_matches_a_full_repaint(qtbot):
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    buffer = LiveBuffer(METRIC_NAMES, capacity=4096)
+    rng = np.random.default_rng(3)
+    row = dict.fromkeys(METRIC_NAMES, 0.0)
+
+    def append(steps: int) -> None:
+        for _ in range(steps):
+            i = len(buffer)
+            row.update(step=i, alive=1000 + 60 * np.sin(i / 50) + rng.normal(),
+                       alive_system=300 + rng.normal(), births=rng.poisson(20), deaths=rng.poisson(20),
+                       resources_in_nodes=5e4 + i,
+                       mean_agent_resources=5 + np.cos(i / 30), mean_health=90 + rng.normal())
+            buffer.append(row)
+
+    append(1500)
+    panel.bind([RunSeries(1, "run", buffer)])
+    for _ in range(8):  # settle the ranges
+        panel.refresh()
+        qtbot.wait(5)
+    recorders = []
+    for chart in panel.charts:
+        recorder = PaintRecorder()
+        chart.viewport().installEventFilter(recorder)
+        recorders.append((chart, recorder))
+
+    for _ in range(6):
+        append(int(rng.integers(3, 12)))
+        panel.refresh()
+        qtbot.wait(5)
+
+    for chart, recorder in recorders:
+        assert recorder.widths, f"{chart.objectName()} was not repainted"
+        assert min(recorder.widths) < chart.viewport().width() / 4, (chart.objectName(), recorder.widths)
+    screen = panel.windowHandle().screen()
+    incremental = _pixels(screen.grabWindow(panel.winId()).toImage())
+    for chart in panel.charts:
+        chart.viewport().repaint()
+    full = _pixels(screen.grabWindow(panel.winId()).toImage())
+    assert incremental.shape == full.shape
+    assert np.array_equal(incremental, full), f"{int((incremental != full).sum())} bytes differ"
