@@ -9,11 +9,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from farm_gui.ui.envelope import PeakPyramid
+from farm_gui.ui.plot_widget import PlotWidget
 from farm_gui.ui.series import TYPE_COLORS, RunSeries
 
 TOTAL_COLOR = "#7f7f7f"
@@ -165,35 +166,14 @@ class Curve:
     y_bounds: tuple[float, float] | None = None
 
 
-class _PrepareBeforePaint(QObject):
-    """Does what pyqtgraph's GraphicsView.paintEvent does before painting (bring the view
-    boxes' transforms up to date), from an event filter on the viewport."""
-
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API)
-        if event.type() == QEvent.Type.Paint:
-            scene = watched.parent().scene()
-            if scene is not None:
-                scene.prepareForPaint()
-        return False
-
-
-class LiveChart(pg.PlotWidget):
+class LiveChart(PlotWidget):
     """One plot with a legend, axis labels, a step cursor and a hover line."""
 
     follow_changed = Signal(bool)  # the user zoomed/panned (False) or asked to view all (True)
     x_range_picked = Signal(float, float)  # the user panned or zoomed to this step range
 
-    # Qt's own paintEvent, not pyqtgraph's Python one: with a Python override the whole
-    # scene is painted inside that call, holding the GIL from start to end (1-2 ms a
-    # frame), and a simulation thread finishing its step meanwhile waits for all of it.
-    # Without one, Qt paints with the GIL released and takes it only for each Python
-    # item's paint. The filter below does the override's preparation.
-    paintEvent = QGraphicsView.paintEvent  # noqa: N815 (Qt API)
-
     def __init__(self, object_name: str, title: str, y_label: str, right_label: str | None = None):
         super().__init__()
-        self._prepare = _PrepareBeforePaint(self)
-        self.viewport().installEventFilter(self._prepare)
         self.setObjectName(object_name)
         self.setMinimumSize(260, 170)
         plot = self.getPlotItem()

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from farm_gui.config import AGENT_TYPES
+from farm_gui.ui.plot_widget import PlotWidget
 from farm_gui.ui.series import TYPE_COLORS
 
 NODE_COLOR = "#c9a227"
@@ -99,7 +100,7 @@ class WorldView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("world_view")
-        self.plot = pg.PlotWidget()
+        self.plot = PlotWidget()
         self.plot.setObjectName("world_plot")
         self.plot.setAspectLocked(True)
         self.plot.setMinimumSize(240, 240)
