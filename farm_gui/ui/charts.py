@@ -132,9 +132,12 @@ class LiveCurveItem(pg.PlotCurveItem):
         hi = min(int(np.searchsorted(x, exposed.right(), "right")) + 8, len(x))
         if hi - lo < 2:
             return
-        path = self.getPath() if lo == 0 and hi == len(x) else pg.arrayToQPath(x[lo:hi], y[lo:hi])
+        pen = self.opts["pen"]
+        # A dashed line is drawn whole (clipped), so that its dashes keep their phase.
+        whole = (lo == 0 and hi == len(x)) or pen.style() != Qt.PenStyle.SolidLine
+        path = self.getPath() if whole else pg.arrayToQPath(x[lo:hi], y[lo:hi])
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.setPen(self.opts["pen"])
+        painter.setPen(pen)
         painter.drawPath(path)
 
     def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph API)

@@ -4,6 +4,7 @@ screen is exactly what a full repaint draws."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QImage
 
@@ -30,27 +31,29 @@ def _pixels(image: QImage) -> np.ndarray:
     return raw.reshape(image.height(), image.bytesPerLine())[:, : 4 * image.width()].copy()
 
 
-def test_appended_points_repaint_a_strip_and_the_screen_matches_a_full_repaint(qtbot):
+@pytest.mark.parametrize("runs", [1, 2])  # two runs: the comparison curves, deaths dashed
+def test_appended_points_repaint_a_strip_and_the_screen_matches_a_full_repaint(qtbot, runs):
     panel = ChartsPanel()
     qtbot.addWidget(panel)
     panel.resize(900, 600)
     panel.show()
     qtbot.waitExposed(panel)
-    buffer = LiveBuffer(METRIC_NAMES, capacity=4096)
+    buffers = [LiveBuffer(METRIC_NAMES, capacity=4096) for _ in range(runs)]
     rng = np.random.default_rng(3)
     row = dict.fromkeys(METRIC_NAMES, 0.0)
 
     def append(steps: int) -> None:
         for _ in range(steps):
-            i = len(buffer)
-            row.update(step=i, alive=1000 + 60 * np.sin(i / 50) + rng.normal(),
-                       alive_system=300 + rng.normal(), births=rng.poisson(20), deaths=rng.poisson(20),
-                       resources_in_nodes=5e4 + i,
-                       mean_agent_resources=5 + np.cos(i / 30), mean_health=90 + rng.normal())
-            buffer.append(row)
+            for buffer in buffers:
+                i = len(buffer)
+                row.update(step=i, alive=1000 + 60 * np.sin(i / 50) + rng.normal(),
+                           alive_system=300 + rng.normal(), births=rng.poisson(20), deaths=rng.poisson(20),
+                           resources_in_nodes=5e4 + i, mean_agent_resources=5 + np.cos(i / 30),
+                           mean_health=90 + rng.normal())
+                buffer.append(row)
 
     append(1500)
-    panel.bind([RunSeries(1, "run", buffer)])
+    panel.bind([RunSeries(k + 1, f"run {k + 1}", buffer) for k, buffer in enumerate(buffers)])
     for _ in range(8):  # settle the ranges
         panel.refresh()
         qtbot.wait(5)
