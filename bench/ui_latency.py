@@ -9,7 +9,7 @@ a chart frame with 1,000,000 points against one with 1,000.
 Prints name=value lines, medians over --pairs alternated headless/GUI measurements
 (the worst pair's maximum lateness too). Targets: heartbeat p99 <= 20 ms and max <=
 50 ms, >= 30 chart frames/s, GUI/headless speed >= 0.9, frame-time ratio <= 2.
-Usage: QT_QPA_PLATFORM=offscreen python bench/ui_latency.py [--seconds 6] [--pairs 4]
+Usage: QT_QPA_PLATFORM=offscreen python bench/ui_latency.py [--seconds 6] [--pairs 6]
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def frame_time(points: int, frames: int = 40) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each measurement")
-    parser.add_argument("--pairs", type=int, default=4,
+    parser.add_argument("--pairs", type=int, default=6,
                         help="headless and GUI measurements, alternated; medians are printed")
     args = parser.parse_args()
     ensure_app()
