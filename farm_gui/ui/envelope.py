@@ -107,13 +107,8 @@ class PeakPyramid:
         if group > 1 and len(mins):
             starts = np.arange(0, len(mins), group)
             mins, maxs, xs = np.fmin.reduceat(mins, starts), np.fmax.reduceat(maxs, starts), xs[starts]
-        tail_start = j1 << size_shift
-        if tail_start < stop:  # points not yet summarised at this level
-            tail = y[tail_start:stop]
-            mins = np.append(mins, np.fmin.reduce(tail))
-            maxs = np.append(maxs, np.fmax.reduce(tail))
-            xs = np.append(xs, float(tail_start))
-        return _interleave(xs, mins, maxs)
+        # points not yet summarised at this level form a last, partial bin
+        return _with_tail(y, xs, mins, maxs, j1 << size_shift, stop)
 
     def _from_fine(self, y: np.ndarray, stop: int, size: int) -> tuple[np.ndarray, np.ndarray]:
         """Like _from_raw from the series' start, extending cached bins with new points
@@ -125,14 +120,8 @@ class PeakPyramid:
         if full > level.count:
             block = y[level.count * size: full * size]
             level.extend(_pairs(block, np.fmin, size), _pairs(block, np.fmax, size))
-        mins, maxs = level.mins[:full], level.maxs[:full]
         xs = np.arange(full, dtype=np.float64) * size
-        if full * size < stop:
-            tail = y[full * size: stop]
-            mins = np.append(mins, np.fmin.reduce(tail))
-            maxs = np.append(maxs, np.fmax.reduce(tail))
-            xs = np.append(xs, float(full * size))
-        return _interleave(xs, mins, maxs)
+        return _with_tail(y, xs, level.mins[:full], level.maxs[:full], full * size, stop)
 
     @staticmethod
     def _from_raw(y: np.ndarray, start: int, stop: int, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -140,13 +129,16 @@ class PeakPyramid:
         block = y[j0 * size: j1 * size]
         mins, maxs = _pairs(block, np.fmin, size), _pairs(block, np.fmax, size)
         xs = np.arange(j0, j1, dtype=np.float64) * size
-        if j1 * size < stop:
-            tail = y[j1 * size: stop]
-            mins = np.append(mins, np.fmin.reduce(tail))
-            maxs = np.append(maxs, np.fmax.reduce(tail))
-            xs = np.append(xs, float(j1 * size))
-        return _interleave(xs, mins, maxs)
+        return _with_tail(y, xs, mins, maxs, j1 * size, stop)
 
 
-def _interleave(xs: np.ndarray, mins: np.ndarray, maxs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _with_tail(y: np.ndarray, xs: np.ndarray, mins: np.ndarray, maxs: np.ndarray, tail_start: int,
+               stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """The bins plus a last one for ``y[tail_start:stop]`` (if any), as (x, y) points:
+    each bin's minimum then its maximum at the bin's first index."""
+    if tail_start < stop:
+        tail = y[tail_start:stop]
+        mins = np.append(mins, np.fmin.reduce(tail))
+        maxs = np.append(maxs, np.fmax.reduce(tail))
+        xs = np.append(xs, float(tail_start))
     return np.repeat(xs, 2), np.column_stack((mins, maxs)).ravel()

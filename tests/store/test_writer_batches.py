@@ -27,6 +27,17 @@ def _record_steps(writer, model, n: int, snapshot_every: int) -> None:
         writer.add_step(metrics, model.action_counts(), *model.drain_agent_events(), snapshot)
 
 
+def _start_recording(store, config, steps: int, **batching):
+    """A started writer for a new run of ``config``, with ``steps`` steps handed to it
+    (snapshots every config.snapshot_every steps). Returns (run id, model, writer)."""
+    run_id = store.create_run(config)
+    model = build_model(config)
+    writer = store.writer(run_id, **batching)
+    writer.start()
+    _record_steps(writer, model, steps, snapshot_every=config.snapshot_every)
+    return run_id, model, writer
+
+
 def _wait_for(predicate, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -37,11 +48,7 @@ def _wait_for(predicate, timeout: float = 10.0) -> None:
 def test_snapshots_handed_over_early_are_committed_only_with_their_batch(db_path):
     config = small_config(simulation_steps=1000, snapshot_every=1)
     with open_store(db_path) as store:
-        run_id = store.create_run(config)
-        model = build_model(config)
-        writer = store.writer(run_id, batch_steps=1000, batch_seconds=1000)
-        writer.start()
-        _record_steps(writer, model, 7, snapshot_every=1)
+        run_id, model, writer = _start_recording(store, config, 7, batch_steps=1000, batch_seconds=1000)
         with open_store(db_path, readonly=True) as reader:
             time.sleep(0.2)  # the writer has the parts by now; none may be visible
             assert reader.get_run(run_id).steps_done == 0
@@ -58,11 +65,7 @@ def test_snapshots_handed_over_early_are_committed_only_with_their_batch(db_path
 def test_batches_commit_every_batch_steps_while_snapshot_parts_come_in_between(db_path):
     config = small_config(simulation_steps=1000, snapshot_every=3)
     with open_store(db_path) as store:
-        run_id = store.create_run(config)
-        model = build_model(config)
-        writer = store.writer(run_id, batch_steps=10, batch_seconds=1000)
-        writer.start()
-        _record_steps(writer, model, 25, snapshot_every=3)
+        run_id, _model, writer = _start_recording(store, config, 25, batch_steps=10, batch_seconds=1000)
         with open_store(db_path, readonly=True) as reader:
             _wait_for(lambda: reader.get_run(run_id).steps_done == 20)
             time.sleep(0.2)
@@ -80,13 +83,9 @@ def _heartbeat(db_path, run_id: int) -> str:
 
 def test_idle_writer_keeps_its_heartbeat_fresh(db_path, monkeypatch):
     monkeypatch.setattr(writer_module, "HEARTBEAT_S", 0.05)
-    config = small_config(simulation_steps=100)
+    config = small_config(simulation_steps=100, snapshot_every=2)
     with open_store(db_path) as store:
-        run_id = store.create_run(config)
-        model = build_model(config)
-        writer = store.writer(run_id)
-        writer.start()
-        _record_steps(writer, model, 3, snapshot_every=2)
+        run_id, _model, writer = _start_recording(store, config, 3)
         writer.flush()
         first = _heartbeat(db_path, run_id)
         _wait_for(lambda: _heartbeat(db_path, run_id) > first)
