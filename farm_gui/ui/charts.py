@@ -19,7 +19,6 @@ from farm_gui.ui.series import TYPE_COLORS, RunSeries
 
 TOTAL_COLOR = "#7f7f7f"
 AXIS_WIDTH = 58  # pixels: room for "100k"-style tick labels and the axis title
-TICK_LENGTH = 5  # pixels, outwards
 
 
 LADDER = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)  # at most 1.33x apart
@@ -45,8 +44,8 @@ class LiveCurveItem(pg.PlotCurveItem):
     rectangle). Its bounding rectangle is the view's rectangle, which changes only when
     the view does (and then everything is repainted anyway), so new points need no
     geometry change and the repaint covers just the pixel columns from the first changed
-    point on. That matters beyond the GUI thread: Qt paints with the GIL held, and every
-    millisecond of painting is a millisecond the simulation threads cannot take it back.
+    point on. That matters beyond the GUI thread: this paint runs in Python and holds the
+    GIL, which the simulation threads need back after every step.
     """
 
     _known_bounds: tuple[float, float, float, float] | None = None
@@ -186,10 +185,6 @@ class LiveChart(PlotWidget):
         # Fixed axis widths: otherwise a tick label growing a digit re-lays out the plot
         # and repaints all of it in the middle of a run.
         plot.getAxis("left").setWidth(AXIS_WIDTH)
-        # Ticks point outwards: inward ticks make the axes overlap the plot area, and every
-        # repaint of new points near the bottom edge would repaint the whole axis too.
-        for name in ("left", "bottom", "right"):
-            plot.getAxis(name).setStyle(tickLength=TICK_LENGTH)
         # No grid: grid lines belong to the axis items, which then get repainted with every
         # curve update; without them a frame repaints the curves only.
         plot.setMenuEnabled(True)
