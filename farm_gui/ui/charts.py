@@ -89,8 +89,9 @@ class LiveCurveItem(pg.PlotCurveItem):
         lead = max(first - 1, 0)
         left = min(float(old_x[min(lead, len(old_x) - 1)]), float(x[min(lead, len(x) - 1)]))
         right = max(float(old_x[-1]), float(x[-1]))
-        self.boundingRect()
-        view = self._view_rect if self._view_rect is not None else QRectF()
+        view = self._view()
+        if view is None:
+            return None  # not in a view: nothing on screen to repaint
         pad = 0.005 * view.width()  # a few pixels: the pen and the point before
         # The view's own height: the padded bounding rectangle would reach into the axes.
         return QRectF(left - pad, view.top(), right - left + 2 * pad, view.height())
@@ -105,15 +106,18 @@ class LiveCurveItem(pg.PlotCurveItem):
             return super().dataBounds(ax, frac, orthoRange)
         return (known[0], known[1]) if ax == 0 else (known[2], known[3])
 
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
-        if self._known_bounds is None:
-            return super().boundingRect()
+    def _view(self) -> QRectF | None:
+        """The view's rectangle in item coordinates (kept until the view changes)."""
         if self._view_rect is None:
             view = self.getViewBox()
-            if view is None:
-                return super().boundingRect()
-            self._view_rect = view.viewRect()
-        rect = self._view_rect
+            if view is not None:
+                self._view_rect = view.viewRect()
+        return self._view_rect
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        rect = self._view() if self._known_bounds is not None else None
+        if rect is None:
+            return super().boundingRect()
         margin_x, margin_y = 0.02 * rect.width(), 0.02 * rect.height()
         return rect.adjusted(-margin_x, -margin_y, margin_x, margin_y)
 
