@@ -52,11 +52,13 @@ from farm_gui.config import ACTIONS, AGENT_TYPES, RunConfig
 
 from . import _layout as L
 from ._kernel import step_kernel
+from ._snapshot import copy_snapshot
 from .grid import build_grid, grid_geometry
-from .protocol import BIRTH_KEYS, DEATH_KEYS, METRIC_NAMES
+from .protocol import BIRTH_KEYS, DEATH_KEYS, METRIC_NAMES, SNAPSHOT_AGENT_KEYS, SNAPSHOT_NODE_KEYS
 from .state import AgentArrays, EventLog, parameter_vector, type_weight_matrix
 
 _IN_METRIC_ORDER = itemgetter(*L.METRIC_ORDER)
+_SNAPSHOT_KEYS = SNAPSHOT_AGENT_KEYS + SNAPSHOT_NODE_KEYS
 
 
 class ForagingModel:
@@ -187,11 +189,9 @@ class ForagingModel:
         return dict(zip(METRIC_NAMES, values, strict=True))
 
     def snapshot(self) -> dict[str, np.ndarray]:
-        out = self.agents.snapshot()
-        out["node_x"] = self._nodes[:, 0].copy()
-        out["node_y"] = self._nodes[:, 1].copy()
-        out["node_amount"] = self._nodes[:, 2].copy()
-        return out
+        ag = self.agents
+        columns = copy_snapshot(ag.fstate, ag.istate, ag.n_slots, self._nodes)
+        return dict(zip(_SNAPSHOT_KEYS, columns, strict=True))
 
     def action_counts(self) -> np.ndarray:
         return self._actions.copy()

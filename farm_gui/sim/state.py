@@ -11,6 +11,10 @@ import numpy as np
 from farm_gui.config import ACTIONS, AGENT_TYPES, RunConfig
 
 from . import _layout as L
+from ._snapshot import copy_snapshot
+from .protocol import SNAPSHOT_AGENT_KEYS
+
+_NO_NODES = np.zeros((0, 3), dtype=np.float64)
 
 
 def parameter_vector(c: RunConfig) -> np.ndarray:
@@ -138,23 +142,10 @@ class AgentArrays:
         self.fscratch = np.zeros(cap, dtype=np.float64)
         self.capacity = cap
 
-    def snapshot(self) -> dict[str, np.ndarray]:
-        n = self.n_slots
-        fs, ist = self.fstate, self.istate
-        return {
-            "agent_id": ist[L.I_ID, :n].copy(),
-            "agent_type": ist[L.I_TYPE, :n].astype(np.int8),
-            "agent_x": fs[L.F_X, :n].copy(),
-            "agent_y": fs[L.F_Y, :n].copy(),
-            "agent_resources": fs[L.F_RES, :n].copy(),
-            "agent_health": fs[L.F_HEALTH, :n].copy(),
-            "agent_generation": ist[L.I_GEN, :n].astype(np.int32),
-            "agent_alive": ist[L.I_ALIVE, :n].astype(bool),
-        }
-
     def table(self) -> dict[str, np.ndarray]:
-        out = self.snapshot()
         n = self.n_slots
+        agent_columns = copy_snapshot(self.fstate, self.istate, n, _NO_NODES)[: len(SNAPSHOT_AGENT_KEYS)]
+        out = dict(zip(SNAPSHOT_AGENT_KEYS, agent_columns, strict=True))
         ist = self.istate
         out["agent_starvation"] = ist[L.I_STARVE, :n].copy()
         out["agent_defend_timer"] = ist[L.I_DEFEND, :n].copy()

@@ -18,6 +18,7 @@ from farm_gui.sim import (
     Model,
     build_model,
 )
+from farm_gui.sim import _layout as L
 
 
 def run_all(model) -> list[dict]:
@@ -121,6 +122,13 @@ def test_snapshot_keys_and_dtypes():
     for key in SNAPSHOT_NODE_KEYS:
         assert snap[key].dtype == np.float64 and len(snap[key]) == 700
     assert snap["agent_alive"].sum() == model.alive_count
+    # The same values as the engine's own columns.
+    ag, n = model.agents, model.agents.n_slots
+    np.testing.assert_array_equal(snap["agent_x"], ag.fstate[L.F_X, :n])
+    np.testing.assert_array_equal(snap["agent_health"], ag.fstate[L.F_HEALTH, :n])
+    np.testing.assert_array_equal(snap["agent_type"], ag.istate[L.I_TYPE, :n])
+    np.testing.assert_array_equal(snap["agent_generation"], ag.istate[L.I_GEN, :n])
+    np.testing.assert_array_equal(snap["node_amount"], model._nodes[:, 2])
     # Copies: changing the snapshot leaves the model alone.
     snap["agent_x"][:] = -1
     assert model.snapshot()["agent_x"].min() >= 0
