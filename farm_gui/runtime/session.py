@@ -121,6 +121,7 @@ class RunSession:
             model_name = self.store.get_run(self.run_id).model
             self.model = model = build_model(self.config, model_name)
             writer.start()
+            writer.expect_end(self.config.simulation_steps - 1)
             self._state("running")
             self._loop(model, writer)
             status = "stopped" if self.control.stopped and not model.done else "finished"

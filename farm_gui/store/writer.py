@@ -43,6 +43,10 @@ from .schema import (
 )
 
 _MAX_QUEUED_PARTS = 64
+# expect_end: the last batch holds batch_steps / 4 steps. The writer stores a step's rows
+# in about an eighth of the time the simulation takes to make it (1k preset), so it has
+# committed the batch before last by the time the run ends.
+_END_LEAD_FRACTION = 4
 _COMMAND_TIMEOUT_S = 120.0
 # A write lock held by a busy (GIL-starved) or foreign connection can outlast SQLite's busy
 # timeout; the transaction is then retried rather than failing the run.
@@ -137,6 +141,7 @@ class RunWriter:
         self._batch = _Batch()
         self._last_handover = time.monotonic()
         self._steps_in_batch = 0  # since the last committing handover, parts included
+        self._early_handover_step: int | None = None
         self._queue: queue.Queue[_Batch | _Command] = queue.Queue(maxsize=_MAX_QUEUED_PARTS)
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
@@ -166,6 +171,12 @@ class RunWriter:
         to its last step, and the simulation saves a drain per step."""
         self._event_source = source
 
+    def expect_end(self, last_step: int) -> None:
+        """The run ends after step `last_step` (metrics["step"] counts from 0) unless it
+        is stopped early. The writer then commits its batch a few steps before that, so
+        that finish() waits for the rows of those few steps only, not of a whole batch."""
+        self._early_handover_step = last_step - max(1, self.batch_steps // _END_LEAD_FRACTION)
+
     def add_step(self, metrics: dict[str, float], action_counts: np.ndarray,
                  births: dict[str, np.ndarray] | None, deaths: dict[str, np.ndarray] | None,
                  snapshot: dict[str, np.ndarray] | None) -> None:
@@ -180,7 +191,8 @@ class RunWriter:
         if snapshot is not None:
             self.add_snapshot(int(metrics["step"]) + 1, snapshot)
         if (self._steps_in_batch >= self.batch_steps
-                or time.monotonic() - self._last_handover >= self.batch_seconds):
+                or time.monotonic() - self._last_handover >= self.batch_seconds
+                or metrics["step"] == self._early_handover_step):
             self._handover()
         elif batch.snapshots:
             self._hand_over_part()

@@ -76,6 +76,27 @@ def test_batches_commit_every_batch_steps_while_snapshot_parts_come_in_between(d
             assert reader.snapshot_steps(run_id).tolist() == [3, 6, 9, 12, 15, 18, 21, 24]
 
 
+def test_a_run_of_known_length_commits_its_batch_before_the_end(db_path):
+    config = small_config(simulation_steps=100, snapshot_every=0)
+    with open_store(db_path) as store:
+        run_id = store.create_run(config)
+        model = build_model(config)
+        writer = store.writer(run_id, batch_steps=60, batch_seconds=1000)
+        writer.start()
+        writer.expect_end(99)  # the index of the last step; the lead is 60 // 4 = 15 steps
+        _record_steps(writer, model, 85, snapshot_every=10**9)
+        with open_store(db_path, readonly=True) as reader:
+            # Without expect_end the second batch would wait for step 120 (here: finish).
+            _wait_for(lambda: reader.get_run(run_id).steps_done == 85)
+            _record_steps(writer, model, 14, snapshot_every=10**9)
+            time.sleep(0.2)
+            assert reader.get_run(run_id).steps_done == 85
+            _record_steps(writer, model, 1, snapshot_every=10**9)
+            assert writer.finish("finished") == "finished"
+            assert reader.get_run(run_id).steps_done == 100
+            assert len(reader.metrics(run_id)["step"]) == 100
+
+
 def _heartbeat(db_path, run_id: int) -> str:
     with contextlib.closing(sqlite3.connect(db_path)) as conn:
         return conn.execute("SELECT heartbeat_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
