@@ -191,6 +191,7 @@ class LiveChart(PlotWidget):
         plot.getAxis("left").setWidth(AXIS_WIDTH)
         # No grid: grid lines belong to the axis items, which then get repainted with every
         # curve update; without them a frame repaints the curves only.
+        self._cache_axes_as_pixmaps()
         plot.setMenuEnabled(True)
         self.legend = plot.addLegend(offset=(6, 6), labelTextSize="8pt")
         self.curves: list[Curve] = []
@@ -216,6 +217,14 @@ class LiveChart(PlotWidget):
             self.right_view.disableAutoRange()
             self.right_view.sigRangeChangedManually.connect(self._on_manual_range)
             plot.vb.sigResized.connect(self._sync_right_view)
+
+    def _cache_axes_as_pixmaps(self) -> None:
+        """The bottom axis's inward ticks reach into the plot, so every strip of new
+        points near the bottom exposes the axis too; its paint replays the tick labels
+        (~1 ms, holding the GIL). Cached as a pixmap it is blitted instead, and painted
+        again only when its range or size changes."""
+        for name in ("left", "bottom", "right"):
+            self.getPlotItem().getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def _sync_right_view(self) -> None:
         if self.right_view is not None:

@@ -78,3 +78,44 @@ def test_appended_points_repaint_a_strip_and_the_screen_matches_a_full_repaint(q
     full = _pixels(screen.grabWindow(panel.winId()).toImage())
     assert incremental.shape == full.shape
     assert np.array_equal(incremental, full), f"{int((incremental != full).sum())} bytes differ"
+
+
+def _settled_panel(qtbot, buffer: LiveBuffer) -> ChartsPanel:
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.bind([RunSeries(1, "run 1", buffer)])
+    _settle(qtbot, panel)
+    return panel
+
+
+def _settle(qtbot, panel: ChartsPanel) -> None:
+    for _ in range(8):
+        panel.refresh()
+        qtbot.wait(5)
+
+
+def test_cached_axes_are_redrawn_when_the_ranges_grow(qtbot):
+    # The axes are cached as pixmaps: after the run outgrows the ranges, the window must
+    # show the new ticks, exactly as a chart that saw the whole run at once.
+    buffer = LiveBuffer(METRIC_NAMES, capacity=8192)
+    row = dict.fromkeys(METRIC_NAMES, 0.0)
+
+    def append(steps: int) -> None:
+        for _ in range(steps):
+            i = len(buffer)
+            row.update(step=i, alive=100 + i, births=i % 7, deaths=i % 5, mean_health=90 - i / 100,
+                       resources_in_nodes=1e3 * i, mean_agent_resources=i / 10)
+            buffer.append(row)
+
+    append(300)
+    growing = _settled_panel(qtbot, buffer)
+    append(5000)
+    _settle(qtbot, growing)
+    fresh = _settled_panel(qtbot, buffer)
+    for chart_a, chart_b in zip(growing.charts, fresh.charts, strict=True):
+        assert chart_a.getPlotItem().getAxis("bottom").cacheMode() != chart_a.CacheMode.NoCache
+        a, b = _pixels(chart_a.grab().toImage()), _pixels(chart_b.grab().toImage())
+        assert np.array_equal(a, b), f"{chart_a.objectName()}: {int((a != b).sum())} bytes differ"
