@@ -12,9 +12,11 @@ Metric chunk: float64 array of shape (n_columns, n_steps), row-major.
 from __future__ import annotations
 
 import functools
+import sys
 import zlib
 
 import numpy as np
+from numba import njit
 
 AGENT_LAYOUT: tuple[tuple[str, str], ...] = (
     ("agent_id", "<i8"),
@@ -33,9 +35,9 @@ CODEC = "zstd1"
 _ZLIB_LEVEL = 1
 
 
-def _compress(raw: bytes, codec: str) -> bytes:
+def _compress(raw: bytes | np.ndarray, codec: str) -> bytes:
     if codec == "raw1":
-        return raw
+        return bytes(raw)
     if codec == "zlib1":
         return zlib.compress(raw, _ZLIB_LEVEL)
     if codec in _ARROW_CODECS:
@@ -68,10 +70,48 @@ def _arrow_codec(codec: str):
 def pack_agents(snapshot: dict[str, np.ndarray], codec: str = CODEC) -> tuple[int, bytes]:
     """Pack the living agents of a model snapshot. Returns (n_agents, blob)."""
     alive = np.asarray(snapshot["agent_alive"], dtype=bool)
+    if sys.byteorder != "little":
+        return pack_agents_numpy(snapshot, alive, codec)
+    columns = [np.asarray(snapshot[key], dtype=dt) for key, dt in AGENT_LAYOUT]
+    raw = _pack_alive_rows(*columns, alive)
+    return len(raw) // AGENT_BYTES, _compress(raw, codec)
+
+
+def pack_agents_numpy(snapshot: dict[str, np.ndarray], alive: np.ndarray, codec: str) -> tuple[int, bytes]:
+    """The same blob built with NumPy (any byte order)."""
     n = int(alive.sum())
     parts = [np.ascontiguousarray(np.asarray(snapshot[key])[alive], dtype=dt).tobytes()
              for key, dt in AGENT_LAYOUT]
     return n, _compress(b"".join(parts), codec)
+
+
+@njit(cache=True, nogil=True)
+def _pack_alive_rows(agent_id, x, y, resources, health, generation, agent_type, alive):
+    # One GIL-free pass: with NumPy the ~20 small operations of a snapshot each take the
+    # GIL back from the simulation thread (~0.2 ms per 1k-agent snapshot, GIL held).
+    n = 0
+    for k in range(alive.size):
+        n += alive[k]
+    raw = np.empty(n * 45, np.uint8)  # AGENT_BYTES
+    out_id = raw[0: 8 * n].view(np.int64)
+    out_x = raw[8 * n: 16 * n].view(np.float64)
+    out_y = raw[16 * n: 24 * n].view(np.float64)
+    out_res = raw[24 * n: 32 * n].view(np.float64)
+    out_health = raw[32 * n: 40 * n].view(np.float64)
+    out_gen = raw[40 * n: 44 * n].view(np.int32)
+    out_type = raw[44 * n: 45 * n].view(np.int8)
+    j = 0
+    for k in range(alive.size):
+        if alive[k]:
+            out_id[j] = agent_id[k]
+            out_x[j] = x[k]
+            out_y[j] = y[k]
+            out_res[j] = resources[k]
+            out_health[j] = health[k]
+            out_gen[j] = generation[k]
+            out_type[j] = agent_type[k]
+            j += 1
+    return raw
 
 
 def unpack_agents(n: int, data: bytes, codec: str) -> dict[str, np.ndarray]:
