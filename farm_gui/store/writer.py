@@ -12,6 +12,7 @@ bounded, so a database that cannot keep up slows the simulation instead of filli
 
 from __future__ import annotations
 
+import operator
 import queue
 import threading
 import time
@@ -80,6 +81,18 @@ class _Command:
     args: tuple[Any, ...] = ()
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+
+
+_metric_values = operator.itemgetter(*METRIC_NAMES)
+
+
+def _int_rows(*columns: np.ndarray | int) -> list[list[int]]:
+    """Rows of integer columns (an int is a constant column, e.g. the run id), turned
+    into Python ints by NumPy in one go rather than value by value: the writer holds
+    the GIL meanwhile, which the simulation thread needs after every step."""
+    n = next(len(c) for c in columns if not isinstance(c, int))
+    stacked = np.column_stack([np.full(n, c, dtype=np.int64) if isinstance(c, int) else c for c in columns])
+    return stacked.astype(np.int64, copy=False).tolist()
 
 
 def _has_rows(events: dict[str, np.ndarray] | None) -> bool:
@@ -382,11 +395,11 @@ class RunWriter:
     def _write_batch(self, conn, batch: _Batch) -> None:
         rid = self.run_id
         if batch.births:
-            cols = [np.concatenate([b[k] for b in batch.births]).tolist() for k in BIRTH_KEYS]
-            self._sql.insert_agents(conn, [(rid, *row) for row in zip(*cols, strict=True)])
+            born = [np.concatenate([b[k] for b in batch.births]) for k in BIRTH_KEYS]
+            self._sql.insert_agents(conn, _int_rows(rid, *born))
         progress: tuple[int, int] | None = None
         if batch.metrics:
-            rows = [(rid, *[m[name] for name in METRIC_NAMES]) for m in batch.metrics]
+            rows = [(rid, *_metric_values(m)) for m in batch.metrics]
             self._sql.insert_metrics(conn, rows)
             table = np.array(rows, dtype=np.float64)[:, 1:]
             first = int(table[0, 0])
@@ -398,13 +411,11 @@ class RunWriter:
                 steps = table[step_idx, 0].astype(np.int64)
                 wide = np.column_stack([np.full(len(steps), rid), steps, type_idx,
                                         counts[step_idx, type_idx]])
-                self._sql.insert_actions(conn, list(map(tuple, wide.tolist())))
+                self._sql.insert_actions(conn, wide.tolist())
             progress = (first + len(rows), int(table[-1, 1]))
         if batch.deaths:
-            agent_id, step, cause = (np.concatenate([d[k] for d in batch.deaths]).tolist()
-                                     for k in DEATH_KEYS)
-            self._sql.update_deaths(conn, [(s, c, rid, a)
-                                           for a, s, c in zip(agent_id, step, cause, strict=True)])
+            agent_id, step, cause = (np.concatenate([d[k] for d in batch.deaths]) for k in DEATH_KEYS)
+            self._sql.update_deaths(conn, _int_rows(step, cause, rid, agent_id))
         self._sql.insert_agent_snaps(conn, batch.agent_rows)
         self._sql.insert_node_snaps(conn, batch.node_rows)
         if progress is None:
