@@ -52,6 +52,8 @@ class RunControl(PauseStopControl):
         """Block while paused (without a step token). Returns False if stopped. Calls
         on_pause when the worker starts waiting and on_resume when it leaves a real
         resume (not a single step)."""
+        if not self._paused and not self._stopped:  # every step: no lock while running
+            return True
         with self._cond:
             if not self._paused or self._stopped:
                 return not self._stopped

@@ -200,7 +200,8 @@ class RunWriter:
         batch.metrics.append(metrics)
         batch.actions.append(np.array(action_counts, dtype=np.int64))
         self._steps_in_batch += 1
-        self.add_agent_events(births, deaths)
+        if births is not None or deaths is not None:
+            self.add_agent_events(births, deaths)
         if snapshot is not None:
             self.add_snapshot(int(metrics["step"]) + 1, snapshot)
         if (self._steps_in_batch >= self.batch_steps
