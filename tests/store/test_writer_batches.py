@@ -45,7 +45,8 @@ def _wait_for(predicate, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def test_snapshots_handed_over_early_are_committed_only_with_their_batch(db_path):
+def test_snapshots_handed_over_early_are_committed_only_with_their_batch(db_path, monkeypatch):
+    monkeypatch.setattr(writer_module, "_PART_INTERVAL_S", 0.0)  # a part per snapshot
     config = small_config(simulation_steps=1000, snapshot_every=1)
     with open_store(db_path) as store:
         run_id, model, writer = _start_recording(store, config, 7, batch_steps=1000, batch_seconds=1000)
@@ -62,7 +63,8 @@ def test_snapshots_handed_over_early_are_committed_only_with_their_batch(db_path
     assert state["agent_id"].tolist() == model.snapshot()["agent_id"][alive].tolist()
 
 
-def test_batches_commit_every_batch_steps_while_snapshot_parts_come_in_between(db_path):
+def test_batches_commit_every_batch_steps_while_snapshot_parts_come_in_between(db_path, monkeypatch):
+    monkeypatch.setattr(writer_module, "_PART_INTERVAL_S", 0.0)  # a part per snapshot
     config = small_config(simulation_steps=1000, snapshot_every=3)
     with open_store(db_path) as store:
         run_id, _model, writer = _start_recording(store, config, 25, batch_steps=10, batch_seconds=1000)
@@ -74,6 +76,28 @@ def test_batches_commit_every_batch_steps_while_snapshot_parts_come_in_between(d
             assert writer.finish("finished") == "finished"
             assert reader.get_run(run_id).steps_done == 25
             assert reader.snapshot_steps(run_id).tolist() == [3, 6, 9, 12, 15, 18, 21, 24]
+
+
+def test_parts_are_handed_over_at_most_every_part_interval(db_path, monkeypatch):
+    monkeypatch.setattr(writer_module, "_PART_INTERVAL_S", 1000.0)
+    config = small_config(simulation_steps=1000, snapshot_every=1)
+    with open_store(db_path) as store:
+        run_id, model, writer = _start_recording(store, config, 0, batch_steps=1000, batch_seconds=1000)
+        handed: list[bool | None] = []  # commit flags of the batches handed over
+        put = writer._put
+
+        def recording_put(item) -> None:
+            handed.append(getattr(item, "commit", None))
+            put(item)
+
+        monkeypatch.setattr(writer, "_put", recording_put)
+        _record_steps(writer, model, 30, snapshot_every=1)
+        assert handed == []  # thirty snapshots, no part yet: the writer was not woken
+        writer.flush()
+        assert handed[0] is True  # one committing batch with everything
+        with open_store(db_path, readonly=True) as reader:
+            assert reader.snapshot_steps(run_id).tolist() == list(range(1, 31))
+        writer.finish("stopped")
 
 
 def test_a_run_of_known_length_commits_its_batch_before_the_end(db_path):
