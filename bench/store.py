@@ -75,11 +75,16 @@ def bench_overhead(folder: Path) -> None:
             engine_and_store(store, config, codec)
             ratios, cpu_ratios, alone, stored = [], [], [], []
             # The ratio of two ~0.3 s runs swings by +-0.15 on a shared machine: the default
-            # codec (the headline figure) gets more pairs for a steadier median.
-            for _ in range(3 if QUICK else 11 if codec == "zstd1" else 5):
+            # codec (the headline figure) gets more pairs for a steadier median, and the
+            # order within a pair alternates so that a drifting machine favours neither.
+            for pair in range(3 if QUICK else 21 if codec == "zstd1" else 5):
                 gc.collect()
-                a_wall, a_cpu = engine_alone(config)
-                s_wall, s_cpu = engine_and_store(store, config, codec)
+                if pair % 2:
+                    s_wall, s_cpu = engine_and_store(store, config, codec)
+                    a_wall, a_cpu = engine_alone(config)
+                else:
+                    a_wall, a_cpu = engine_alone(config)
+                    s_wall, s_cpu = engine_and_store(store, config, codec)
                 alone.append(a_wall)
                 stored.append(s_wall)
                 ratios.append(s_wall / a_wall)
