@@ -264,7 +264,7 @@ _PASSED_AS_IS = (Float, LargeBinary)
 
 class Prepared:
     """A statement compiled once and run with the driver's executemany. Rows are plain
-    tuples of values for `names` (bind parameter names; for an INSERT, column names);
+    tuples (or lists) of values for `names` (bind parameter names; for an INSERT, column names);
     values pass through their column types' bind processors where a type needs one (e.g.
     DateTime on SQLite); floats and bytes go as they are. About 5x faster than Core
     execution with a list of dicts.
@@ -318,5 +318,5 @@ class Prepared:
                 cursor.close()
         elif not self.positional:
             conn.exec_driver_sql(self.sql, [dict(zip(self.names, r, strict=True)) for r in rows])
-        else:
-            conn.exec_driver_sql(self.sql, rows)
+        else:  # SQLAlchemy takes rows as tuples only
+            conn.exec_driver_sql(self.sql, [tuple(r) for r in rows])

@@ -13,9 +13,10 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from farm_gui.sim import build_model
+from farm_gui.sim.protocol import BIRTH_KEYS
 from farm_gui.store import backend, open_store
 from farm_gui.store import writer as writer_module
-from farm_gui.store.schema import runs
+from farm_gui.store.schema import agents, runs
 
 from .conftest import small_config
 
@@ -153,7 +154,11 @@ def test_prepared_statements_raise_sqlalchemy_errors_and_respect_event_listeners
             event.listen(conn, "before_cursor_execute",
                          lambda _c, _cur, sql, *_rest: seen.append(sql))
             statement(conn, [(run_id + 1, *row[1:])])
+            # Rows may be lists (the writer's integer rows are), also through SQLAlchemy.
+            births = backend.Prepared(store.engine, agents, ("run_id", *BIRTH_KEYS))
+            births(conn, [[run_id, 7, 0, 0, -1, 0], [run_id, 8, 1, 0, -1, 0]])
             conn.commit()
-        assert [sql for sql in seen if sql.startswith("INSERT")] == [statement.sql]
+        assert [sql for sql in seen if sql.startswith("INSERT")] == [statement.sql, births.sql]
         copy = store.get_run(run_id + 1)
         assert copy.name == "copy" and copy.created_at == store.get_run(run_id).created_at
+        assert store.agents_frame(run_id)["agent_id"].tolist() == [7, 8]
