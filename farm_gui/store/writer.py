@@ -191,7 +191,9 @@ class RunWriter:
     def expect_end(self, last_step: int) -> None:
         """The run ends after step `last_step` (metrics["step"] counts from 0) unless it
         is stopped early. The writer then commits its batch a few steps before that, so
-        that finish() waits for the rows of those few steps only, not of a whole batch."""
+        that finish() waits for the rows of those few steps only, not of a whole batch;
+        in those last steps every snapshot goes to the writer at once, to be packed before
+        the end."""
         self._early_handover_step = last_step - max(1, self.batch_steps // _END_LEAD_FRACTION)
 
     def add_step(self, metrics: dict[str, float], action_counts: np.ndarray,
@@ -213,7 +215,9 @@ class RunWriter:
                 or now - self._last_handover >= self.batch_seconds
                 or metrics["step"] == self._early_handover_step):
             self._handover()
-        elif batch.snapshots and now - self._last_part >= _PART_INTERVAL_S:
+        elif batch.snapshots and (now - self._last_part >= _PART_INTERVAL_S
+                                  or self._early_handover_step is not None
+                                  and metrics["step"] > self._early_handover_step):
             self._hand_over_part()
 
     def add_agent_events(self, births: dict[str, np.ndarray] | None,

@@ -122,6 +122,27 @@ def test_a_run_of_known_length_commits_its_batch_before_the_end(db_path):
             assert len(reader.metrics(run_id)["step"]) == 100
 
 
+def test_snapshots_of_the_last_steps_go_to_the_writer_at_once(db_path, monkeypatch):
+    monkeypatch.setattr(writer_module, "_PART_INTERVAL_S", 1000.0)
+    config = small_config(simulation_steps=100, snapshot_every=1)
+    with open_store(db_path) as store:
+        _run_id, model, writer = _start_recording(store, config, 0, batch_steps=60, batch_seconds=1000)
+        writer.expect_end(99)  # the last batch: steps 85-99
+        handed: list[bool | None] = []
+        put = writer._put
+
+        def recording_put(item) -> None:
+            handed.append(getattr(item, "commit", None))
+            put(item)
+
+        monkeypatch.setattr(writer, "_put", recording_put)
+        _record_steps(writer, model, 85, snapshot_every=1)
+        assert handed == [True, True]  # batches at steps 59 and 84, no parts in between
+        _record_steps(writer, model, 14, snapshot_every=1)
+        assert handed[2:] == [False] * 14  # each snapshot of the last batch at once
+        writer.finish("finished")
+
+
 def _heartbeat(db_path, run_id: int) -> str:
     with contextlib.closing(sqlite3.connect(db_path)) as conn:
         return conn.execute("SELECT heartbeat_at FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
