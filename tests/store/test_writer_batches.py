@@ -39,6 +39,20 @@ def _start_recording(store, config, steps: int, **batching):
     return run_id, model, writer
 
 
+def _record_handovers(writer, monkeypatch) -> list[bool | None]:
+    """From now on, the commit flag of every batch or part the writer is handed (None for
+    commands), in order."""
+    handed: list[bool | None] = []
+    put = writer._put
+
+    def recording_put(item) -> None:
+        handed.append(getattr(item, "commit", None))
+        put(item)
+
+    monkeypatch.setattr(writer, "_put", recording_put)
+    return handed
+
+
 def _wait_for(predicate, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -84,14 +98,7 @@ def test_parts_are_handed_over_at_most_every_part_interval(db_path, monkeypatch)
     config = small_config(simulation_steps=1000, snapshot_every=1)
     with open_store(db_path) as store:
         run_id, model, writer = _start_recording(store, config, 0, batch_steps=1000, batch_seconds=1000)
-        handed: list[bool | None] = []  # commit flags of the batches handed over
-        put = writer._put
-
-        def recording_put(item) -> None:
-            handed.append(getattr(item, "commit", None))
-            put(item)
-
-        monkeypatch.setattr(writer, "_put", recording_put)
+        handed = _record_handovers(writer, monkeypatch)
         _record_steps(writer, model, 30, snapshot_every=1)
         assert handed == []  # thirty snapshots, no part yet: the writer was not woken
         writer.flush()
@@ -128,14 +135,7 @@ def test_snapshots_of_the_last_steps_go_to_the_writer_at_once(db_path, monkeypat
     with open_store(db_path) as store:
         _run_id, model, writer = _start_recording(store, config, 0, batch_steps=60, batch_seconds=1000)
         writer.expect_end(99)  # the last batch: steps 85-99
-        handed: list[bool | None] = []
-        put = writer._put
-
-        def recording_put(item) -> None:
-            handed.append(getattr(item, "commit", None))
-            put(item)
-
-        monkeypatch.setattr(writer, "_put", recording_put)
+        handed = _record_handovers(writer, monkeypatch)
         _record_steps(writer, model, 85, snapshot_every=1)
         assert handed == [True, True]  # batches at steps 59 and 84, no parts in between
         _record_steps(writer, model, 14, snapshot_every=1)
