@@ -3,8 +3,10 @@ run series on a UI timer with flat frame cost (see ``envelope``)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -218,13 +220,24 @@ class LiveChart(PlotWidget):
             self.right_view.sigRangeChangedManually.connect(self._on_manual_range)
             plot.vb.sigResized.connect(self._sync_right_view)
 
-    def _cache_axes_as_pixmaps(self) -> None:
+    def _cache_axes_as_pixmaps(self, cache: bool = True) -> None:
         """The bottom axis's inward ticks reach into the plot, so every strip of new
         points near the bottom exposes the axis too; its paint replays the tick labels
         (~1 ms, holding the GIL). Cached as a pixmap it is blitted instead, and painted
         again only when its range or size changes."""
+        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if cache else QGraphicsItem.CacheMode.NoCache
         for name in ("left", "bottom", "right"):
-            self.getPlotItem().getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.getPlotItem().getAxis(name).setCacheMode(mode)
+
+    @contextlib.contextmanager
+    def axes_painted_directly(self) -> Iterator[None]:
+        """For exports: a cached axis would go into an SVG as a bitmap, and into a
+        scaled-up PNG blurred."""
+        self._cache_axes_as_pixmaps(False)
+        try:
+            yield
+        finally:
+            self._cache_axes_as_pixmaps(True)
 
     def _sync_right_view(self) -> None:
         if self.right_view is not None:

@@ -64,16 +64,18 @@ class ExportFlows:
         parent = Path(path).parent
         if not parent.is_dir():
             raise FileNotFoundError(2, "No such folder", str(parent))
-        plot = self.charts.population.getPlotItem()
-        if fmt == "png":
-            exporter = exporters.ImageExporter(plot)
-            exporter.parameters()["width"] = max(800, int(plot.sceneBoundingRect().width()) * 2)
-            exporter.export(path)
-        else:
-            # pyqtgraph's SVGExporter (0.13, 0.14) fails on the path data Qt 6.11's SVG
-            # generator writes, and the QBuffer/QSvgGenerator pair it leaves behind can
-            # crash the garbage collector later; render through QSvgGenerator directly.
-            _render_svg(self.charts.population, path)
+        chart = self.charts.population
+        plot = chart.getPlotItem()
+        with chart.axes_painted_directly():
+            if fmt == "png":
+                exporter = exporters.ImageExporter(plot)
+                exporter.parameters()["width"] = max(800, int(plot.sceneBoundingRect().width()) * 2)
+                exporter.export(path)
+            else:
+                # pyqtgraph's SVGExporter (0.13, 0.14) fails on the path data Qt 6.11's SVG
+                # generator writes, and the QBuffer/QSvgGenerator pair it leaves behind can
+                # crash the garbage collector later; render through QSvgGenerator directly.
+                _render_svg(chart, path)
         if not Path(path).is_file():
             raise OSError(f"the chart could not be written to {path}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -67,6 +68,10 @@ def test_export_chart(qtbot, finished, tmp_path, monkeypatch, fmt):
         text = data.decode("utf-8")
         has_svg, has_lines = "<svg" in text, ("<path" in text or "<polyline" in text)
         assert has_svg and has_lines, text[:300]
+        # Vector axes: tick labels and titles as text, no embedded bitmaps.
+        assert "<image" not in text and re.search(r">\s*step\s*</text>", text), text[:300]
+    axis = window.charts.population.getPlotItem().getAxis("bottom")
+    assert axis.cacheMode() == axis.CacheMode.DeviceCoordinateCache  # cached again for live drawing
 
 
 def test_export_config_round_trips(qtbot, finished, tmp_path, monkeypatch):
