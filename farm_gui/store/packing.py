@@ -92,7 +92,7 @@ def _pack_alive_rows(agent_id, x, y, resources, health, generation, agent_type, 
     n = 0
     for k in range(alive.size):
         n += alive[k]
-    raw = np.empty(n * 45, np.uint8)  # AGENT_BYTES
+    raw = np.empty(n * AGENT_BYTES, np.uint8)  # the offsets below follow AGENT_LAYOUT
     out_id = raw[0: 8 * n].view(np.int64)
     out_x = raw[8 * n: 16 * n].view(np.float64)
     out_y = raw[16 * n: 24 * n].view(np.float64)
