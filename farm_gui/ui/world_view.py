@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from numba import njit
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
@@ -72,24 +73,31 @@ class WorldRaster(pg.GraphicsObject):
         t = painter.transform()
         for layer in self.layers:
             if len(layer.x):
-                self._stamp(pixels, w, h, layer, t)
+                stamp_squares(pixels, w, h, layer.x, layer.y, t.m11(), t.m21(), t.dx(), t.m12(), t.m22(),
+                              t.dy(), max(1, int(round(layer.size))), layer.argb)
         image = QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
         painter.save()
         painter.resetTransform()
         painter.drawImage(0, 0, image)
         painter.restore()
 
-    @staticmethod
-    def _stamp(pixels: np.ndarray, w: int, h: int, layer: PointLayer, t) -> None:
-        size = max(1, int(round(layer.size)))
-        half = (size - 1) / 2
-        px = np.rint(t.m11() * layer.x + t.m21() * layer.y + t.dx() - half).astype(np.int64)
-        py = np.rint(t.m12() * layer.x + t.m22() * layer.y + t.dy() - half).astype(np.int64)
-        inside = (px >= 0) & (px <= w - size) & (py >= 0) & (py <= h - size)
-        corner = py[inside] * w + px[inside]
-        for dy in range(size):
-            for dx in range(size):
-                pixels[corner + (dy * w + dx)] = layer.argb
+
+
+@njit(cache=True, nogil=True)
+def stamp_squares(pixels, w, h, x, y, m11, m21, dx, m12, m22, dy, size, argb):
+    """Paint a size x size square of colour argb into the w x h image `pixels` (flat,
+    row-major) for each point, whose pixel is (m11 x + m21 y + dx, m12 x + m22 y + dy);
+    squares not wholly inside the image are left out. Without the GIL: with NumPy the
+    16-36 fancy-index assignments per layer held it for ~2 ms a frame."""
+    half = (size - 1) / 2
+    for i in range(x.size):
+        px = int(np.rint(m11 * x[i] + m21 * y[i] + dx - half))
+        py = int(np.rint(m12 * x[i] + m22 * y[i] + dy - half))
+        if 0 <= px <= w - size and 0 <= py <= h - size:
+            corner = py * w + px
+            for row in range(size):
+                for col in range(size):
+                    pixels[corner + row * w + col] = argb
 
 
 class WorldView(QWidget):
