@@ -193,7 +193,7 @@ class LiveChart(PlotWidget):
         plot.getAxis("left").setWidth(AXIS_WIDTH)
         # No grid: grid lines belong to the axis items, which then get repainted with every
         # curve update; without them a frame repaints the curves only.
-        self._cache_axes_as_pixmaps()
+        self._cache_axes(True)
         plot.setMenuEnabled(True)
         self.legend = plot.addLegend(offset=(6, 6), labelTextSize="8pt")
         self.curves: list[Curve] = []
@@ -220,12 +220,12 @@ class LiveChart(PlotWidget):
             self.right_view.sigRangeChangedManually.connect(self._on_manual_range)
             plot.vb.sigResized.connect(self._sync_right_view)
 
-    def _cache_axes_as_pixmaps(self, cache: bool = True) -> None:
+    def _cache_axes(self, cached: bool) -> None:
         """The bottom axis's inward ticks reach into the plot, so every strip of new
         points near the bottom exposes the axis too; its paint replays the tick labels
         (~1 ms, holding the GIL). Cached as a pixmap it is blitted instead, and painted
         again only when its range or size changes."""
-        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if cache else QGraphicsItem.CacheMode.NoCache
+        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if cached else QGraphicsItem.CacheMode.NoCache
         for name in ("left", "bottom", "right"):
             self.getPlotItem().getAxis(name).setCacheMode(mode)
 
@@ -233,11 +233,11 @@ class LiveChart(PlotWidget):
     def axes_painted_directly(self) -> Iterator[None]:
         """For exports: a cached axis would go into an SVG as a bitmap, and into a
         scaled-up PNG blurred."""
-        self._cache_axes_as_pixmaps(False)
+        self._cache_axes(False)
         try:
             yield
         finally:
-            self._cache_axes_as_pixmaps(True)
+            self._cache_axes(True)
 
     def _sync_right_view(self) -> None:
         if self.right_view is not None:

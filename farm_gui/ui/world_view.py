@@ -82,7 +82,6 @@ class WorldRaster(pg.GraphicsObject):
         painter.restore()
 
 
-
 @njit(cache=True, nogil=True)
 def stamp_squares(pixels, w, h, x, y, m11, m21, dx, m12, m22, dy, size, argb):
     """Paint a size x size square of colour argb into the w x h image `pixels` (flat,
