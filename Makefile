@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	QT_QPA_PLATFORM=offscreen $(PY) -m farm_gui.warmup
 	touch $(STAMP)
 
 run: $(STAMP)
