@@ -94,9 +94,10 @@ _metric_values = operator.itemgetter(*METRIC_NAMES)
 
 
 def _int_rows(*columns: np.ndarray | int) -> list[list[int]]:
-    """Rows of integer columns (an int is a constant column, e.g. the run id), turned
-    into Python ints by NumPy in one go rather than value by value: the writer holds
-    the GIL meanwhile, which the simulation thread needs after every step."""
+    """Rows of integer columns (an int is a constant column, e.g. the run id; a 2-D array
+    is several columns), turned into Python ints by NumPy in one go rather than value by
+    value: the writer holds the GIL meanwhile, which the simulation thread needs after
+    every step."""
     n = next(len(c) for c in columns if not isinstance(c, int))
     stacked = np.column_stack([np.full(n, c, dtype=np.int64) if isinstance(c, int) else c for c in columns])
     return stacked.astype(np.int64, copy=False).tolist()
@@ -423,9 +424,7 @@ class RunWriter:
             step_idx, type_idx = np.nonzero(counts.any(axis=2))
             if len(step_idx):
                 steps = table[step_idx, 0].astype(np.int64)
-                wide = np.column_stack([np.full(len(steps), rid), steps, type_idx,
-                                        counts[step_idx, type_idx]])
-                self._sql.insert_actions(conn, wide.tolist())
+                self._sql.insert_actions(conn, _int_rows(rid, steps, type_idx, counts[step_idx, type_idx]))
             progress = (first + len(rows), int(table[-1, 1]))
         if batch.deaths:
             agent_id, step, cause = (np.concatenate([d[k] for d in batch.deaths]) for k in DEATH_KEYS)
