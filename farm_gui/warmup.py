@@ -2,9 +2,9 @@
 
 numba compiles a function on its first call and caches the result beside the code. The
 first call holds the GIL for 1-3 s per function: on a new machine the window froze at the
-first run (the engine's kernel, the snapshot copy, the writer's packing) and at the first
-world picture. Compiled here, they load from the cache in milliseconds instead.
-The argument types match those used at run time, which select the compiled version."""
+first run (the engine's kernel, the snapshot copy, the writer's packing, the charts'
+envelopes) and at the first world picture. Compiled here, they load from the cache in
+milliseconds instead. The argument types match those used at run time, which select the compiled version."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ def main() -> int:
 
     stamp_squares(np.zeros(4, dtype=np.uint32), 2, 2, np.zeros(1), np.zeros(1),
                   1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1, np.uint32(0))
+    from farm_gui.runtime.live_buffer import LIVE_DTYPE
+    from farm_gui.ui.envelope import write_envelope
+
+    for dtype in (LIVE_DTYPE, np.float64):  # live runs, stored runs
+        write_envelope(np.zeros(4, dtype=dtype), 0, 4, 2, 0.0, np.zeros(4), np.zeros(4), 0, 0)
     print(f"numba functions compiled and cached in {time.perf_counter() - started:.1f} s")
     return 0
 

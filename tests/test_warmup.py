@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from farm_gui import warmup  # noqa: E402
 from farm_gui.sim import _kernel, _snapshot  # noqa: E402
 from farm_gui.store import packing  # noqa: E402
-from farm_gui.ui import world_view  # noqa: E402
+from farm_gui.ui import envelope, world_view  # noqa: E402
 
 
 def test_warmup_compiles_every_numba_function_the_run_and_the_window_use(capsys):
@@ -19,3 +19,4 @@ def test_warmup_compiles_every_numba_function_the_run_and_the_window_use(capsys)
     for function in (_kernel.step_kernel, _snapshot.copy_snapshot, packing._pack_alive_rows,
                      world_view.stamp_squares):
         assert function.signatures, function.__name__
+    assert len(envelope.write_envelope.signatures) == 2  # live (float32) and stored series

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from farm_gui.ui.envelope import PeakPyramid
+from farm_gui.ui.envelope import EnvelopeTrace
 from farm_gui.ui.plot_widget import PlotWidget
 from farm_gui.ui.series import TYPE_COLORS, RunSeries
 
@@ -59,8 +59,11 @@ class LiveCurveItem(pg.PlotCurveItem):
         # paint() gets the exposed rectangle, to draw only the points inside it
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
 
-    def set_live_data(self, x: np.ndarray, y: np.ndarray, y_bounds: tuple[float, float] | None) -> None:
-        """Set points with known finite y bounds (None: NaNs present, let pyqtgraph scan)."""
+    def set_live_data(self, x: np.ndarray, y: np.ndarray, y_bounds: tuple[float, float] | None,
+                      unchanged: int | None = None) -> None:
+        """Set points with known finite y bounds (None: NaNs present, let pyqtgraph scan).
+        ``unchanged``: how many leading points are the same as the ones drawn before
+        (None: not known, compare them)."""
         if y_bounds is None or not len(x):
             self.setData(x, y, connect="finite")
             return
@@ -70,12 +73,21 @@ class LiveCurveItem(pg.PlotCurveItem):
         if not incremental:
             super().setData(x, y, skipFiniteCheck=True)
             return
-        self._quiet = True
-        try:
-            super().setData(x, y, skipFiniteCheck=True)
-        finally:
-            self._quiet = False
-        dirty = self._changed_rect(old_x, old_y, x, y)
+        if unchanged:
+            # The points changed at their end only: what setData does, without its
+            # checks, geometry change and signal (nothing here listens to it).
+            dirty = self._strip_from(x, unchanged)
+            self.xData, self.yData = x, y
+            self.path = self.fillPath = self._fillPathList = self._mouseShape = None
+            self._lineSegmentsRendered = False
+            self.invalidateBounds()
+        else:
+            dirty = self._changed_rect(old_x, old_y, x, y)
+            self._quiet = True
+            try:
+                super().setData(x, y, skipFiniteCheck=True)
+            finally:
+                self._quiet = False
         if dirty is not None:
             super().update(dirty)
 
@@ -90,7 +102,16 @@ class LiveCurveItem(pg.PlotCurveItem):
             return None
         lead = max(first - 1, 0)
         left = min(float(old_x[min(lead, len(old_x) - 1)]), float(x[min(lead, len(x) - 1)]))
-        right = max(float(old_x[-1]), float(x[-1]))
+        return self._strip(left, max(float(old_x[-1]), float(x[-1])))
+
+    def _strip_from(self, x: np.ndarray, unchanged: int) -> QRectF | None:
+        """The strip from the last unchanged point to the end (the old points beyond it
+        were at or left of the new ones: the data only grew)."""
+        if unchanged >= len(x):
+            return None
+        return self._strip(float(x[max(unchanged - 1, 0)]), float(x[-1]))
+
+    def _strip(self, left: float, right: float) -> QRectF | None:
         view = self._view()
         if view is None:
             return None  # not in a view: nothing on screen to repaint
@@ -132,18 +153,18 @@ class LiveCurveItem(pg.PlotCurveItem):
                 or exposed.isEmpty()):
             super().paint(painter, option, widget)
             return
-        # a few points beyond each side, so that the lines into the strip start outside it
-        lo = max(int(np.searchsorted(x, exposed.left(), "left")) - 8, 0)
-        hi = min(int(np.searchsorted(x, exposed.right(), "right")) + 8, len(x))
-        if hi - lo < 2:
-            return
         pen = self.opts["pen"]
-        # A dashed line is drawn whole (clipped), so that its dashes keep their phase.
-        whole = (lo == 0 and hi == len(x)) or pen.style() != Qt.PenStyle.SolidLine
-        path = self.getPath() if whole else pg.arrayToQPath(x[lo:hi], y[lo:hi])
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(pen)
-        painter.drawPath(path)
+        if pen.style() != Qt.PenStyle.SolidLine:
+            # A dashed line is drawn whole (clipped), so that its dashes keep their phase.
+            painter.drawPath(self.getPath())
+            return
+        # a few points beyond each side, so that the lines into the strip start outside it
+        lo = max(int(x.searchsorted(exposed.left(), "left")) - 8, 0)
+        hi = min(int(x.searchsorted(exposed.right(), "right")) + 8, len(x))
+        if hi - lo >= 2:
+            painter.drawPolyline(_polyline(x[lo:hi], y[lo:hi]))
 
     def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph API)
         super().viewTransformChanged()  # announces the change with the old rectangle
@@ -162,16 +183,28 @@ class LiveCurveItem(pg.PlotCurveItem):
             super().update(*args)
 
 
+def _polyline(x: np.ndarray, y: np.ndarray) -> QPolygonF:
+    """The points as a QPolygonF, filled through its memory (one copy, no Python loop)."""
+    polygon = pg.functions.create_qpolygonf(len(x))
+    points = pg.functions.ndarray_from_qpolygonf(polygon)
+    points[:, 0] = x
+    points[:, 1] = y
+    return polygon
+
+
 @dataclass
 class Curve:
     run: RunSeries
     metric: str
     label: str
     item: LiveCurveItem
-    pyramid: PeakPyramid
+    trace: EnvelopeTrace
     right: bool = False
     drawn: tuple = ()
-    y_bounds: tuple[float, float] | None = None
+
+    @property
+    def y_bounds(self) -> tuple[float, float] | None:
+        return self.trace.bounds
 
 
 class LiveChart(PlotWidget):
@@ -263,7 +296,7 @@ class LiveChart(PlotWidget):
             self.legend.addItem(item, label)
         else:
             self.getPlotItem().addItem(item)
-        curve = Curve(run, metric, label, item, PeakPyramid(), right=right and self.right_view is not None)
+        curve = Curve(run, metric, label, item, EnvelopeTrace(), right=right and self.right_view is not None)
         self.curves.append(curve)
         return curve
 
@@ -312,13 +345,12 @@ class LiveChart(PlotWidget):
             key = (n, start, stop, max_points)
             if key == curve.drawn:
                 continue
-            curve.pyramid.update(y)
-            xs, ys = curve.pyramid.window(y, start, stop, max_points)
-            finite = ys[np.isfinite(ys)]
-            curve.y_bounds = (float(finite.min()), float(finite.max())) if len(finite) else None
-            all_finite = len(finite) == len(ys)
-            curve.item.set_live_data(xs + x0, ys, curve.y_bounds if all_finite else None)
+            trace = curve.trace
+            unchanged = trace.update(y, start, stop, max_points, x0)
             curve.drawn = key
+            if unchanged == trace.count:  # the same points as before
+                continue
+            curve.item.set_live_data(trace.x, trace.y, trace.bounds if trace.all_finite else None, unchanged)
             changed = True
         if self.follow and self.curves:
             self._follow_data(extent, changed)

@@ -80,6 +80,7 @@ def long_run_in_window(window, steps: int, timeout_s: float, sample_every_s: flo
         report.rss_mb.append((n, proc.memory_info().rss / MB))
         for curve in (c for chart in window.charts.charts for c in chart.curves):
             curve.drawn = None  # force a full redraw: measure the real cost, not a no-op
+            curve.trace.invalidate()
         t = time.perf_counter()
         window.charts.refresh()
         report.frame_ms.append((n, (time.perf_counter() - t) * 1000))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from farm_gui.ui.envelope import PeakPyramid
+from farm_gui.ui.envelope import EnvelopeTrace, PeakPyramid, bin_size
 
 
 def brute_envelope(y, xs):
@@ -69,3 +69,44 @@ def test_a_young_live_series_drawn_frame_by_frame_matches_brute_force():
             np.testing.assert_array_equal(ys, brute_envelope(live, xs))
             bin_sizes.add(int(xs[2] - xs[0]))
     assert {2, 4, 8} <= bin_sizes
+
+
+@pytest.mark.parametrize(("start", "max_points"), [(0, 500), (0, 60), (1_234, 300)])
+def test_a_trace_extended_frame_by_frame_equals_a_fresh_window(start, max_points):
+    """The points a live curve draws, kept and extended with new points only, are the
+    ones a fresh window computes, frame after frame, through raw points, small bins,
+    stored levels and bins coarser than any stored level; so are their bounds."""
+    rng = np.random.default_rng(11)
+    y = rng.normal(size=200_000).cumsum()
+    y[rng.integers(0, len(y), 50)] = np.nan
+    y[5_000:5_100] = np.nan  # whole bins of NaN at the small bin sizes
+    trace = EnvelopeTrace()
+    n, sizes, extended = start + 50, set(), 0
+    while n < len(y):
+        live = y[:n]
+        unchanged = trace.update(live, start, n, max_points, x0=7.0)
+        extended += unchanged > 0
+        fresh = PeakPyramid()
+        fresh.update(live)
+        xs, ys = fresh.window(live, start, n, max_points)
+        np.testing.assert_array_equal(trace.x, xs + 7.0)
+        np.testing.assert_array_equal(trace.y, ys)
+        finite = ys[np.isfinite(ys)]
+        assert trace.bounds == (finite.min(), finite.max())
+        assert trace.all_finite == bool(np.isfinite(ys).all())
+        sizes.add(bin_size(n - start, max_points))
+        n += int(rng.integers(1, 40)) + n // 50
+    assert extended > 0.8 * len(sizes) and {1, 2, 16, 256} <= sizes
+
+
+def test_a_trace_reports_the_points_that_did_not_change():
+    y = np.arange(10_000, dtype=float)
+    trace = EnvelopeTrace()
+    assert trace.update(y[:1000], 0, 1000, 400) == 0  # first frame: everything is new
+    before = trace.y.copy()
+    unchanged = trace.update(y[:1003], 0, 1003, 400)
+    assert 0 < unchanged < trace.count
+    np.testing.assert_array_equal(trace.y[:unchanged], before[:unchanged])
+    assert trace.update(y[:1003], 0, 1003, 400) == trace.count  # nothing new
+    trace.invalidate()
+    assert trace.update(y[:1003], 0, 1003, 400) == 0
