@@ -52,6 +52,7 @@ class LiveCurveItem(pg.PlotCurveItem):
 
     _known_bounds: tuple[float, float, float, float] | None = None
     _view_rect: QRectF | None = None  # the view's rectangle (item coordinates)
+    _padded_view: QRectF | None = None  # the bounding rectangle made from it
     _quiet = False  # inside set_live_data: no geometry change, no full update
 
     def __init__(self, *args, **kwargs) -> None:
@@ -138,11 +139,16 @@ class LiveCurveItem(pg.PlotCurveItem):
         return self._view_rect
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
-        rect = self._view() if self._known_bounds is not None else None
-        if rect is None:
+        # Asked for several times per paint: kept until the view changes.
+        if self._known_bounds is None:
             return super().boundingRect()
-        margin_x, margin_y = 0.02 * rect.width(), 0.02 * rect.height()
-        return rect.adjusted(-margin_x, -margin_y, margin_x, margin_y)
+        if self._padded_view is None:
+            rect = self._view()
+            if rect is None:
+                return super().boundingRect()
+            margin_x, margin_y = 0.02 * rect.width(), 0.02 * rect.height()
+            self._padded_view = rect.adjusted(-margin_x, -margin_y, margin_x, margin_y)
+        return self._padded_view
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         """Draw the points inside the exposed rectangle (a strip at the end, mostly) with
@@ -168,7 +174,7 @@ class LiveCurveItem(pg.PlotCurveItem):
 
     def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph API)
         super().viewTransformChanged()  # announces the change with the old rectangle
-        self._view_rect = None
+        self._view_rect = self._padded_view = None
 
     def prepareGeometryChange(self) -> None:  # noqa: N802 (Qt API)
         if not self._quiet:
@@ -298,7 +304,17 @@ class LiveChart(PlotWidget):
             self.getPlotItem().addItem(item)
         curve = Curve(run, metric, label, item, EnvelopeTrace(), right=right and self.right_view is not None)
         self.curves.append(curve)
+        self._mark_unpainted_items()
         return curve
+
+    def _mark_unpainted_items(self) -> None:
+        """Items that draw nothing themselves (their text is drawn by child items): told
+        so, the scene stops asking them for their bounding rectangles (a call into
+        Python each) whenever a strip of the chart is repainted."""
+        plot = self.getPlotItem()
+        labels = [plot.titleLabel, *(label for _sample, label in self.legend.items)]
+        for item in (plot, self.legend, *labels):
+            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
 
     # ---- drawing ----------------------------------------------------------------
     def _visible_index_range(self, x0: float, n: int) -> tuple[int, int]:
