@@ -24,10 +24,10 @@ def main() -> int:
         model.step()
     pack_agents(model.snapshot(), CODEC)
 
-    from farm_gui.ui.world_view import stamp_squares
+    from farm_gui.ui.world_view import layer_styles, stamp_world, world_arrays
 
-    stamp_squares(np.zeros(4, dtype=np.uint32), 2, 2, np.zeros(1), np.zeros(1),
-                  1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1, np.uint32(0))
+    stamp_world(np.zeros(4, dtype=np.uint32), 2, 2, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0,
+                *world_arrays(model.snapshot()), 30.0, *layer_styles([]), *layer_styles([]))
     from farm_gui.runtime.live_buffer import LIVE_DTYPE
     from farm_gui.ui.envelope import write_envelope
 

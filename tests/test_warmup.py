@@ -17,6 +17,6 @@ def test_warmup_compiles_every_numba_function_the_run_and_the_window_use(capsys)
     assert warmup.main() == 0
     assert "compiled and cached" in capsys.readouterr().out
     for function in (_kernel.step_kernel, _snapshot.copy_snapshot, packing._pack_alive_rows,
-                     world_view.stamp_squares):
+                     world_view.stamp_world):
         assert function.signatures, function.__name__
     assert len(envelope.write_envelope.signatures) == 2  # live (float32) and stored series

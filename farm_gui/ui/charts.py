@@ -16,7 +16,7 @@ from PySide6.QtGui import QPainter, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from farm_gui.ui.envelope import EnvelopeTrace
-from farm_gui.ui.plot_widget import PlotWidget
+from farm_gui.ui.plot_widget import PlotWidget, mark_unpainted
 from farm_gui.ui.series import TYPE_COLORS, RunSeries
 
 TOTAL_COLOR = "#7f7f7f"
@@ -231,8 +231,8 @@ class LiveChart(PlotWidget):
         # and repaints all of it in the middle of a run.
         plot.getAxis("left").setWidth(AXIS_WIDTH)
         # No grid: grid lines belong to the axis items, which then get repainted with every
-        # curve update; without them a frame repaints the curves only.
-        self._cache_axes(True)
+        # curve update; without them a frame repaints the curves only. (Axes are cached
+        # as pixmaps, see PlotWidget.)
         plot.setMenuEnabled(True)
         self.legend = plot.addLegend(offset=(6, 6), labelTextSize="8pt")
         self.curves: list[Curve] = []
@@ -259,24 +259,15 @@ class LiveChart(PlotWidget):
             self.right_view.sigRangeChangedManually.connect(self._on_manual_range)
             plot.vb.sigResized.connect(self._sync_right_view)
 
-    def _cache_axes(self, cached: bool) -> None:
-        """The bottom axis's inward ticks reach into the plot, so every strip of new
-        points near the bottom exposes the axis too; its paint replays the tick labels
-        (~1 ms, holding the GIL). Cached as a pixmap it is blitted instead, and painted
-        again only when its range or size changes."""
-        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if cached else QGraphicsItem.CacheMode.NoCache
-        for name in ("left", "bottom", "right"):
-            self.getPlotItem().getAxis(name).setCacheMode(mode)
-
     @contextlib.contextmanager
     def axes_painted_directly(self) -> Iterator[None]:
         """For exports: a cached axis would go into an SVG as a bitmap, and into a
         scaled-up PNG blurred."""
-        self._cache_axes(False)
+        self.cache_axes(False)
         try:
             yield
         finally:
-            self._cache_axes(True)
+            self.cache_axes(True)
 
     def _sync_right_view(self) -> None:
         if self.right_view is not None:
@@ -304,17 +295,9 @@ class LiveChart(PlotWidget):
             self.getPlotItem().addItem(item)
         curve = Curve(run, metric, label, item, EnvelopeTrace(), right=right and self.right_view is not None)
         self.curves.append(curve)
-        self._mark_unpainted_items()
+        # The legend box and the labels draw nothing themselves (their text items do).
+        mark_unpainted(self.getPlotItem().titleLabel, self.legend, *(label for _, label in self.legend.items))
         return curve
-
-    def _mark_unpainted_items(self) -> None:
-        """Items that draw nothing themselves (their text is drawn by child items): told
-        so, the scene stops asking them for their bounding rectangles (a call into
-        Python each) whenever a strip of the chart is repainted."""
-        plot = self.getPlotItem()
-        labels = [plot.titleLabel, *(label for _sample, label in self.legend.items)]
-        for item in (plot, self.legend, *labels):
-            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
 
     # ---- drawing ----------------------------------------------------------------
     def _visible_index_range(self, x0: float, n: int) -> tuple[int, int]:

@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 FRAME_MS = 6
 IDLE_FRAME_MS = 20
 SLOTS = 5  # four charts, then one other job
+CHARTS_PER_TICK = 1
 WORLD_EVERY = 3  # in "other" slots
 STATUS_EVERY = 6  # in "other" slots
 CLOSE_WAIT_S = 30.0
@@ -243,7 +244,8 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
     def _on_frame(self) -> None:
         self._tick += 1
         if self._tick % SLOTS:
-            self.charts.refresh_next()
+            for _ in range(CHARTS_PER_TICK):
+                self.charts.refresh_next()
             return
         other = self._tick // SLOTS
         if other % WORLD_EVERY == 0:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QGraphicsView
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 
 class _PrepareBeforePaint(QObject):
@@ -37,3 +37,21 @@ class PlotWidget(pg.PlotWidget):
         super().__init__(*args, **kwargs)
         self._prepare = _PrepareBeforePaint(self)
         self.viewport().installEventFilter(self._prepare)
+        self.cache_axes(True)
+        mark_unpainted(self.getPlotItem())
+
+    def cache_axes(self, cached: bool) -> None:
+        """An axis that is repainted whenever what it borders is (inward ticks reach into
+        the plot; its paint replays the tick labels, ~1 ms holding the GIL) is blitted from
+        a pixmap instead, and painted again only when its range or size changes."""
+        mode = QGraphicsItem.CacheMode.DeviceCoordinateCache if cached else QGraphicsItem.CacheMode.NoCache
+        for name in ("left", "bottom", "right"):
+            self.getPlotItem().getAxis(name).setCacheMode(mode)
+
+
+def mark_unpainted(*items: QGraphicsItem) -> None:
+    """Tell the scene that these items draw nothing themselves (their text or children
+    do): it then stops asking them for their bounding rectangles, a call into Python
+    each, whenever a strip of the plot is repainted."""
+    for item in items:
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)

@@ -8,6 +8,8 @@ call per colour took 10-17 ms while a run was going.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
 from numba import njit
@@ -24,33 +26,51 @@ NODE_SIZES = (2.0, 3.0, 4.0, 5.0, 6.0)  # pixels, by fifth of the node capacity
 
 
 class PointLayer:
-    """Points of one colour and size (agents of one type, or nodes of one size class)."""
+    """Points of one colour and size (agents of one type, or nodes of one size class).
+
+    The raster stamps straight from the world state; a layer's coordinates are picked
+    out of it only when someone asks for them."""
 
     def __init__(self, color: str, size: float):
         self.argb = np.uint32(QColor(color).rgba())  # opaque: premultiplied == straight
         self.size = size
         self.x = np.empty(0)
         self.y = np.empty(0)
+        self._pick: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None
 
     def setData(self, x: np.ndarray, y: np.ndarray) -> None:  # noqa: N802 (pyqtgraph style)
         self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        self._pick = None
+
+    def pick_from(self, pick: Callable[[], tuple[np.ndarray, np.ndarray]]) -> None:
+        """Take the points from ``pick()`` when they are next asked for."""
+        self._pick = pick
 
     def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802
+        if self._pick is not None:
+            self.setData(*self._pick())
         return self.x, self.y
 
     def set_size(self, size: float) -> None:
         self.size = size
 
+    def pixel_size(self) -> int:
+        return max(1, int(round(self.size)))
+
 
 class WorldRaster(pg.GraphicsObject):
-    """Draws point layers as square dots into one image of the view's pixels, with
-    NumPy, and puts it on screen with a single drawImage. Qt's drawPoints of 10k agents
-    and 7k nodes took 10-17 ms a frame while a run competed for the CPU; this takes a
-    few. Layers are drawn in order, later ones on top."""
+    """Draws the world (nodes by size class, then agents by type, later ones on top) as
+    square dots into one image of the view's pixels with a single compiled, GIL-free
+    pass over the state, and puts it on screen with one drawImage. Qt's drawPoints of
+    10k agents and 7k nodes took 10-17 ms a frame while a run competed for the CPU;
+    splitting the state into layers with NumPy first held the GIL for ~1 ms."""
 
-    def __init__(self, layers: list[PointLayer]):
+    def __init__(self, node_layers: list[PointLayer], agent_layers: list[PointLayer]):
         super().__init__()
-        self.layers = layers
+        self.node_layers = node_layers
+        self.agent_layers = agent_layers
+        self.state: dict[str, np.ndarray] | None = None
+        self.node_capacity = 30.0
         self._bounds = QRectF(0, 0, 1, 1)
         self._pixels = np.zeros(0, dtype=np.uint32)
 
@@ -62,19 +82,19 @@ class WorldRaster(pg.GraphicsObject):
         return self._bounds
 
     def paint(self, painter, *args) -> None:
+        state = self.state
         device = painter.device()
         w, h = int(device.width()), int(device.height())
-        if w <= 0 or h <= 0 or not any(len(layer.x) for layer in self.layers):
+        if w <= 0 or h <= 0 or state is None or not (len(state["agent_x"]) or len(state["node_x"])):
             return
         if self._pixels.size != w * h:
             self._pixels = np.zeros(w * h, dtype=np.uint32)
         pixels = self._pixels
         pixels.fill(0)
         t = painter.transform()
-        for layer in self.layers:
-            if len(layer.x):
-                stamp_squares(pixels, w, h, layer.x, layer.y, t.m11(), t.m21(), t.dx(), t.m12(), t.m22(),
-                              t.dy(), max(1, int(round(layer.size))), layer.argb)
+        stamp_world(pixels, w, h, t.m11(), t.m21(), t.dx(), t.m12(), t.m22(), t.dy(),
+                    *world_arrays(state), float(self.node_capacity),
+                    *layer_styles(self.node_layers), *layer_styles(self.agent_layers))
         image = QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_ARGB32_Premultiplied)
         painter.save()
         painter.resetTransform()
@@ -88,15 +108,59 @@ def stamp_squares(pixels, w, h, x, y, m11, m21, dx, m12, m22, dy, size, argb):
     row-major) for each point, whose pixel is (m11 x + m21 y + dx, m12 x + m22 y + dy);
     squares not wholly inside the image are left out. Without the GIL: with NumPy the
     16-36 fancy-index assignments per layer held it for ~2 ms a frame."""
-    half = (size - 1) / 2
     for i in range(x.size):
-        px = int(np.rint(m11 * x[i] + m21 * y[i] + dx - half))
-        py = int(np.rint(m12 * x[i] + m22 * y[i] + dy - half))
-        if 0 <= px <= w - size and 0 <= py <= h - size:
-            corner = py * w + px
-            for row in range(size):
-                for col in range(size):
-                    pixels[corner + row * w + col] = argb
+        _stamp(pixels, w, h, x[i], y[i], m11, m21, dx, m12, m22, dy, size, argb)
+
+
+@njit(cache=True, nogil=True)
+def _stamp(pixels, w, h, x, y, m11, m21, dx, m12, m22, dy, size, argb):
+    half = (size - 1) / 2
+    px = int(np.rint(m11 * x + m21 * y + dx - half))
+    py = int(np.rint(m12 * x + m22 * y + dy - half))
+    if 0 <= px <= w - size and 0 <= py <= h - size:
+        corner = py * w + px
+        for row in range(size):
+            for col in range(size):
+                pixels[corner + row * w + col] = argb
+
+
+def layer_styles(layers: list[PointLayer]) -> tuple[np.ndarray, np.ndarray]:
+    """Square sizes in pixels and colours of the layers, for stamp_world."""
+    return (np.array([layer.pixel_size() for layer in layers], dtype=np.int64),
+            np.array([layer.argb for layer in layers], dtype=np.uint32))
+
+
+def world_arrays(state: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """The state's arrays for stamp_world, in the one set of types it is compiled for
+    (at install time, see farm_gui.warmup): no copies for the engine's and the store's."""
+    alive = state.get("agent_alive")
+    floats = ("node_x", "node_y", "node_amount", "agent_x", "agent_y")
+    return (*(np.ascontiguousarray(state[key], dtype=np.float64) for key in floats),
+            np.ascontiguousarray(state["agent_type"], dtype=np.int8),
+            np.ascontiguousarray(alive if alive is not None else (), dtype=np.bool_))
+
+
+@njit(cache=True, nogil=True)
+def stamp_world(pixels, w, h, m11, m21, dx, m12, m22, dy, node_x, node_y, node_amount, agent_x, agent_y,
+                agent_type, agent_alive, node_capacity, node_sizes, node_argb, agent_sizes, agent_argb):
+    """The world as stamp_squares would draw its layers one after the other: the nodes of
+    each size class (amount / capacity in len(node_sizes) equal parts), then the agents
+    of each type (those alive, when ``agent_alive`` has one flag per agent)."""
+    classes = len(node_sizes)
+    node_class = np.empty(node_x.size, dtype=np.int8)
+    for i in range(node_x.size):
+        node_class[i] = min(max(int(node_amount[i] / max(node_capacity, 1e-9) * classes), 0), classes - 1)
+    for c in range(classes):
+        for i in range(node_x.size):
+            if node_class[i] == c:
+                _stamp(pixels, w, h, node_x[i], node_y[i], m11, m21, dx, m12, m22, dy, node_sizes[c],
+                       node_argb[c])
+    check_alive = agent_alive.size == agent_x.size
+    for t in range(len(agent_sizes)):
+        for i in range(agent_x.size):
+            if agent_type[i] == t and (not check_alive or agent_alive[i]):
+                _stamp(pixels, w, h, agent_x[i], agent_y[i], m11, m21, dx, m12, m22, dy, agent_sizes[t],
+                       agent_argb[t])
 
 
 class WorldView(QWidget):
@@ -118,7 +182,7 @@ class WorldView(QWidget):
         plot_item.getAxis("left").setWidth(44)  # fixed: no re-layout when tick labels change
         self.node_items = [PointLayer(NODE_COLOR, size) for size in NODE_SIZES]
         self.agent_items = {t: PointLayer(TYPE_COLORS[t], 4.0) for t in AGENT_TYPES}
-        self.raster = WorldRaster([*self.node_items, *self.agent_items.values()])
+        self.raster = WorldRaster(self.node_items, list(self.agent_items.values()))
         plot_item.addItem(self.raster)
         # The key sits under the plot, where it never hides any agents.
         swatches = [f'<span style="color:{TYPE_COLORS[t]}">&#9632;</span>&nbsp;{t}' for t in AGENT_TYPES]
@@ -161,40 +225,49 @@ class WorldView(QWidget):
     # ---- drawing ------------------------------------------------------------------
     def show_state(self, state: dict[str, np.ndarray] | None) -> None:
         """Draw a world snapshot (keys of SNAPSHOT_AGENT_KEYS + SNAPSHOT_NODE_KEYS)."""
-        self.state = state
+        self.state = self.raster.state = state
+        self.raster.node_capacity = self.node_capacity
+        self.raster.update()
         if state is None:
             for item in (*self.node_items, *self.agent_items.values()):
                 item.setData(np.empty(0), np.empty(0))
-            self.raster.update()
             self.displayed_step = None
             self.step_label.setText("no world state")
             return
-        x, y = state["agent_x"], state["agent_y"]
-        types = state["agent_type"]
         alive = state.get("agent_alive")
-        if alive is not None and len(alive) == len(x):
-            x, y, types = x[alive], y[alive], types[alive]
+        if alive is not None and len(alive) != len(state["agent_x"]):
+            alive = None
+        agents = int(np.count_nonzero(alive)) if alive is not None else len(state["agent_x"])
         # Crowded worlds get smaller points: big square points cost the most to paint,
         # and at that density they would cover each other anyway.
-        scale = 1.0 if len(x) + len(state["node_x"]) < 4000 else 0.5
-        for item in self.agent_items.values():
-            item.set_size(4.0 * scale)
-        for item, size in zip(self.node_items, NODE_SIZES, strict=True):
-            item.set_size(size * scale)
+        scale = 1.0 if agents + len(state["node_x"]) < 4000 else 0.5
         for i, agent_type in enumerate(AGENT_TYPES):
-            mask = types == i
-            self.agent_items[agent_type].setData(x[mask], y[mask])
-        amounts = state["node_amount"]
-        size_class = np.clip((amounts / max(self.node_capacity, 1e-9) * len(NODE_SIZES)).astype(int),
-                             0, len(NODE_SIZES) - 1)
-        for i, item in enumerate(self.node_items):
-            mask = size_class == i
-            item.setData(state["node_x"][mask], state["node_y"][mask])
-        self.raster.update()
+            item = self.agent_items[agent_type]
+            item.set_size(4.0 * scale)
+            item.pick_from(lambda i=i: self._agents_of_type(i))
+        for i, (item, size) in enumerate(zip(self.node_items, NODE_SIZES, strict=True)):
+            item.set_size(size * scale)
+            item.pick_from(lambda i=i: self._nodes_of_class(i))
         step = state.get("step")
         self.displayed_step = int(step) if step is not None else None
-        self.step_label.setText(f"step {self.displayed_step}, {len(x)} agents"
-                                if self.displayed_step is not None else f"{len(x)} agents")
+        self.step_label.setText(f"step {self.displayed_step}, {agents} agents"
+                                if self.displayed_step is not None else f"{agents} agents")
+
+    def _agents_of_type(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        state = self.state
+        mask = state["agent_type"] == index
+        alive = state.get("agent_alive")
+        if alive is not None and len(alive) == len(mask):
+            mask &= alive.astype(bool)
+        return state["agent_x"][mask], state["agent_y"][mask]
+
+    def _nodes_of_class(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        state = self.state
+        classes = len(NODE_SIZES)
+        size_class = np.clip((state["node_amount"] / max(self.node_capacity, 1e-9) * classes).astype(int),
+                             0, classes - 1)
+        mask = size_class == index
+        return state["node_x"][mask], state["node_y"][mask]
 
     # ---- slider -------------------------------------------------------------------
     def set_scrubbable(self, enabled: bool, last_step: int | None = None, first_step: int = 0) -> None:
