@@ -38,6 +38,39 @@ def ladder_ceiling(value: float) -> float:
     return 10.0 * scale
 
 
+class FollowRange:
+    """Where the x axes end while the charts follow a growing run (one object shared by
+    the four charts, so that they agree on the steps shown).
+
+    The end stays put while the data fits with a tenth to spare, then moves up the
+    ladder far enough for that tenth and for HEADROOM_S seconds of growth at the pace
+    the run went since the last move. A fast run thus re-lays out its axes every couple
+    of seconds rather than several times a second (each time all four charts are
+    repainted whole, axes included); a slow one moves on as before."""
+
+    HEADROOM_S = 2.0
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self._end: float | None = None
+        self._moved = (0.0, 0.0)  # (time, extent) of the last move
+
+    def end(self, extent: float) -> float:
+        end = self._end
+        needed = extent * 1.1 + 10
+        if end is not None and needed <= end and extent >= self._moved[1]:
+            return end
+        now = time.monotonic()
+        pace = 0.0
+        if end is not None and extent > self._moved[1] and now > self._moved[0]:
+            pace = (extent - self._moved[1]) / (now - self._moved[0])
+        self._end = ladder_ceiling(max(needed, extent + pace * self.HEADROOM_S))
+        self._moved = (now, extent)
+        return self._end
+
+
 class LiveCurveItem(pg.PlotCurveItem):
     """A curve that grows at its end and repaints only what changed.
 
@@ -243,6 +276,7 @@ class LiveChart(PlotWidget):
             line.setVisible(False)
             plot.addItem(line, ignoreBounds=True)
         self.follow = True  # keep all data in view until the user pans or zooms
+        self.follow_range = FollowRange()  # the panel gives its four charts one to share
         self._settled_at = -1.0
         plot.vb.disableAutoRange()
         plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
@@ -382,10 +416,10 @@ class LiveChart(PlotWidget):
             if y_range is not None and y_range != (cur_lo, cur_hi):
                 view.setYRange(*y_range, padding=0)
             if index == 0:
-                # A function of the extent alone, so that the four charts, each moving its
-                # own axis in its own tick, agree on the steps shown.
+                # From the range the four charts share: each moves its own axis in its own
+                # tick, and they agree on the steps shown.
                 x_hi = max(extent, 1.0)
-                x_range = (0.0, x_hi if settled else ladder_ceiling(x_hi * 1.1 + 10))
+                x_range = (0.0, x_hi if settled else self.follow_range.end(x_hi))
                 if x_range != (cur_x0, cur_x1):
                     view.setXRange(*x_range, padding=0)
 
@@ -415,6 +449,9 @@ class ChartsPanel(QWidget):
         self.births_deaths = LiveChart("births_deaths_chart", "Births and deaths", "per step")
         self.health = LiveChart("health_chart", "Mean health", "health")
         self.charts = (self.population, self.resources, self.births_deaths, self.health)
+        self.follow_range = FollowRange()
+        for chart in self.charts:
+            chart.follow_range = self.follow_range
         # The x axes are not linked with pyqtgraph's setXLink: a linked range change
         # redraws all four charts in one event-loop turn. Following the data, each chart
         # moves its own axis in its own turn (they compute the same range); a range the
@@ -445,6 +482,7 @@ class ChartsPanel(QWidget):
     def bind(self, runs: list[RunSeries]) -> None:
         """Show ``runs`` (one: detailed curves; several: one curve per run to compare)."""
         self.runs = list(runs)
+        self.follow_range.reset()
         for chart in self.charts:
             chart.clear_curves()
             chart.follow = True
@@ -473,6 +511,7 @@ class ChartsPanel(QWidget):
         self._cycle = (0.0, False)
 
     def _set_follow(self, follow: bool) -> None:
+        self.follow_range.reset()
         for chart in self.charts:
             chart.follow = follow
             chart._settled_at = -1.0

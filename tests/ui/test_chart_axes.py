@@ -53,3 +53,34 @@ def test_axis_ends_grow_along_a_ladder_that_changes_rarely():
     assert len(ends) == 31  # ten per decade: ~30 re-layouts while a run grows 1000-fold
     for v in (3.3, 47.0, 999.0, 12_345.0):
         assert v <= ladder_ceiling(v) <= v * 1.34
+
+
+def _moves(follow, clock, monkeypatch, steps_per_s: float, seconds: float) -> list[float]:
+    from farm_gui.ui import charts
+
+    monkeypatch.setattr(charts.time, "monotonic", lambda: clock[0])
+    ends = []
+    for frame in range(int(seconds * 30)):  # 30 frames a second
+        clock[0] = frame / 30
+        extent = 1 + steps_per_s * clock[0]
+        end = follow.end(extent)
+        assert end >= extent * 1.1 + 10  # the data always fits, with a tenth to spare
+        if not ends or end != ends[-1]:
+            ends.append(end)
+    return ends
+
+
+def test_a_fast_run_moves_the_axis_ends_every_couple_of_seconds(monkeypatch):
+    from farm_gui.ui.charts import FollowRange, ladder_ceiling
+
+    ends = _moves(FollowRange(), [0.0], monkeypatch, steps_per_s=300, seconds=20)
+    extent_only = {ladder_ceiling((1 + 300 * f / 30) * 1.1 + 10) for f in range(600)}
+    assert len(ends) <= 10 < len(extent_only)
+    assert all(ladder_ceiling(end) == end for end in ends)  # ladder values
+
+
+def test_a_slow_run_moves_the_axis_ends_as_the_ladder_does(monkeypatch):
+    from farm_gui.ui.charts import FollowRange, ladder_ceiling
+
+    ends = _moves(FollowRange(), [0.0], monkeypatch, steps_per_s=2, seconds=200)
+    assert ends == sorted({ladder_ceiling((1 + 2 * f / 30) * 1.1 + 10) for f in range(6000)})
