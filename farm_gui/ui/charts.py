@@ -505,7 +505,7 @@ class ChartsPanel(QWidget):
                 self.births_deaths.add_curve(run, "deaths", f"{run.name} deaths", run.color,
                                              style=Qt.PenStyle.DashLine)
                 self.health.add_curve(run, "mean_health", run.name, run.color)
-        # No drawing here: the frame timer draws the charts one per turn from the first
+        # No drawing here: the frame timer draws the charts two per turn from the first
         # one on, rather than all four (~100 ms) in the turn that starts or selects a run.
         self._next = 0
         self._cycle = (0.0, False)
