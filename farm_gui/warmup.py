@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 
 def main() -> int:
     started = time.perf_counter()
@@ -24,15 +22,10 @@ def main() -> int:
         model.step()
     pack_agents(model.snapshot(), CODEC)
 
-    from farm_gui.ui.world_view import layer_styles, stamp_world, world_arrays
+    from farm_gui.ui import envelope, world_view
 
-    stamp_world(np.zeros(4, dtype=np.uint32), 2, 2, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0,
-                *world_arrays(model.snapshot()), 30.0, *layer_styles([]), *layer_styles([]))
-    from farm_gui.runtime.live_buffer import LIVE_DTYPE
-    from farm_gui.ui.envelope import write_envelope
-
-    for dtype in (LIVE_DTYPE, np.float64):  # live runs, stored runs
-        write_envelope(np.zeros(4, dtype=dtype), 0, 4, 2, 0.0, np.zeros(4), np.zeros(4), 0, 0)
+    envelope.load_kernel()
+    world_view.load_kernel()
     print(f"numba functions compiled and cached in {time.perf_counter() - started:.1f} s")
     return 0
 

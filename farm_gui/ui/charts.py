@@ -15,9 +15,10 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from farm_gui.ui import envelope
 from farm_gui.ui.envelope import EnvelopeTrace
 from farm_gui.ui.plot_widget import PlotWidget, mark_unpainted
-from farm_gui.ui.series import TYPE_COLORS, RunSeries
+from farm_gui.ui.series import TYPE_COLORS, RunSeries, StoredSeries
 
 TOTAL_COLOR = "#7f7f7f"
 AXIS_WIDTH = 58  # pixels: room for "100k"-style tick labels and the axis title
@@ -240,6 +241,7 @@ class Curve:
     trace: EnvelopeTrace
     right: bool = False
     drawn: tuple = ()
+    look: tuple = ()  # (label, colour, right axis, pen style): what the legend shows
 
     @property
     def y_bounds(self) -> tuple[float, float] | None:
@@ -277,6 +279,7 @@ class LiveChart(PlotWidget):
             plot.addItem(line, ignoreBounds=True)
         self.follow = True  # keep all data in view until the user pans or zooms
         self.follow_range = FollowRange()  # the panel gives its four charts one to share
+        self.axes_moved = False  # the last refresh changed a range: a whole repaint follows
         self._settled_at = -1.0
         plot.vb.disableAutoRange()
         plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
@@ -308,6 +311,22 @@ class LiveChart(PlotWidget):
             self.right_view.setGeometry(self.getPlotItem().vb.sceneBoundingRect())
 
     # ---- curves -----------------------------------------------------------------
+    def set_curves(self, specs: list[tuple]) -> None:
+        """Show these curves, each (run, metric, label, colour, right axis, pen style).
+        When they look as the ones shown do (a new run of the same kind), the curve items
+        and the legend are kept and only their data starts over: rebuilding them took
+        ~20 ms of the event loop when a run started."""
+        looks = [(label, color, right, style) for _run, _metric, label, color, right, style in specs]
+        if looks != [curve.look for curve in self.curves]:
+            self.clear_curves()
+            for spec in specs:
+                self.add_curve(*spec)
+            return
+        for curve, (run, metric, *_look) in zip(self.curves, specs, strict=True):
+            curve.run, curve.metric = run, metric
+            curve.trace, curve.drawn = EnvelopeTrace(), ()
+            curve.item.setData(np.empty(0), np.empty(0))
+
     def clear_curves(self) -> None:
         for curve in self.curves:
             view = curve.item.getViewBox()
@@ -327,7 +346,8 @@ class LiveChart(PlotWidget):
             self.legend.addItem(item, label)
         else:
             self.getPlotItem().addItem(item)
-        curve = Curve(run, metric, label, item, EnvelopeTrace(), right=right and self.right_view is not None)
+        curve = Curve(run, metric, label, item, EnvelopeTrace(), right=right and self.right_view is not None,
+                      look=(label, color, right, style))
         self.curves.append(curve)
         # The legend box and the labels draw nothing themselves (their text items do).
         mark_unpainted(self.getPlotItem().titleLabel, self.legend, *(label for _, label in self.legend.items))
@@ -353,6 +373,7 @@ class LiveChart(PlotWidget):
 
     def refresh(self) -> bool:
         """Push new points to the curves; returns whether anything was redrawn."""
+        self.axes_moved = False
         view = self.getPlotItem().vb
         if any(view.state["autoRange"]):  # the user asked for "view all" (the A button or menu)
             view.disableAutoRange()
@@ -393,6 +414,7 @@ class LiveChart(PlotWidget):
         """Keep all data in view, changing the ranges rarely while data grows (every
         range change re-lays out the axes, the most expensive part of a frame) and
         fitting exactly once it stops growing."""
+        self.axes_moved = False
         settled = not changed
         if settled and self._settled_at == extent:
             return
@@ -415,6 +437,7 @@ class LiveChart(PlotWidget):
                 y_range = None
             if y_range is not None and y_range != (cur_lo, cur_hi):
                 view.setYRange(*y_range, padding=0)
+                self.axes_moved = True
             if index == 0:
                 # From the range the four charts share: each moves its own axis in its own
                 # tick, and they agree on the steps shown.
@@ -422,6 +445,7 @@ class LiveChart(PlotWidget):
                 x_range = (0.0, x_hi if settled else self.follow_range.end(x_hi))
                 if x_range != (cur_x0, cur_x1):
                     view.setXRange(*x_range, padding=0)
+                    self.axes_moved = True
 
     def data(self, label: str) -> tuple[np.ndarray, np.ndarray] | None:
         """The (x, y) arrays currently drawn for the curve named ``label``."""
@@ -449,6 +473,7 @@ class ChartsPanel(QWidget):
         self.births_deaths = LiveChart("births_deaths_chart", "Births and deaths", "per step")
         self.health = LiveChart("health_chart", "Mean health", "health")
         self.charts = (self.population, self.resources, self.births_deaths, self.health)
+        envelope.load_kernel()
         self.follow_range = FollowRange()
         for chart in self.charts:
             chart.follow_range = self.follow_range
@@ -459,6 +484,10 @@ class ChartsPanel(QWidget):
         for chart in self.charts:
             chart.follow_changed.connect(self._set_follow)
             chart.x_range_picked.connect(self._share_x_range)
+        # The curves and legends of a single run, empty: starting one then hands them its
+        # data instead of building them (~25 ms of the event loop when the run starts).
+        self.runs: list[RunSeries] = []
+        self.bind([])
         self.readout = QLabel("Hover over a chart to read values.")
         self.readout.setObjectName("chart_readout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -472,39 +501,50 @@ class ChartsPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(grid, 1)
         layout.addWidget(self.readout)
-        self.runs: list[RunSeries] = []
         self.frames = 0  # frames in which every chart was brought up to date and one changed
+        self.axes_moved = False  # the chart refresh_next last brought up to date changed a range
         self.last_frame_s = 0.0
         self._next = 0
         self._cycle = (0.0, False)  # (seconds spent, anything changed) in the current round
 
     # ---- binding ----------------------------------------------------------------
     def bind(self, runs: list[RunSeries]) -> None:
-        """Show ``runs`` (one: detailed curves; several: one curve per run to compare)."""
+        """Show ``runs`` (one: detailed curves; several: one curve per run to compare;
+        none: the curves shown stay, empty)."""
+        if not runs:
+            runs = [RunSeries(0, "", StoredSeries({}), self.runs[0].types if len(self.runs) == 1 else
+                              RunSeries.types_of(None))]
+            self._bind(runs)
+            self.runs = []
+            return
+        self._bind(runs)
+
+    def _bind(self, runs: list[RunSeries]) -> None:
         self.runs = list(runs)
         self.follow_range.reset()
-        for chart in self.charts:
-            chart.clear_curves()
-            chart.follow = True
-            chart._settled_at = -1.0
+        solid = Qt.PenStyle.SolidLine
+        specs: dict[LiveChart, list[tuple]] = {chart: [] for chart in self.charts}
         if len(runs) == 1:
             run = runs[0]
-            self.population.add_curve(run, "alive", "total", TOTAL_COLOR)
-            for agent_type in run.types:
-                self.population.add_curve(run, f"alive_{agent_type}", agent_type, TYPE_COLORS[agent_type])
-            self.resources.add_curve(run, "resources_in_nodes", "in nodes", "#2ca02c")
-            self.resources.add_curve(run, "mean_agent_resources", "mean per agent", "#ff7f0e", right=True)
-            self.births_deaths.add_curve(run, "births", "births", "#1f77b4")
-            self.births_deaths.add_curve(run, "deaths", "deaths", "#d62728")
-            self.health.add_curve(run, "mean_health", "mean health", "#9467bd")
+            specs[self.population] = [(run, "alive", "total", TOTAL_COLOR, False, solid)] + [
+                (run, f"alive_{t}", t, TYPE_COLORS[t], False, solid) for t in run.types]
+            specs[self.resources] += [(run, "resources_in_nodes", "in nodes", "#2ca02c", False, solid),
+                                      (run, "mean_agent_resources", "mean per agent", "#ff7f0e", True, solid)]
+            specs[self.births_deaths] += [(run, "births", "births", "#1f77b4", False, solid),
+                                          (run, "deaths", "deaths", "#d62728", False, solid)]
+            specs[self.health].append((run, "mean_health", "mean health", "#9467bd", False, solid))
         else:
             for run in runs:
-                self.population.add_curve(run, "alive", run.name, run.color)
-                self.resources.add_curve(run, "resources_in_nodes", run.name, run.color)
-                self.births_deaths.add_curve(run, "births", f"{run.name} births", run.color)
-                self.births_deaths.add_curve(run, "deaths", f"{run.name} deaths", run.color,
-                                             style=Qt.PenStyle.DashLine)
-                self.health.add_curve(run, "mean_health", run.name, run.color)
+                specs[self.population].append((run, "alive", run.name, run.color, False, solid))
+                specs[self.resources].append((run, "resources_in_nodes", run.name, run.color, False, solid))
+                specs[self.births_deaths] += [
+                    (run, "births", f"{run.name} births", run.color, False, solid),
+                    (run, "deaths", f"{run.name} deaths", run.color, False, Qt.PenStyle.DashLine)]
+                specs[self.health].append((run, "mean_health", run.name, run.color, False, solid))
+        for chart in self.charts:
+            chart.set_curves(specs[chart])
+            chart.follow = True
+            chart._settled_at = -1.0
         # No drawing here: the frame timer draws the charts two per turn from the first
         # one on, rather than all four (~100 ms) in the turn that starts or selects a run.
         self._next = 0
@@ -537,7 +577,9 @@ class ChartsPanel(QWidget):
         a frame over several event-loop turns so that none of them is long."""
         t0 = time.perf_counter()
         chart = self.charts[self._next]
+        chart.axes_moved = False
         changed = (chart.isVisible() or not self.isVisible()) and chart.refresh()
+        self.axes_moved = chart.axes_moved
         spent, any_changed = self._cycle
         self._cycle = (spent + time.perf_counter() - t0, any_changed or changed)
         self._next = (self._next + 1) % len(self.charts)

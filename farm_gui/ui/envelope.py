@@ -287,3 +287,13 @@ def write_envelope(y, begin, stop, size, x0, out_x, out_y, first, old_count):
             else:
                 nonfinite += 1
     return k, nonfinite, lo, hi
+
+
+def load_kernel() -> None:
+    """Have write_envelope ready for live (float32) and stored (float64) series: compiled
+    on first use (1-3 s) or loaded from numba's cache (~8 ms), in either case not in
+    the middle of a run's first frames."""
+    from farm_gui.runtime.live_buffer import LIVE_DTYPE
+
+    for dtype in (LIVE_DTYPE, np.float64):
+        write_envelope(np.zeros(4, dtype=dtype), 0, 4, 2, 0.0, np.zeros(4), np.zeros(4), 0, 0)
