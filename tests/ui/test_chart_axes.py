@@ -84,3 +84,31 @@ def test_a_slow_run_moves_the_axis_ends_as_the_ladder_does(monkeypatch):
 
     ends = _moves(FollowRange(), [0.0], monkeypatch, steps_per_s=2, seconds=200)
     assert ends == sorted({ladder_ceiling((1 + 2 * f / 30) * 1.1 + 10) for f in range(6000)})
+
+
+def test_a_tick_draws_one_chart_when_that_one_relaid_out_its_axes(qtbot, make_window, monkeypatch):
+    window = make_window()
+    window.frame_timer.stop()
+    panel = window.charts
+    refreshed = []
+
+    def refresh_next() -> bool:
+        chart = panel.charts[len(refreshed) % 4]
+        refreshed.append(chart)
+        panel.axes_moved = chart is panel.population  # only the population chart moves its axes
+        return True
+
+    monkeypatch.setattr(panel, "refresh_next", refresh_next)
+    window._tick = 0
+    ticks = []
+    for _ in range(12):
+        before = len(refreshed)
+        window._on_frame()
+        ticks.append(refreshed[before:])
+    chart_ticks = [t for t in ticks if t]
+    assert len(chart_ticks) == 8  # every third tick is the other job
+    for tick in chart_ticks:
+        # two charts a tick, but none after the one whose axes moved
+        assert len(tick) == 2 or tick == [panel.population] or tick[-1] is panel.population
+        assert panel.population not in tick[:-1]
+    assert [panel.population] in chart_ticks

@@ -119,3 +119,37 @@ def test_cached_axes_are_redrawn_when_the_ranges_grow(qtbot):
         assert chart_a.getPlotItem().getAxis("bottom").cacheMode() != chart_a.CacheMode.NoCache
         a, b = _pixels(chart_a.grab().toImage()), _pixels(chart_b.grab().toImage())
         assert np.array_equal(a, b), f"{chart_a.objectName()}: {int((a != b).sum())} bytes differ"
+
+
+def _run_series(run_id: int, steps: int) -> RunSeries:
+    buffer = LiveBuffer(METRIC_NAMES, capacity=1024)
+    row = dict.fromkeys(METRIC_NAMES, 1.0)
+    for i in range(steps):
+        row.update(step=i, alive=100 + i)
+        buffer.append(row)
+    return RunSeries(run_id, f"run {run_id}", buffer)
+
+
+def test_a_new_run_of_the_same_kind_gets_the_curves_and_legend_already_shown(qtbot):
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    # before any run: the single-run curves and legend, empty
+    assert [c.label for c in panel.population.curves] == ["total", "system", "independent", "control"]
+    assert all(c.item.getData()[0] is None or c.item.getData()[0].size == 0 for c in panel.population.curves)
+    items = [c.item for chart in panel.charts for c in chart.curves]
+    legend = [label for chart in panel.charts for _, label in chart.legend.items]
+
+    panel.bind([_run_series(1, 50)])
+    _settle(qtbot, panel)
+    panel.bind([_run_series(2, 20)])
+    _settle(qtbot, panel)
+    assert [c.item for chart in panel.charts for c in chart.curves] == items
+    assert [label for chart in panel.charts for _, label in chart.legend.items] == legend
+    x, y = panel.population.data("total")
+    np.testing.assert_array_equal(y, 100 + np.arange(20))  # the new run's data only
+
+    panel.bind([_run_series(1, 50), _run_series(2, 20)])  # comparing: other curves
+    assert [c.label for c in panel.population.curves] == ["run 1", "run 2"]
+    panel.bind([])  # nothing selected: a single run's curves, empty, as at the start
+    assert [c.label for c in panel.population.curves] == ["total", "system", "independent", "control"]
+    assert panel.runs == [] and all(c.item.getData()[0].size == 0 for c in panel.population.curves)
