@@ -103,17 +103,10 @@ class WorldRaster(pg.GraphicsObject):
 
 
 @njit(cache=True, nogil=True)
-def stamp_squares(pixels, w, h, x, y, m11, m21, dx, m12, m22, dy, size, argb):
-    """Paint a size x size square of colour argb into the w x h image `pixels` (flat,
-    row-major) for each point, whose pixel is (m11 x + m21 y + dx, m12 x + m22 y + dy);
-    squares not wholly inside the image are left out. Without the GIL: with NumPy the
-    16-36 fancy-index assignments per layer held it for ~2 ms a frame."""
-    for i in range(x.size):
-        _stamp(pixels, w, h, x[i], y[i], m11, m21, dx, m12, m22, dy, size, argb)
-
-
-@njit(cache=True, nogil=True)
 def _stamp(pixels, w, h, x, y, m11, m21, dx, m12, m22, dy, size, argb):
+    """Paint a size x size square of colour argb into the w x h image `pixels` (flat,
+    row-major) for the point whose pixel is (m11 x + m21 y + dx, m12 x + m22 y + dy);
+    a square not wholly inside the image is left out."""
     half = (size - 1) / 2
     px = int(np.rint(m11 * x + m21 * y + dx - half))
     py = int(np.rint(m12 * x + m22 * y + dy - half))
@@ -152,7 +145,7 @@ def world_arrays(state: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
 @njit(cache=True, nogil=True)
 def stamp_world(pixels, w, h, m11, m21, dx, m12, m22, dy, node_x, node_y, node_amount, agent_x, agent_y,
                 agent_type, agent_alive, node_capacity, node_sizes, node_argb, agent_sizes, agent_argb):
-    """The world as stamp_squares would draw its layers one after the other: the nodes of
+    """Stamp the world's layers one after the other, each over the last: the nodes of
     each size class (amount / capacity in len(node_sizes) equal parts), then the agents
     of each type (those alive, when ``agent_alive`` has one flag per agent)."""
     classes = len(node_sizes)

@@ -1,13 +1,13 @@
-"""The world view's squares, stamped without the GIL, land exactly where the plain NumPy
-formulation puts them: rounding, clipping at every edge, later layers on top; so does the
-whole world in one pass."""
+"""The world view's squares, stamped without the GIL in one pass over the state, land
+exactly where the plain NumPy formulation of its layers puts them: rounding, clipping at
+every edge, later layers on top."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from farm_gui.ui.world_view import stamp_squares, stamp_world, world_arrays
+from farm_gui.ui.world_view import stamp_world, world_arrays
 
 
 def _numpy_stamp(pixels, w, h, x, y, m11, m21, dx, m12, m22, dy, size, argb) -> None:
@@ -29,11 +29,18 @@ def test_squares_match_the_numpy_formulation(size):
     x = np.concatenate([rng.uniform(-30, 430, 3000), [0.5, 1.5, 2.5, -0.5, 380.5]])
     y = np.concatenate([rng.uniform(-30, 330, 3000), [0.5, 1.5, 2.5, 310.5, -0.5]])
     transform = (0.83, 0.0, 3.0, 0.0, -0.7, 230.0)  # y grows upwards, as in the plot
+    colors = np.array([0xFF112233, 0xFF445566], dtype=np.uint32)
     expected, stamped = np.zeros(w * h, np.uint32), np.zeros(w * h, np.uint32)
-    for layer, color in enumerate((0xFF112233, 0xFF445566)):  # the second layer on top
+    for layer, color in enumerate(colors):  # the second layer on top
         part = slice(layer, None, 2)
-        _numpy_stamp(expected, w, h, x[part], y[part], *transform, size, np.uint32(color))
-        stamp_squares(stamped, w, h, x[part], y[part], *transform, size, np.uint32(color))
+        _numpy_stamp(expected, w, h, x[part], y[part], *transform, size, color)
+    # the same points as agents of two types, in the order of the layers above
+    types = (np.arange(len(x)) % 2).astype(np.int8)
+    state = {"node_x": np.empty(0), "node_y": np.empty(0), "node_amount": np.empty(0),
+             "agent_x": x, "agent_y": y, "agent_type": types}
+    no_nodes = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.uint32))
+    stamp_world(stamped, w, h, *transform, *world_arrays(state), 30.0, *no_nodes,
+                np.array([size, size], dtype=np.int64), colors)
     assert np.count_nonzero(expected) > 1000
     np.testing.assert_array_equal(stamped, expected)
 
