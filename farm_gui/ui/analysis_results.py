@@ -134,6 +134,8 @@ class ResultView(QWidget):
 
     def draw_plot(self, group: str) -> None:
         item = self.plot.getPlotItem()
+        if item is None:  # the plot was closed with the window (the store goes away after it)
+            return
         item.clear()  # a static result: redrawn only when another plot is picked
         if item.legend is not None:
             item.legend.clear()

@@ -149,3 +149,15 @@ def test_installed_in_the_main_window(qtbot, make_window):
     qtbot.waitUntil(lambda: panel.jobs_table.rowCount() == 1
                     and panel.jobs_table.item(0, 3).text() == "finished", timeout=WAIT_MS)
     window.close()
+
+
+def test_a_result_view_closed_with_the_window_ignores_a_late_reset(qtbot):
+    # Closing the window closes the plots, then lets the workspace go; the analysis
+    # panel hears of that afterwards and resets its result view.
+    from farm_gui.ui.analysis_results import ResultView
+
+    view = ResultView()
+    qtbot.addWidget(view)
+    view.plot.close()
+    view.set_result(None)  # no AttributeError from the closed plot
+    assert view.result is None
