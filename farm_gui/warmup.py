@@ -4,7 +4,8 @@ numba compiles a function on its first call and caches the result beside the cod
 first call holds the GIL for 1-3 s per function: on a new machine the window froze at the
 first run (the engine's kernel, the snapshot copy, the writer's packing, the charts'
 envelopes) and at the first world picture. Compiled here, they load from the cache in
-milliseconds instead. The argument types match those used at run time, which select the compiled version."""
+milliseconds instead. The argument types match those used at run time, which select the
+compiled version."""
 
 from __future__ import annotations
 
