@@ -414,7 +414,6 @@ class LiveChart(PlotWidget):
         """Keep all data in view, changing the ranges rarely while data grows (every
         range change re-lays out the axes, the most expensive part of a frame) and
         fitting exactly once it stops growing."""
-        self.axes_moved = False
         settled = not changed
         if settled and self._settled_at == extent:
             return
@@ -510,7 +509,7 @@ class ChartsPanel(QWidget):
     # ---- binding ----------------------------------------------------------------
     def bind(self, runs: list[RunSeries]) -> None:
         """Show ``runs`` (one: detailed curves; several: one curve per run to compare;
-        none: the curves shown stay, empty)."""
+        none: a single run's curves, empty, of the agent types last shown)."""
         if not runs:
             runs = [RunSeries(0, "", StoredSeries({}), self.runs[0].types if len(self.runs) == 1 else
                               RunSeries.types_of(None))]
@@ -577,9 +576,9 @@ class ChartsPanel(QWidget):
         a frame over several event-loop turns so that none of them is long."""
         t0 = time.perf_counter()
         chart = self.charts[self._next]
-        chart.axes_moved = False
-        changed = (chart.isVisible() or not self.isVisible()) and chart.refresh()
-        self.axes_moved = chart.axes_moved
+        drawn = chart.isVisible() or not self.isVisible()
+        changed = drawn and chart.refresh()
+        self.axes_moved = drawn and chart.axes_moved
         spent, any_changed = self._cycle
         self._cycle = (spent + time.perf_counter() - t0, any_changed or changed)
         self._next = (self._next + 1) % len(self.charts)
