@@ -88,12 +88,19 @@ class RunFlows:
         menu.setEnabled(bool(recent))
 
     # ---- the run list -------------------------------------------------------------------
-    async def refresh_runs_async(self: MainWindow, select: list[int] | None = None) -> None:
+    async def refresh_runs_async(self: MainWindow, select: list[int] | None = None,
+                                 unless_selected_since: int | None = None) -> None:
+        """Reload the run table. ``select``: ids to select instead of keeping the
+        selection, unless the selection changed after ``unless_selected_since`` (a
+        ``selection_serial``): a run started a moment ago must not take the selection
+        from runs the user has picked since."""
         async with self._state_lock:
             store = self.store
             if store is None:
                 return
             infos = await run_blocking(store.list_runs)
+        if unless_selected_since is not None and self.run_table.selection_serial != unless_selected_since:
+            select = None
         self._run_rows = {info.id: RunRow.from_info(info) for info in infos}
         rows = [self._live_row(row) for row in self._run_rows.values()]
         self.run_table.set_rows(rows, keep=select)
@@ -148,6 +155,7 @@ class RunFlows:
         spawn(self.start_run_async(config, self.config_form.run_name()), self._report("Cannot start the run"))
 
     async def start_run_async(self: MainWindow, config, name: str | None = None) -> int | None:
+        selection_serial = self.run_table.selection_serial
         async with self._state_lock:
             store = self.store
             if store is None:
@@ -163,7 +171,7 @@ class RunFlows:
                 return None
             self.registry.start(store, run_id, info.name, config, self.speed)
         self.settings.save_config(config)
-        await self.refresh_runs_async(select=[run_id])
+        await self.refresh_runs_async(select=[run_id], unless_selected_since=selection_serial)
         return run_id
 
     def _selected_active(self: MainWindow) -> list[int]:

@@ -141,6 +141,9 @@ class RunTable(QTableView):
         self.setToolTip("Select a run to show it; select several to compare their curves")
         self.selectionModel().selectionChanged.connect(self._emit_selection)
         self._restoring = False
+        # Counts the selection changes made in the table (by the user or select_ids), not
+        # those that only restore a selection across a refresh.
+        self.selection_serial = 0
 
     def selected_ids(self) -> list[int]:
         rows = sorted({i.row() for i in self.selectionModel().selectedRows()})
@@ -148,6 +151,7 @@ class RunTable(QTableView):
 
     def _emit_selection(self, *args) -> None:
         if not self._restoring:
+            self.selection_serial += 1
             self.selection_changed.emit(self.selected_ids())
 
     def set_rows(self, rows: list[RunRow], keep: list[int] | None = None) -> None:

@@ -48,6 +48,7 @@ class StressReport:
     worst_gap_ms: float = 0.0
     seconds: float = 0.0
     deadlocks: int = 0
+    lost_selections: int = 0  # the window changed a selection the scenario had just made
     stuck: list[str] = field(default_factory=list)  # what had not ended when a deadlock was declared
 
     @property
@@ -68,6 +69,7 @@ class StressReport:
             "stress_worst_ui_gap_ms": round(self.worst_gap_ms, 1),
             "stress_seconds": round(self.seconds, 1),
             "deadlocks": self.deadlocks,
+            "lost_selections": self.lost_selections,
         }
 
 
@@ -228,6 +230,9 @@ class Stress:
         ids = self.run_ids()
         self.table.select_ids(ids)
         QTest.qWait(50)
+        if sorted(self.table.selected_ids()) != sorted(ids):  # something took the selection away
+            self.report.lost_selections += 1
+            self.table.select_ids(ids)
         self.trigger("action_resume")
         self.trigger("action_stop")
         runs_done = pump_until(lambda: all(self.w.registry.state(i) in FINAL for i in self.run_ids()), 60)

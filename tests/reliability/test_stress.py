@@ -33,7 +33,13 @@ def run_stress_child(workdir: Path, seed: int, n_actions: int, budget_s: float, 
     assert done.returncode == 0 and line, (
         f"stress child exited {done.returncode} (negative = killed by that signal; a crash or a "
         f"deadlock dumps every thread's stack):\n{err[-6000:]}")
-    return json.loads(line.removeprefix("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    result["stderr"] = err  # where every thread waited, if a deadlock was declared
+    return result
+
+
+def stuck_report(result: dict) -> str:
+    return f"{result['stuck']}\n{result['stderr'][-12000:]}"
 
 
 @pytest.mark.timeout(300)
@@ -44,7 +50,8 @@ def test_seeded_stress_of_runs_analyses_and_ui_actions(workdir):
     for title, text in result["dialogs"]:
         print("dialog:", title, "|", text.splitlines()[0] if text else "")
     assert result["errors"] == [], result["errors"][0]
-    assert figures["deadlocks"] == 0, result["stuck"]
+    assert figures["deadlocks"] == 0, stuck_report(result)
+    assert figures["lost_selections"] == 0
     runs = result["runs"]
     assert len(runs) == 8
     assert all(status in ("finished", "stopped") for status, _ in runs.values()), runs
@@ -60,4 +67,5 @@ def test_stress_in_a_process_that_already_closed_a_window(workdir):
     result = run_stress_child(workdir, seed=20261129, n_actions=80, budget_s=12.0, timeout_s=240,
                               extra=["--prior-window"])
     assert result["errors"] == [], result["errors"][0]
-    assert result["figures"]["deadlocks"] == 0, result["stuck"]
+    assert result["figures"]["deadlocks"] == 0, stuck_report(result)
+    assert result["figures"]["lost_selections"] == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -144,6 +146,38 @@ def test_controls_act_on_the_newest_run_when_nothing_is_selected(qtbot, make_win
         qtbot.waitUntil(lambda: run.state == "paused", timeout=WAIT_MS)
         window.actions.stop.trigger()
         qtbot.waitUntil(lambda: run.state == "stopped", timeout=WAIT_MS)
+    finally:
+        window.registry.stop_all()
+        window.registry.wait(30)
+
+
+def test_a_run_started_a_moment_ago_does_not_take_the_selection_the_user_made_since(qtbot, make_window):
+    """Start selects the new run once the table lists it; if the user picked other runs
+    meanwhile (e.g. all of them, to stop them), the refresh keeps the user's choice."""
+    window = make_window(steps=100_000, speed=30.0)
+    first = start_and_get_run(qtbot, window)
+    second = start_and_get_run(qtbot, window)
+    try:
+        qtbot.waitUntil(lambda: window.run_table.selected_ids() == [second.run_id], timeout=WAIT_MS)
+        gate = threading.Event()
+        list_runs = window.store.list_runs
+
+        def slow_list_runs():
+            gate.wait(30)
+            return list_runs()
+
+        window.store.list_runs = slow_list_runs
+        third = start_and_get_run(qtbot, window)  # its table refresh now waits at the gate
+        window.run_table.select_ids([first.run_id, second.run_id])
+        window.store.list_runs = list_runs
+        gate.set()
+        qtbot.waitUntil(lambda: window.run_table.table_model.row_of(third.run_id) is not None,
+                        timeout=WAIT_MS)
+        qtbot.wait(100)
+        assert sorted(window.run_table.selected_ids()) == [first.run_id, second.run_id]
+        window.actions.stop.trigger()
+        qtbot.waitUntil(lambda: first.state == second.state == "stopped", timeout=WAIT_MS)
+        assert third.state == "running"
     finally:
         window.registry.stop_all()
         window.registry.wait(30)
