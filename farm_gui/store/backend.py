@@ -36,8 +36,9 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.base import Executable
 
+from .migrations import VERSION_1_TABLES
 from .records import StoreError
-from .schema import APPLICATION, SCHEMA_VERSION, TABLE_NAMES, schema_info
+from .schema import APPLICATION, SCHEMA_VERSION, schema_info
 
 BUSY_TIMEOUT_S = 10.0
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -244,7 +245,7 @@ def check_schema(where: str, tables: set[str], info: dict[str, str]) -> bool:
     if version > SCHEMA_VERSION:
         raise StoreError(f"{where} was written by a newer Farm GUI (schema version {version}; this "
                          f"version reads up to {SCHEMA_VERSION}); please upgrade Farm GUI")
-    missing = TABLE_NAMES - tables
+    missing = VERSION_1_TABLES - tables
     if missing:
         raise StoreError(f"{where} is an incomplete Farm GUI database (missing tables: "
                          f"{', '.join(sorted(missing))})")

@@ -1,7 +1,7 @@
 """The database schema (SQLAlchemy Core tables), portable across SQLite and PostgreSQL.
 
 Layout and the reasons behind it are documented in the README ("Database schema").
-Bump SCHEMA_VERSION whenever a table changes; a database written by a newer
+Bump SCHEMA_VERSION whenever a table changes (additively: see migrations.py); a database written by a newer
 version is refused rather than misread.
 """
 
@@ -184,4 +184,3 @@ LOOKUPS: dict[Table, tuple[str, ...]] = {
 
 Index("ix_runs_created", runs.c.created_at)
 
-TABLE_NAMES: frozenset[str] = frozenset(metadata.tables)

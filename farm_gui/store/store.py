@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,6 +18,7 @@ from farm_gui.config import ConfigError, RunConfig, config_from_dict, config_to_
 from . import backend
 from .analyses_table import AnalysisTable
 from .liveness import writer_gone
+from .migrations import migrate, missing_columns
 from .queries import RunQueries
 from .records import LIVE_STATUSES, STATUSES, RunInfo, StoreError, as_utc, utcnow
 from .schema import (
@@ -80,6 +81,14 @@ class Store(RunQueries, AnalysisTable):
             ])
             for table, names in LOOKUPS.items():
                 conn.execute(insert(table), [{"id": i, "name": n} for i, n in enumerate(names)])
+
+    def _migrate(self) -> None:
+        with self._errors("bringing the schema up to date"), self.engine.begin() as conn:
+            version = int(conn.execute(select(schema_info.c.value)
+                                       .where(schema_info.c.key == "schema_version")).scalar_one())
+            if version != SCHEMA_VERSION or missing_columns(conn) or \
+                    set(metadata.tables) - set(inspect(conn).get_table_names()):
+                migrate(conn, version)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -240,6 +249,8 @@ def open_store(target: str | os.PathLike[str] | None = None, *, create: bool = T
     try:
         if fresh:
             store._create_schema()
+        elif not readonly:
+            store._migrate()
         if not readonly:
             store._mark_interrupted()
     except BaseException:

@@ -1,0 +1,52 @@
+"""Bringing a workspace written by an earlier schema version up to date, in place.
+
+Schema changes are additive: new tables, and new nullable (or defaulted) columns on
+existing tables. Declaring them in ``schema.py`` is enough: on opening a database for
+writing, ``migrate`` creates the tables it lacks and adds the columns it lacks, then
+records the current schema version. A database opened read-only is left as it is.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, inspect, text, update
+from sqlalchemy.schema import CreateColumn
+
+from .schema import SCHEMA_VERSION, metadata, schema_info
+
+# The tables of schema version 1: a database lacking one of these is damaged, not old.
+VERSION_1_TABLES: frozenset[str] = frozenset({
+    "schema_info", "runs", "step_metrics", "metric_chunks", "agent_snapshots", "node_snapshots",
+    "action_counts", "agents", "analyses", "agent_types", "actions", "death_causes",
+})
+
+
+def missing_columns(conn: Connection) -> dict[str, list[str]]:
+    """Columns the schema declares that the database's existing tables lack."""
+    inspector = inspect(conn)
+    present_tables = set(inspector.get_table_names())
+    missing: dict[str, list[str]] = {}
+    for table in metadata.sorted_tables:
+        if table.name not in present_tables:
+            continue
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        lacking = [c.name for c in table.columns if c.name not in have]
+        if lacking:
+            missing[table.name] = lacking
+    return missing
+
+
+def migrate(conn: Connection, version: int) -> None:
+    """Bring the database behind ``conn`` (inside a transaction) to SCHEMA_VERSION."""
+    metadata.create_all(conn, checkfirst=True)
+    for table_name, names in missing_columns(conn).items():
+        table = metadata.tables[table_name]
+        for name in names:
+            column = table.c[name]
+            if not column.nullable and column.server_default is None:
+                raise RuntimeError(f"schema: new column {table_name}.{name} must be nullable or have a "
+                                   "server default, or existing rows cannot take it")
+            spec = CreateColumn(column).compile(dialect=conn.dialect)
+            conn.execute(text(f'ALTER TABLE "{table_name}" ADD COLUMN {spec}'))
+    if version != SCHEMA_VERSION:
+        conn.execute(update(schema_info).where(schema_info.c.key == "schema_version")
+                     .values(value=str(SCHEMA_VERSION)))
