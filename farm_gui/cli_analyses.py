@@ -152,7 +152,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         lines += [f"    {name}: {len(t)} rows x {len(t.columns)} columns ({', '.join(map(str, t.columns))})"
                   for name, t in result.tables.items()]
         lines.append("  series")
-        lines += [f"    {name}: {len(next(iter(s.values()), []))} points" for name, s in result.series.items()]
+        lines += [f"    {name}: {len(next(iter(s.values()), []))} points"
+                  for name, s in result.series.items()]
     print("\n".join(lines))
     for path in paths:
         print(path)
@@ -292,7 +293,8 @@ def add_analyses(sub) -> None:
     prune = actions.add_parser("prune", help="remove old results (one transaction)")
     prune.add_argument("--older-than", type=parse_age, metavar="AGE", help="created more than AGE ago "
                        "(30d, 12h, 2w)")
-    prune.add_argument("--status", type=_statuses, metavar="S", help="only these statuses, e.g. failed,stopped")
+    prune.add_argument("--status", type=_statuses, metavar="S",
+                       help="only these statuses, e.g. failed,stopped")
     prune.add_argument("--keep-last", type=_count, metavar="N", help="keep the N newest of those matched")
     prune.add_argument("--dry-run", action="store_true", help="only list what would be removed")
     prune.add_argument("--yes", action="store_true", help="do not ask for confirmation")

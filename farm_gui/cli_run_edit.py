@@ -59,8 +59,8 @@ def cmd_delete(args: argparse.Namespace) -> int:
         used_by = store.analyses_of_run(run_id)
         extra = ""
         if used_by:
-            extra = (f" and its {len(used_by)} analys{'is' if len(used_by) == 1 else 'es'}" if args.with_analyses
-                     else f" (its {len(used_by)} analys{'is' if len(used_by) == 1 else 'es'} are kept)")
+            count = f"{len(used_by)} analys{'is' if len(used_by) == 1 else 'es'}"
+            extra = f" and its {count}" if args.with_analyses else f" (its {count} are kept)"
         _confirm(f"Delete run {run_id} ({info.name}), {info.steps_done} steps{extra}?", args.yes, "deleted")
         removed = store.delete_run(run_id, with_analyses=args.with_analyses)
     finally:
@@ -69,8 +69,8 @@ def cmd_delete(args: argparse.Namespace) -> int:
     if removed:
         print(f"deleted analyses {', '.join(str(a.id) for a in removed)}")
     elif used_by:
-        print(f"kept analyses {', '.join(str(a.id) for a in used_by)}: they name run {run_id}, which no longer "
-              f"exists (`farm-gui analyses --run {run_id}`; delete them with --with-analyses next time or "
+        print(f"kept analyses {', '.join(str(a.id) for a in used_by)}: they name run {run_id}, which "
+              f"no longer exists (`farm-gui analyses --run {run_id}`; remove them with "
               "`farm-gui analyses delete ID`)")
     return EXIT_OK
 

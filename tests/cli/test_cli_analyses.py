@@ -151,10 +151,10 @@ def test_a_running_run_is_not_deleted(db, capsys):
     from farm_gui.store.records import utcnow
     from farm_gui.store.schema import runs
 
-    with open_store(db) as store:
-        with store._write("claim") as conn:
-            conn.execute(update(runs).where(runs.c.id == 1).values(
-                status="running", writer_pid=os.getpid(), writer_host=socket.gethostname(), heartbeat_at=utcnow()))
+    with open_store(db) as store, store._write("claim") as conn:
+        conn.execute(update(runs).where(runs.c.id == 1).values(
+            status="running", writer_pid=os.getpid(), writer_host=socket.gethostname(),
+            heartbeat_at=utcnow()))
     assert run_cli("delete", 1, "--yes", "--db", db) == 2
     assert "is running; stop it before deleting it" in capsys.readouterr().err
     with open_store(db) as store:
