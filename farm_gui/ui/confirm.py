@@ -24,7 +24,7 @@ def ask(parent: QWidget, title: str, text: str, on_yes: Callable[[bool], None], 
     if detail:
         box.setInformativeText(detail)
     if checkbox:
-        tick = QCheckBox(checkbox)
+        tick = QCheckBox(checkbox, box)  # parented: PySide would otherwise delete it with `tick`
         tick.setObjectName("confirm_checkbox")
         tick.setChecked(checked)
         box.setCheckBox(tick)
