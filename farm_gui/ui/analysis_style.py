@@ -115,6 +115,10 @@ def blank_note(result: AnalysisResult | None) -> str:
     if result is None or result.module != "comparison":
         return ""
     small = _small_groups(result)
+    groups = result.tables.get("groups")
+    if not small and groups is not None and len(groups) == 1:
+        return ("There is nothing to test between groups: all runs form one group (their configurations "
+                "differ only in the seed). Set groups=[[...], [...]] to compare runs against each other.")
     if not small:
         return ""
     every = len(small) == len(result.tables["groups"])
