@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt import QCollapsible
 
 from farm_gui.analysis import AnalysisError, available_modules
 from farm_gui.analysis.cli_support import parse_param_options
@@ -125,7 +126,7 @@ class AnalysisPanel(PanelData, QWidget):
         self.module_info.setWordWrap(True)
         self.runs_list = QListWidget()
         self.runs_list.setObjectName("analysis_runs_list")
-        self.runs_list.setMaximumHeight(120)
+        self.runs_list.setMaximumHeight(96)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setObjectName("analysis_refresh_runs")
         self.refresh_button.clicked.connect(self.refresh_runs)
@@ -196,11 +197,21 @@ class AnalysisPanel(PanelData, QWidget):
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(form)
+        form_widget = QWidget()
+        form.setContentsMargins(0, 0, 0, 0)
+        form_widget.setLayout(form)
+        self.form_section = QCollapsible("New analysis")  # collapse it to give the jobs and results room
+        self.form_section.setObjectName("analysis_form_section")
+        self.form_section.setDuration(0)
+        self.form_section.addWidget(form_widget)
+        self.form_section.expand(animate=False)
+        self.form_section.toggled.connect(lambda *_: QTimer.singleShot(0, self._apply_split))
+        top_layout.addWidget(self.form_section)
         top_layout.addWidget(self.message)
         top_layout.addLayout(controls)
         top_layout.addWidget(self.history)
         top_layout.addWidget(self.jobs_table, 1)
+        self.jobs_table.setMinimumHeight(4 * self.jobs_table.verticalHeader().defaultSectionSize() + 30)
         self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("analysis_splitter")
         splitter.addWidget(top)
@@ -208,6 +219,7 @@ class AnalysisPanel(PanelData, QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         splitter.setHandleWidth(6)
+        splitter.splitterMoved.connect(lambda *_: setattr(self, "_user_split", True))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
@@ -402,6 +414,14 @@ class AnalysisPanel(PanelData, QWidget):
         wanted = Qt.Orientation.Vertical if self.width() < NARROW_PX else Qt.Orientation.Horizontal
         if self.splitter.orientation() != wanted:
             self.splitter.setOrientation(wanted)
+            self._user_split = False
+        self._apply_split()
+
+    def _apply_split(self) -> None:
+        if not getattr(self, "_user_split", False):  # until the user drags the handle: results get half
+            vertical = self.splitter.orientation() == Qt.Orientation.Vertical
+            extent = self.height() if vertical else self.width()
+            self.splitter.setSizes([extent // 2, extent - extent // 2])
 
     def _on_module_changed(self) -> None:
         name = self.module_combo.currentData()
