@@ -154,3 +154,26 @@ def test_a_running_run_cannot_be_deleted(qtbot, make_window, monkeypatch):
     window.stop_run()
     wait_final(qtbot, window, run)
     assert window.store.get_run(run.run_id).status == "stopped"
+
+
+def test_the_analysis_panel_follows_the_window_without_refresh(qtbot, make_window, tmp_path):
+    window = make_window("follow.db", steps=30)
+    panel = window.analysis_panel
+    assert not panel.refresh_button.isVisible()
+    run = start_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: panel.runs_list.count() == 1, timeout=WAIT_MS)  # no Refresh pressed
+    assert panel.runs_list.item(0).text().startswith(f"{run.run_id}  ")
+    wait_final(qtbot, window, run)
+    qtbot.waitUntil(lambda: "finished, 30 steps" in panel.runs_list.item(0).text(), timeout=WAIT_MS)
+    # another workspace: the panel shows its runs and its stored analyses
+    from farm_gui.store import open_store
+
+    other = tmp_path / "other.db"
+    with open_store(other) as store:
+        first = record(store, 5, "elsewhere")
+        record(store, 6, "elsewhere too")
+        analyse_stored_runs(store, "population", [first])
+    window.open_workspace(str(other))
+    qtbot.waitUntil(lambda: panel.store is window.store and panel.runs_list.count() == 2
+                    and panel.jobs_table.rowCount() == 1, timeout=WAIT_MS)
+    assert panel.jobs_table.item(0, 1).text() == "population"
