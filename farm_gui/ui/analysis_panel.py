@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -249,30 +248,6 @@ class AnalysisPanel(PanelData, QWidget):
             self._load_store(store)  # history and statistics, read off the GUI thread
         self.refresh_runs()
         self._update_counts()
-
-    def fill_runs(self, runs: list[tuple[int, str, str, int]]) -> None:
-        """Show these runs (id, name, status, steps done), keeping the ticks; when the
-        runs are the same ones only changed texts are set, so live updates cost little."""
-        shown = [self.runs_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.runs_list.count())]
-        same = shown == [r[0] for r in runs]
-        checked = set(self.checked_runs())
-        if not same:
-            self.runs_list.clear()
-        for i, (run_id, name, status, steps) in enumerate(runs):
-            text = f"{run_id}  {name or ''}  ({status}, {steps} steps)"
-            if same:
-                item = self.runs_list.item(i)
-                if item.text() != text:
-                    item.setText(text)
-                    item.setToolTip(text)
-                continue
-            item = QListWidgetItem(text)
-            item.setToolTip(text)
-            item.setData(Qt.ItemDataRole.UserRole, run_id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if run_id in checked else Qt.CheckState.Unchecked)
-            self.runs_list.addItem(item)
-        self._set_present_runs({r[0] for r in runs})
 
     def checked_runs(self) -> list[int]:
         items = (self.runs_list.item(i) for i in range(self.runs_list.count()))

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QListWidgetItem
+
 from farm_gui.analysis import AnalysisError, available_modules, load_result
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.store import StoreError
@@ -66,6 +69,30 @@ class PanelData:
             spawn(self._list_runs_async(self.store), self._failed("Cannot list runs"))
         else:
             self.fill_runs([])
+
+    def fill_runs(self: AnalysisPanel, runs: list[tuple[int, str, str, int]]) -> None:
+        """Show these runs (id, name, status, steps done), keeping the ticks; when the
+        runs are the same ones only changed texts are set, so live updates cost little."""
+        shown = [self.runs_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.runs_list.count())]
+        same = shown == [r[0] for r in runs]
+        checked = set(self.checked_runs())
+        if not same:
+            self.runs_list.clear()
+        for i, (run_id, name, status, steps) in enumerate(runs):
+            text = f"{run_id}  {name or ''}  ({status}, {steps} steps)"
+            if same:
+                item = self.runs_list.item(i)
+                if item.text() != text:
+                    item.setText(text)
+                    item.setToolTip(text)
+                continue
+            item = QListWidgetItem(text)
+            item.setToolTip(text)
+            item.setData(Qt.ItemDataRole.UserRole, run_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if run_id in checked else Qt.CheckState.Unchecked)
+            self.runs_list.addItem(item)
+        self._set_present_runs({r[0] for r in runs})
 
     async def _list_runs_async(self: AnalysisPanel, store: Any) -> None:
         infos = await run_blocking(store.list_runs)
