@@ -203,3 +203,41 @@ def test_an_old_workspace_opened_read_only_lists_runs_without_notes(tmp_path):
         runs = store.list_runs()
         assert len(runs) == 1 and runs[0].notes is None
         assert store.get_run(runs[0].id).notes is None
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("FARM_GUI_TEST_POSTGRES_URL"),
+                    reason="no PostgreSQL server configured")
+def test_the_same_on_postgresql(monkeypatch):
+    import os
+
+    pytest.importorskip("psycopg")
+    from sqlalchemy import create_engine
+
+    from farm_gui.store.schema import metadata
+
+    url = os.environ["FARM_GUI_TEST_POSTGRES_URL"]
+    engine = create_engine(url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    with open_store(url) as store:
+        one = record_run(store, small_config(simulation_steps=10))
+        two = record_run(store, small_config(simulation_steps=10, seed=5))
+        ids = [add(store, "population", [one], "finished", payload="x" * 100, age_days=40),
+               add(store, "comparison", [one, two], "failed", age_days=1),
+               add(store, "population", [two], "stopped")]
+        assert store.analysis_stats()["by_status"] == {"finished": 1, "failed": 1, "stopped": 1}
+        assert [a.id for a in store.list_analyses(run_id=two)] == ids[:0:-1]
+        monkeypatch.setattr(table_module, "DELETE_CHUNK", 1)
+        undo = _fail_on_nth_delete(store, 2)
+        try:
+            with pytest.raises(RuntimeError, match="injected"):
+                store.prune_analyses(keep_last=0)
+        finally:
+            undo()
+        assert len(store.list_analyses()) == 3
+        assert store.prune_analyses(older_than=timedelta(days=30)).ids == [ids[0]]
+        store.rename_run(one, "renamed")
+        store.set_run_notes(one, "pg notes")
+        assert store.get_run(one).notes == "pg notes"
+        assert [a.id for a in store.delete_run(one, with_analyses=True)] == [ids[1]]
+        assert [a.id for a in store.list_analyses()] == [ids[2]]
