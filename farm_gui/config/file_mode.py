@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 
@@ -27,7 +28,5 @@ def default_file_mode() -> int:
 
 def give_default_mode(path: str | os.PathLike[str]) -> None:
     """chmod ``path`` to ``default_file_mode()`` (errors ignored: the file is written)."""
-    try:
+    with contextlib.suppress(OSError):
         os.chmod(path, default_file_mode())
-    except OSError:
-        pass

@@ -112,7 +112,7 @@ def build_actions(window: QMainWindow) -> WindowActions:
         a.export_all[fmt] = _action(window, f"export_all_{fmt}", f"As {fmt.upper()}...",
                                     tip=f"Export all charts as one {fmt.upper()}, laid out as in the window")
         a.export_world[fmt] = _action(window, f"export_world_{fmt}", f"As {fmt.upper()}...",
-                                      tip=f"Export the world view at the step it shows, with its key, as {fmt.upper()}")
+                                      tip=f"Export the world view at its step, with its key ({fmt.upper()})")
     a.speed_group.setExclusive(True)
     for i, (label, value) in enumerate(SPEEDS):
         act = QAction(label, window)

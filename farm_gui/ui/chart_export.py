@@ -161,7 +161,8 @@ def write_world(world, path: str | os.PathLike[str], fmt: str, scale: float = PN
         metrics = QFontMetricsF(font)
         swatch = metrics.ascent() * 0.8
         for x, y, color, text in placed:
-            painter.fillRect(QRectF(x + 4, y + (metrics.height() - swatch) / 2, swatch, swatch), QColor(color))
+            top = y + (metrics.height() - swatch) / 2
+            painter.fillRect(QRectF(x + 4, top, swatch, swatch), QColor(color))
             painter.setPen(foreground)
             painter.drawText(QRectF(x + 4 + swatch + 4, y, rect.width(), metrics.height()),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)

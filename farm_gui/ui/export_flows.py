@@ -45,7 +45,8 @@ class ExportFlows:
             store = self.store
             try:
                 in_the_way = await run_blocking(files_in_the_way, store, ids, directory, fmt, tables)
-                if in_the_way and not await ask_yes(self, "Replace files?", _replace_text(in_the_way, directory)):
+                question = _replace_text(in_the_way, directory)
+                if in_the_way and not await ask_yes(self, "Replace files?", question):
                     self.statusBar().showMessage("Export cancelled: nothing was replaced", 8000)
                     return written
                 written = await self._export_with_progress(store, ids, directory, fmt, tables, steps,
@@ -108,8 +109,8 @@ class ExportFlows:
 
         def accepted() -> None:
             choice = dialog.choice()
-            spawn(self.export_run_data_async(ids, choice.folder, choice.fmt, list(choice.tables), choice.steps),
-                  self._report("Export failed"))
+            job = self.export_run_data_async(ids, choice.folder, choice.fmt, list(choice.tables), choice.steps)
+            spawn(job, self._report("Export failed"))
 
         dialog.accepted.connect(accepted)
         self.data_export_dialog = dialog
@@ -156,7 +157,8 @@ class ExportFlows:
         default = f"world_step{step}.{fmt}" if step is not None else f"world.{fmt}"
         path = self._save_path(fmt, f"Export world view as {fmt.upper()}", default)
         if path:
-            self._write_picture(lambda p: chart_export.write_world(self.world_view, p, fmt), path, "World view")
+            world = self.world_view
+            self._write_picture(lambda p: chart_export.write_world(world, p, fmt), path, "World view")
 
     def copy_chart(self: MainWindow, chart=None) -> None:
         """The chart (the current one unless given) to the clipboard as an image."""
