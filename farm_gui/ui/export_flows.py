@@ -108,8 +108,8 @@ class ExportFlows:
         dialog = DataExportDialog(self, ids, self.settings)
 
         def accepted() -> None:
-            choice = dialog.choice()
-            job = self.export_run_data_async(ids, choice.folder, choice.fmt, list(choice.tables), choice.steps)
+            c = dialog.choice()
+            job = self.export_run_data_async(ids, c.folder, c.fmt, list(c.tables), c.steps)
             spawn(job, self._report("Export failed"))
 
         dialog.accepted.connect(accepted)
