@@ -98,6 +98,11 @@ def figure_mode(scene: QGraphicsScene, keep: Sequence[QGraphicsItem], views: Seq
     are drawn by an ExportCurves item, overlays inside the views are transparent and the
     axes are painted directly (a cached axis would go into an SVG as a bitmap)."""
     hidden: list[tuple[QGraphicsItem, float]] = []
+    prepare = getattr(scene, "prepareForPaint", None)
+    if prepare is not None:  # pyqtgraph brings the view boxes' transforms up to date
+        prepare()
+    for view in views:
+        view.updateMatrix()
 
     def hide(item: QGraphicsItem) -> None:
         hidden.append((item, item.opacity()))
@@ -115,6 +120,13 @@ def figure_mode(scene: QGraphicsScene, keep: Sequence[QGraphicsItem], views: Seq
     for curve in drawn:
         hide(curve)
     painters = [ExportCurves(view, group) for view, group in zip(views, curves, strict=True)]
+    # The legend ignores transformations (it keeps its size when the view zooms): it
+    # would not grow with a PNG's scaled painter. Its parents are not scaled on screen,
+    # so without the flag it sits and measures the same at 1:1.
+    ignoring = [item for item in scene.items()
+                if item.flags() & QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations]
+    for item in ignoring:
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, False)
     modes = [(axis, axis.cacheMode()) for axis in cached_axes]
     for axis, _mode in modes:
         axis.setCacheMode(QGraphicsItem.CacheMode.NoCache)
@@ -123,6 +135,8 @@ def figure_mode(scene: QGraphicsScene, keep: Sequence[QGraphicsItem], views: Seq
     finally:
         for axis, mode in modes:
             axis.setCacheMode(mode)
+        for item in ignoring:
+            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
         for item in painters:
             item.setParentItem(None)
             scene.removeItem(item)
