@@ -26,7 +26,8 @@ def known_metrics() -> dict[str, np.ndarray]:
     alive[:50] = np.linspace(30, PLATEAU, 50)
     return {"step": steps, "alive": alive, "alive_system": alive / 2, "alive_independent": alive / 4,
             "alive_control": alive / 4, "resources_in_nodes": 2 * steps,
-            "mean_agent_resources": 20 - steps / 10, "births": steps % 5, "deaths": steps % 3, "mean_health": steps / 200}
+            "mean_agent_resources": 20 - steps / 10, "births": steps % 5, "deaths": steps % 3,
+            "mean_health": steps / 200}
 
 
 @pytest.fixture
