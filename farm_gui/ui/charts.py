@@ -411,13 +411,12 @@ class LiveChart(PlotWidget):
             curve.drawn = key
             if unchanged == trace.count:  # the same points as before
                 continue
+            y, bounds = trace.y, (trace.bounds if trace.all_finite else None)
             if curve.log:
-                y_log = log_scale.log_points(trace.y)
-                curve.log_bounds = log_scale.finite_bounds(y_log)
-                finite = curve.log_bounds is not None and bool(np.isfinite(y_log).all())
-                curve.item.set_live_data(trace.x, y_log, curve.log_bounds if finite else None, unchanged)
-            else:
-                curve.item.set_live_data(trace.x, trace.y, trace.bounds if trace.all_finite else None, unchanged)
+                y = log_scale.log_points(trace.y)
+                curve.log_bounds = log_scale.finite_bounds(y)
+                bounds = curve.log_bounds if bool(np.isfinite(y).all()) else None
+            curve.item.set_live_data(trace.x, y, bounds, unchanged)
             changed = True
         if self.follow and self.curves:
             self._follow_data(extent, changed)
