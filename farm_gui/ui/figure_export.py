@@ -105,8 +105,8 @@ def panel_of(chart) -> Panel:
         steps = snap["step"] if "step" in snap.names else np.arange(snap.length, dtype=float)
         keep = (steps >= np.floor(x0)) & (steps <= np.ceil(x1))
         _label, color, _right, style = curve.look
-        panel.series.append(Series(curve.label, color, style, curve.right, np.asarray(steps[keep], dtype=float),
-                                   np.asarray(values[keep], dtype=float)))
+        x, y = np.asarray(steps[keep], dtype=float), np.asarray(values[keep], dtype=float)
+        panel.series.append(Series(curve.label, color, style, curve.right, x, y))
     return panel
 
 
@@ -252,10 +252,12 @@ class FigureScene:
     def paint(self, painter: QPainter) -> None:
         keep = [item for item in self.scene.items() if item.parentItem() is None]
         with figure_mode(self.scene, keep, self.views, self.curves, self.axes):
-            self.scene.render(painter, QRectF(0, 0, self.size.width(), self.size.height()), self.scene.sceneRect())
+            target = QRectF(0, 0, self.size.width(), self.size.height())
+            self.scene.render(painter, target, self.scene.sceneRect())
 
     def write(self, path: str | os.PathLike[str], fmt: str) -> None:
-        render_to_file(path, fmt, self.size, self.paint, self.dpi, self.background, scale=self.options.dpi / self.dpi,
+        render_to_file(path, fmt, self.size, self.paint, self.dpi, self.background,
+                       scale=self.options.dpi / self.dpi,
                        png_dpi=self.options.dpi, title="Farm GUI figure")
 
     def image(self, width_px: int) -> QImage:
