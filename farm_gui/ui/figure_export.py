@@ -299,7 +299,7 @@ def matplotlib_script(panels: list[Panel], options: FigureOptions, csv_name: str
     for panel in panels:
         colors = series_colors(panel, options)
         spec.append({
-            "title": panel.title if options.title else "", "y_label": panel.y_label,
+            "panel": panel.title, "title": panel.title if options.title else "", "y_label": panel.y_label,
             "right_label": panel.right_label, "x_range": list(panel.x_range),
             "y_range": [10 ** v for v in panel.y_range] if panel.log_y else list(panel.y_range),
             "right_range": (None if panel.right_range is None else
@@ -357,11 +357,10 @@ def draw(csv_path=HERE / "{csv_name}"):
         right = ax.twinx() if panel["right_label"] is not None else None
         lines = []
         for s in panel["series"]:
-            key = (panel["title"] or "", s["label"])
-            steps, values = next((v for k, v in data.items() if k[1] == s["label"] and
-                                  (not key[0] or k[0] == key[0])), ([], []))
+            steps, values = data.get((panel["panel"], s["label"]), ([], []))
             target = right if s["right"] and right is not None else ax
-            lines += target.plot(steps, values, s["style"], color=s["color"], linewidth=LINE_PT, label=s["label"])
+            lines += target.plot(steps, values, s["style"], color=s["color"], linewidth=LINE_PT,
+                                 label=s["label"])
         ax.set_xlim(*panel["x_range"])
         ax.set_ylim(*panel["y_range"])
         ax.set_xlabel("step")
@@ -403,8 +402,8 @@ def write_figure(panels: list[Panel], options: FigureOptions, path: str | os.Pat
         csv_path = target.with_name(f"{target.stem}_data.csv")
         script = target.with_name(f"{target.stem}_matplotlib.py")
         write_data(panels, csv_path)
-        script.write_text(matplotlib_script(panels, options, csv_path.name, f"{target.stem}_matplotlib.{fmt}"),
-                          encoding="utf-8")
+        text = matplotlib_script(panels, options, csv_path.name, f"{target.stem}_matplotlib.{fmt}")
+        script.write_text(text, encoding="utf-8")
         for p in (csv_path, script):
             give_default_mode(p)
         written += [csv_path, script]
