@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import pprint
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -325,7 +326,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-PANELS = {json.dumps(spec, indent=4)}
+PANELS = {pprint.pformat(spec, width=100, sort_dicts=False)}
 SIZE_IN = ({w_in:.4f}, {h_in:.4f})
 FONT_PT = {options.font_pt:g}
 LINE_PT = {options.line_pt:g}
