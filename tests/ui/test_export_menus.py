@@ -221,7 +221,8 @@ def test_figure_dialog_writes_figure_data_and_script(qtbot, finished, tmp_path, 
     assert abs(image.width() - round(12 / 2.54 * 200)) <= 1
     assert abs(image.height() - round(6 / 2.54 * 200)) <= 1
     assert abs(image.dotsPerMeterX() * 0.0254 - 200) < 1
-    rows = list(csv.DictReader(open(tmp_path / "fig_data.csv", encoding="utf-8")))
+    with open(tmp_path / "fig_data.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     stored = window.store.metrics(run.run_id)
     total = [r for r in rows if r["series"] == "total"]
     assert [float(r["value"]) for r in total] == stored["alive"].astype(float).tolist()
@@ -236,5 +237,6 @@ def test_figure_dialog_writes_figure_data_and_script(qtbot, finished, tmp_path, 
     # the choices are remembered
     window.actions.export_figure.trigger()
     again = [d for d in window.findChildren(QWidget, "figure_dialog") if d.isVisible()][-1]
-    assert again.width_box.value() == 12.0 and again.colorblind_box.isChecked() and again.dpi_box.value() == 200
+    assert again.width_box.value() == 12.0 and again.colorblind_box.isChecked()
+    assert again.dpi_box.value() == 200
     again.reject()
