@@ -114,6 +114,8 @@ def world_key(world) -> list[tuple[str, str]]:
 
     entries = [(QColor.fromRgba(int(layer.argb)).name(), name) for name, layer in world.agent_items.items()]
     entries.append((NODE_COLOR, "resource node (size = amount)"))
+    if world.displayed_step is not None:  # which step the picture shows, as the view says
+        entries.append(("", world.step_label.text()))
     return entries
 
 
@@ -125,7 +127,7 @@ def _key_layout(world, width: float) -> tuple[QFont, list[tuple[float, float, st
     swatch = metrics.ascent() * 0.8
     x, y, placed = 0.0, 0.0, []
     for color, text in world_key(world):
-        entry_w = swatch + 4 + metrics.horizontalAdvance(text) + 14
+        entry_w = (swatch + 4 if color else 0) + metrics.horizontalAdvance(text) + 14
         if x > 0 and x + entry_w > width:
             x, y = 0.0, y + line
         placed.append((x, y, color, text))
@@ -162,9 +164,11 @@ def write_world(world, path: str | os.PathLike[str], fmt: str, scale: float = PN
         swatch = metrics.ascent() * 0.8
         for x, y, color, text in placed:
             top = y + (metrics.height() - swatch) / 2
-            painter.fillRect(QRectF(x + 4, top, swatch, swatch), QColor(color))
+            if color:
+                painter.fillRect(QRectF(x + 4, top, swatch, swatch), QColor(color))
             painter.setPen(foreground)
-            painter.drawText(QRectF(x + 4 + swatch + 4, y, rect.width(), metrics.height()),
+            left = x + 4 + (swatch + 4 if color else 0)
+            painter.drawText(QRectF(left, y, rect.width(), metrics.height()),
                              Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         painter.restore()
 

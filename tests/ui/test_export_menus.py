@@ -181,7 +181,7 @@ def test_every_chart_all_charts_and_world_export(qtbot, finished, tmp_path, monk
     if fmt == "svg":
         text = files[-1].read_text()
         assert "resource node" in text and "<image" not in text  # key as text, agents as shapes
-        assert "step 20" in text or "world at step 20" in text
+        assert "world at step 20" in text and ">step 20, " in text  # the title and the key say the step
 
 
 def test_copy_chart_to_clipboard(qtbot, finished):
