@@ -1,5 +1,5 @@
 """Questions that never block the event loop: a window-modal box opened with
-``open()`` whose answer is awaited (see ``dialogs`` for why not ``exec()``)."""
+``open()`` whose answer is awaited (see ``dialogs`` for why no nested event loop)."""
 
 from __future__ import annotations
 
