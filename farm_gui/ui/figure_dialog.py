@@ -24,8 +24,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.ui.chart_render import FILTERS, FORMATS, with_suffix
-from farm_gui.ui.figure_export import FigureOptions, FigureScene, panel_of, write_figure
+from farm_gui.ui.figure_export import FigureOptions, FigureScene, panel_of, write_figure_data, write_picture
 
 if TYPE_CHECKING:
     from farm_gui.ui.main_window import MainWindow
@@ -188,11 +189,26 @@ class FigureDialog(QDialog):
         if fmt is None:
             fmt = next((f for f in FORMATS if FILTERS[f] == chosen), "pdf")
             path = with_suffix(path, fmt)
+        panels = [panel_of(c) for c in charts]
+        window = self.window_
         try:
-            self.written = write_figure([panel_of(c) for c in charts], options, path, fmt)
+            write_picture(panels, options, path, fmt)
         except (OSError, ValueError) as err:
             reason = getattr(err, "strerror", None) or str(err)
-            self.window_.show_error("Export failed", f"Could not write the figure to {path}: {reason}.")
+            window.show_error("Export failed", f"Could not write the figure to {path}: {reason}.")
             return
-        self.window_.statusBar().showMessage(f"Figure saved to {path}", 8000)
+        window.statusBar().showMessage(f"Figure saved to {path}", 8000)
+        if options.data:  # the raw data can be long: written off the event loop
+            spawn(_write_data(window, panels, options, path, fmt), window._report("Export failed"))
         self.accept()
+
+
+async def _write_data(window: MainWindow, panels, options: FigureOptions, path: str, fmt: str) -> None:
+    try:
+        written = await run_blocking(write_figure_data, panels, options, path, fmt)
+    except OSError as err:
+        window.show_error("Export failed", f"Could not write the figure's data beside {path}: "
+                                           f"{err.strerror or err}.")
+        return
+    window.statusBar().showMessage(f"Figure saved to {path}, its data to {written[0].name} and "
+                                   f"{written[1].name}", 8000)

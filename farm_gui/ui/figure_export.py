@@ -389,23 +389,33 @@ if __name__ == "__main__":
 def write_figure(panels: list[Panel], options: FigureOptions, path: str | os.PathLike[str], fmt: str
                  ) -> list[Path]:
     """The figure, and with ``options.data`` its CSV and matplotlib script beside it
-    (``<stem>_data.csv``, ``<stem>_matplotlib.py``). Returns the files written."""
-    from farm_gui.config.file_mode import give_default_mode
+    (``<stem>_data.csv``, ``<stem>_matplotlib.py``). Returns the files written. The
+    picture is painted here (GUI thread); the window writes the data with
+    ``write_figure_data`` off the event loop instead."""
+    write_picture(panels, options, path, fmt)
+    return [Path(path), *(write_figure_data(panels, options, path, fmt) if options.data else [])]
 
+
+def write_picture(panels: list[Panel], options: FigureOptions, path: str | os.PathLike[str], fmt: str) -> None:
     figure = FigureScene(panels, options)
     try:
         figure.write(path, fmt)
     finally:
         figure.close()
-    written = [Path(path)]
-    if options.data:
-        target = Path(path)
-        csv_path = target.with_name(f"{target.stem}_data.csv")
-        script = target.with_name(f"{target.stem}_matplotlib.py")
-        write_data(panels, csv_path)
-        text = matplotlib_script(panels, options, csv_path.name, f"{target.stem}_matplotlib.{fmt}")
-        script.write_text(text, encoding="utf-8")
-        for p in (csv_path, script):
-            give_default_mode(p)
-        written += [csv_path, script]
-    return written
+
+
+def write_figure_data(panels: list[Panel], options: FigureOptions, path: str | os.PathLike[str], fmt: str
+                      ) -> list[Path]:
+    """The CSV of the curves drawn and the matplotlib script, beside the figure at
+    ``path`` (no Qt: safe in a worker thread)."""
+    from farm_gui.config.file_mode import give_default_mode
+
+    target = Path(path)
+    csv_path = target.with_name(f"{target.stem}_data.csv")
+    script = target.with_name(f"{target.stem}_matplotlib.py")
+    write_data(panels, csv_path)
+    text = matplotlib_script(panels, options, csv_path.name, f"{target.stem}_matplotlib.{fmt}")
+    script.write_text(text, encoding="utf-8")
+    for p in (csv_path, script):
+        give_default_mode(p)
+    return [csv_path, script]

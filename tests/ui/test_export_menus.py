@@ -217,6 +217,7 @@ def test_figure_dialog_writes_figure_data_and_script(qtbot, finished, tmp_path, 
     dialog.save_button.click()
     png = tmp_path / "fig.png"
     assert png.is_file()
+    qtbot.waitUntil((tmp_path / "fig_matplotlib.py").is_file, timeout=WAIT_MS)
     image = QImage(str(png))
     assert abs(image.width() - round(12 / 2.54 * 200)) <= 1
     assert abs(image.height() - round(6 / 2.54 * 200)) <= 1
