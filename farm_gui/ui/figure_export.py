@@ -396,7 +396,8 @@ def write_figure(panels: list[Panel], options: FigureOptions, path: str | os.Pat
     return [Path(path), *(write_figure_data(panels, options, path, fmt) if options.data else [])]
 
 
-def write_picture(panels: list[Panel], options: FigureOptions, path: str | os.PathLike[str], fmt: str) -> None:
+def write_picture(panels: list[Panel], options: FigureOptions, path: str | os.PathLike[str], fmt: str
+                  ) -> None:
     figure = FigureScene(panels, options)
     try:
         figure.write(path, fmt)
