@@ -57,6 +57,22 @@ def write_chart(chart, path: str | os.PathLike[str], fmt: str, scale: float = PN
                    scale=scale, title=chart.getPlotItem().titleLabel.text or "Farm GUI chart")
 
 
+def write_plot(widget: pg.PlotWidget, path: str | os.PathLike[str], fmt: str,
+               scale: float = PNG_SCALE) -> None:
+    """Any other plot of the window (the analysis results') as it is on screen: its items
+    drawn as they are (bars, points, images), at the screen's DPI."""
+    plot = widget.getPlotItem()
+    rect = plot.sceneBoundingRect()
+    axes = [plot.getAxis(name) for name in ("left", "bottom", "right")]
+
+    def draw(painter: QPainter) -> None:
+        with figure_mode(widget.scene(), [plot], [], [], axes):
+            scene_painter(widget.scene(), rect)(painter)
+
+    render_to_file(path, fmt, rect.size(), draw, _dpi(widget), _background(widget), scale=scale,
+                   title=plot.titleLabel.text or "Farm GUI plot")
+
+
 def write_all_charts(panel, path: str | os.PathLike[str], fmt: str, scale: float = PNG_SCALE) -> None:
     """The visible charts of the panel in one picture, laid out as in the window."""
     charts = [c for c in panel.charts if c.isVisible()] or list(panel.charts)

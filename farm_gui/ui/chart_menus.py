@@ -90,3 +90,36 @@ def install(window: MainWindow) -> _CurrentChart:
     world_scene = window.world_view.plot.scene()
     world_scene.contextMenu = [_world_menu(window, window.world_view)]
     return current
+
+
+def install_other_plots(window: MainWindow) -> None:
+    """Every other plot of the window (the analysis results') gets Export as PNG / SVG /
+    PDF in place of pyqtgraph's Export... (whose SVG writes nothing on Qt 6.11)."""
+    import pyqtgraph as pg
+
+    from farm_gui.ui import chart_export
+    from farm_gui.ui.chart_render import FILTERS, with_suffix
+
+    own = {*window.charts.charts, window.world_view.plot}
+    plots = list(window.findChildren(pg.PlotWidget))
+    results = getattr(getattr(window, "analysis_panel", None), "results", None)
+    if isinstance(getattr(results, "plot", None), pg.PlotWidget):  # in a tab shown only with a result
+        plots.append(results.plot)
+    for widget in dict.fromkeys(plots):
+        if widget in own:
+            continue
+        menu = QMenu("Export", widget)
+
+        def export(fmt: str, w=widget) -> None:
+            from PySide6.QtWidgets import QFileDialog
+
+            path, _ = QFileDialog.getSaveFileName(window, f"Export plot as {fmt.upper()}", f"plot.{fmt}",
+                                                  FILTERS[fmt])
+            if path:
+                window._write_picture(lambda p: chart_export.write_plot(w, p, fmt), with_suffix(path, fmt),
+                                      "Plot")
+
+        for fmt in FORMATS:
+            act = menu.addAction(f"As {fmt.upper()}...")
+            act.triggered.connect(lambda _=False, f=fmt: export(f))
+        widget.scene().contextMenu = [menu]

@@ -95,6 +95,7 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         self.chart_tracker = chart_menus.install(self)
         self.analysis_panel = None
         self._install_analysis_panel()
+        chart_menus.install_other_plots(self)
 
         last = self.settings.last_config()
         if last is not None:

@@ -241,3 +241,26 @@ def test_figure_dialog_writes_figure_data_and_script(qtbot, finished, tmp_path, 
     assert again.width_box.value() == 12.0 and again.colorblind_box.isChecked()
     assert again.dpi_box.value() == 200
     again.reject()
+
+
+@pytest.mark.parametrize("fmt", ["svg", "pdf"])
+def test_other_plots_export_from_their_context_menu(qtbot, make_window, tmp_path, monkeypatch, fmt):
+    """pyqtgraph's own Export... (whose SVG wrote nothing and printed a traceback) is
+    replaced on every plot of the window, the analysis results' included."""
+    import pyqtgraph as pg
+
+    window = make_window()
+    others = [w for w in window.findChildren(pg.PlotWidget)
+              if w not in (*window.charts.charts, window.world_view.plot)]
+    if window.analysis_panel.results.plot not in others:
+        others.append(window.analysis_panel.results.plot)
+    for widget in others:
+        menu = widget.scene().contextMenu[0]
+        assert all(a.text() != "Export..." for a in widget.scene().contextMenu if hasattr(a, "text"))
+        widget.getPlotItem().plot([0, 1, 2], [3, 1, 2], pen="r")
+        target = tmp_path / f"{widget.objectName() or 'plot'}_{id(widget)}"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, t=target, **k: (str(t), ""))
+        next(a for a in menu.actions() if a.text() == f"As {fmt.upper()}...").trigger()
+        written = target.with_suffix(f".{fmt}")
+        assert written.is_file() and written.stat().st_size > 500
+    assert window.last_error is None
