@@ -87,7 +87,7 @@ def desktop_entry(command: list[str]) -> str:
     return "\n".join([
         "[Desktop Entry]",
         "Type=Application",
-        "Version=1.5",
+        "Version=1.4",
         "Name=Farm GUI",
         "GenericName=Agent-Based Modelling Workbench",
         "Comment=Configure, run, watch, compare and export agent-based simulations",
@@ -96,7 +96,7 @@ def desktop_entry(command: list[str]) -> str:
         "Terminal=false",
         "StartupNotify=true",
         f"StartupWMClass={APP_ID}",
-        "Categories=Science;Education;",
+        "Categories=Science;Biology;DataVisualization;",
         "Keywords=simulation;agent-based;model;ABM;foraging;",
         f"MimeType={WORKSPACE_MIME};",
         "",
