@@ -110,11 +110,12 @@ def main(argv: list[str] | None = None, workspace: str | os.PathLike[str] | None
     closed = asyncio.Event()
 
     async def run() -> None:
-        from farm_gui.ui import startup_probe
+        from farm_gui.ui import kernel_progress, startup_probe
 
         window = create_main_window(_absolute(workspace))
         window.show()
         startup_probe.watch(window)
+        kernel_progress.schedule(window)  # a first start with nothing compiled: progress dialog
         app.lastWindowClosed.connect(closed.set)
         await closed.wait()
 
