@@ -273,11 +273,20 @@ def _db_option(p: argparse.ArgumentParser) -> None:
                    "(default: the workspace database in the user data folder)")
 
 
+def _preset_names() -> str:
+    from farm_gui import resources
+
+    try:
+        return ", ".join(resources.preset_names())
+    except resources.ResourceError:
+        return "missing: reinstall Farm GUI"
+
+
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run a simulation headless and store it")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--config", metavar="FILE", help="YAML configuration file")
-    source.add_argument("--preset", metavar="NAME", help="built-in preset (default, 1k, 10k, 100k)")
+    source.add_argument("--preset", metavar="NAME", help=f"preset from resources/presets ({_preset_names()})")
     p.add_argument("--steps", type=int, help="number of steps (overrides the configuration)")
     p.add_argument("--seed", type=int, help="random seed (overrides the configuration)")
     p.add_argument("--snapshot-every", type=int, metavar="N", help="store the world every N steps")

@@ -34,6 +34,7 @@ WORKSPACE_SUFFIXES = (WORKSPACE_SUFFIX, ".db", ".sqlite", ".sqlite3")
 WORKSPACE_MIME = "application/x-farm-gui-workspace"
 WORKSPACE_FILTER = ("Farm GUI workspaces (" + " ".join(f"*{s}" for s in WORKSPACE_SUFFIXES) + ")"
                     ";;All files (*)")
+NEW_WORKSPACE_FILTER = f"Farm GUI workspace (*{WORKSPACE_SUFFIX});;SQLite database (*.db)"
 MIME_ICON = WORKSPACE_MIME.replace("/", "-")
 TOOL_TIMEOUT_S = 30
 

@@ -23,6 +23,7 @@ ICON_SIZES = (16, 22, 24, 32)
 ACTION_ICONS = {
     "new_run": "new_run",
     "open_workspace": "open_workspace",
+    "new_workspace": "workspace",
     "start": "start",
     "pause": "pause",
     "resume": "resume",

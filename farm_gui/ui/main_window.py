@@ -168,6 +168,7 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         a = self.actions
         a.new_run.triggered.connect(self.new_run)
         a.open_workspace.triggered.connect(self.choose_workspace)
+        a.new_workspace.triggered.connect(self.choose_new_workspace)
         a.start.triggered.connect(self.start_run)
         a.pause.triggered.connect(self.pause_run)
         a.resume.triggered.connect(self.resume_run)

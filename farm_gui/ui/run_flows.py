@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
-from farm_gui.desktop import WORKSPACE_FILTER
+from farm_gui.desktop import NEW_WORKSPACE_FILTER, WORKSPACE_FILTER, WORKSPACE_SUFFIX
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.registry import ACTIVE_STATES, FINAL_STATES
 from farm_gui.store import StoreError, open_store
@@ -55,6 +55,16 @@ class RunFlows:
     def choose_workspace(self: MainWindow) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "", WORKSPACE_FILTER)
         if path:
+            self.open_workspace(path)
+
+    def choose_new_workspace(self: MainWindow) -> None:
+        """File > New Workspace: a new .farmws file (picking an existing one opens it)."""
+        path, _ = QFileDialog.getSaveFileName(self, "New workspace", f"workspace{WORKSPACE_SUFFIX}",
+                                              NEW_WORKSPACE_FILTER,
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            if not Path(path).suffix:
+                path += WORKSPACE_SUFFIX
             self.open_workspace(path)
 
     def open_workspace(self: MainWindow, path: str) -> None:

@@ -3,6 +3,7 @@ toolbar icons drawn in the theme's colours; Help > Examples; .farmws workspaces.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QImage
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
@@ -101,10 +102,27 @@ def test_help_examples_loads_an_example_into_the_form(qtbot, make_window):
     qtbot.mouseClick(dialog.load_button, Qt.MouseButton.LeftButton)
     expected = load_yaml(resources.examples_folder() / "cooperation-vs-selfishness.yaml")
     qtbot.waitUntil(lambda: window.config_form.config() == expected, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible(), timeout=WAIT_MS)
 
 
 def test_preset_list_comes_from_the_yaml_files(make_window):
     window = make_window()
     box = window.config_form.preset_box
     assert [box.itemText(i) for i in range(1, box.count())] == list(resources.preset_names())
+
+
+def test_new_workspace_creates_a_farmws_file(qtbot, make_window, tmp_path, monkeypatch):
+    window = make_window()
+    asked = []
+
+    def fake_save(_parent, _title, name, file_filter, *args, **kwargs):
+        asked.append((name, file_filter))
+        return str(tmp_path / "fresh"), file_filter.split(";;")[0]  # no suffix typed
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_save)
+    window.findChild(QAction, "action_new_workspace").trigger()
+    assert asked[0][0].endswith(".farmws") and "*.farmws" in asked[0][1]
+    target = tmp_path / "fresh.farmws"
+    qtbot.waitUntil(lambda: window.store is not None and window.store.url == str(target), timeout=WAIT_MS)
+    assert target.is_file() and window.run_table.table_model.rows == []
+    assert window.workspace_label.text() == "Workspace: fresh.farmws"
