@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Test the packaged build as a user gets it: unpack the archive into an empty folder, start
 # the application offscreen (window shown, with its icon), run a short run headless with it,
-# open that run's workspace in the window, and check that nothing had to be compiled.
+# open that run's workspace in the window, install its desktop entry, and check that no
+# kernel had to be compiled.
 #   bash scripts/test_package.sh [dist/farm-gui-<version>-linux-<arch>.tar.gz]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,7 +46,14 @@ FARM_GUI_STARTUP_T0=$(date +%s.%N) FARM_GUI_STARTUP_PROBE="$tmp/open.json" timeo
 grep -q "\"workspace\": \"$tmp/work.farmws\"" "$tmp/open.json" || fail "wrong workspace: $(cat "$tmp/open.json")"
 echo "opened: $(cat "$tmp/open.json")"
 
-# 4. The numba kernels came compiled with the package: nothing new was compiled.
+# 4. Its desktop entry runs the unpacked executable.
+"$exe" desktop-install > /dev/null || fail "desktop-install failed"
+grep -qx "Exec=$exe %f" "$XDG_DATA_HOME/applications/farm-gui.desktop" \
+    || fail "the desktop entry does not run $exe: $(grep Exec= "$XDG_DATA_HOME/applications/farm-gui.desktop")"
+"$exe" desktop-uninstall > /dev/null || fail "desktop-uninstall failed"
+echo "desktop entry: Exec=$exe %f"
+
+# 5. The numba kernels came compiled with the package: nothing new was compiled.
 compiled=$(find "$tmp/app" "$tmp/home" -name '*.nb[ic]' -newer "$tmp/unpacked.stamp" | wc -l)
 [ "$kernels" -gt 0 ] || fail "the package holds no compiled kernels"
 [ "$compiled" = 0 ] || fail "$compiled numba cache files were written: kernels compiled at start"
