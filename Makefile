@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshot clean
+.PHONY: run test lint bench screenshot package test-package clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,5 +33,18 @@ bench: $(STAMP)
 screenshot: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshot.py docs/screenshot.png
 
+# The packaged Linux build (PyInstaller, the `package` extra): dist/farm-gui-<version>-linux-<arch>.tar.gz,
+# then the test that unpacks it into an empty folder and uses it (scripts/test_package.sh).
+$(VENV)/.package-installed: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,package]'
+	touch $@
+
+package: $(VENV)/.package-installed
+	PY=$(PY) bash scripts/build_package.sh
+	bash scripts/test_package.sh
+
+test-package:
+	bash scripts/test_package.sh
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

@@ -9,6 +9,8 @@ Without a subcommand it opens the GUI; with one it works headless over the same 
     farm-gui analyze RUN [RUN ...] --module NAME [--param K=V ...] [--out DIR] [--db PATH]
     farm-gui analyses [show ID | stats | prune | delete ID] ...   (see cli_analyses.py)
     farm-gui rename RUN NAME | notes RUN TEXT | delete RUN [--yes]  (see cli_run_edit.py)
+    farm-gui desktop-install | desktop-uninstall   (menu entry, icon, .farmws file type)
+    farm-gui PATH                                  (open the window on the workspace PATH)
 
 Exit codes: 0 success; 2 bad input (bad arguments, configuration, database or run:
 the message names the file or field); 1 unexpected failure (message plus the log
@@ -290,11 +292,20 @@ def _db_option(p: argparse.ArgumentParser) -> None:
                    "(default: the workspace database in the user data folder)")
 
 
+def _preset_names() -> str:
+    from farm_gui import resources
+
+    try:
+        return ", ".join(resources.preset_names())
+    except resources.ResourceError:
+        return "missing: reinstall Farm GUI"
+
+
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run a simulation headless and store it")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--config", metavar="FILE", help="YAML configuration file")
-    source.add_argument("--preset", metavar="NAME", help="built-in preset (default, 1k, 10k, 100k)")
+    source.add_argument("--preset", metavar="NAME", help=f"preset from resources/presets ({_preset_names()})")
     source.add_argument("--from-run", metavar="RUN", help="the configuration of a stored run (re-run it)")
     p.add_argument("--steps", type=int, help="number of steps (overrides the configuration)")
     p.add_argument("--seed", type=int, help="random seed (overrides the configuration)")
@@ -345,9 +356,45 @@ def _add_analyze(sub) -> None:
     p.set_defaults(func=cmd_analyze)
 
 
+def cmd_desktop_install(args: argparse.Namespace) -> int:
+    from farm_gui import desktop
+
+    try:
+        report = desktop.install()
+    except OSError as err:
+        raise UsageError(f"cannot install the desktop entry: {err}") from None
+    print(f"installed {report.written[0]} and {len(report.written) - 1} icon and file-type files "
+          f"under {desktop.data_home()}")
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_desktop_uninstall(args: argparse.Namespace) -> int:
+    from farm_gui import desktop
+
+    try:
+        report = desktop.uninstall()
+    except OSError as err:
+        raise UsageError(f"cannot remove the desktop entry: {err}") from None
+    print(f"removed {len(report.removed)} files under {desktop.data_home()}" if report.removed
+          else f"nothing to remove under {desktop.data_home()}")
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_desktop(sub) -> None:
+    p = sub.add_parser("desktop-install", help="add Farm GUI to the desktop's application menu and "
+                       "open .farmws workspaces with it (under $XDG_DATA_HOME)")
+    p.set_defaults(func=cmd_desktop_install)
+    p = sub.add_parser("desktop-uninstall", help="remove what desktop-install added")
+    p.set_defaults(func=cmd_desktop_uninstall)
+
+
 # Each entry adds one subcommand (a parser whose defaults set func=handler(args) -> int).
 COMMANDS = [_add_run, _add_runs, _add_show, _add_export, _add_analyze, add_analyses, add_rename, add_notes,
-            add_delete]
+            add_delete, _add_desktop]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -360,9 +407,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_names(parser: argparse.ArgumentParser) -> set[str]:
+    return {name for action in parser._subparsers._group_actions for name in action.choices}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
+    if len(argv) == 1 and argv[0] not in _command_names(parser):
+        from farm_gui.desktop import looks_like_workspace
+
+        if looks_like_workspace(argv[0]):  # `farm-gui PATH` (and a double-clicked workspace)
+            from farm_gui.app import main as gui_main
+
+            return gui_main(workspace=argv[0])
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse already printed the usage message
