@@ -7,6 +7,7 @@ Without a subcommand it opens the GUI; with one it works headless over the same 
     farm-gui show RUN [--db PATH]
     farm-gui export RUN [RUN ...] --format csv|parquet|json --out DIR [--steps A:B] [--db PATH]
     farm-gui analyze RUN [RUN ...] --module NAME [--param K=V ...] [--out DIR] [--db PATH]
+    farm-gui import-agentfarm FILE [--db PATH] [--name NAME]
 
 Exit codes: 0 success; 2 bad input (bad arguments, configuration, database or run:
 the message names the file or field); 1 unexpected failure (message plus the log
@@ -143,7 +144,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from farm_gui.config import config_from_dict, config_to_dict, load_yaml, preset
     from farm_gui.runtime.session import RunControl, RunSession
 
-    config = load_yaml(args.config) if args.config else preset(args.preset or "default")
+    if args.agentfarm_config:
+        from farm_gui.agentfarm import load_agentfarm_config
+
+        mapping = load_agentfarm_config(args.agentfarm_config)
+        print(f"farm-gui: {mapping.message(limit=None)}", file=sys.stderr)
+        config = mapping.config
+    else:
+        config = load_yaml(args.config) if args.config else preset(args.preset or "default")
     overrides = {k: v for k, v in (("simulation_steps", args.steps), ("seed", args.seed),
                                    ("snapshot_every", args.snapshot_every)) if v is not None}
     if overrides:
@@ -247,6 +255,24 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_agentfarm(args: argparse.Namespace) -> int:
+    from farm_gui.agentfarm import AgentFarmFile, import_agentfarm
+
+    with AgentFarmFile(args.file):  # refuse a file that is not AgentFarm's before creating --db
+        pass
+    store = _open(args.db, create=True)
+    try:
+        report = import_agentfarm(args.file, store, name=args.name)
+    finally:
+        store.close()
+    for result in report.results:
+        print(result.run_id)
+        print(result.summary(), file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"farm-gui: skipped {skipped}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from farm_gui.analysis import AnalysisError
     from farm_gui.analysis.cli_support import analyze_runs, parse_param_options
@@ -276,6 +302,9 @@ def _add_run(sub) -> None:
     source = p.add_mutually_exclusive_group()
     source.add_argument("--config", metavar="FILE", help="YAML configuration file")
     source.add_argument("--preset", metavar="NAME", help="built-in preset (default, 1k, 10k, 100k)")
+    source.add_argument("--agentfarm-config", metavar="FILE",
+                        help="AgentFarm configuration (YAML or its saved JSON), mapped onto this model's "
+                        "parameters; keys without a counterpart are listed on stderr")
     p.add_argument("--steps", type=int, help="number of steps (overrides the configuration)")
     p.add_argument("--seed", type=int, help="random seed (overrides the configuration)")
     p.add_argument("--snapshot-every", type=int, metavar="N", help="store the world every N steps")
@@ -325,8 +354,18 @@ def _add_analyze(sub) -> None:
     p.set_defaults(func=cmd_analyze)
 
 
+def _add_import_agentfarm(sub) -> None:
+    p = sub.add_parser("import-agentfarm", help="import the simulations of an AgentFarm database as runs",
+                       description="Each simulation in FILE becomes a read-only run (model agentfarm); "
+                       "prints the new run ids. FILE is opened read-only and never changed.")
+    p.add_argument("file", metavar="FILE", help="AgentFarm simulation database (SQLite)")
+    p.add_argument("--name", help="name of the run(s) (default: the file name)")
+    _db_option(p)
+    p.set_defaults(func=cmd_import_agentfarm)
+
+
 # Each entry adds one subcommand (a parser whose defaults set func=handler(args) -> int).
-COMMANDS = [_add_run, _add_runs, _add_show, _add_export, _add_analyze]
+COMMANDS = [_add_run, _add_runs, _add_show, _add_export, _add_analyze, _add_import_agentfarm]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -22,6 +22,7 @@ from farm_gui import __version__
 from farm_gui.config import AGENT_TYPES, config_to_dict
 
 from .records import StoreError
+from .side_tables import read_extra_metrics, read_run_source
 
 FORMATS: dict[str, str] = {"csv": "csv", "parquet": "parquet", "json": "json"}
 TABLES: tuple[str, ...] = ("metrics", "agent_snapshots", "node_snapshots", "action_counts", "agents")
@@ -119,12 +120,20 @@ def _run_tables(store, run_id: int, steps) -> dict[str, pd.DataFrame]:
     lo, hi = steps or (None, None)
     agents = store.agents_frame(run_id)
     return {
-        "metrics": store.metrics_frame(run_id, lo, hi),
+        "metrics": _with_extra_metrics(store, run_id, store.metrics_frame(run_id, lo, hi), lo, hi),
         "agent_snapshots": agent_snapshots_frame(store, run_id, steps),
         "node_snapshots": node_snapshots_frame(store, run_id, steps),
         "action_counts": store.action_counts_frame(run_id, lo, hi),
         "agents": agents,
     }
+
+
+def _with_extra_metrics(store, run_id: int, metrics: pd.DataFrame, lo, hi) -> pd.DataFrame:
+    """The run's extra metrics (an imported run's AgentFarm-only ones) as more columns."""
+    extra = read_extra_metrics(store, run_id, lo, hi)
+    if len(extra.columns) <= 1:
+        return metrics
+    return metrics.merge(extra, on="step", how="left")
 
 
 def _metadata(store, run_id: int, fmt: str, steps, files: list[str]) -> dict:
@@ -147,7 +156,19 @@ def _metadata(store, run_id: int, fmt: str, steps, files: list[str]) -> dict:
         },
         "config": config_to_dict(config),
         "files": files,
+        **_source(store, run_id),
     }
+
+
+def _source(store, run_id: int) -> dict:
+    source = read_run_source(store, run_id)
+    if source is None:
+        return {}
+    return {"source": {"kind": source.kind, "path": source.path, "sha256": source.sha256,
+                       "source_id": source.source_id,
+                       "imported_at": source.imported_at.isoformat() if source.imported_at else None,
+                       **{k: v for k, v in source.details.items() if k not in ("agent_ids", "node_ids")},
+                       "agent_ids": source.details.get("agent_ids")}}
 
 
 def _check_folder(out_dir: Path) -> None:

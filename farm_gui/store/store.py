@@ -28,15 +28,18 @@ from .schema import (
     action_counts,
     agent_snapshots,
     agents,
+    extra_metrics,
     metadata,
     metric_chunks,
     node_snapshots,
+    run_sources,
     runs,
     schema_info,
     step_metrics,
 )
 
-RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots, action_counts, agents)
+RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots, action_counts, agents,
+                   extra_metrics, run_sources)
 
 
 class Store(RunQueries, AnalysisTable):
