@@ -223,6 +223,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         r = store.get_run(run_id)
         config = store.run_config(run_id)
         snapshots = store.snapshot_steps(run_id)
+        from farm_gui.store.side_tables import read_run_source
+
+        source = read_run_source(store, run_id)
     finally:
         store.close()
     rate = f"{r.steps_per_s:,.1f}" if r.steps_per_s else "-"
@@ -235,6 +238,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     ]
     if r.error:
         lines.append(f"  error       {r.error}")
+    if source is not None:  # an imported run: where from, and what did not come along
+        lines += [f"  imported    from {source.kind} file {source.path}"
+                  + (f", simulation {source.source_id}" if source.source_id else ""),
+                  f"  sha256      {source.sha256}"]
+        lines += [f"  missing     {m}" for m in source.details.get("missing", [])]
+        lines += [f"  note        {n}" for n in source.details.get("notes", [])]
+        lines += [f"  unmapped    {k} ({why})" for k, why in source.details.get("unmapped_config_keys", [])]
     lines.append("  config")
     lines += [f"    {k}: {json.dumps(v)}" for k, v in config_to_dict(config).items()]
     print("\n".join(lines))

@@ -134,8 +134,10 @@ def map_config(data: Mapping[str, Any], source: str | None = None,
         found.sort()
         values[leaf] = flat[found[0][1]]
         mapped[leaf] = found[0][1]
-        unmapped += [(p, f"{leaf} is taken from {found[0][1]}") for _, p in found[1:]
-                     if flat[p] != flat[found[0][1]]]
+        first = found[0][1]
+        unmapped += [(p, f"{leaf} is taken from {first}" + (" (same value)" if flat[p] == flat[first] else
+                                                             f" = {flat[first]!r}; this value is ignored"))
+                     for _, p in found[1:]]
     config = _validated(values, mapped, unmapped, source)
     unmapped.sort()
     return ConfigMapping(config, mapped, unmapped, source)
