@@ -78,6 +78,7 @@ def import_agentfarm(path: str | Path, store, *, name: str | None = None, progre
     if not source.is_file():
         raise AgentFarmError(f"{source} does not exist" if not source.exists() else
                              f"{source} is not a file")
+    stat_before = _fingerprint(source)
     before = sha256_of(source)
     report = ImportReport(str(source), before)
     with AgentFarmFile(source) as db:
@@ -101,14 +102,18 @@ def import_agentfarm(path: str | Path, store, *, name: str | None = None, progre
                 run_name = f"{run_name} ({sim_id})"
             report.results.append(_store_run(store, mapped, source, before, run_name,
                                              lambda f, t, part=part: part(0.3 + 0.7 * f, t)))
-    after = sha256_of(source)
-    if after != before:  # cannot happen with an immutable read-only connection; never hide it
-        raise AgentFarmError(f"{source} changed while it was imported (checksum {before[:12]}... -> "
-                             f"{after[:12]}...): was AgentFarm still writing it?")
+    if _fingerprint(source) != stat_before:  # not by us (immutable, read-only); never hide it
+        raise AgentFarmError(f"{source} changed while it was imported (size or modification time): "
+                             "was AgentFarm still writing it? Import it again once it is complete")
     if not report.results:
         raise AgentFarmError(f"{source} holds no AgentFarm steps to import"
                              + (f" ({'; '.join(report.skipped)})" if report.skipped else ""))
     return report
+
+
+def _fingerprint(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
 def run_config_for(data: SimulationData) -> tuple[RunConfig, ConfigMapping | None]:

@@ -253,3 +253,21 @@ def test_type_names_of_older_versions_are_normalised(tmp_path):
     assert (agents.agent_type == "system").sum() >= 3
     assert set(agents.agent_type) <= set(AGENT_TYPES)
     store.close()
+
+
+def test_without_adbc_the_sqlite3_path_gives_the_same_run(sample, tmp_path, monkeypatch):
+    from farm_gui.agentfarm.reader import AgentFarmFile
+
+    store = open_store(tmp_path / "ws.db")
+    with_arrow = import_agentfarm(sample, store).run_ids[0]
+    monkeypatch.setattr(AgentFarmFile, "_fetch_arrow", lambda self, sql, args: None)
+    without = import_agentfarm(sample, store).run_ids[0]
+    a, b = store.metrics(with_arrow), store.metrics(without)
+    for name in a:
+        np.testing.assert_array_equal(a[name], b[name])
+    assert store.action_counts_frame(with_arrow).equals(store.action_counts_frame(without))
+    for step in (0, 1, 30, 61):
+        x, y = store.world_state(with_arrow, step), store.world_state(without, step)
+        for key in x:
+            np.testing.assert_array_equal(x[key], y[key])
+    store.close()
