@@ -97,9 +97,10 @@ def import_agentfarm(path: str | Path, store, *, name: str | None = None, progre
                 continue
             part(0.3, "mapping")
             mapped = map_simulation(data)
-            run_name = name or source.stem
-            if len(sim_ids) > 1 and sim_id:
-                run_name = f"{run_name} ({sim_id})"
+            several = len(sim_ids) > 1 and sim_id
+            run_name = name or f"{source.stem} (AgentFarm{f' {sim_id}' if several else ''})"
+            if name and several:
+                run_name = f"{name} ({sim_id})"
             report.results.append(_store_run(store, mapped, source, before, run_name,
                                              lambda f, t, part=part: part(0.3 + 0.7 * f, t)))
     if _fingerprint(source) != stat_before:  # not by us (immutable, read-only); never hide it

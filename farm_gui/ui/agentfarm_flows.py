@@ -187,7 +187,8 @@ class AgentFarmFlows(QObject):
             return None
         values = config_to_dict(config)
         values["snapshot_every"] = 1 if config.simulation_steps <= SIDE_BY_SIDE_SNAPSHOT_STEPS else 10
-        new_id = await w.start_run_async(config_from_dict(values), f"{info.name} (Farm GUI)")
+        name = info.name.removesuffix(" (AgentFarm)")
+        new_id = await w.start_run_async(config_from_dict(values), f"{name} (Farm GUI)")
         if new_id is not None:
             w.run_table.select_ids([run_id, new_id])
         return new_id

@@ -70,7 +70,8 @@ def test_spatial(imported):
     assert result.summary["snapshots_used"] == 41
     for step in (1, 20, 40):  # snapshot k = AgentFarm's states of step k - 1
         expected = con.execute("SELECT COUNT(*) FROM agent_states s JOIN agents a ON a.agent_id = s.agent_id "
-                               "WHERE s.step_number = ? AND a.agent_type = 'system'", (step - 1,)).fetchone()[0]
+                               "WHERE s.step_number = ? AND a.agent_type = 'system'",
+                               (step - 1,)).fetchone()[0]
         row = clustering[(clustering.step == step) & (clustering.agent_type == "system")].iloc[0]
         assert row["n"] == expected
     assert store.run_config(run_id).width == 100.0  # the config's environment.width bounds the density map
@@ -89,7 +90,8 @@ def test_dominance(imported):
     totals = dict(con.execute("SELECT a.agent_type, COUNT(*) FROM agent_states s JOIN agents a "
                               "ON a.agent_id = s.agent_id GROUP BY 1").fetchall())
     for kind in final:  # area under the curve: alive per type summed over steps (agent_type_counts)
-        area = sum(json.loads(c)[kind] for (c,) in con.execute("SELECT agent_type_counts FROM simulation_steps"))
+        rows = con.execute("SELECT agent_type_counts FROM simulation_steps").fetchall()
+        area = sum(json.loads(c)[kind] for (c,) in rows)
         assert scores.loc[kind, "area"] == pytest.approx(area)
         assert totals[kind] >= area  # states include the agents born during each step
 

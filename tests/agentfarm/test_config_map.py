@@ -32,7 +32,8 @@ def test_saved_json_maps_world_population_and_types():
     assert (c.width, c.height, c.seed, c.simulation_steps) == (50.0, 50.0, 1234567890, 50)
     assert (c.system_agents, c.independent_agents, c.control_agents, c.max_population) == (10, 10, 10, 50)
     assert (c.initial_resources, c.max_resource_amount, c.resource_regen_amount) == (20, 30.0, 2.0)
-    assert (c.perception_radius, c.max_gather_amount, c.gathering_range, c.share_range) == (2.0, 3.0, 30.0, 30.0)
+    assert (c.perception_radius, c.max_gather_amount, c.gathering_range, c.share_range) == \
+        (2.0, 3.0, 30.0, 30.0)
     assert c.agent_parameters["IndependentAgent"].attack_weight == 0.25
     assert c.agent_parameters["SystemAgent"].share_weight == 0.3
     assert mapping.mapped["width"] == "environment.width"

@@ -183,7 +183,7 @@ def test_several_simulations_with_deaths(tmp_path):
         counts = source_rows(path, "SELECT COUNT(*) FROM agent_actions WHERE simulation_id = ? AND "
                              "module_type IS NULL", result.simulation_id)[0][0]
         assert store.action_counts_frame(run_id)["count"].sum() == counts
-        assert f"({result.simulation_id})" in store.get_run(run_id).name
+        assert store.get_run(run_id).name == f"two (AgentFarm {result.simulation_id})"
     store.close()
 
 

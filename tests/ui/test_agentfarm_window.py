@@ -36,7 +36,8 @@ def open_agentfarm(qtbot, window, monkeypatch, path):
     return before
 
 
-def test_open_database_shows_the_run_and_scrubs_its_world(qtbot, make_window, monkeypatch, tmp_path, messages):
+def test_open_database_shows_the_run_and_scrubs_its_world(qtbot, make_window, monkeypatch, tmp_path,
+                                                          messages):
     window = make_window()
     source = tmp_path / "sim.db"
     shutil.copy(FIXTURES / "sample_60_steps.db", source)
@@ -47,8 +48,8 @@ def test_open_database_shows_the_run_and_scrubs_its_world(qtbot, make_window, mo
     run_id = next(r.run_id for r in window.run_table.table_model.rows if r.model == "agentfarm")
     qtbot.waitUntil(lambda: window.run_table.selected_ids() == [run_id] and window.shown_ids == [run_id],
                     timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: any(kind == "info" and "learning-module rows" in text for kind, _t, text in messages),
-                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: any(kind == "info" and "learning-module rows" in text
+                                for kind, _t, text in messages), timeout=WAIT_MS)
     assert sha256_of(source) == checksum
     stored = window.store.metrics(run_id)
     chart = window.findChild(QWidget, "population_chart")
@@ -90,6 +91,7 @@ def test_side_by_side_overlays_a_farm_gui_run(qtbot, make_window, monkeypatch, t
     qtbot.waitUntil(lambda: bool(window.shown_ids) and side.isEnabled(), timeout=WAIT_MS)
     imported = window.shown_ids[0]
     name = window.store.get_run(imported).name
+    assert name == "sim (AgentFarm)"
     side.trigger()
     qtbot.waitUntil(lambda: len(window.shown_ids) == 2, timeout=WAIT_MS)
     farm = next(i for i in window.shown_ids if i != imported)
@@ -99,10 +101,10 @@ def test_side_by_side_overlays_a_farm_gui_run(qtbot, make_window, monkeypatch, t
     assert (farm_config.seed, farm_config.width, farm_config.simulation_steps) == \
         (imported_config.seed, 50.0, 61)
     chart = window.findChild(QWidget, "population_chart")
-    qtbot.waitUntil(lambda: chart.data(name) is not None and chart.data(f"{name} (Farm GUI)") is not None
-                    and len(chart.data(f"{name} (Farm GUI)")[0]) == 61, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: chart.data(name) is not None and chart.data("sim (Farm GUI)") is not None
+                    and len(chart.data("sim (Farm GUI)")[0]) == 61, timeout=WAIT_MS)
     np.testing.assert_array_equal(chart.data(name)[1], window.store.metrics(imported)["alive"])
-    np.testing.assert_array_equal(chart.data(f"{name} (Farm GUI)")[1], window.store.metrics(farm)["alive"])
+    np.testing.assert_array_equal(chart.data("sim (Farm GUI)")[1], window.store.metrics(farm)["alive"])
 
 
 def test_load_yaml_accepts_an_agentfarm_config(qtbot, make_window, monkeypatch, messages):
