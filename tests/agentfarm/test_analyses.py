@@ -118,3 +118,14 @@ def test_comparison_with_a_farm_gui_run_of_the_same_config(imported):
     assert runs.loc[run_id, "steps"] == runs.loc[farm_id, "steps"] == 40
     assert runs.loc[run_id, "final_alive"] == store.metrics(run_id)["alive"][-1]
     assert len(result.tables["group_tests"]) == 1
+
+
+def test_resources(imported):
+    store, run_id, con = imported
+    _, result = analyse_stored_runs(store, "resources", [run_id])
+    gathered = con.execute("SELECT SUM(json_extract(details, '$.amount_gathered')) FROM agent_actions "
+                           "WHERE action_type = 'gather' AND module_type IS NULL").fetchone()[0]
+    consumed = con.execute("SELECT SUM(resources_consumed) FROM simulation_steps").fetchone()[0]
+    assert result.summary["total_gathered"] == pytest.approx(gathered)
+    assert result.summary["total_consumed"] == pytest.approx(consumed)
+    assert result.tables["node_utilisation"]["nodes"].iloc[-1] == 8
