@@ -63,6 +63,8 @@ class AgentFarmFlows(QObject):
         self.importing = False
         self._progress: tuple[float, str] = (0.0, "")
         self._cancel = threading.Event()
+        self._finished = threading.Event()  # set while no import is running
+        self._finished.set()
         self.dialog: QProgressDialog | None = None
         self.last_report = None
         self.open_action = QAction("Open AgentFarm &Database...", window)
@@ -98,9 +100,9 @@ class AgentFarmFlows(QObject):
         self._cancel.clear()
         self._progress = (0.0, "opening")
         self._open_dialog(path)
+        self._finished.clear()
         try:
-            report = await run_blocking(import_agentfarm, path, store, progress=self._on_progress,
-                                        cancel=self._cancel)
+            report = await run_blocking(self._import, path, store)
         except ImportCancelled:
             w.statusBar().showMessage("AgentFarm import cancelled; nothing was kept", 8000)
             return []
@@ -122,6 +124,19 @@ class AgentFarmFlows(QObject):
                          "unchanged. Run > Run Side by Side starts a Farm GUI run with the same "
                          "configuration and seed.", unmapped, "agentfarm_import_box")
         return report.run_ids
+
+    def _import(self, path: str, store):  # on a worker thread
+        try:
+            return import_agentfarm(path, store, progress=self._on_progress, cancel=self._cancel)
+        finally:
+            self._finished.set()
+
+    def shutdown(self, timeout: float) -> bool:
+        """Cancel an import in progress and wait (bounded) until it has cleaned up; the
+        window calls this before closing its workspace. True when none is left running."""
+        if not self._finished.is_set():
+            self._cancel.set()
+        return self._finished.wait(timeout)
 
     def _on_progress(self, fraction: float, text: str) -> None:  # importer thread
         self._progress = (fraction, text)

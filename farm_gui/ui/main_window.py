@@ -320,6 +320,7 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
             log.warning("runs still going after %.0f s at close", time.monotonic() - t0)
         if self.analysis_panel is not None:
             self.analysis_panel.shutdown(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0)))
+        self.agentfarm.shutdown(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0)))
         self.save_settings()
         self.close_store()
         if not self._loop_released:

@@ -271,3 +271,9 @@ def test_without_adbc_the_sqlite3_path_gives_the_same_run(sample, tmp_path, monk
         for key in x:
             np.testing.assert_array_equal(x[key], y[key])
     store.close()
+
+
+def test_an_imported_run_cannot_be_recorded_into_again(imported):
+    store, report, _, _ = imported
+    with pytest.raises(StoreError, match="cannot be resumed or re-run"):
+        store.writer(report.run_ids[0])

@@ -116,3 +116,20 @@ def test_load_yaml_accepts_an_agentfarm_config(qtbot, make_window, monkeypatch, 
     assert window.config_form.fields["width"].value() == 50.0
     (kind, title, text), = messages
     assert kind == "info" and "keys have no counterpart" in text and "learning.gamma" in text
+
+
+def test_closing_during_an_import_leaves_no_half_run(qtbot, make_window, monkeypatch, tmp_path, messages):
+    from farm_gui.agentfarm.synthetic import write_database
+    from farm_gui.store import open_store
+
+    source = tmp_path / "big.db"
+    write_database(source, steps=300, agents=60, nodes=10)
+    window = make_window()
+    db = window.store.url
+    open_agentfarm(qtbot, window, monkeypatch, source)
+    qtbot.waitUntil(lambda: window.agentfarm.importing and window.agentfarm._progress[0] > 0, timeout=WAIT_MS)
+    window.close()
+    assert not window.agentfarm.importing or window.agentfarm._finished.is_set()
+    with open_store(db, readonly=True) as store:
+        for run in store.list_runs():  # nothing, or a complete run
+            assert run.status == "finished" and run.steps_done == 300
