@@ -271,8 +271,8 @@ class AgentFarmFile:
                                  else f"SELECT {', '.join(self._select('agents', cols))} FROM agents{where}",
                                  args).fetchall()
         frame = pd.DataFrame.from_records(rows, columns=list(cols))
-        frame["agent_id"] = frame["agent_id"].astype(str)
-        frame["agent_type"] = [normalise_type(t) for t in frame["agent_type"]]
+        frame["agent_id"] = pd.Series([str(a) for a in frame["agent_id"]], dtype=object)
+        frame["agent_type"] = pd.Series([normalise_type(t) for t in frame["agent_type"]], dtype=object)
         for c in ("birth_time", "death_time", "generation", "position_x", "position_y",
                   "initial_resources", "starting_health"):
             frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(np.float64)
@@ -303,7 +303,8 @@ class AgentFarmFile:
         order = np.lexsort((out["node"], out["step"]))
         return {k: v[order] for k, v in out.items()}, uniques
 
-    def _fetch(self, table: str, columns: tuple[tuple[str, str], ...], where: str, args: tuple) -> list:
+    def _fetch(self, table: str, columns: tuple[tuple[str, str], ...], where: str, args: tuple,
+               reals: tuple[str, ...] = ()) -> list:
         """Columns of a big table as NumPy arrays ("int": int64 with -1 for NULL, "real": float64
         with NaN) or text (an Arrow array, or a list). Through ADBC's SQLite driver into Arrow
         when it is installed (a million rows in ~1 s instead of ~5 s of Python objects), else
@@ -311,6 +312,8 @@ class AgentFarmFile:
         have = self.columns.get(table, [])
         exprs = [f"CAST({c} AS {'TEXT' if k == 'text' else 'INTEGER' if k == 'int' else 'REAL'})"
                  if c in have else "NULL" for c, k in columns]
+        exprs += list(reals)  # more float columns, as SQL expressions
+        columns = (*columns, *((f"expr{i}", "real") for i in range(len(reals))))
         sql = f"SELECT {', '.join(exprs)} FROM {table}{where}"
         table_ = self._fetch_arrow(sql, args)
         if table_ is not None:
@@ -364,52 +367,50 @@ class AgentFarmFile:
                 "SELECT 1 FROM agent_actions WHERE module_type IS NULL OR module_type = '' LIMIT 1"
         ).fetchone():
             plain = "(module_type IS NULL OR module_type = '')"
+            # module_type > '': the learning rows (text), counted on AgentFarm's module_type index
             skipped = self.conn.execute(
-                "SELECT COUNT(*) FROM agent_actions WHERE " + " AND ".join([f"NOT {plain}", *conditions]),
+                "SELECT COUNT(*) FROM agent_actions WHERE " + " AND ".join(["module_type > ''", *conditions]),
                 args).fetchone()[0]
             conditions.append(plain)
             if skipped:
                 notes.append(f"{skipped} learning-module rows of agent_actions (module_type set) left out")
         filt = (" WHERE " + " AND ".join(conditions)) if conditions else ""
-        step, agent_ids, action = self._fetch(
-            "agent_actions", (("step_number", "int"), ("agent_id", "text"), ("action_type", "text")),
-            filt, args)
+        columns = (("step_number", "int"), ("agent_id", "text"), ("action_type", "text"))
+        amount = None
+        if "details" in have:
+            # the resources moved, from the JSON details of gather and share rows, in the same scan
+            expr = ("CASE WHEN action_type IN ('gather', 'share') AND json_valid(details) THEN "
+                    "CAST(COALESCE(json_extract(details, '$.amount_gathered'), "
+                    "json_extract(details, '$.amount_shared')) AS REAL) END")
+            try:
+                step, agent_ids, action, amount = self._fetch("agent_actions", columns, filt, args, (expr,))
+            except sqlite3.OperationalError:  # no JSON functions in this SQLite
+                notes.append("resources gathered and shared could not be read from agent_actions.details")
+        if amount is None:
+            step, agent_ids, action = self._fetch("agent_actions", columns, filt, args)
         agent = _codes(agent_ids, list(agents["agent_id"]))
         type_code, type_names = pd.factorize(agents["agent_type"])
         type_code = np.append(type_code, -1)  # agent -1 (not in the agents table): no type
         raw_names = [str(a) for a in _unique(action)]
-        keys = pd.DataFrame({"step": step, "agent_type": type_code[agent],
-                             "action": _codes(action, raw_names)})
+        action_code = _codes(action, raw_names)
+        lower = np.array([n.lower() for n in raw_names] + [""], dtype=object)
+        keys = pd.DataFrame({"step": step, "agent_type": type_code[agent], "action": action_code})
         grouped = keys.groupby(["step", "agent_type", "action"], sort=False).size().reset_index(name="count")
         grouped["agent_type"] = np.array([*type_names, ""], dtype=object)[grouped["agent_type"]]
-        grouped["action"] = np.array([n.lower() for n in raw_names] + [""], dtype=object)[grouped["action"]]
+        grouped["action"] = lower[grouped["action"]]
         grouped = grouped.groupby(["step", "agent_type", "action"], sort=True)["count"].sum().reset_index()
         grouped["gathered"] = 0.0
         grouped["shared"] = 0.0
-        if "details" in have and len(grouped):
-            amounts = self._action_amounts(filt, args)
-            if amounts is None:
-                notes.append("resources gathered and shared could not be read from agent_actions.details")
-            else:
-                first = ~grouped["step"].duplicated().to_numpy()
-                per_step = amounts.reindex(grouped["step"][first].to_numpy()).fillna(0.0)
-                grouped.loc[first, "gathered"] = per_step["gathered"].to_numpy()
-                grouped.loc[first, "shared"] = per_step["shared"].to_numpy()
+        if amount is not None and len(grouped):
+            moved = np.nan_to_num(amount)
+            names = lower[action_code]
+            per_step = pd.DataFrame({"step": step, "gathered": np.where(names == "gather", moved, 0.0),
+                                     "shared": np.where(names == "share", moved, 0.0)}).groupby("step").sum()
+            first = ~grouped["step"].duplicated().to_numpy()
+            per_step = per_step.reindex(grouped["step"][first].to_numpy()).fillna(0.0)
+            grouped.loc[first, "gathered"] = per_step["gathered"].to_numpy()
+            grouped.loc[first, "shared"] = per_step["shared"].to_numpy()
         return grouped.reset_index(drop=True), notes
-
-    def _action_amounts(self, filt: str, args: tuple) -> pd.DataFrame | None:
-        kinds = "action_type IN ('gather', 'share')"
-        filt = f"{filt} AND {kinds}" if filt else f" WHERE {kinds}"
-        try:
-            rows = self.conn.execute(
-                "SELECT step_number, SUM(CASE WHEN action_type = 'gather' THEN "
-                "json_extract(details, '$.amount_gathered') END), SUM(CASE WHEN action_type = 'share' "
-                f"THEN json_extract(details, '$.amount_shared') END) FROM agent_actions{filt} "
-                "AND json_valid(details) GROUP BY 1", args).fetchall()
-        except sqlite3.OperationalError:  # no JSON functions in this SQLite
-            return None
-        frame = pd.DataFrame.from_records(rows, columns=["step", "gathered", "shared"]).set_index("step")
-        return frame.apply(pd.to_numeric, errors="coerce").fillna(0.0)
 
     def _read_config(self, sim_id) -> dict[str, Any] | None:
         for table, column in (("simulation_config", "config_data"), ("simulations", "parameters")):
