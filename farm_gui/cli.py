@@ -7,6 +7,8 @@ Without a subcommand it opens the GUI; with one it works headless over the same 
     farm-gui show RUN [--db PATH]
     farm-gui export RUN [RUN ...] --format csv|parquet|json --out DIR [--steps A:B] [--db PATH]
     farm-gui analyze RUN [RUN ...] --module NAME [--param K=V ...] [--out DIR] [--db PATH]
+    farm-gui analyses [show ID | stats | prune | delete ID] ...   (see cli_analyses.py)
+    farm-gui rename RUN NAME | notes RUN TEXT | delete RUN [--yes]  (see cli_run_edit.py)
     farm-gui import-agentfarm FILE [--db PATH] [--name NAME]
 
 Exit codes: 0 success; 2 bad input (bad arguments, configuration, database or run:
@@ -29,6 +31,9 @@ import traceback
 from pathlib import Path
 
 import platformdirs
+
+from farm_gui.cli_analyses import add_analyses
+from farm_gui.cli_run_edit import add_delete, add_notes, add_rename
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -144,7 +149,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from farm_gui.config import config_from_dict, config_to_dict, load_yaml, preset
     from farm_gui.runtime.session import RunControl, RunSession
 
-    if args.agentfarm_config:
+    if args.from_run:
+        config = _config_of_run(args.db, args.from_run)
+    elif args.agentfarm_config:
         from farm_gui.agentfarm import load_agentfarm_config
 
         mapping = load_agentfarm_config(args.agentfarm_config)
@@ -189,6 +196,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         store.close()
 
 
+def _config_of_run(db: str | None, ref: str):
+    """The configuration a stored run was made with (`run --from-run RUN`)."""
+    from farm_gui.store.side_tables import refuse_continuation
+
+    store = _open(db)
+    try:
+        run_id = _find_run(store, ref)
+        # an imported AgentFarm run is not re-run as such: `--agentfarm-config` takes its configuration
+        refuse_continuation(store.get_run(run_id), "re-run (use `farm-gui run --agentfarm-config` with "
+                            "its AgentFarm configuration, or Run > Run Side by Side in the window)")
+        return store.run_config(run_id)
+    finally:
+        store.close()
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     store = _open(args.db)
     try:
@@ -201,7 +223,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                  "created_at": r.created_at.isoformat(),
                  "started_at": r.started_at.isoformat() if r.started_at else None,
                  "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-                 "error": r.error} for r in runs]
+                 "error": r.error, "notes": r.notes} for r in runs]
         print(json.dumps(rows, indent=2))
         return EXIT_OK
     if not runs:
@@ -238,6 +260,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     ]
     if r.error:
         lines.append(f"  error       {r.error}")
+    if r.notes:
+        lines.append("  notes       " + r.notes.replace("\n", "\n              "))
     if source is not None:  # an imported run: where from, and what did not come along
         lines += [f"  imported    from {source.kind} file {source.path}"
                   + (f", simulation {source.source_id}" if source.source_id else ""),
@@ -312,6 +336,7 @@ def _add_run(sub) -> None:
     source = p.add_mutually_exclusive_group()
     source.add_argument("--config", metavar="FILE", help="YAML configuration file")
     source.add_argument("--preset", metavar="NAME", help="built-in preset (default, 1k, 10k, 100k)")
+    source.add_argument("--from-run", metavar="RUN", help="the configuration of a stored run (re-run it)")
     source.add_argument("--agentfarm-config", metavar="FILE",
                         help="AgentFarm configuration (YAML or its saved JSON), mapped onto this model's "
                         "parameters; keys without a counterpart are listed on stderr")
@@ -375,7 +400,8 @@ def _add_import_agentfarm(sub) -> None:
 
 
 # Each entry adds one subcommand (a parser whose defaults set func=handler(args) -> int).
-COMMANDS = [_add_run, _add_runs, _add_show, _add_export, _add_analyze, _add_import_agentfarm]
+COMMANDS = [_add_run, _add_runs, _add_show, _add_export, _add_analyze, add_analyses, add_rename, add_notes,
+            add_delete, _add_import_agentfarm]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -422,4 +448,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module, not this __main__ copy: commands in other modules import
+    # farm_gui.cli, and its UsageError must be the one main() catches.
+    from farm_gui.cli import main as _main
+
+    sys.exit(_main())

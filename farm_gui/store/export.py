@@ -152,7 +152,7 @@ def _metadata(store, run_id: int, fmt: str, steps, files: list[str]) -> dict:
             "created_at": info.created_at.isoformat(),
             "started_at": info.started_at.isoformat() if info.started_at else None,
             "finished_at": info.finished_at.isoformat() if info.finished_at else None,
-            "error": info.error,
+            "error": info.error, "notes": info.notes,
         },
         "config": config_to_dict(config),
         "files": files,

@@ -27,7 +27,7 @@ from farm_gui import __version__
 from farm_gui.runtime.aio import ensure_loop, release_loop
 from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import Store, StoreError, open_store
-from farm_gui.ui import agentfarm_flows, analysis_panel
+from farm_gui.ui import agentfarm_flows, analysis_panel, run_menu
 from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
 from farm_gui.ui.charts import ChartsPanel
 from farm_gui.ui.config_form import ConfigForm
@@ -94,6 +94,7 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         self._connect()
         self.analysis_panel = None
         self._install_analysis_panel()
+        self.run_menu = run_menu.install(self)  # context menu: rename, notes, re-run, delete
         self.agentfarm = agentfarm_flows.install(self)
 
         last = self.settings.last_config()

@@ -105,3 +105,15 @@ def test_run_with_a_broken_agentfarm_config_exits_2(tmp_path, capsys):
     bad.write_text("environment: [1, 2\n")
     assert run_cli("run", "--agentfarm-config", bad, "--db", tmp_path / "ws.db") == 2
     assert "bad.yaml" in capsys.readouterr().err
+
+
+def test_rerunning_an_imported_run_is_refused(tmp_path, capsys):
+    db = tmp_path / "ws.db"
+    assert run_cli("import-agentfarm", FIXTURES / "sample_60_steps.db", "--db", db) == 0
+    run_id = int(capsys.readouterr().out.strip())
+    assert run_cli("run", "--from-run", run_id, "--db", db, "--quiet") == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "imported from an AgentFarm database" in err and "cannot be re-run" in err
+    assert "--agentfarm-config" in err
+    with open_store(db, readonly=True) as store:
+        assert [r.id for r in store.list_runs()] == [run_id]

@@ -133,3 +133,18 @@ def test_closing_during_an_import_leaves_no_half_run(qtbot, make_window, monkeyp
     with open_store(db, readonly=True) as store:
         for run in store.list_runs():  # nothing, or a complete run
             assert run.status == "finished" and run.steps_done == 300
+
+
+def test_rerun_from_the_run_menu_is_refused_for_an_imported_run(qtbot, make_window, monkeypatch, tmp_path,
+                                                                 messages):
+    window = make_window()
+    source = tmp_path / "sim.db"
+    shutil.copy(FIXTURES / "sample_60_steps.db", source)
+    open_agentfarm(qtbot, window, monkeypatch, source)
+    qtbot.waitUntil(lambda: bool(window.shown_ids), timeout=WAIT_MS)
+    width_before = window.config_form.fields["width"].value()
+    rerun = window.findChild(type(window.actions.start), "action_rerun_config")
+    rerun.trigger()
+    qtbot.waitUntil(lambda: any(kind == "warning" and "cannot be re-run" in text
+                                for kind, _t, text in messages), timeout=WAIT_MS)
+    assert window.config_form.fields["width"].value() == width_before  # the form was left alone
