@@ -29,15 +29,19 @@ from .schema import (
     action_counts,
     agent_snapshots,
     agents,
+    extra_metrics,
     metadata,
     metric_chunks,
     node_snapshots,
+    run_sources,
     runs,
     schema_info,
     step_metrics,
 )
+from .side_tables import refuse_continuation
 
-RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots, action_counts, agents)
+RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots, action_counts, agents,
+                   extra_metrics, run_sources)
 
 
 class Store(RunEdits, RunQueries, AnalysisTable):
@@ -194,7 +198,9 @@ class Store(RunEdits, RunQueries, AnalysisTable):
 
         if self.readonly:
             raise StoreError(f"{self.url} is open read-only; cannot record a run")
-        self.get_run(run_id)
+        info = self.get_run(run_id)
+        if info.status != "pending":  # recording into a run again: never into an imported one
+            refuse_continuation(info)
         return RunWriter(self, int(run_id), batch_steps=batch_steps, batch_seconds=batch_seconds,
                          codec=codec or CODEC)
 

@@ -27,7 +27,7 @@ from farm_gui import __version__
 from farm_gui.runtime.aio import ensure_loop, release_loop
 from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import Store, StoreError, open_store
-from farm_gui.ui import analysis_panel, chart_menus, run_menu
+from farm_gui.ui import agentfarm_flows, analysis_panel, chart_menus, run_menu
 from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
 from farm_gui.ui.charts import ChartsPanel
 from farm_gui.ui.config_form import ConfigForm
@@ -100,6 +100,7 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         self._install_analysis_panel()
         self.run_menu = run_menu.install(self)  # context menu: rename, notes, re-run, delete
         chart_menus.install_other_plots(self)
+        self.agentfarm = agentfarm_flows.install(self)
 
         last = self.settings.last_config()
         if last is not None:
@@ -340,6 +341,7 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
             log.warning("runs still going after %.0f s at close", time.monotonic() - t0)
         if self.analysis_panel is not None:
             self.analysis_panel.shutdown(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0)))
+        self.agentfarm.shutdown(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0)))
         self.save_settings()
         self.close_store()
         if not self._loop_released:

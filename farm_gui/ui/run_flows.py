@@ -199,6 +199,8 @@ class RunFlows:
             self.registry.pause(run_id)
 
     def resume_run(self: MainWindow) -> None:
+        if self.agentfarm.refuse_if_imported(self.run_table.selected_ids(), "resumed"):
+            return
         for run_id in self._selected_active():
             self.registry.resume(run_id)
 

@@ -34,11 +34,12 @@ class RunRow:
     started_at: datetime | None
     duration_s: float | None
     error: str | None = None
+    model: str = "foraging"
 
     @classmethod
     def from_info(cls, info) -> RunRow:
         return cls(info.id, info.name, info.status, info.steps_done, info.total_steps, info.last_alive,
-                   info.steps_per_s, info.started_at, info.duration_s, info.error)
+                   info.steps_per_s, info.started_at, info.duration_s, info.error, info.model)
 
 
 def _duration(seconds: float | None) -> str:
