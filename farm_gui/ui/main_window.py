@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from farm_gui import __version__
-from farm_gui.runtime.aio import ensure_loop, release_loop
+from farm_gui.runtime.aio import ensure_loop, release_loop, wait_blocking
 from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import Store, StoreError, open_store
 from farm_gui.ui import analysis_panel
@@ -320,6 +320,8 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         if self.analysis_panel is not None:
             self.analysis_panel.shutdown(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0)))
         self.save_settings()
+        if not wait_blocking(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0))):
+            log.warning("reads or exports still going at close; the store refuses them from now on")
         self.close_store()
         if not self._loop_released:
             self._loop_released = True

@@ -50,6 +50,7 @@ def test_seeded_stress_of_runs_analyses_and_ui_actions(workdir):
     for title, text in result["dialogs"]:
         print("dialog:", title, "|", text.splitlines()[0] if text else "")
     assert result["errors"] == [], result["errors"][0]
+    assert result["left_open"] == [], "the closed window left its database open"
     assert figures["deadlocks"] == 0, stuck_report(result)
     assert figures["lost_selections"] == 0
     runs = result["runs"]
@@ -67,5 +68,6 @@ def test_stress_in_a_process_that_already_closed_a_window(workdir):
     result = run_stress_child(workdir, seed=20261129, n_actions=80, budget_s=12.0, timeout_s=240,
                               extra=["--prior-window"])
     assert result["errors"] == [], result["errors"][0]
+    assert result["left_open"] == [], "the closed window left its database open"
     assert result["figures"]["deadlocks"] == 0, stuck_report(result)
     assert result["figures"]["lost_selections"] == 0
