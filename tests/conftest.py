@@ -15,3 +15,19 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
     with open(SKIP_LOG, "a", encoding="utf-8") as log:
         log.write(f"{report.nodeid}\t{reason.removeprefix('Skipped: ')}\n")
+
+
+@pytest.fixture(autouse=True)
+def leak_guard(request):
+    """Fail a test that uses qtbot and leaves threads, tasks, windows or timers behind
+    (see tests/leak_guard.py). Torn down after pytest-qt closed the test's widgets."""
+    if "qtbot" not in request.fixturenames or request.node.get_closest_marker("allow_leaks"):
+        yield
+        return
+    from tests.leak_guard import LeakGuard
+
+    guard = LeakGuard()
+    yield guard
+    problems = guard.problems()
+    if problems:
+        pytest.fail("the test left things behind:\n  " + "\n  ".join(problems), pytrace=False)

@@ -336,6 +336,9 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         already deleted parts of them, which crashed the process."""
         for plot in all_plots(self):
             plot.close()
+            # PlotWidget.close() unparents the widget: without this it outlived the window as a
+            # hidden top-level, deleted whenever Python dropped it (the leak guard of tests/).
+            plot.deleteLater()
 
     def close_store(self) -> None:
         store, self.store = self.store, None
