@@ -61,10 +61,11 @@ class LeakGuard:
         for widget in QApplication.topLevelWidgets():
             if widget in self.top_levels or _deleted(widget):
                 continue
+            name = f"top-level {type(widget).__name__} {widget.objectName()!r}"
             if widget.isVisible():
-                found.append(f"top-level {type(widget).__name__} {widget.objectName()!r} still shown")
+                found.append(f"{name} still shown")
             elif widget.isWindow() and type(widget).__module__.startswith("farm_gui"):
-                found.append(f"top-level {type(widget).__name__} {widget.objectName()!r} closed but not deleted")
+                found.append(f"{name} closed but not deleted")
             found += [f"timer {timer.objectName() or hex(id(timer))} of {type(widget).__name__} still "
                       f"active ({timer.interval()} ms)" for timer in _active_timers(widget)]
         return found

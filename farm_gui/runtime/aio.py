@@ -13,9 +13,9 @@ its own loop afterwards.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import functools
-import concurrent.futures
 import logging
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
