@@ -37,10 +37,11 @@ free_port() {
 
 # as_pg_user CMD...: run a command as the server's user (ourselves unless we are root).
 as_pg_user() {
+    # From the server's folder: the clone's folder may be closed to that user.
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u "$PG_USER" -- "$@"
+        (cd "$PG_DIR" && runuser -u "$PG_USER" -- "$@")
     else
-        "$@"
+        (cd "$PG_DIR" && "$@")
     fi
 }
 
