@@ -58,6 +58,9 @@ def main() -> int:
                 log = args.logs / f"run{i:02d}.log"
                 log.write_text(done.stdout + "\n--- stderr ---\n" + done.stderr)
                 print(f"# run {i}: FAILED ({seconds[-1]:.0f} s): {last}  [{log}]", flush=True)
+                for line in done.stdout.splitlines():
+                    if line.startswith(("FAILED ", "ERROR ")):
+                        print(f"#   {line[:200]}", flush=True)
             else:
                 print(f"# run {i}: ok ({seconds[-1]:.0f} s): {last}", flush=True)
     finally:
