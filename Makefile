@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,postgres]'
 	QT_QPA_PLATFORM=offscreen $(PY) -m farm_gui.warmup
 	touch $(STAMP)
 
@@ -26,7 +26,7 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) bench/engine.py
-	@for b in store ui_latency analysis reliability agentfarm; do \
+	@for b in store ui_latency analysis reliability agentfarm test_timings; do \
 		if [ -f bench/$$b.py ]; then QT_QPA_PLATFORM=offscreen $(PY) bench/$$b.py || exit 1; fi; \
 	done
 

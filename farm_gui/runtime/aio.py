@@ -13,6 +13,7 @@ its own loop afterwards.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import functools
 import logging
@@ -30,6 +31,7 @@ _own_loop: qasync.QEventLoop | None = None
 _users = 0
 _tasks: set[asyncio.Task] = set()
 _io_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="farm-gui-io")
+_io_pending: set[concurrent.futures.Future] = set()
 
 
 def ensure_loop() -> asyncio.AbstractEventLoop:
@@ -98,7 +100,21 @@ async def run_blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """
     loop = asyncio.get_running_loop()
     call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
-    return await loop.run_in_executor(_io_pool, call)
+    future = _io_pool.submit(call)
+    _io_pending.add(future)
+    future.add_done_callback(_io_pending.discard)
+    return await asyncio.wrap_future(future, loop=loop)
+
+
+def wait_blocking(timeout: float) -> bool:
+    """Wait (at most ``timeout`` s) for every blocking call started with run_blocking to
+    return; True when none is left. A window waits here before it closes its store, so
+    that an export or a read still going does not use the store after it is closed."""
+    pending = list(_io_pending)
+    if not pending:
+        return True
+    _done, not_done = concurrent.futures.wait(pending, timeout=timeout)
+    return not not_done
 
 
 def pending_tasks() -> int:

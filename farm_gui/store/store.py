@@ -53,6 +53,7 @@ class Store(RunEdits, RunQueries, AnalysisTable):
         self.url = url
         self.readonly = readonly
         self._columns: dict[str, list] = {}
+        self.closed = False
 
     # ----- plumbing -------------------------------------------------------------------
     @contextmanager
@@ -65,6 +66,7 @@ class Store(RunEdits, RunQueries, AnalysisTable):
 
     @contextmanager
     def _read(self, doing: str) -> Iterator[Connection]:
+        self._check_open(doing)
         with self._errors(doing), self.engine.connect() as conn:
             yield conn
 
@@ -72,6 +74,7 @@ class Store(RunEdits, RunQueries, AnalysisTable):
     def _write(self, doing: str) -> Iterator[Connection]:
         if self.readonly:
             raise StoreError(f"{self.url} is open read-only; cannot {doing}")
+        self._check_open(doing)
         with self._errors(doing), self.engine.connect() as conn:
             conn = conn.execution_options(**{backend.WRITE_OPTION: True})
             with conn.begin():
@@ -107,7 +110,15 @@ class Store(RunEdits, RunQueries, AnalysisTable):
                     set(metadata.tables) - set(inspect(conn).get_table_names()):
                 migrate(conn, version)
 
+    def _check_open(self, doing: str) -> None:
+        # A call after close() used to open a fresh connection that nobody closed: the
+        # SQLite WAL then stayed behind the process (seen with an export still going
+        # when its window closed).
+        if self.closed:
+            raise StoreError(f"{self.url} is closed; cannot go on {doing}")
+
     def close(self) -> None:
+        self.closed = True
         self.engine.dispose()
 
     def __enter__(self) -> Store:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from farm_gui import __version__
-from farm_gui.runtime.aio import ensure_loop, release_loop
+from farm_gui.runtime.aio import ensure_loop, release_loop, wait_blocking
 from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import Store, StoreError, open_store
 from farm_gui.ui import agentfarm_flows, analysis_panel, chart_menus, run_menu
@@ -343,6 +343,8 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
             self.analysis_panel.shutdown(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0)))
         self.agentfarm.shutdown(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0)))
         self.save_settings()
+        if not wait_blocking(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0))):
+            log.warning("reads or exports still going at close; the store refuses them from now on")
         self.close_store()
         if not self._loop_released:
             self._loop_released = True
@@ -357,6 +359,9 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         already deleted parts of them, which crashed the process."""
         for plot in all_plots(self):
             plot.close()
+            # PlotWidget.close() unparents the widget: without this it outlived the window as a
+            # hidden top-level, deleted whenever Python dropped it (the leak guard of tests/).
+            plot.deleteLater()
 
     def close_store(self) -> None:
         store, self.store = self.store, None

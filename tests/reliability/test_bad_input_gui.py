@@ -46,22 +46,33 @@ def test_bad_values_typed_into_fields_are_marked_at_the_field(qtbot, make_gui):
     line_edit_fields = [p for p, f in form.fields.items() if type(f.editor).__name__ == "QLineEdit"]
     assert line_edit_fields, "expected some free-text fields (very wide bounds)"
     path = "seed" if "seed" in line_edit_fields else line_edit_fields[0]
+    valid = {"1_000": 1000, "7": 7}  # Python's int() syntax, which pydantic accepts too
+    invalid = ("nan", "inf", "-inf", "1e400", "abc", "", "1" * 400, "0x10", "-1",
+               "__import__('os').system('true')")
     with collect_unhandled() as errors:
-        for text in ("nan", "inf", "-inf", "1e400", "abc", "", "1" * 400, "0x10", "1_000", "-1",
-                     "__import__('os').system('true')"):
+        for text in invalid:
             form.fields[path].editor.setText(text)
-            if form.is_valid:
-                assert form.config() is not None  # e.g. "1_000" is a valid int
-                continue
+            assert not form.is_valid, text
+            assert form.config() is None, text
             assert form.fields[path].problem, text
             assert path in dict(form.problems()), text
-            assert not window.actions.start.isEnabled()
+            assert not window.actions.start.isEnabled(), text
             window.actions.start.trigger()
-        form.fields[path].editor.setText("7")
-    qtbot.wait(200)
-    assert errors == []
-    assert window.registry.runs() == []
+        for text, value in valid.items():
+            form.fields[path].editor.setText(text)
+            assert form.is_valid and form.fields[path].problem is None, text
+            assert getattr(form.config(), path) == value
     assert form.is_valid and window.actions.start.isEnabled()
+    # None of the triggers above started a run: the one Start that is allowed now makes
+    # the first and only run (its config has the last valid value).
+    window.config_form.set_value("simulation_steps", 5)
+    window.actions.start.trigger()
+    qtbot.waitUntil(lambda: len(window.registry.runs()) == 1, timeout=GUI_WAIT_MS)
+    run = window.registry.runs()[0]
+    qtbot.waitUntil(lambda: run.state == "finished", timeout=GUI_WAIT_MS)
+    assert getattr(window.store.run_config(run.run_id), path) == 7
+    assert len(window.store.list_runs()) == 1 and len(window.registry.runs()) == 1
+    assert errors == []
 
 
 def test_bad_workspace_files_are_explained_and_left_unchanged(qtbot, make_gui, workdir, message_boxes):

@@ -72,15 +72,20 @@ def test_real_disk_full_marks_run_failed_and_keeps_committed_steps(tmp_path, cap
 
 def _fail_inserts_after(engine, n_batches: int) -> list[int]:
     """From the n-th INSERT into step_metrics on, every INSERT raises the error SQLite
-    gives on a full disk (updates of the run row still succeed)."""
-    seen = [0]
+    gives on a full disk (updates of the run row still succeed). Returns [batches seen,
+    step rows inserted by the batches that got through] (a batch is cut by count or by
+    time, so its size is counted, not assumed)."""
+    seen = [0, 0]
 
     @event.listens_for(engine, "before_cursor_execute")
     def _full(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("INSERT INTO STEP_METRICS"):
+        is_metrics = statement.lstrip().upper().startswith("INSERT INTO STEP_METRICS")
+        if is_metrics:
             seen[0] += 1
         if seen[0] > n_batches and statement.lstrip().upper().startswith("INSERT"):
             raise sqlite3.OperationalError(DISK_FULL)
+        if is_metrics:
+            seen[1] += len(parameters) if executemany else 1
 
     return seen
 
@@ -90,7 +95,7 @@ def test_injected_disk_full_marks_run_failed_with_message(workdir):
     store = open_store(db)
     config = RunConfig(simulation_steps=100_000)
     run_id = store.create_run(config, name="injected")
-    _fail_inserts_after(store.engine, 3)
+    seen = _fail_inserts_after(store.engine, 3)
     status = _run_in_thread(RunSession(store, run_id, config, batch_steps=25), timeout=60)
     assert status == "failed"
     store.close()
@@ -100,7 +105,9 @@ def test_injected_disk_full_marks_run_failed_with_message(workdir):
     reopened = open_store(db)
     try:
         assert reopened.get_run(run_id).status == "failed"
-        assert check_run_intact(db, reopened, run_id) == 3 * 25
+        # Exactly the steps of the three batches that got through, none of the failed one.
+        assert seen[0] == 4 and seen[1] > 0
+        assert check_run_intact(db, reopened, run_id) == seen[1]
     finally:
         reopened.close()
 

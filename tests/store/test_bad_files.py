@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from farm_gui.store import StoreError, open_store
-from farm_gui.store import backend as store_backend
+from tests.read_only import read_only_folder
 
 from .conftest import record_run, sha256, small_config
 
@@ -97,14 +97,15 @@ def test_newer_schema_version(tmp_path):
     _assert_refused(path, "newer Farm GUI")
 
 
-def test_read_only_file_is_refused_for_writing(tmp_path, monkeypatch):
-    path = _good_db(tmp_path / "runs.db", runs=1)
-    # Root can write anything, so emulate the permission check where needed.
-    if os.geteuid() == 0:
-        monkeypatch.setattr(store_backend, "sqlite_writable", lambda p: False)
-    else:
-        path.chmod(0o444)
-    _assert_refused(path, "read-only")
+def test_read_only_file_is_refused_for_writing(tmp_path):
+    folder = tmp_path / "media"
+    folder.mkdir()
+    path = _good_db(folder / "runs.db", runs=1)
+    # Truly unwritable, also as root (a read-only bind mount then): no faked check.
+    with read_only_folder(folder):
+        with pytest.raises(OSError):
+            path.open("ab")
+        _assert_refused(path, "read-only")
 
 
 def test_read_only_open_never_writes(tmp_path):

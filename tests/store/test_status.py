@@ -74,7 +74,7 @@ def test_stale_heartbeat_from_another_host_becomes_interrupted(db_path):
 
 def test_crashed_process_leaves_an_interrupted_run_with_contiguous_steps(db_path):
     script = textwrap.dedent(f"""
-        import os, time
+        import os, sqlite3, time
         from farm_gui.config import RunConfig
         from farm_gui.runtime.session import RunSession
         from farm_gui.store import open_store
@@ -83,7 +83,13 @@ def test_crashed_process_leaves_an_interrupted_run_with_contiguous_steps(db_path
         run_id = store.create_run(config)
         def crash(metrics, model):
             if metrics["step"] == 120:
-                time.sleep(1.0)  # let the writer thread commit the batches handed to it
+                # Die once the writer thread has committed a batch (waited for, not assumed:
+                # a fixed second was not always enough on a loaded machine).
+                db = sqlite3.connect({str(db_path)!r})
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline and db.execute(
+                        "SELECT count(*) FROM step_metrics").fetchone()[0] < 25:
+                    time.sleep(0.01)
                 os._exit(9)
         RunSession(store, run_id, config, on_step=crash, batch_steps=25).run()
     """)

@@ -53,24 +53,77 @@ def test_export_run_data(qtbot, finished, tmp_path, monkeypatch, fmt):
     np.testing.assert_array_equal(frame["alive"].to_numpy(), stored["alive"])
 
 
+def _image_of(source, fmt: str, size) -> np.ndarray:
+    """Where an image (file or widget), scaled to ``size``, has coloured pixels."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    if isinstance(source, QWidget):
+        image = source.grab().toImage()
+    elif fmt == "svg":
+        renderer = QSvgRenderer(str(source))
+        assert renderer.isValid(), f"{source} is not a valid SVG"
+        image = QImage(renderer.defaultSize() * 2, QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.white)
+        painter = QPainter(image)
+        renderer.render(painter)
+        painter.end()
+    else:
+        loaded = QImage(str(source))
+        assert not loaded.isNull(), f"{source} is not a readable image"
+        image = QImage(loaded.size(), QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.white)  # a transparent background reads as white, as a viewer shows it
+        painter = QPainter(image)
+        painter.drawImage(0, 0, loaded)
+        painter.end()
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    h, w = image.height(), image.width()
+    array = np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine())
+    rgb = array[:, :w * 3].reshape(h, w, 3).astype(float) / 255.0
+    coloured = rgb.max(axis=2) - rgb.min(axis=2) > 0.15  # the curves, not axes or text
+    # Down to ``size`` keeping every coloured pixel (a 1-pixel line survives the scaling).
+    out = np.zeros((size.height(), size.width()), dtype=bool)
+    ys, xs = np.nonzero(coloured)
+    out[ys * size.height() // h, xs * size.width() // w] = True
+    return out
+
+
+def _overlap(a: np.ndarray, b: np.ndarray, reach: int = 2) -> float:
+    """Share of a's pixels within ``reach`` pixels of one of b's."""
+    grown = b.copy()
+    for dy in range(-reach, reach + 1):
+        for dx in range(-reach, reach + 1):
+            grown |= np.roll(np.roll(b, dy, axis=0), dx, axis=1)
+    return float((a & grown).sum() / max(1, a.sum()))
+
+
 @pytest.mark.parametrize("fmt", ["png", "svg"])
 def test_export_chart(qtbot, finished, tmp_path, monkeypatch, fmt):
+    """The exported chart, rendered (QImage / QSvgRenderer), looks like the chart on the
+    screen: compared as small grey images with a tolerance for fonts and antialiasing,
+    as pyqtgraph's own image tests do; a blank or unrelated picture fails."""
+    from PySide6.QtCore import QSize
+
     window, _run = finished
     target = tmp_path / f"chart.{fmt}"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     getattr(window.actions, f"export_{fmt}").trigger()
     assert target.is_file()
-    data = target.read_bytes()
-    if fmt == "png":
-        assert data[:8] == b"\x89PNG\r\n\x1a\n"
-        assert len(data) > 5000
-    else:
-        text = data.decode("utf-8")
-        has_svg, has_lines = "<svg" in text, ("<path" in text or "<polyline" in text)
-        assert has_svg and has_lines, text[:300]
+    chart = window.charts.population
+    size = QSize(240, 160)
+    exported, shown = _image_of(target, fmt, size), _image_of(chart, fmt, size)
+    other = _image_of(window.charts.charts[-1], fmt, size)  # another chart: other curves
+    assert exported.sum() > 100, "no curve in the export"
+    print(f"{fmt}: curve pixels {exported.sum()} / {shown.sum()}; overlap {_overlap(exported, shown):.2f}, "
+          f"{_overlap(shown, exported):.2f}; with another chart {_overlap(exported, other):.2f}")
+    assert _overlap(exported, shown) > 0.7 and _overlap(shown, exported) > 0.7  # measured: >= 0.84
+    assert _overlap(exported, other) < 0.4  # measured: 0.01
+    if fmt == "svg":
+        text = target.read_text(encoding="utf-8")
         # Vector axes: tick labels and titles as text, no embedded bitmaps.
         assert "<image" not in text and re.search(r">\s*step\s*</text>", text), text[:300]
-    axis = window.charts.population.getPlotItem().getAxis("bottom")
+    axis = chart.getPlotItem().getAxis("bottom")
     assert axis.cacheMode() == axis.CacheMode.DeviceCoordinateCache  # cached again for live drawing
 
 
@@ -129,11 +182,16 @@ def test_invalid_input_keeps_start_disabled(qtbot, make_window):
     form.set_value("seed", "not a number")
     assert "seed" in dict(form.problems())
     window.actions.start.trigger()
-    qtbot.wait(200)
     assert window.registry.runs() == []
     form.set_value("width", 50.0)
     form.set_value("seed", 7)
     assert window.actions.start.isEnabled() and form.config().width == 50.0
+    # The Start refused above started nothing later either: the allowed one makes the only run.
+    window.actions.start.trigger()
+    qtbot.waitUntil(lambda: len(window.registry.runs()) == 1, timeout=WAIT_MS)
+    run = window.registry.runs()[0]
+    wait_final(qtbot, window, run)
+    assert len(window.store.list_runs()) == 1 and window.store.run_config(run.run_id).width == 50.0
 
 
 def test_form_comes_from_the_schema(make_window):

@@ -42,19 +42,28 @@ def test_pause_step_resume_stop(qtbot, make_window):
     assert window.actions.resume.isEnabled() and window.actions.step.isEnabled()
     assert window.store.get_run(run.run_id).status == "paused"
     paused_at = len(run.buffer)
-    qtbot.wait(300)
+    # A second run at the same speed is the clock: while it makes steps, the paused one
+    # would too if it were not paused (no fixed sleep standing for "nothing happened").
+    clock = start_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: len(clock.buffer) >= 10, timeout=WAIT_MS)
     assert len(run.buffer) == paused_at  # really paused
+    qtbot.waitUntil(lambda: window.run_table.table_model.row_of(clock.run_id) is not None, timeout=WAIT_MS)
+    window.run_table.select_ids([run.run_id])
+    qtbot.waitUntil(lambda: window.run_table.selected_ids() == [run.run_id], timeout=WAIT_MS)
 
     window.actions.step.trigger()
     qtbot.waitUntil(lambda: len(run.buffer) == paused_at + 1, timeout=WAIT_MS)
-    qtbot.wait(200)
-    assert len(run.buffer) == paused_at + 1 and run.state == "paused"
+    mark = len(clock.buffer)
+    qtbot.waitUntil(lambda: len(clock.buffer) >= mark + 10, timeout=WAIT_MS)
+    assert len(run.buffer) == paused_at + 1 and run.state == "paused"  # one step, then paused again
 
     window.actions.resume.trigger()
     qtbot.waitUntil(lambda: run.state == "running" and len(run.buffer) > paused_at + 2, timeout=WAIT_MS)
 
+    window.run_table.select_ids([run.run_id, clock.run_id])
     window.actions.stop.trigger()
     wait_final(qtbot, window, run)
+    wait_final(qtbot, window, clock)
     info = window.store.get_run(run.run_id)
     assert info.status == "stopped"
     assert info.steps_done == len(run.buffer) == len(window.store.metrics(run.run_id)["step"])
