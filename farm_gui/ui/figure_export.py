@@ -25,7 +25,7 @@ from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter
 
 from farm_gui.ui.chart_render import figure_mode, render_to_file
 from farm_gui.ui.envelope import PeakPyramid
-from farm_gui.ui.theme import CHART_COLORS
+from farm_gui.ui.theme import chart_colors
 
 CM_PER_INCH = 2.54
 # Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies.
@@ -158,7 +158,7 @@ class FigureScene:
         self.dpi = dpi or QGuiApplication.primaryScreen().logicalDotsPerInch()
         w_in, h_in = options.inches()
         self.size = QSizeF(w_in * self.dpi, h_in * self.dpi)
-        background, foreground = CHART_COLORS[False] if options.light else CHART_COLORS[True]
+        background, foreground = chart_colors(not options.light)
         self.background, self.foreground = QColor(background), QColor(foreground)
         # pyqtgraph's axes measure themselves in device pixels through the scene's view:
         # an unshown view at 1:1 gives them the figure's pixels.
@@ -309,7 +309,7 @@ def matplotlib_script(panels: list[Panel], options: FigureOptions, csv_name: str
             "series": [{"label": s.label, "color": c, "style": STYLES.get(s.style, "-"), "right": s.right}
                        for s, c in zip(panel.series, colors, strict=True)],
         })
-    background, foreground = CHART_COLORS[False] if options.light else CHART_COLORS[True]
+    background, foreground = chart_colors(not options.light)
     return f'''"""Redraws a Farm GUI figure with matplotlib from {csv_name}.
 
 Run: python {Path(out_name).stem}.py   (needs matplotlib; writes {out_name})
