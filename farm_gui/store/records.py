@@ -42,6 +42,8 @@ class RunInfo:
     started_at: datetime | None
     finished_at: datetime | None
     error: str | None
+    parent_run: int | None = None  # a fork: the run and checkpoint step it started from
+    parent_step: int | None = None
 
     @property
     def duration_s(self) -> float | None:

@@ -17,6 +17,7 @@ from farm_gui.config import ConfigError, RunConfig, config_from_dict, config_to_
 
 from . import backend
 from .analyses_table import AnalysisTable
+from .checkpoints import CheckpointTable
 from .liveness import writer_gone
 from .migrations import migrate, missing_columns
 from .queries import RunQueries
@@ -28,6 +29,7 @@ from .schema import (
     action_counts,
     agent_snapshots,
     agents,
+    checkpoints,
     metadata,
     metric_chunks,
     node_snapshots,
@@ -36,10 +38,11 @@ from .schema import (
     step_metrics,
 )
 
-RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots, action_counts, agents)
+RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots, action_counts, agents,
+                   checkpoints)
 
 
-class Store(RunQueries, AnalysisTable):
+class Store(RunQueries, AnalysisTable, CheckpointTable):
     """A Farm GUI database. Thread-safe: every call takes its own short-lived connection
     from the engine's pool; a RunWriter holds one connection of its own."""
 
@@ -122,6 +125,7 @@ class Store(RunQueries, AnalysisTable):
             total_steps=row.total_steps, steps_done=row.steps_done, last_alive=row.last_alive,
             created_at=as_utc(row.created_at), started_at=as_utc(row.started_at),
             finished_at=as_utc(row.finished_at), error=row.error,
+            parent_run=row.parent_run, parent_step=row.parent_step,
         )
 
     def list_runs(self) -> list[RunInfo]:
