@@ -40,7 +40,7 @@ def parse_settings(items: list[str] | None) -> dict[str, Any]:
     for item in items or []:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise ConfigError(f"--set expects key=value, got {item!r}")
+            raise ConfigError("--set", [("", f"expected key=value, got {item!r}")])
         try:
             value = yaml.safe_load(text) if text.strip() else ""
         except yaml.YAMLError:
@@ -56,10 +56,10 @@ def apply_settings(config: RunConfig, settings: Mapping[str, Any], source: str) 
         *path, last = key.split(".")
         for part in path:
             if not isinstance(target.get(part), dict):
-                raise ConfigError(f"{source}: unknown setting {key!r}")
+                raise ConfigError(source, [(key, "unknown setting")])
             target = target[part]
         if last not in target:
-            raise ConfigError(f"{source}: unknown setting {key!r}")
+            raise ConfigError(source, [(key, "unknown setting")])
         target[last] = value
     return config_from_dict(data, source=source)
 
@@ -82,7 +82,7 @@ def prepare_resume(store: Store, run_id: int, more_steps: int | None = None) -> 
     config = store.run_config(run_id)
     if more_steps is not None:
         if more_steps < 1:
-            raise ConfigError(f"--steps must be at least 1, got {more_steps}")
+            raise ConfigError("--steps", [("", f"must be at least 1, got {more_steps}")])
         config = apply_settings(config, {"simulation_steps": step + more_steps}, "resume")
     where = f"the checkpoint of run {run_id} at step {step}"
     model = _restore(config, state, info.model, where)
