@@ -31,6 +31,7 @@ from farm_gui.ui import analysis_panel
 from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
 from farm_gui.ui.charts import ChartsPanel
 from farm_gui.ui.config_form import ConfigForm
+from farm_gui.ui.continue_flows import ContinueFlows
 from farm_gui.ui.dialogs import show_info, show_warning
 from farm_gui.ui.export_flows import ExportFlows
 from farm_gui.ui.run_flows import RunFlows
@@ -58,7 +59,7 @@ STATUS_EVERY = 6  # in "other" slots
 CLOSE_WAIT_S = 30.0
 
 
-class MainWindow(RunFlows, ExportFlows, QMainWindow):
+class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
     def __init__(self, db_url: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("main_window")
@@ -92,6 +93,7 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         self._build_view_menu()
         self._build_status_bar()
         self._connect()
+        self._install_continue()
         self.analysis_panel = None
         self._install_analysis_panel()
 
