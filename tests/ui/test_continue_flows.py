@@ -83,7 +83,8 @@ def test_a_finished_run_continues_for_more_steps_and_can_be_forked(qtbot, make_w
     assert window.store.run_config(fork.id).base_consumption_rate == 0.3
     model = window.run_table.table_model
     lineage = f"run {run.run_id} @ 40"
-    qtbot.waitUntil(lambda: any(r.run_id == fork.id and r.parent == lineage for r in model.rows), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: any(r.run_id == fork.id and r.parent == lineage for r in model.rows),
+                    timeout=WAIT_MS)
     # fork and parent are selected together: the charts overlay them, the fork from step 40 on
     qtbot.waitUntil(lambda: sorted(window.run_table.selected_ids()) == sorted([fork.id, run.run_id]),
                     timeout=WAIT_MS)
