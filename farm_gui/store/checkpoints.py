@@ -47,6 +47,8 @@ class CheckpointTable:
     def checkpoint_steps(self, run_id: int) -> list[int]:
         """Steps with a stored checkpoint (step k = the state after k steps), sorted."""
         self.get_run(run_id)
+        if self.readonly and not self.has_table("checkpoints"):
+            return []  # an older workspace, not migrated when opened read-only
         c = checkpoints.c
         with self._read(f"reading the checkpoints of run {run_id}") as conn:
             return [int(s) for s in conn.execute(

@@ -115,6 +115,19 @@ class Store(RunQueries, AnalysisTable, CheckpointTable):
                 conn.execute(update(runs).where(runs.c.id == run_id).values(name=f"Run {run_id}"))
         return int(run_id)
 
+    def _run_columns(self, conn) -> list:
+        """The runs columns this database has: an older workspace opened read-only is not
+        migrated and lacks the newer ones (they read as None)."""
+        if getattr(self, "_present_run_columns", None) is None:
+            have = {c["name"] for c in inspect(conn).get_columns("runs")}
+            self._present_run_columns = [c for c in runs.c if c.name in have]
+        return self._present_run_columns
+
+    def has_table(self, name: str) -> bool:
+        """Whether the database has table `name` (an older one opened read-only may not)."""
+        with self._read("inspecting the database") as conn:
+            return inspect(conn).has_table(name)
+
     def _row_to_info(self, row) -> RunInfo:
         status = row.status
         if status in LIVE_STATUSES and writer_gone(row.writer_pid, row.writer_host,
@@ -125,18 +138,19 @@ class Store(RunQueries, AnalysisTable, CheckpointTable):
             total_steps=row.total_steps, steps_done=row.steps_done, last_alive=row.last_alive,
             created_at=as_utc(row.created_at), started_at=as_utc(row.started_at),
             finished_at=as_utc(row.finished_at), error=row.error,
-            parent_run=row.parent_run, parent_step=row.parent_step,
+            parent_run=getattr(row, "parent_run", None), parent_step=getattr(row, "parent_step", None),
         )
 
     def list_runs(self) -> list[RunInfo]:
         """All runs, newest first."""
         with self._read("listing runs") as conn:
-            rows = conn.execute(select(runs).order_by(runs.c.created_at.desc(), runs.c.id.desc())).all()
+            rows = conn.execute(select(*self._run_columns(conn))
+                                .order_by(runs.c.created_at.desc(), runs.c.id.desc())).all()
         return [self._row_to_info(r) for r in rows]
 
     def get_run(self, run_id: int) -> RunInfo:
         with self._read(f"reading run {run_id}") as conn:
-            row = conn.execute(select(runs).where(runs.c.id == int(run_id))).first()
+            row = conn.execute(select(*self._run_columns(conn)).where(runs.c.id == int(run_id))).first()
         if row is None:
             raise StoreError(f"{self.url} has no run with id {run_id}")
         return self._row_to_info(row)
