@@ -111,7 +111,7 @@ def prepare_fork(store: Store, parent_id: int, step: int, settings: Mapping[str,
         raise CheckpointError(
             f"a fork of run {parent_id} at step {step} would have nothing to run "
             + ("(no agent is alive)" if int(state.get("alive", 1)) == 0 else
-               f"(simulation_steps is {config.simulation_steps}; set a larger one, "
-               "e.g. --set simulation_steps=N)"))
+               f"(simulation_steps is {config.simulation_steps}; change it to a larger "
+               "number, e.g. simulation_steps=N)"))
     new_id = store.create_fork(parent_id, step, config, name, int(state.get("alive", 0)))
     return Continuation(new_id, config, model, True, step)

@@ -173,7 +173,9 @@ class ContinueFlows:
         row = self._stored_row()
         if row is None:
             return
-        step = self.world_view.slider.value() if self._world_run == row.run_id else row.steps_done
+        # the step the world view shows (the slider's, or the last one when a run is shown)
+        shown = self._scrub_target if self._world_run == row.run_id else None
+        step = shown if shown is not None else row.steps_done
         spawn(self._open_fork_dialog(row.run_id, row.name, step), self._report("Cannot fork the run"))
 
     async def _open_fork_dialog(self: MainWindow, run_id: int, name: str, step: int) -> None:
