@@ -1,5 +1,5 @@
 """Resume and fork in the window (Run > Resume Run..., Run > Fork from Here..., and the
-"Fork from here" button beside the step slider).
+"Fork from Here" button beside the step slider).
 
 Resume continues the selected stopped, interrupted or failed run from its last
 checkpoint in the same run record; a finished run asks first for how many more steps.
@@ -117,7 +117,6 @@ class ContinueFlows:
         self.fork_button = QToolButton()
         self.fork_button.setObjectName("fork_button")
         self.fork_button.setDefaultAction(a.fork_run)
-        self.fork_button.setText("Fork from here")
         self.world_view.slider_row.addWidget(self.fork_button)
         self.continue_dialog: QDialog | None = None
 

@@ -59,6 +59,11 @@ def test_a_fork_with_changed_settings_records_its_lineage(parent):
     assert (by_id[run_id]["parent_run"], by_id[run_id]["parent_step"]) == (None, None)
     shown = cli("show", str(fork_id), "--db", str(db)).stdout
     assert f"forked from run {run_id} at step 40" in shown
+    out = db.parent / "out"
+    exported = cli("export", str(fork_id), "--format", "csv", "--out", str(out), "--db", str(db))
+    assert exported.returncode == 0, exported.stderr
+    meta = json.loads(next(out.glob("*_metadata.json")).read_text())
+    assert (meta["run"]["parent_run"], meta["run"]["parent_step"]) == (run_id, 40)
 
 
 def test_fork_at_a_step_without_checkpoint_names_the_nearest(parent):
