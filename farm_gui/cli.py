@@ -7,6 +7,8 @@ Without a subcommand it opens the GUI; with one it works headless over the same 
     farm-gui show RUN [--db PATH]
     farm-gui export RUN [RUN ...] --format csv|parquet|json --out DIR [--steps A:B] [--db PATH]
     farm-gui analyze RUN [RUN ...] --module NAME [--param K=V ...] [--out DIR] [--db PATH]
+    farm-gui analyses [show ID | stats | prune | delete ID] ...   (see cli_analyses.py)
+    farm-gui rename RUN NAME | notes RUN TEXT | delete RUN [--yes]  (see cli_run_edit.py)
     farm-gui resume RUN [--steps N] [--db PATH]                    (cli_continue.py)
     farm-gui fork RUN --at STEP [--set K=V ...] [--name NAME] [--db PATH]
 
@@ -30,6 +32,9 @@ import traceback
 from pathlib import Path
 
 import platformdirs
+
+from farm_gui.cli_analyses import add_analyses
+from farm_gui.cli_run_edit import add_delete, add_notes, add_rename
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -145,7 +150,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from farm_gui.config import config_from_dict, config_to_dict, load_yaml, preset
     from farm_gui.runtime.session import RunControl, RunSession
 
-    config = load_yaml(args.config) if args.config else preset(args.preset or "default")
+    if args.from_run:
+        config = _config_of_run(args.db, args.from_run)
+    else:
+        config = load_yaml(args.config) if args.config else preset(args.preset or "default")
     overrides = {k: v for k, v in (("simulation_steps", args.steps), ("seed", args.seed),
                                    ("snapshot_every", args.snapshot_every)) if v is not None}
     if overrides:
@@ -183,6 +191,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         store.close()
 
 
+def _config_of_run(db: str | None, ref: str):
+    """The configuration a stored run was made with (`run --from-run RUN`)."""
+    store = _open(db)
+    try:
+        return store.run_config(_find_run(store, ref))
+    finally:
+        store.close()
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     store = _open(args.db)
     try:
@@ -195,8 +212,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
                  "created_at": r.created_at.isoformat(),
                  "started_at": r.started_at.isoformat() if r.started_at else None,
                  "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-                 "error": r.error, "parent_run": r.parent_run, "parent_step": r.parent_step}
-                for r in runs]
+                 "error": r.error, "notes": r.notes, "parent_run": r.parent_run,
+                 "parent_step": r.parent_step} for r in runs]
         print(json.dumps(rows, indent=2))
         return EXIT_OK
     if not runs:
@@ -235,6 +252,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         lines.insert(2, f"  forked from run {r.parent_run} at step {r.parent_step}")
     if r.error:
         lines.append(f"  error       {r.error}")
+    if r.notes:
+        lines.append("  notes       " + r.notes.replace("\n", "\n              "))
     lines.append("  config")
     lines += [f"    {k}: {json.dumps(v)}" for k, v in config_to_dict(config).items()]
     print("\n".join(lines))
@@ -284,6 +303,7 @@ def _add_run(sub) -> None:
     source = p.add_mutually_exclusive_group()
     source.add_argument("--config", metavar="FILE", help="YAML configuration file")
     source.add_argument("--preset", metavar="NAME", help="built-in preset (default, 1k, 10k, 100k)")
+    source.add_argument("--from-run", metavar="RUN", help="the configuration of a stored run (re-run it)")
     p.add_argument("--steps", type=int, help="number of steps (overrides the configuration)")
     p.add_argument("--seed", type=int, help="random seed (overrides the configuration)")
     p.add_argument("--snapshot-every", type=int, metavar="N", help="store the world every N steps")
@@ -341,7 +361,8 @@ def _add_continue(sub) -> None:
     add_fork(sub)
 
 
-COMMANDS = [_add_run, _add_runs, _add_show, _add_export, _add_analyze, _add_continue]
+COMMANDS = [_add_run, _add_runs, _add_show, _add_export, _add_analyze, add_analyses, add_rename, add_notes,
+            add_delete, _add_continue]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -388,4 +409,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module, not this __main__ copy: commands in other modules import
+    # farm_gui.cli, and its UsageError must be the one main() catches.
+    from farm_gui.cli import main as _main
+
+    sys.exit(_main())

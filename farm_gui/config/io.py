@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .file_mode import give_default_mode
 from .schema import RunConfig
 
 MAX_CONFIG_BYTES = 5 * 1024 * 1024
@@ -124,6 +125,7 @@ def save_yaml(config: RunConfig, path: str | os.PathLike[str]) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, p)
+        give_default_mode(p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

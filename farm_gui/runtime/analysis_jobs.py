@@ -255,10 +255,16 @@ class AnalysisJobManager(QObject):
         return self.wait(timeout_s)
 
     def load_history(self) -> int:
-        """Add the analyses recorded in the store (newest last); returns how many were added."""
+        """Add the analyses recorded in the store (newest last); returns how many were added.
+        Reads the store in the calling thread: the window reads it off the GUI thread and
+        hands the list to ``add_history``."""
+        return self.add_history(self.store.list_analyses())
+
+    def add_history(self, infos: list[Any]) -> int:
+        """Add stored analyses (``AnalysisInfo``, newest first) not shown yet."""
         known = {j.analysis_id for j in self.jobs() if j.analysis_id is not None}
         added = []
-        for info in reversed(self.store.list_analyses()):
+        for info in reversed(infos):
             if info.id in known:
                 continue
             with self._lock:
@@ -275,6 +281,21 @@ class AnalysisJobManager(QObject):
         if added:
             self.counts_changed.emit()
         return len(added)
+
+    def forget_stored(self, analysis_ids: list[int]) -> list[int]:
+        """Drop the ended jobs whose stored analyses were deleted; returns their job ids."""
+        gone = set(analysis_ids)
+        with self._lock:
+            jobs = [j.id for j in self._jobs.values() if j.final and j.analysis_id in gone]
+            for job_id in jobs:
+                del self._jobs[job_id]
+        if jobs:
+            self.counts_changed.emit()
+        return jobs
+
+    def runs_in_use(self) -> set[int]:
+        """Runs that a queued, held, running or paused job reads."""
+        return {r for j in self.jobs() if not j.final for r in j.run_ids}
 
     # ----- internals (GUI thread) ---------------------------------------------------------
     def _changed(self, job_id: int) -> None:

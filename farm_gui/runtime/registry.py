@@ -156,6 +156,16 @@ class RunRegistry(QObject):
             self.stop(run_id)
         return ids
 
+    def forget(self, run_id: int) -> bool:
+        """Drop a run that has ended and whose worker has returned (its stored run was
+        deleted); True if it was dropped."""
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None or run.active or (run.worker is not None and not run.worker.done.is_set()):
+                return False
+            del self._runs[run_id]
+            return True
+
     def wait(self, timeout_s: float) -> bool:
         """Block until every started worker has returned (bounded)."""
         deadline = time.monotonic() + timeout_s

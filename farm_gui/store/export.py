@@ -20,6 +20,7 @@ import pandas as pd
 
 from farm_gui import __version__
 from farm_gui.config import AGENT_TYPES, config_to_dict
+from farm_gui.config.file_mode import default_file_mode
 
 from .records import StoreError
 
@@ -77,11 +78,14 @@ def _in_range(steps: np.ndarray, step_range: tuple[int | None, int | None] | Non
     return keep
 
 
-def agent_snapshots_frame(store, run_id: int, steps=None) -> pd.DataFrame:
+def agent_snapshots_frame(store, run_id: int, steps=None, tick: Callable[[], None] | None = None
+                          ) -> pd.DataFrame:
     """Long form of the stored agent snapshots: one row per living agent per snapshot step."""
     frames = []
     snapshot_steps = store.snapshot_steps(run_id)
     for step in snapshot_steps[_in_range(snapshot_steps, steps)].tolist():
+        if tick is not None:
+            tick()
         state = store.world_state(run_id, step)
         n = len(state["agent_id"])
         frames.append(pd.DataFrame({
@@ -99,11 +103,14 @@ def agent_snapshots_frame(store, run_id: int, steps=None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns]
 
 
-def node_snapshots_frame(store, run_id: int, steps=None) -> pd.DataFrame:
+def node_snapshots_frame(store, run_id: int, steps=None, tick: Callable[[], None] | None = None
+                         ) -> pd.DataFrame:
     """Long form of the stored node snapshots: one row per node per snapshot step."""
     frames = []
     snapshot_steps = store.snapshot_steps(run_id)
     for step in snapshot_steps[_in_range(snapshot_steps, steps)].tolist():
+        if tick is not None:
+            tick()
         state = store.world_state(run_id, step)
         n = len(state["node_x"])
         frames.append(pd.DataFrame({
@@ -115,27 +122,34 @@ def node_snapshots_frame(store, run_id: int, steps=None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _run_tables(store, run_id: int, steps) -> dict[str, pd.DataFrame]:
+def _run_tables(store, run_id: int, steps, tables: Sequence[str], tick: Callable[[], None]
+                ) -> dict[str, pd.DataFrame]:
     lo, hi = steps or (None, None)
-    agents = store.agents_frame(run_id)
-    return {
-        "metrics": store.metrics_frame(run_id, lo, hi),
-        "agent_snapshots": agent_snapshots_frame(store, run_id, steps),
-        "node_snapshots": node_snapshots_frame(store, run_id, steps),
-        "action_counts": store.action_counts_frame(run_id, lo, hi),
-        "agents": agents,
+    makers = {
+        "metrics": lambda: store.metrics_frame(run_id, lo, hi),
+        "agent_snapshots": lambda: agent_snapshots_frame(store, run_id, steps, tick),
+        "node_snapshots": lambda: node_snapshots_frame(store, run_id, steps, tick),
+        "action_counts": lambda: store.action_counts_frame(run_id, lo, hi),
+        "agents": lambda: store.agents_frame(run_id),
     }
+    frames = {}
+    for table in tables:
+        frames[table] = makers[table]()
+        tick()
+    return frames
 
 
 def _metadata(store, run_id: int, fmt: str, steps, files: list[str]) -> dict:
     info = store.get_run(run_id)
     config = store.run_config(run_id)
+    exported_at = datetime.now(UTC).isoformat(timespec="seconds")
+    step_range = {"start": steps[0] if steps else None, "stop": steps[1] if steps else None}
     return {
         "application": "farm-gui",
         "app_version": __version__,
-        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "exported_at": exported_at,
         "format": fmt,
-        "step_range": {"start": steps[0] if steps else None, "stop": steps[1] if steps else None},
+        "step_range": step_range,
         "database": store.url,
         "run": {
             "id": info.id, "name": info.name, "model": info.model, "status": info.status,
@@ -143,12 +157,46 @@ def _metadata(store, run_id: int, fmt: str, steps, files: list[str]) -> dict:
             "created_at": info.created_at.isoformat(),
             "started_at": info.started_at.isoformat() if info.started_at else None,
             "finished_at": info.finished_at.isoformat() if info.finished_at else None,
-            "error": info.error,
+            "error": info.error, "notes": info.notes,
             "parent_run": info.parent_run, "parent_step": info.parent_step,  # a fork's lineage
         },
         "config": config_to_dict(config),
         "files": files,
+        "formats": {fmt: {"files": files, "step_range": step_range, "exported_at": exported_at}},
     }
+
+
+METADATA_APP = "farm-gui"
+
+
+def _mergeable_metadata(path: Path, run_id: int) -> dict | None:
+    """The metadata file at ``path`` when it is one this exporter wrote for the same run
+    (an export of the run in another format): the new export adds to it instead of
+    being stopped by it."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("application") != METADATA_APP:
+        return None
+    run = meta.get("run")
+    if not isinstance(run, dict) or run.get("id") != run_id:
+        return None
+    return meta
+
+
+def _merged_metadata(new: dict, old: dict | None) -> dict:
+    """``new`` plus what ``old`` recorded of the run's exports in other formats: the
+    files of every format, and each format's own files, step range and time."""
+    if old is None:
+        return new
+    formats = {k: v for k, v in (old.get("formats") or {}).items() if isinstance(v, dict)}
+    if not formats and isinstance(old.get("format"), str):  # written before "formats" existed
+        formats[old["format"]] = {"files": old.get("files", []), "step_range": old.get("step_range"),
+                                  "exported_at": old.get("exported_at")}
+    formats.update(new["formats"])
+    files = [f for spec in formats.values() for f in spec.get("files", [])]
+    return {**new, "files": list(dict.fromkeys(files)), "formats": formats}
 
 
 def _check_folder(out_dir: Path) -> None:
@@ -168,41 +216,110 @@ def _temp_path(target: Path) -> Path:
     return Path(tmp)
 
 
-def export_runs(store, run_ids: Sequence[int], out_dir: str | os.PathLike[str], fmt: str,
-                steps: tuple[int | None, int | None] | None = None, overwrite: bool = False) -> list[Path]:
-    """Export metrics, agent and node snapshots, action counts and agent lives of each
-    run (optionally only steps in [start, stop)) as `fmt` files, plus a
-    `<name>_metadata.json` per run. Returns the written paths. Raises ExportError
-    naming the file or folder when something is in the way; writes nothing then."""
+class ExportCancelled(ExportError):
+    """The user cancelled an export; nothing of it was kept."""
+
+
+def _plan(store, run_ids: Sequence[int], out: Path, fmt: str, tables: Sequence[str]
+          ) -> list[tuple[int, str, Path]]:
+    plan: list[tuple[int, str, Path]] = []
+    for run_id in run_ids:
+        base = f"{safe_name(store.get_run(run_id).name)}_run{int(run_id)}"
+        plan += [(int(run_id), table, out / f"{base}_{table}.{FORMATS[fmt]}") for table in tables]
+        plan.append((int(run_id), "metadata", out / f"{base}_metadata.json"))
+    return plan
+
+
+def _check_args(run_ids, fmt: str, tables: Sequence[str] | None) -> tuple[str, ...]:
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if not run_ids:
         raise ExportError("no runs to export")
+    chosen = tuple(TABLES if tables is None else dict.fromkeys(tables))
+    unknown = [t for t in chosen if t not in TABLES]
+    if unknown:
+        raise ExportError(f"unknown table {unknown[0]!r}; choose from {', '.join(TABLES)}")
+    if not chosen:
+        raise ExportError("no tables chosen to export")
+    return chosen
+
+
+def files_in_the_way(store, run_ids: Sequence[int], out_dir: str | os.PathLike[str], fmt: str,
+                     tables: Sequence[str] | None = None) -> list[Path]:
+    """The files an export would replace: existing data files of the same names, and
+    metadata files that are not this exporter's for the same run (its own are added to).
+    A folder that does not exist yet has none."""
+    chosen = _check_args(run_ids, fmt, tables)
+    out = Path(out_dir).expanduser()
+    if not out.is_dir():
+        return []
+    return [target for run_id, table, target in _plan(store, run_ids, out, fmt, chosen)
+            if target.exists() and (table != "metadata" or _mergeable_metadata(target, run_id) is None)]
+
+
+def export_work(store, run_ids: Sequence[int], tables: Sequence[str] | None = None, steps=None) -> int:
+    """Units of work ``export_runs`` reports progress in: per run, one per table (and
+    one per stored world snapshot in the range for each snapshot table) plus the files."""
+    chosen = _check_args(run_ids, "csv", tables)
+    total = 0
+    for run_id in run_ids:
+        total += 2 * len(chosen) + 1
+        snapshots = int(_in_range(store.snapshot_steps(run_id), steps).sum())
+        total += snapshots * sum(t in chosen for t in ("agent_snapshots", "node_snapshots"))
+    return total
+
+
+def export_runs(store, run_ids: Sequence[int], out_dir: str | os.PathLike[str], fmt: str,
+                steps: tuple[int | None, int | None] | None = None, overwrite: bool = False,
+                tables: Sequence[str] | None = None,
+                progress: Callable[[int, int], bool] | None = None) -> list[Path]:
+    """Export metrics, agent and node snapshots, action counts and agent lives of each
+    run (``tables``, all by default; optionally only steps in [start, stop)) as `fmt`
+    files, plus a `<name>_metadata.json` per run, shared by the run's exports in other
+    formats (each adds its files to it). Returns the written paths, which get the
+    user's default permissions. Raises ExportError naming the file or folder when
+    something is in the way; writes nothing then. ``progress(done, total)`` is called
+    as the work goes; when it returns False the export stops, removes what it wrote so
+    far and raises ExportCancelled."""
+    chosen = _check_args(run_ids, fmt, tables)
     out = Path(out_dir).expanduser()
     _check_folder(out)
-    plan: list[tuple[int, str, Path]] = []
-    for run_id in run_ids:
-        base = f"{safe_name(store.get_run(run_id).name)}_run{int(run_id)}"
-        plan += [(int(run_id), table, out / f"{base}_{table}.{FORMATS[fmt]}") for table in TABLES]
-        plan.append((int(run_id), "metadata", out / f"{base}_metadata.json"))
-    if not overwrite:
-        for _, _, target in plan:
-            if target.exists():
-                raise ExportError(f"{target} already exists; choose another folder or allow overwriting")
+    plan = _plan(store, run_ids, out, fmt, chosen)
+    merge: dict[int, dict | None] = {}
+    for run_id, table, target in plan:
+        if table == "metadata" and target.exists():
+            merge[run_id] = _mergeable_metadata(target, run_id)
+            if merge[run_id] is not None:
+                continue
+        if not overwrite and target.exists():
+            raise ExportError(f"{target} already exists; choose another folder or allow overwriting")
+    total = export_work(store, run_ids, chosen, steps) if progress is not None else 0
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None and progress(min(done, total), total) is False:
+            raise ExportCancelled("export cancelled; no files were kept")
+
     written: list[tuple[Path, Path]] = []
     try:
         for run_id in dict.fromkeys(r for r, _, _ in plan):
             targets = [(t, p) for r, t, p in plan if r == run_id]
-            tables = _run_tables(store, run_id, steps)
+            frames = _run_tables(store, run_id, steps, [t for t, _ in targets if t != "metadata"], tick)
             for table, target in targets:
                 tmp = _temp_path(target)
                 written.append((tmp, target))
                 if table == "metadata":
                     meta = _metadata(store, run_id, fmt, steps, [p.name for t, p in targets if t != table])
+                    meta = _merged_metadata(meta, merge.get(run_id))
                     tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
                 else:
-                    WRITERS[fmt](tables[table], tmp)
+                    WRITERS[fmt](frames[table], tmp)
+                tick()
+        mode = default_file_mode()
         for tmp, target in written:
+            os.chmod(tmp, mode)
             os.replace(tmp, target)
     except OSError as err:
         raise ExportError(f"export to {out} failed ({err.strerror or err})") from err

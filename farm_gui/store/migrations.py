@@ -8,8 +8,9 @@ records the current schema version. A database opened read-only is left as it is
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, inspect, text, update
-from sqlalchemy.schema import CreateColumn
+from sqlalchemy import Column, Connection, inspect, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateColumn, ExecutableDDLElement
 
 from .schema import SCHEMA_VERSION, metadata, schema_info
 
@@ -18,6 +19,19 @@ VERSION_1_TABLES: frozenset[str] = frozenset({
     "schema_info", "runs", "step_metrics", "metric_chunks", "agent_snapshots", "node_snapshots",
     "action_counts", "agents", "analyses", "agent_types", "actions", "death_causes",
 })
+
+
+class AddColumn(ExecutableDDLElement):
+    """ALTER TABLE ... ADD COLUMN, which SQLAlchemy Core does not provide (Alembic does)."""
+
+    def __init__(self, column: Column):
+        self.column = column
+
+
+@compiles(AddColumn)
+def _compile_add_column(element: AddColumn, compiler, **kw) -> str:
+    table = compiler.preparer.format_table(element.column.table)
+    return f"ALTER TABLE {table} ADD COLUMN {compiler.process(CreateColumn(element.column), **kw)}"
 
 
 def missing_columns(conn: Connection) -> dict[str, list[str]]:
@@ -45,8 +59,7 @@ def migrate(conn: Connection, version: int) -> None:
             if not column.nullable and column.server_default is None:
                 raise RuntimeError(f"schema: new column {table_name}.{name} must be nullable or have a "
                                    "server default, or existing rows cannot take it")
-            spec = CreateColumn(column).compile(dialect=conn.dialect)
-            conn.execute(text(f'ALTER TABLE "{table_name}" ADD COLUMN {spec}'))
+            conn.execute(AddColumn(column))
     if version != SCHEMA_VERSION:
         conn.execute(update(schema_info).where(schema_info.c.key == "schema_version")
                      .values(value=str(SCHEMA_VERSION)))

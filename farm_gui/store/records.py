@@ -42,6 +42,7 @@ class RunInfo:
     started_at: datetime | None
     finished_at: datetime | None
     error: str | None
+    notes: str | None = None
     parent_run: int | None = None  # a fork: the run and checkpoint step it started from
     parent_step: int | None = None
 
@@ -71,3 +72,10 @@ class AnalysisInfo:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    size_bytes: int = 0  # space its stored text takes (result, parameters, error)
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return max(0.0, (self.finished_at - self.started_at).total_seconds())

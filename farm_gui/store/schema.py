@@ -68,6 +68,7 @@ runs = Table(
     Column("writer_pid", Integer),
     Column("writer_host", String(255)),
     Column("heartbeat_at", DateTime),
+    Column("notes", Text),  # the researcher's free-text notes (rename/notes in the window and CLI)
     # A fork: the run it was started from and the checkpoint step (NULL otherwise).
     Column("parent_run", Integer),
     Column("parent_step", BigInteger),

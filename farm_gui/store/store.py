@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, insert, inspect, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -22,6 +22,7 @@ from .liveness import writer_gone
 from .migrations import migrate, missing_columns
 from .queries import RunQueries
 from .records import LIVE_STATUSES, STATUSES, RunInfo, StoreError, as_utc, utcnow
+from .run_edits import RunEdits
 from .schema import (
     APPLICATION,
     LOOKUPS,
@@ -42,7 +43,7 @@ RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots,
                    checkpoints)
 
 
-class Store(RunQueries, AnalysisTable, CheckpointTable):
+class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable):
     """A Farm GUI database. Thread-safe: every call takes its own short-lived connection
     from the engine's pool; a RunWriter holds one connection of its own."""
 
@@ -50,6 +51,7 @@ class Store(RunQueries, AnalysisTable, CheckpointTable):
         self.engine = engine
         self.url = url
         self.readonly = readonly
+        self._columns: dict[str, list] = {}
 
     # ----- plumbing -------------------------------------------------------------------
     @contextmanager
@@ -73,6 +75,17 @@ class Store(RunQueries, AnalysisTable, CheckpointTable):
             conn = conn.execution_options(**{backend.WRITE_OPTION: True})
             with conn.begin():
                 yield conn
+
+    def _present_columns(self, table) -> list:
+        """The table's columns that the database has: all of them, except in an older
+        workspace opened read-only (never migrated), which lacks the newer ones."""
+        if not self.readonly:
+            return list(table.c)
+        if table.name not in self._columns:
+            with self._read(f"inspecting table {table.name}") as conn:
+                have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+            self._columns[table.name] = [c for c in table.c if c.name in have]
+        return self._columns[table.name]
 
     def _create_schema(self) -> None:
         with self._errors("creating tables"), self.engine.begin() as conn:
@@ -115,14 +128,6 @@ class Store(RunQueries, AnalysisTable, CheckpointTable):
                 conn.execute(update(runs).where(runs.c.id == run_id).values(name=f"Run {run_id}"))
         return int(run_id)
 
-    def _run_columns(self, conn) -> list:
-        """The runs columns this database has: an older workspace opened read-only is not
-        migrated and lacks the newer ones (they read as None)."""
-        if getattr(self, "_present_run_columns", None) is None:
-            have = {c["name"] for c in inspect(conn).get_columns("runs")}
-            self._present_run_columns = [c for c in runs.c if c.name in have]
-        return self._present_run_columns
-
     def has_table(self, name: str) -> bool:
         """Whether the database has table `name` (an older one opened read-only may not)."""
         with self._read("inspecting the database") as conn:
@@ -137,20 +142,20 @@ class Store(RunQueries, AnalysisTable, CheckpointTable):
             id=row.id, name=row.name, model=row.model, status=status, seed=row.seed,
             total_steps=row.total_steps, steps_done=row.steps_done, last_alive=row.last_alive,
             created_at=as_utc(row.created_at), started_at=as_utc(row.started_at),
-            finished_at=as_utc(row.finished_at), error=row.error,
+            finished_at=as_utc(row.finished_at), error=row.error, notes=getattr(row, "notes", None),
             parent_run=getattr(row, "parent_run", None), parent_step=getattr(row, "parent_step", None),
         )
 
     def list_runs(self) -> list[RunInfo]:
         """All runs, newest first."""
         with self._read("listing runs") as conn:
-            rows = conn.execute(select(*self._run_columns(conn))
+            rows = conn.execute(select(*self._present_columns(runs))
                                 .order_by(runs.c.created_at.desc(), runs.c.id.desc())).all()
         return [self._row_to_info(r) for r in rows]
 
     def get_run(self, run_id: int) -> RunInfo:
         with self._read(f"reading run {run_id}") as conn:
-            row = conn.execute(select(*self._run_columns(conn)).where(runs.c.id == int(run_id))).first()
+            row = conn.execute(select(*self._present_columns(runs)).where(runs.c.id == int(run_id))).first()
         if row is None:
             raise StoreError(f"{self.url} has no run with id {run_id}")
         return self._row_to_info(row)
@@ -176,19 +181,11 @@ class Store(RunQueries, AnalysisTable, CheckpointTable):
         if not found:
             raise StoreError(f"{self.url} has no run with id {run_id}")
 
-    def delete_run(self, run_id: int) -> None:
-        info = self.get_run(run_id)
-        if info.status in LIVE_STATUSES:
-            raise StoreError(f"run {run_id} ({info.name}) is {info.status}; stop it before deleting it")
-        with self._write(f"deleting run {run_id}") as conn:
-            for table in RUN_DATA_TABLES:
-                conn.execute(delete(table).where(table.c.run_id == int(run_id)))
-            conn.execute(delete(runs).where(runs.c.id == int(run_id)))
-
     def _mark_interrupted(self) -> None:
         """Runs left running/paused by a process that is gone become interrupted."""
         with self._read("checking for interrupted runs") as conn:
-            rows = conn.execute(select(runs).where(runs.c.status.in_(LIVE_STATUSES))).all()
+            rows = conn.execute(select(*self._present_columns(runs))
+                                .where(runs.c.status.in_(LIVE_STATUSES))).all()
         now = utcnow()
         dead = [r.id for r in rows if writer_gone(r.writer_pid, r.writer_host, r.heartbeat_at, now)]
         if dead:

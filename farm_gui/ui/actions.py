@@ -32,6 +32,10 @@ class WindowActions:
     export_json: QAction
     export_png: QAction
     export_svg: QAction
+    export_pdf: QAction
+    export_figure: QAction
+    export_data: QAction
+    copy_chart: QAction
     export_config: QAction
     quit: QAction
     theme_dark: QAction
@@ -43,6 +47,8 @@ class WindowActions:
     view_menu: QMenu | None = None
     analysis_menu: QMenu | None = None
     speed_box: QComboBox | None = None
+    export_all: dict[str, QAction] = field(default_factory=dict)  # all charts, by format
+    export_world: dict[str, QAction] = field(default_factory=dict)  # the world view, by format
     resume_run: QAction | None = None  # continue a stored run from its last checkpoint
     fork_run: QAction | None = None  # a new run from a checkpoint of the shown run
 
@@ -81,9 +87,19 @@ def build_actions(window: QMainWindow) -> WindowActions:
         export_csv=_action(window, "export_csv", "Run Data as &CSV...", "Ctrl+E"),
         export_parquet=_action(window, "export_parquet", "Run Data as &Parquet..."),
         export_json=_action(window, "export_json", "Run Data as &JSON..."),
-        export_png=_action(window, "export_png", "Chart as P&NG..."),
-        export_svg=_action(window, "export_svg", "Chart as &SVG..."),
-        export_config=_action(window, "export_config", "Config as &YAML..."),
+        export_png=_action(window, "export_png", "Chart as P&NG...",
+                           tip="Export the current chart (the one last clicked or pointed at) as PNG"),
+        export_svg=_action(window, "export_svg", "Chart as &SVG...",
+                           tip="Export the current chart (the one last clicked or pointed at) as SVG"),
+        export_pdf=_action(window, "export_pdf", "Chart as P&DF...",
+                           tip="Export the current chart (the one last clicked or pointed at) as PDF"),
+        export_figure=_action(window, "export_figure", "&Figure...",
+                              tip="A figure for a paper: charts as panels, size, fonts, style, data"),
+        export_data=_action(window, "export_data", "Run &Data...",
+                            tip="Export the selected runs: format, tables, step range and folder"),
+        copy_chart=_action(window, "copy_chart", "&Copy Chart to Clipboard", "Ctrl+Shift+C",
+                           "Copy the current chart to the clipboard as an image"),
+        export_config=_action(window, "export_config", "Configuration as &YAML..."),
         quit=_action(window, "quit", "&Quit", QKeySequence.StandardKey.Quit, "Quit Farm GUI"),
         theme_dark=_action(window, "theme_dark", "&Dark Theme", "Ctrl+Shift+D"),
         about=_action(window, "about", "&About Farm GUI"),
@@ -99,6 +115,11 @@ def build_actions(window: QMainWindow) -> WindowActions:
     a.new_run.setShortcut(QKeySequence("Ctrl+N"))
     a.open_workspace.setShortcut(QKeySequence("Ctrl+O"))
     a.theme_dark.setCheckable(True)
+    for fmt in ("png", "svg", "pdf"):
+        a.export_all[fmt] = _action(window, f"export_all_{fmt}", f"As {fmt.upper()}...",
+                                    tip=f"Export all charts as one {fmt.upper()}, laid out as in the window")
+        a.export_world[fmt] = _action(window, f"export_world_{fmt}", f"As {fmt.upper()}...",
+                                      tip=f"Export the world view at its step, with its key ({fmt.upper()})")
     a.speed_group.setExclusive(True)
     for i, (label, value) in enumerate(SPEEDS):
         act = QAction(label, window)
@@ -122,11 +143,19 @@ def build_menus(window: QMainWindow, a: WindowActions) -> None:
     file_menu.addSeparator()
     export_menu = file_menu.addMenu("&Export")
     export_menu.setObjectName("menu_export")
-    for act in (a.export_csv, a.export_parquet, a.export_json):
+    for act in (a.export_csv, a.export_parquet, a.export_json, a.export_data):
         export_menu.addAction(act)
     export_menu.addSeparator()
     export_menu.addAction(a.export_png)
     export_menu.addAction(a.export_svg)
+    export_menu.addAction(a.export_pdf)
+    for title, name, group in (("&All Charts", "menu_export_all", a.export_all),
+                               ("&World View", "menu_export_world", a.export_world)):
+        sub = export_menu.addMenu(title)
+        sub.setObjectName(name)
+        sub.addActions(list(group.values()))
+    export_menu.addAction(a.export_figure)
+    export_menu.addAction(a.copy_chart)
     export_menu.addSeparator()
     export_menu.addAction(a.export_config)
     file_menu.addSeparator()

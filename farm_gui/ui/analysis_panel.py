@@ -1,10 +1,13 @@
 """The Analysis panel: pick a module and runs, start analyses that run in the
-background, watch and control them in a jobs table, and look at (and export) a
-finished job's tables and plots.
+background, watch and control them in a jobs table that is also the history of
+every stored analysis (filters and statistics above it), and look at (and export)
+a finished job's tables and plots.
 
 Plugging it into a window: ``install(window)`` (used by the main window) docks
-it, fills the Analysis menu and follows the window's workspace; elsewhere build
-``AnalysisPanel(store)`` and call ``shutdown()`` before the store closes.
+it, fills the Analysis menu and follows the window's workspace and run list (the
+run table's model: nothing is read from the store on the GUI thread, nothing is
+polled); elsewhere build ``AnalysisPanel(store)`` and call ``shutdown()`` before
+the store closes. Store reads and writes are in ``analysis_panel_data``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QAbstractItemModel, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,7 +27,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -35,16 +37,20 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt import QCollapsible
 
 from farm_gui.analysis import AnalysisError, available_modules
 from farm_gui.analysis.cli_support import parse_param_options
+from farm_gui.runtime.aio import spawn
 from farm_gui.runtime.analysis_jobs import DEFAULT_MAX_CONCURRENT, AnalysisJob, AnalysisJobManager
+from farm_gui.ui.analysis_history import HistoryFilters
+from farm_gui.ui.analysis_panel_data import PanelData
 from farm_gui.ui.analysis_results import ResultView
 
 COLUMNS = ("Job", "Module", "Runs", "Status", "Progress", "Started", "Time", "Error")
 COL = {name: i for i, name in enumerate(COLUMNS)}
-STORE_POLL_MS = 500
 CLOCK_MS = 1000
+NARROW_PX = 900  # below this width the results go under the jobs, not beside them
 
 
 def params_from_text(text: str) -> dict[str, Any]:
@@ -67,13 +73,17 @@ def describe_params(name: str) -> str:
                      for field, info in model.model_fields.items())
 
 
-class AnalysisPanel(QWidget):
+class AnalysisPanel(PanelData, QWidget):
     max_concurrent_changed = Signal(int)
     result_shown = Signal(int)  # job id whose result is now displayed
+    history_loaded = Signal()  # the store's analyses are in the jobs table
+    stats_shown = Signal(dict)  # the statistics line was updated (Store.analysis_stats())
 
     def __init__(self, store: Any = None, *, store_provider: Callable[[], Any] | None = None,
                  selected_runs: Callable[[], list[int]] | None = None,
-                 max_concurrent: int = DEFAULT_MAX_CONCURRENT, parent: QWidget | None = None):
+                 max_concurrent: int = DEFAULT_MAX_CONCURRENT, parent: QWidget | None = None,
+                 run_model: QAbstractItemModel | None = None, refresh_runs: Callable[[], Any] | None = None,
+                 qsettings: Any = None):
         super().__init__(parent)
         self.setObjectName("analysis_panel")
         self.store: Any = None
@@ -83,12 +93,10 @@ class AnalysisPanel(QWidget):
         self._max_concurrent = max_concurrent
         self._rows: dict[int, int] = {}
         self._follow_job: int | None = None
+        self._init_data(run_model, refresh_runs, qsettings)
         self._build()
         self.set_store(store if store is not None else (store_provider() if store_provider else None))
-        if store_provider is not None:
-            self._poll = QTimer(self)
-            self._poll.timeout.connect(self._follow_store)
-            self._poll.start(STORE_POLL_MS)
+        self._follow_run_model()
         self._clock = QTimer(self)
         self._clock.timeout.connect(self._tick)
         self._clock.start(CLOCK_MS)
@@ -117,10 +125,11 @@ class AnalysisPanel(QWidget):
         self.module_info.setWordWrap(True)
         self.runs_list = QListWidget()
         self.runs_list.setObjectName("analysis_runs_list")
-        self.runs_list.setMaximumHeight(120)
+        self.runs_list.setMaximumHeight(96)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setObjectName("analysis_refresh_runs")
         self.refresh_button.clicked.connect(self.refresh_runs)
+        self.refresh_button.setVisible(self._run_model is None)  # a window's run list is always current
         self.params_edit = QLineEdit()
         self.params_edit.setObjectName("analysis_params_edit")
         self.params_edit.setPlaceholderText("parameters, e.g. min_prominence=2 (empty: defaults)")
@@ -138,6 +147,9 @@ class AnalysisPanel(QWidget):
         self.pause_action = self._action("action_pause_analysis", "Pause", lambda: self._control("pause"))
         self.resume_action = self._action("action_resume_analysis", "Resume", lambda: self._control("resume"))
         self.stop_action = self._action("action_stop_analysis", "Stop", lambda: self._control("stop"))
+        self.delete_action = self._action("action_delete_analysis", "Delete Stored Result...",
+                                          self.delete_selected)
+        self.cleanup_action = self._action("action_cleanup_analyses", "Clean &Up...", self.open_cleanup)
         self.results = ResultView()
         self.results.message.connect(self._say)
         self.export_actions = {
@@ -169,6 +181,10 @@ class AnalysisPanel(QWidget):
         self.jobs_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.jobs_table.horizontalHeader().setSectionResizeMode(COL["Error"], QHeaderView.ResizeMode.Stretch)
         self.jobs_table.itemSelectionChanged.connect(self._on_job_selected)
+        self.jobs_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.jobs_table.addAction(self.delete_action)
+        self.history = HistoryFilters()
+        self.history.changed.connect(self.apply_filters)
         self.counts_label = QLabel()
         self.counts_label.setObjectName("analysis_counts_label")
         controls = QHBoxLayout()
@@ -180,14 +196,29 @@ class AnalysisPanel(QWidget):
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addLayout(form)
+        form_widget = QWidget()
+        form.setContentsMargins(0, 0, 0, 0)
+        form_widget.setLayout(form)
+        self.form_section = QCollapsible("New analysis")  # collapse it to give the jobs and results room
+        self.form_section.setObjectName("analysis_form_section")
+        self.form_section.setDuration(0)
+        self.form_section.addWidget(form_widget)
+        self.form_section.expand(animate=False)
+        self.form_section.toggled.connect(lambda *_: QTimer.singleShot(0, self._apply_split))
+        top_layout.addWidget(self.form_section)
         top_layout.addWidget(self.message)
         top_layout.addLayout(controls)
+        top_layout.addWidget(self.history)
         top_layout.addWidget(self.jobs_table, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.jobs_table.setMinimumHeight(4 * self.jobs_table.verticalHeader().defaultSectionSize() + 30)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("analysis_splitter")
         splitter.addWidget(top)
         splitter.addWidget(self.results)
         splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        splitter.setHandleWidth(6)
+        splitter.splitterMoved.connect(lambda *_: setattr(self, "_user_split", True))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(splitter)
@@ -207,31 +238,16 @@ class AnalysisPanel(QWidget):
         self._rows.clear()
         self.jobs_table.setRowCount(0)
         self.results.set_result(None)
+        self.history.set_stats(None)
+        self._ended.clear()
         if store is not None:
             self.manager = AnalysisJobManager(store, self._max_concurrent, parent=self)
             self.manager.job_added.connect(self._on_job_added)
             self.manager.job_changed.connect(self._on_job_changed)
             self.manager.counts_changed.connect(self._update_counts)
-            self.manager.load_history()
+            self._load_store(store)  # history and statistics, read off the GUI thread
         self.refresh_runs()
         self._update_counts()
-
-    @Slot()
-    def _follow_store(self) -> None:
-        if self._store_provider is not None:
-            self.set_store(self._store_provider())
-
-    def refresh_runs(self) -> None:
-        checked = set(self.checked_runs())
-        self.runs_list.clear()
-        if self.store is None:
-            return
-        for info in self.store.list_runs():
-            item = QListWidgetItem(f"{info.id}  {info.name or ''}  ({info.status}, {info.steps_done} steps)")
-            item.setData(Qt.ItemDataRole.UserRole, info.id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if info.id in checked else Qt.CheckState.Unchecked)
-            self.runs_list.addItem(item)
 
     def checked_runs(self) -> list[int]:
         items = (self.runs_list.item(i) for i in range(self.runs_list.count()))
@@ -296,6 +312,7 @@ class AnalysisPanel(QWidget):
     # ----- jobs table ---------------------------------------------------------------------
     @Slot(int)
     def _on_job_added(self, job_id: int) -> None:
+        self._choices_dirty = True
         row = self.jobs_table.rowCount()
         self.jobs_table.insertRow(row)
         self._rows[job_id] = row
@@ -307,6 +324,7 @@ class AnalysisPanel(QWidget):
         bar.setObjectName(f"analysis_progress_{job_id}")
         self.jobs_table.setCellWidget(row, COL["Progress"], bar)
         self._on_job_changed(job_id)
+        self.jobs_table.setRowHidden(row, not self.history.matches(self.manager.job(job_id)))
 
     @Slot(int)
     def _on_job_changed(self, job_id: int) -> None:
@@ -316,7 +334,7 @@ class AnalysisPanel(QWidget):
         row = self._rows[job_id]
         status = {"held": "paused (queued)"}.get(job.status, job.status)
         texts = {
-            "Job": str(job.id), "Module": job.module, "Runs": ", ".join(map(str, job.run_ids)),
+            "Job": str(job.id), "Module": job.module, "Runs": self._runs_text(job),
             "Status": status,
             "Started": job.started_at.astimezone().strftime("%H:%M:%S") if job.started_at else "",
             "Time": self._duration(job), "Error": job.error or "",
@@ -331,6 +349,10 @@ class AnalysisPanel(QWidget):
         if isinstance(bar, QProgressBar):
             bar.setValue(int(round(100 * job.progress)))
             bar.setFormat(f"%p%  {job.message}" if job.message and not job.final else "%p%")
+        if job.final and job_id not in self._ended:
+            self._ended.add(job_id)
+            self._refresh_stats()
+            self.jobs_table.setRowHidden(row, not self.history.matches(job))
         if job.status == "finished" and job_id == self._follow_job:
             self._follow_job = None
             self.jobs_table.selectRow(row)
@@ -362,15 +384,19 @@ class AnalysisPanel(QWidget):
         if len(jobs) == 1 and self.manager is not None and self.manager.job(jobs[0]).status == "finished":
             self.show_result(jobs[0])
 
-    def show_result(self, job_id: int) -> None:
-        try:
-            result = self.manager.result(job_id) if self.manager else None
-        except AnalysisError as err:
-            self._say(str(err), error=True)
-            return
-        if result is not None and result is not self.results.result:
-            self.results.set_result(result)
-            self.result_shown.emit(job_id)
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        wanted = Qt.Orientation.Vertical if self.width() < NARROW_PX else Qt.Orientation.Horizontal
+        if self.splitter.orientation() != wanted:
+            self.splitter.setOrientation(wanted)
+            self._user_split = False
+        self._apply_split()
+
+    def _apply_split(self) -> None:
+        if not getattr(self, "_user_split", False):  # until the user drags the handle: results get half
+            vertical = self.splitter.orientation() == Qt.Orientation.Vertical
+            extent = self.height() if vertical else self.width()
+            self.splitter.setSizes([extent // 2, extent - extent // 2])
 
     def _on_module_changed(self) -> None:
         name = self.module_combo.currentData()
@@ -395,7 +421,8 @@ def install(window: Any) -> AnalysisPanel:
     except (TypeError, ValueError):
         cap = DEFAULT_MAX_CONCURRENT
     panel = AnalysisPanel(store_provider=lambda: window.store, selected_runs=window.run_table.selected_ids,
-                          max_concurrent=max(1, cap), parent=window)
+                          max_concurrent=max(1, cap), parent=window, run_model=window.run_table.table_model,
+                          refresh_runs=lambda: spawn(window.refresh_runs_async()), qsettings=settings)
     panel.max_concurrent_changed.connect(lambda n: settings.setValue("analysis/max_concurrent", n))
     dock = window._add_dock("analysis", "Analysis", panel, "bottom")
     menu = window.actions.analysis_menu
@@ -403,6 +430,9 @@ def install(window: Any) -> AnalysisPanel:
     menu.addAction(panel.run_action)
     for action in (panel.pause_action, panel.resume_action, panel.stop_action):
         menu.addAction(action)
+    menu.addSeparator()
+    menu.addAction(panel.delete_action)
+    menu.addAction(panel.cleanup_action)
     menu.addSeparator()
     for action in panel.export_actions.values():
         menu.addAction(action)

@@ -1,7 +1,8 @@
 """Showing one analysis result: its summary, each table (a model over the
 DataFrame, so long tables cost nothing until scrolled), and its plots
-(pyqtgraph: curves with optional confidence bands, or a density image); and
-exporting the result as CSV/JSON and a plot as PNG/SVG."""
+(pyqtgraph: curves with optional confidence bands, or a density image; colours and
+axis labels from ``analysis_style``); and exporting the result as CSV/JSON and a
+plot as PNG/SVG. A blank statistic shows "–" with the reason as its tooltip."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from PySide6.QtCore import QAbstractTableModel, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QComboBox,
     QFileDialog,
     QHeaderView,
+    QLabel,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -29,23 +32,31 @@ from PySide6.QtWidgets import (
 )
 
 from farm_gui.analysis import AnalysisResult, write_result_json, write_table_csv
+from farm_gui.ui.analysis_style import GENERIC_BLANK, axis_labels, blank_note, blank_reason, curve_styles
 
-COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+BLANK = "–"
+
+
+def _blank(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float | np.floating) and math.isnan(value)
 
 
 def format_cell(value) -> str:
+    if _blank(value):
+        return BLANK
     if isinstance(value, float | np.floating):
-        return "" if math.isnan(value) else f"{value:.6g}"
-    if value is None or value is pd.NA:
-        return ""
+        return f"{value:.6g}"
     return str(value)
 
 
 class DataFrameModel(QAbstractTableModel):
-    def __init__(self, frame: pd.DataFrame, parent=None):
+    def __init__(self, frame: pd.DataFrame, parent=None, reason=None):
         super().__init__(parent)
         self.frame = frame
         self._columns = [frame[c].to_numpy() for c in frame.columns]
+        self._reason = reason  # (column name, row) -> why the cell is blank
 
     def rowCount(self, parent=None) -> int:  # noqa: N802
         return 0 if parent is not None and parent.isValid() else len(self.frame)
@@ -54,12 +65,17 @@ class DataFrameModel(QAbstractTableModel):
         return 0 if parent is not None and parent.isValid() else len(self.frame.columns)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and index.isValid():
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return format_cell(self._columns[index.column()][index.row()])
+        if role == Qt.ItemDataRole.ToolTipRole and _blank(self._columns[index.column()][index.row()]):
+            column = str(self.frame.columns[index.column()])
+            return self._reason(column, index.row()) if self._reason else GENERIC_BLANK
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role != Qt.ItemDataRole.DisplayRole:
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         if orientation == Qt.Orientation.Horizontal:
             return str(self.frame.columns[section])
@@ -78,10 +94,21 @@ class ResultView(QWidget):
         self.result: AnalysisResult | None = None
         self.tabs = QTabWidget()
         self.tabs.setObjectName("analysis_result_tabs")
+        self.tabs.setElideMode(Qt.TextElideMode.ElideNone)  # table names in full; scroll buttons if many
+        self.tabs.setUsesScrollButtons(True)
+        self.note = QLabel()
+        self.note.setObjectName("analysis_blank_note")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("color: #b35c00;")
+        self.note.hide()
         self.summary_table = QTableWidget(0, 2)
         self.summary_table.setObjectName("analysis_summary_table")
         self.summary_table.setHorizontalHeaderLabels(["Measure", "Value"])
-        self.summary_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.summary_table.verticalHeader().setVisible(False)
+        self.summary_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.summary_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)  # names never cut
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table_views: dict[str, QTableView] = {}
 
         self.plots_tab = QWidget()
@@ -98,6 +125,7 @@ class ResultView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.note)
         layout.addWidget(self.tabs)
         self.set_result(None)
 
@@ -116,12 +144,22 @@ class ResultView(QWidget):
         rows = list(header.items()) + list(summary.items())
         self.summary_table.setRowCount(len(rows))
         for i, (key, value) in enumerate(rows):
-            self.summary_table.setItem(i, 0, QTableWidgetItem(str(key)))
-            self.summary_table.setItem(i, 1, QTableWidgetItem(format_cell(value)))
+            name_item = QTableWidgetItem(str(key))
+            name_item.setToolTip(str(key))
+            value_item = QTableWidgetItem(format_cell(value))
+            value_item.setToolTip(GENERIC_BLANK if _blank(value) else format_cell(value))
+            self.summary_table.setItem(i, 0, name_item)
+            self.summary_table.setItem(i, 1, value_item)
+        note = blank_note(result)
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
         for name, frame in (result.tables.items() if result else []):
             view = QTableView()
             view.setObjectName(f"analysis_table_{name}")
-            view.setModel(DataFrameModel(frame, view))
+            view.setModel(DataFrameModel(frame, view, reason=lambda column, row, t=name, r=result:
+                                         blank_reason(r, t, column, row)))
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            view.resizeColumnsToContents()  # headers and values in full (sampled over the first rows)
             self.table_views[name] = view
             self.tabs.addTab(view, name.replace("_", " "))
         self.plot_combo.blockSignals(True)
@@ -144,14 +182,16 @@ class ResultView(QWidget):
         if self.result is None or not group:
             return
         item.setTitle(group)
+        bottom, left = axis_labels(group)
+        item.setLabel("bottom", bottom)
+        item.setLabel("left", left)
         names = self.result.plot_groups().get(group, [])
-        for i, name in enumerate(names):
+        labels = [name.split("/", 1)[1] if "/" in name else name for name in names]
+        for name, label, (color, style) in zip(names, labels, curve_styles(labels), strict=True):
             data = self.result.series[name]
-            label = name.split("/", 1)[1] if "/" in name else name
             if "image" in data:
                 self._draw_image(item, data)
                 continue
-            color = COLORS[i % len(COLORS)]
             x, y = np.asarray(data["x"], dtype=float), np.asarray(data["y"], dtype=float)
             if "lo" in data and "hi" in data:
                 lo = pg.PlotDataItem(x, np.asarray(data["lo"], dtype=float), pen=None, connect="finite")
@@ -160,7 +200,7 @@ class ResultView(QWidget):
                                                                    pg.mkColor(color).green(),
                                                                    pg.mkColor(color).blue(), 50))
                 item.addItem(band)
-            item.plot(x, y, pen=pg.mkPen(color, width=1), name=label, connect="finite")
+            item.plot(x, y, pen=pg.mkPen(color, width=1, style=style), name=label, connect="finite")
 
     @staticmethod
     def _draw_image(item: pg.PlotItem, data: dict[str, np.ndarray]) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from farm_gui.ui import envelope
+from farm_gui.ui import envelope, log_scale
 from farm_gui.ui.envelope import EnvelopeTrace
 from farm_gui.ui.plot_widget import PlotWidget, mark_unpainted
 from farm_gui.ui.series import TYPE_COLORS, RunSeries, StoredSeries
@@ -242,10 +242,12 @@ class Curve:
     right: bool = False
     drawn: tuple = ()
     look: tuple = ()  # (label, colour, right axis, pen style): what the legend shows
+    log_bounds: tuple[float, float] | None = None  # of the points drawn in log mode (decades)
+    log: bool = False
 
     @property
     def y_bounds(self) -> tuple[float, float] | None:
-        return self.trace.bounds
+        return self.log_bounds if self.log else self.trace.bounds
 
 
 class LiveChart(PlotWidget):
@@ -375,6 +377,11 @@ class LiveChart(PlotWidget):
         """Push new points to the curves; returns whether anything was redrawn."""
         self.axes_moved = False
         view = self.getPlotItem().vb
+        log_y = self.getPlotItem().ctrl.logYCheck.isChecked()
+        if self.curves and log_y != self.curves[0].log:  # Plot Options > Log Y changed: redraw all
+            for curve in self.curves:
+                curve.log, curve.drawn, curve.log_bounds = log_y, (), None
+                curve.trace.invalidate()
         if any(view.state["autoRange"]):  # the user asked for "view all" (the A button or menu)
             view.disableAutoRange()
             self.follow = True
@@ -404,7 +411,12 @@ class LiveChart(PlotWidget):
             curve.drawn = key
             if unchanged == trace.count:  # the same points as before
                 continue
-            curve.item.set_live_data(trace.x, trace.y, trace.bounds if trace.all_finite else None, unchanged)
+            y, bounds = trace.y, (trace.bounds if trace.all_finite else None)
+            if curve.log:
+                y = log_scale.log_points(trace.y)
+                curve.log_bounds = log_scale.finite_bounds(y)
+                bounds = curve.log_bounds if bool(np.isfinite(y).all()) else None
+            curve.item.set_live_data(trace.x, y, bounds, unchanged)
             changed = True
         if self.follow and self.curves:
             self._follow_data(extent, changed)
@@ -426,7 +438,7 @@ class LiveChart(PlotWidget):
             if not bounds:
                 continue
             lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
-            pad = max((hi - lo) * 0.05, abs(hi) * 0.02, 0.5)
+            pad = log_scale.range_pad(lo, hi, self.curves[0].log)
             (cur_x0, cur_x1), (cur_lo, cur_hi) = view.viewRange()
             if settled:
                 y_range = (lo - pad, hi + pad)

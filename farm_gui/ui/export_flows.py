@@ -1,29 +1,33 @@
-"""Export flows: run data (CSV / Parquet / JSON through the store's exporter),
-charts (pyqtgraph ImageExporter / SVGExporter) and configs (YAML)."""
+"""Export flows: run data (CSV / Parquet / JSON through the store's exporter, with
+progress, cancel and "Replace?"), pictures of the charts and the world view (PNG, SVG,
+PDF: see ``chart_export``), the clipboard, and configs (YAML)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyqtgraph.exporters as exporters
-from PySide6.QtCore import QRectF, QSize
-from PySide6.QtGui import QPainter
-from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
 
 from farm_gui.config import save_yaml
-from farm_gui.runtime.aio import run_blocking, spawn
+from farm_gui.runtime.aio import current_loop, run_blocking, spawn
 from farm_gui.store import StoreError
-from farm_gui.store.export import export_runs
+from farm_gui.store.export import ExportCancelled, export_runs, files_in_the_way
+from farm_gui.ui import chart_export
+from farm_gui.ui.ask import ask_yes
+from farm_gui.ui.chart_render import FILTERS, with_suffix
 
 if TYPE_CHECKING:
     from farm_gui.ui.main_window import MainWindow
 
 EXPORT_ERRORS = (OSError, StoreError, ValueError)
+PROGRESS_AFTER_MS = 400  # an export that takes longer shows a progress dialog
 
 
 class ExportFlows:
+    # ---- run data --------------------------------------------------------------------
     def export_run_data(self: MainWindow, fmt: str) -> None:
         ids = self.run_table.selected_ids()
         if not ids or self.store is None:
@@ -33,57 +37,151 @@ class ExportFlows:
         if directory:
             spawn(self.export_run_data_async(ids, directory, fmt), self._report("Export failed"))
 
-    async def export_run_data_async(self: MainWindow, ids: list[int], directory: str, fmt: str) -> list[Path]:
+    async def export_run_data_async(self: MainWindow, ids: list[int], directory: str, fmt: str,
+                                    tables: list[str] | None = None,
+                                    steps: tuple[int | None, int | None] | None = None) -> list[Path]:
         written: list[Path] = []
         async with self._export_lock:
+            store = self.store
             try:
-                written = await run_blocking(export_runs, self.store, ids, directory, fmt)
+                in_the_way = await run_blocking(files_in_the_way, store, ids, directory, fmt, tables)
+                question = _replace_text(in_the_way, directory)
+                if in_the_way and not await ask_yes(self, "Replace files?", question):
+                    self.statusBar().showMessage("Export cancelled: nothing was replaced", 8000)
+                    return written
+                written = await self._export_with_progress(store, ids, directory, fmt, tables, steps,
+                                                           overwrite=bool(in_the_way))
+            except ExportCancelled:
+                self.statusBar().showMessage("Export cancelled: no files were kept", 8000)
+                return written
             except EXPORT_ERRORS as err:
                 self.show_error("Export failed", _describe(err, directory))
                 return written
         self.statusBar().showMessage(f"Exported {len(written)} file(s) to {directory}", 8000)
         return written
 
-    def export_chart(self: MainWindow, fmt: str) -> None:
-        default = f"population.{fmt}"
-        kind = "PNG image (*.png)" if fmt == "png" else "SVG drawing (*.svg)"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export chart as {fmt.upper()}", default, kind)
-        if not path:
-            return
-        if not path.lower().endswith(f".{fmt}"):
-            path += f".{fmt}"
+    async def _export_with_progress(self: MainWindow, store, ids, directory, fmt, tables, steps,
+                                    overwrite: bool) -> list[Path]:
+        """export_runs off the loop, with a window-modal progress dialog (shown once the
+        export has taken PROGRESS_AFTER_MS) whose Cancel stops it."""
+        dialog = QProgressDialog(f"Exporting {len(ids)} run(s) as {fmt.upper()}...", "Cancel", 0, 0, self)
+        dialog.setObjectName("export_progress")
+        dialog.setWindowTitle("Export")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(PROGRESS_AFTER_MS)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        cancelled = threading.Event()
+        dialog.canceled.connect(cancelled.set)
+        self.export_progress_dialog = dialog
+        loop = current_loop()
+
+        def show(done: int, total: int) -> None:
+            if dialog.maximum() != total:
+                dialog.setMaximum(total)
+            dialog.setValue(done)
+
+        def progress(done: int, total: int) -> bool:  # in the export's thread
+            if not cancelled.is_set():
+                loop.call_soon_threadsafe(show, done, total)
+            return not cancelled.is_set()
+
+        dialog.setValue(0)
         try:
-            self.write_chart(path, fmt)
+            return await run_blocking(export_runs, store, ids, directory, fmt, steps=steps,
+                                      overwrite=overwrite, tables=tables, progress=progress)
+        finally:
+            cancelled.set()  # no more updates from a late call
+            dialog.canceled.disconnect()
+            dialog.close()
+            dialog.deleteLater()
+            self.export_progress_dialog = None
+
+    def export_run_data_dialog(self: MainWindow) -> None:
+        """File > Export > Run Data...: format, tables, step range and folder chosen in a dialog."""
+        from farm_gui.ui.data_export_dialog import DataExportDialog
+
+        ids = self.run_table.selected_ids()
+        if not ids or self.store is None:
+            self.show_error("Nothing to export", "Select one or more runs in the run table first.")
+            return
+        dialog = DataExportDialog(self, ids, self.settings)
+
+        def accepted() -> None:
+            c = dialog.choice()
+            job = self.export_run_data_async(ids, c.folder, c.fmt, list(c.tables), c.steps)
+            spawn(job, self._report("Export failed"))
+
+        dialog.accepted.connect(accepted)
+        self.data_export_dialog = dialog
+        dialog.open()
+
+    # ---- pictures --------------------------------------------------------------------
+    def current_chart(self: MainWindow):
+        tracker = getattr(self, "chart_tracker", None)
+        return tracker.chart if tracker is not None else self.charts.population
+
+    def _save_path(self: MainWindow, fmt: str, title: str, default: str) -> str | None:
+        path, _ = QFileDialog.getSaveFileName(self, title, default, FILTERS[fmt])
+        return with_suffix(path, fmt) if path else None
+
+    def _write_picture(self: MainWindow, write, path: str, what: str) -> bool:
+        try:
+            write(path)
         except EXPORT_ERRORS as err:
             self.show_error("Export failed", _describe(err, path))
-            return
-        self.statusBar().showMessage(f"Chart saved to {path}", 8000)
+            return False
+        self.statusBar().showMessage(f"{what} saved to {path}", 8000)
+        return True
 
-    def write_chart(self: MainWindow, path: str, fmt: str) -> None:
-        """Render the population chart (must have been shown and sized) to a file."""
-        parent = Path(path).parent
-        if not parent.is_dir():
-            raise FileNotFoundError(2, "No such folder", str(parent))
-        chart = self.charts.population
-        plot = chart.getPlotItem()
-        with chart.axes_painted_directly():
-            if fmt == "png":
-                exporter = exporters.ImageExporter(plot)
-                exporter.parameters()["width"] = max(800, int(plot.sceneBoundingRect().width()) * 2)
-                exporter.export(path)
-            else:
-                # pyqtgraph's SVGExporter (0.13, 0.14) fails on the path data Qt 6.11's SVG
-                # generator writes, and the QBuffer/QSvgGenerator pair it leaves behind can
-                # crash the garbage collector later; render through QSvgGenerator directly.
-                _render_svg(chart, path)
-        if not Path(path).is_file():
-            raise OSError(f"the chart could not be written to {path}")
+    def export_chart(self: MainWindow, fmt: str, chart=None) -> None:
+        """A chart (the current one unless given) as PNG, SVG or PDF, exactly as on screen."""
+        chart = chart or self.current_chart()
+        title = chart.getPlotItem().titleLabel.text or "chart"
+        path = self._save_path(fmt, f"Export chart '{title}' as {fmt.upper()}",
+                               f"{chart.objectName().removesuffix('_chart')}.{fmt}")
+        if path:
+            self._write_picture(lambda p: chart_export.write_chart(chart, p, fmt), path, "Chart")
 
+    def write_chart(self: MainWindow, path: str, fmt: str, chart=None) -> None:
+        """Render a chart (the population chart unless given; shown and sized) to a file."""
+        chart_export.write_chart(chart or self.charts.population, path, fmt)
+
+    def export_all_charts(self: MainWindow, fmt: str) -> None:
+        path = self._save_path(fmt, f"Export all charts as {fmt.upper()}", f"charts.{fmt}")
+        if path:
+            self._write_picture(lambda p: chart_export.write_all_charts(self.charts, p, fmt), path, "Charts")
+
+    def export_world(self: MainWindow, fmt: str) -> None:
+        step = self.world_view.displayed_step
+        default = f"world_step{step}.{fmt}" if step is not None else f"world.{fmt}"
+        path = self._save_path(fmt, f"Export world view as {fmt.upper()}", default)
+        if path:
+            world = self.world_view
+            self._write_picture(lambda p: chart_export.write_world(world, p, fmt), path, "World view")
+
+    def copy_chart(self: MainWindow, chart=None) -> None:
+        """The chart (the current one unless given) to the clipboard as an image."""
+        chart = chart or self.current_chart()
+        QApplication.clipboard().setImage(chart_export.chart_image(chart))
+        title = chart.getPlotItem().titleLabel.text or "Chart"
+        self.statusBar().showMessage(f"{title}: copied to the clipboard as an image", 8000)
+
+    def open_figure_dialog(self: MainWindow, charts=None) -> None:
+        from farm_gui.ui.figure_dialog import FigureDialog
+
+        dialog = FigureDialog(self, charts)
+        self.figure_dialog = dialog
+        dialog.open()
+
+    # ---- configuration ------------------------------------------------------------------
     def export_config(self: MainWindow) -> None:
         ids = self.run_table.selected_ids()
         path, _ = QFileDialog.getSaveFileName(self, "Export configuration", "config.yaml",
                                               "YAML (*.yaml *.yml)")
         if path:
+            if not Path(path).suffix:
+                path += ".yaml"
             spawn(self.export_config_async(ids[0] if ids else None, path), self._report("Export failed"))
 
     async def export_config_async(self: MainWindow, run_id: int | None, path: str) -> None:
@@ -103,19 +201,11 @@ class ExportFlows:
         self.statusBar().showMessage(f"Configuration saved to {path}", 8000)
 
 
-def _render_svg(widget, path: str) -> None:
-    scene = widget.scene()
-    rect = widget.getPlotItem().sceneBoundingRect()
-    generator = QSvgGenerator()
-    generator.setFileName(path)
-    generator.setSize(QSize(int(rect.width()), int(rect.height())))
-    generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
-    generator.setTitle("Farm GUI chart")
-    painter = QPainter(generator)
-    try:
-        scene.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
-    finally:
-        painter.end()
+def _replace_text(paths: list[Path], directory: str) -> str:
+    names = "\n".join(f"  {p.name}" for p in paths[:8])
+    more = f"\n  ... and {len(paths) - 8} more" if len(paths) > 8 else ""
+    return (f"{len(paths)} file(s) of this export already exist in {directory}:\n{names}{more}\n\n"
+            "Replace them?")
 
 
 def _describe(err: BaseException, target: str) -> str:

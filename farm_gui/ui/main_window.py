@@ -27,7 +27,7 @@ from farm_gui import __version__
 from farm_gui.runtime.aio import ensure_loop, release_loop
 from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import Store, StoreError, open_store
-from farm_gui.ui import analysis_panel
+from farm_gui.ui import analysis_panel, chart_menus, run_menu
 from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
 from farm_gui.ui.charts import ChartsPanel
 from farm_gui.ui.config_form import ConfigForm
@@ -93,9 +93,12 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
         self._build_view_menu()
         self._build_status_bar()
         self._connect()
+        self.chart_tracker = chart_menus.install(self)
         self._install_continue()
         self.analysis_panel = None
         self._install_analysis_panel()
+        self.run_menu = run_menu.install(self)  # context menu: rename, notes, re-run, delete
+        chart_menus.install_other_plots(self)
 
         last = self.settings.last_config()
         if last is not None:
@@ -177,6 +180,13 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
         a.export_json.triggered.connect(lambda: self.export_run_data("json"))
         a.export_png.triggered.connect(lambda: self.export_chart("png"))
         a.export_svg.triggered.connect(lambda: self.export_chart("svg"))
+        a.export_pdf.triggered.connect(lambda: self.export_chart("pdf"))
+        for fmt in ("png", "svg", "pdf"):
+            a.export_all[fmt].triggered.connect(lambda _=False, f=fmt: self.export_all_charts(f))
+            a.export_world[fmt].triggered.connect(lambda _=False, f=fmt: self.export_world(f))
+        a.export_figure.triggered.connect(lambda: self.open_figure_dialog())
+        a.export_data.triggered.connect(self.export_run_data_dialog)
+        a.copy_chart.triggered.connect(lambda: self.copy_chart())
         a.export_config.triggered.connect(self.export_config)
         a.quit.triggered.connect(self.close)
         a.theme_dark.toggled.connect(self.set_dark)

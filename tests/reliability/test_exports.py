@@ -173,7 +173,7 @@ def test_export_folder_that_is_a_file(store_with_runs, tmp_path):
 
 def test_gui_export_never_overwrites_and_leaves_nothing_partial(qtbot, make_gui, workdir, monkeypatch,
                                                                  message_boxes):
-    from PySide6.QtWidgets import QFileDialog
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
 
     from .conftest import GUI_WAIT_MS
 
@@ -191,10 +191,18 @@ def test_gui_export_never_overwrites_and_leaves_nothing_partial(qtbot, make_gui,
     qtbot.waitUntil(lambda: any(out.glob("*_metadata.json")), timeout=GUI_WAIT_MS)
     qtbot.wait(200)
     before = tree_checksums(out)
-    window.actions.export_csv.trigger()  # same folder again: nothing may be replaced
-    qtbot.waitUntil(lambda: bool(message_boxes), timeout=GUI_WAIT_MS)
-    assert "already exists" in message_boxes[-1][1] and str(out) in message_boxes[-1][1]
-    assert tree_checksums(out) == before
+    asked = []
+
+    def decline(parent, title, text, *args, **kwargs):
+        asked.append((title, text))
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", decline)
+    window.actions.export_csv.trigger()  # same folder again: nothing is replaced unless the user says so
+    qtbot.waitUntil(lambda: bool(asked), timeout=GUI_WAIT_MS)
+    assert "Replace" in asked[-1][0] and str(out) in asked[-1][1] and "_metrics.csv" in asked[-1][1]
+    qtbot.waitUntil(lambda: "cancelled" in window.statusBar().currentMessage(), timeout=GUI_WAIT_MS)
+    assert tree_checksums(out) == before and not message_boxes
 
     message_boxes.clear()
     fresh = workdir / "fresh"

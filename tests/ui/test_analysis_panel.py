@@ -33,6 +33,7 @@ def panel(qtbot, store):
     p.resize(1100, 600)
     p.show()
     qtbot.waitExposed(p)
+    qtbot.waitUntil(lambda: p.runs_list.count() == 2, timeout=WAIT_MS)  # read off the GUI thread
     yield p
     p.shutdown()
 
@@ -100,7 +101,7 @@ def test_finished_jobs_reopen_with_the_workspace(qtbot, panel, store):
     run_through_widgets(qtbot, panel, "dominance", [2])
     again = AnalysisPanel(store)
     qtbot.addWidget(again)
-    assert again.jobs_table.rowCount() == 1
+    qtbot.waitUntil(lambda: again.jobs_table.rowCount() == 1, timeout=WAIT_MS)  # read off the GUI thread
     assert again.jobs_table.item(0, 3).text() == "finished"
     again.jobs_table.selectRow(0)
     qtbot.waitUntil(lambda: again.results.result is not None, timeout=WAIT_MS)
@@ -143,6 +144,7 @@ def test_installed_in_the_main_window(qtbot, make_window):
     run_id = window.store.create_run(config)
     RunSession(window.store, run_id, config).run()
     panel.refresh_runs()
+    qtbot.waitUntil(lambda: panel.runs_list.count() == 1, timeout=WAIT_MS)
     panel.set_module("population")
     panel.set_checked_runs([run_id])
     panel.run_action.trigger()

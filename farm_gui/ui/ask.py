@@ -1,0 +1,37 @@
+"""Questions that never block the event loop: a window-modal box opened with
+``open()`` whose answer is awaited (see ``dialogs`` for why no nested event loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import types
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+Yes = QMessageBox.StandardButton.Yes
+Cancel = QMessageBox.StandardButton.Cancel
+
+
+async def ask_yes(parent: QWidget, title: str, text: str, yes_text: str = "Replace",
+                  object_name: str = "question_box") -> bool:
+    """Ask a yes/cancel question in a window-modal box; True for yes. A test that has
+    substituted ``QMessageBox.question`` gets that called instead."""
+    if not isinstance(QMessageBox.question, types.BuiltinFunctionType):
+        answer = QMessageBox.question(parent, title, text, Yes | Cancel, Cancel)
+        return answer in (Yes, QMessageBox.StandardButton.Ok)
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, Yes | Cancel, parent)
+    box.setObjectName(object_name)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.setDefaultButton(Cancel)
+    box.button(Yes).setText(yes_text)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    def done(_result: int) -> None:
+        if not answer.done():
+            answer.set_result(box.clickedButton() is box.button(Yes))
+
+    box.finished.connect(done)
+    box.open()
+    return await answer

@@ -1,0 +1,125 @@
+"""Each chart's and the world view's context menu: Export as PNG / SVG / PDF, Figure...,
+Copy to Clipboard, in place of pyqtgraph's Export... dialog (whose SVG exporter fails
+on what Qt 6.11 writes and whose pictures were not exact). Also which chart is the
+"current" one for the File menu's chart exports and Ctrl+Shift+C: the one last
+clicked, hovered or right-clicked (the population chart until then)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
+
+from farm_gui.ui.chart_render import FORMATS
+
+if TYPE_CHECKING:
+    from farm_gui.ui.main_window import MainWindow
+
+LOG_X_TIP = "Steps are shown on a linear axis; Log Y is available"
+
+
+class _CurrentChart(QObject):
+    """Remembers the chart the user last pointed at or clicked."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        self.chart = window.charts.population
+        self._by_viewport = {}
+
+    def watch(self, chart) -> None:
+        self._by_viewport[chart.viewport()] = chart
+        chart.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API)
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.ContextMenu, QEvent.Type.Enter):
+            chart = self._by_viewport.get(watched)
+            if chart is not None:
+                self.chart = chart
+        return False
+
+
+def _chart_menu(window: MainWindow, chart, parent) -> QMenu:
+    menu = QMenu("Export", parent)
+    menu.setObjectName(f"{chart.objectName()}_export_menu")
+    for fmt in FORMATS:
+        act = menu.addAction(f"As {fmt.upper()}...")
+        act.setObjectName(f"{chart.objectName()}_export_{fmt}")
+        act.triggered.connect(lambda _=False, f=fmt, c=chart: window.export_chart(f, c))
+    menu.addSeparator()
+    figure = menu.addAction("Figure...")
+    figure.setObjectName(f"{chart.objectName()}_export_figure")
+    figure.triggered.connect(lambda _=False, c=chart: window.open_figure_dialog([c]))
+    menu.addSeparator()
+    every = menu.addMenu("All Charts")
+    for fmt in FORMATS:
+        act = every.addAction(f"As {fmt.upper()}...")
+        act.triggered.connect(lambda _=False, f=fmt: window.export_all_charts(f))
+    return menu
+
+
+def _world_menu(window: MainWindow, parent) -> QMenu:
+    menu = QMenu("Export", parent)
+    menu.setObjectName("world_export_menu")
+    for fmt in FORMATS:
+        act = menu.addAction(f"As {fmt.upper()}...")
+        act.setObjectName(f"world_export_{fmt}")
+        act.triggered.connect(lambda _=False, f=fmt: window.export_world(f))
+    return menu
+
+
+def install(window: MainWindow) -> _CurrentChart:
+    """Give every chart and the world plot their export menus; returns the tracker of
+    the current chart."""
+    current = _CurrentChart(window)
+    for chart in window.charts.charts:
+        current.watch(chart)
+        scene = chart.scene()
+        copy = QAction("Copy to Clipboard", scene)
+        copy.setObjectName(f"{chart.objectName()}_copy")
+        copy.setShortcut("Ctrl+Shift+C")
+        copy.triggered.connect(lambda _=False, c=chart: window.copy_chart(c))
+        # pyqtgraph adds these to every item's context menu (its own list held "Export...")
+        scene.contextMenu = [_chart_menu(window, chart, chart), copy]
+        ctrl = chart.getPlotItem().ctrl
+        ctrl.logXCheck.setChecked(False)
+        ctrl.logXCheck.setEnabled(False)
+        ctrl.logXCheck.setToolTip(LOG_X_TIP)
+    world_scene = window.world_view.plot.scene()
+    world_scene.contextMenu = [_world_menu(window, window.world_view)]
+    return current
+
+
+def install_other_plots(window: MainWindow) -> None:
+    """Every other plot of the window (the analysis results') gets Export as PNG / SVG /
+    PDF in place of pyqtgraph's Export... (whose SVG writes nothing on Qt 6.11)."""
+    import pyqtgraph as pg
+
+    from farm_gui.ui import chart_export
+    from farm_gui.ui.chart_render import FILTERS, with_suffix
+
+    own = {*window.charts.charts, window.world_view.plot}
+    plots = list(window.findChildren(pg.PlotWidget))
+    results = getattr(getattr(window, "analysis_panel", None), "results", None)
+    if isinstance(getattr(results, "plot", None), pg.PlotWidget):  # in a tab shown only with a result
+        plots.append(results.plot)
+    for widget in dict.fromkeys(plots):
+        if widget in own:
+            continue
+        menu = QMenu("Export", widget)
+
+        def export(fmt: str, w=widget) -> None:
+            from PySide6.QtWidgets import QFileDialog
+
+            path, _ = QFileDialog.getSaveFileName(window, f"Export plot as {fmt.upper()}", f"plot.{fmt}",
+                                                  FILTERS[fmt])
+            if path:
+                window._write_picture(lambda p: chart_export.write_plot(w, p, fmt), with_suffix(path, fmt),
+                                      "Plot")
+
+        for fmt in FORMATS:
+            act = menu.addAction(f"As {fmt.upper()}...")
+            act.triggered.connect(lambda _=False, f=fmt: export(f))
+        widget.scene().contextMenu = [menu]

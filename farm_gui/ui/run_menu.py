@@ -1,0 +1,245 @@
+"""The run table's context menu: rename a run, edit its notes, load its configuration
+back into the form ("Re-run with this configuration") and delete runs (after a
+confirmation that offers to delete their analyses too).
+
+Every store call is awaited off the GUI loop; dialogs are window-modal and opened
+with ``open()``. Object names: actions ``action_rename_run`` (F2),
+``action_run_notes``, ``action_rerun_config``, ``action_delete_run`` (Delete);
+dialogs ``rename_run_dialog``, ``run_notes_dialog``, ``delete_runs_box``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+from farm_gui.runtime.aio import run_blocking, spawn
+from farm_gui.store import StoreError
+from farm_gui.ui.confirm import ask, ask_text
+
+if TYPE_CHECKING:
+    from farm_gui.ui.main_window import MainWindow
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+class RunMenu(QObject):
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+        table = window.run_table
+        self.rename_action = self._action("action_rename_run", "&Rename...", self.rename, "F2")
+        self.notes_action = self._action("action_run_notes", "&Notes...", self.edit_notes)
+        self.rerun_action = self._action("action_rerun_config", "Re-run with this &Configuration",
+                                         self.rerun)
+        self.delete_action = self._action("action_delete_run", "&Delete...", self.delete,
+                                          QKeySequence.StandardKey.Delete)
+        for action in self.actions():
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            table.addAction(action)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self.popup)
+        self.menu: QMenu | None = None
+
+    def _action(self, name: str, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self.window)
+        action.setObjectName(name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def actions(self) -> list[QAction]:
+        return [self.rename_action, self.notes_action, self.rerun_action, self.delete_action]
+
+    # ----- the menu -------------------------------------------------------------------------
+    def update_enabled(self) -> None:
+        ids = self.window.run_table.selected_ids()
+        for action in (self.rename_action, self.notes_action, self.rerun_action):
+            action.setEnabled(len(ids) == 1)
+        self.delete_action.setEnabled(bool(ids))
+        self.delete_action.setText("&Delete..." if len(ids) <= 1 else f"&Delete {len(ids)} Runs...")
+
+    def popup(self, pos: QPoint) -> QMenu | None:
+        table = self.window.run_table
+        index = table.indexAt(pos)
+        if index.isValid():
+            run_id = table.table_model.rows[index.row()].run_id
+            if run_id not in table.selected_ids():
+                table.select_ids([run_id])
+        if not table.selected_ids():
+            return None
+        self.update_enabled()
+        self.menu = QMenu(table)
+        self.menu.setObjectName("run_context_menu")
+        for action in (self.rename_action, self.notes_action, self.rerun_action):
+            self.menu.addAction(action)
+        self.menu.addSeparator()
+        self.menu.addAction(self.delete_action)
+        self.menu.popup(table.viewport().mapToGlobal(pos))
+        return self.menu
+
+    def _one(self) -> int | None:
+        ids = self.window.run_table.selected_ids()
+        if len(ids) != 1:
+            self.window.statusBar().showMessage("Select one run first.", 5000)
+            return None
+        return ids[0]
+
+    def _store(self) -> Any:
+        return self.window.store
+
+    # ----- rename and notes -----------------------------------------------------------------
+    def rename(self) -> None:
+        run_id = self._one()
+        if run_id is None or self._store() is None:
+            return
+        row = self.window.run_table.table_model.row_of(run_id)
+        current = self.window.run_table.table_model.rows[row].name if row is not None else ""
+        ask_text(self.window, "Rename Run", f"New name of run {run_id}:", current,
+                 lambda name: spawn(self._edit(run_id, "rename_run", name),
+                                    self._report("Cannot rename the run")),
+                 object_name="rename_run_dialog")
+
+    def edit_notes(self) -> None:
+        run_id = self._one()
+        if run_id is not None and self._store() is not None:
+            spawn(self._notes_async(run_id), self._report("Cannot read the run's notes"))
+
+    async def _notes_async(self, run_id: int) -> None:
+        store = self._store()
+        try:
+            info = await run_blocking(store.get_run, run_id)
+        except StoreError as err:
+            self.window.show_error("Cannot read the run's notes", str(err))
+            return
+        ask_text(self.window, "Run Notes", f"Notes on run {run_id} ({info.name}), kept in the workspace "
+                 "and in exports:", info.notes or "",
+                 lambda text: spawn(self._edit(run_id, "set_run_notes", text),
+                                    self._report("Cannot save the notes")),
+                 object_name="run_notes_dialog", multiline=True)
+
+    async def _edit(self, run_id: int, method: str, value: str) -> None:
+        store = self._store()
+        if store is None:
+            return
+        try:
+            await run_blocking(getattr(store, method), run_id, value)
+        except StoreError as err:
+            self.window.show_error("Cannot change the run", str(err))
+            return
+        await self.window.refresh_runs_async()
+        self.window.statusBar().showMessage(
+            f"Run {run_id} renamed." if method == "rename_run" else f"Notes of run {run_id} saved.", 5000)
+
+    # ----- re-run ---------------------------------------------------------------------------
+    def rerun(self) -> None:
+        run_id = self._one()
+        if run_id is not None and self._store() is not None:
+            spawn(self._rerun_async(run_id), self._report("Cannot load the configuration"))
+
+    async def _rerun_async(self, run_id: int) -> None:
+        store = self._store()
+        try:
+            config = await run_blocking(store.run_config, run_id)
+        except StoreError as err:
+            self.window.show_error("Cannot load the configuration", str(err))
+            return
+        window = self.window
+        window.config_form.set_config(config)
+        row = window.run_table.table_model.row_of(run_id)
+        name = window.run_table.table_model.rows[row].name if row is not None else f"Run {run_id}"
+        window.config_form.name_edit.setText(f"{name} (again)")
+        window.docks["parameters"].show()
+        window.docks["parameters"].raise_()
+        window.statusBar().showMessage(
+            f"The form holds the configuration of run {run_id}; Start runs it again.", 10000)
+
+    # ----- delete ---------------------------------------------------------------------------
+    def delete(self) -> None:
+        ids = self.window.run_table.selected_ids()
+        if not ids or self._store() is None:
+            return
+        window = self.window
+        live = [i for i in ids if window.registry.state(i) in ("pending", "running", "paused")
+                or window._stored_status(i) in ("running", "paused")]
+        if live:
+            window.show_error("Cannot delete a running run",
+                              f"Run{'s' if len(live) > 1 else ''} {', '.join(map(str, live))} "
+                              f"{'are' if len(live) > 1 else 'is'} still running or paused. Stop "
+                              f"{'them' if len(live) > 1 else 'it'} first, then delete.")
+            return
+        panel = window.analysis_panel
+        busy = panel.runs_in_use() & set(ids) if panel is not None else set()
+        if busy:
+            window.show_error("Cannot delete a run being analysed",
+                              f"An analysis of run {', '.join(map(str, sorted(busy)))} is queued or running. "
+                              "Stop it in the Analysis panel first.")
+            return
+        spawn(self._confirm_delete(ids), self._report("Cannot delete the run"))
+
+    async def _confirm_delete(self, ids: list[int]) -> None:
+        store = self._store()
+        try:
+            used = {a.id for run_id in ids for a in await run_blocking(store.analyses_of_run, run_id)}
+        except StoreError as err:
+            self.window.show_error("Cannot delete the run", str(err))
+            return
+        model = self.window.run_table.table_model
+        names = [model.rows[r].name for i in ids if (r := model.row_of(i)) is not None]
+        what = (f"run {ids[0]} ({names[0] if names else ''})" if len(ids) == 1
+                else _plural(len(ids), "run"))
+        checkbox = (f"Also delete the {_plural(len(used), 'analysis', 'analyses')} that used "
+                    f"{'it' if len(ids) == 1 else 'them'}" if used else None)
+        ask(self.window, "Delete Runs" if len(ids) > 1 else "Delete Run",
+            f"Delete {what} and all {'its' if len(ids) == 1 else 'their'} data?",
+            lambda with_analyses: spawn(self._delete_async(ids, with_analyses),
+                                        self._report("Cannot delete the run")),
+            object_name="delete_runs_box", checkbox=checkbox, checked=True,
+            detail="This cannot be undone. Kept analyses stay readable and are marked as using a "
+                   "deleted run.")
+
+    async def _delete_async(self, ids: list[int], with_analyses: bool) -> list[int]:
+        window = self.window
+        store = self._store()
+        deleted, removed_analyses = [], []
+        for run_id in ids:
+            try:
+                removed = await run_blocking(store.delete_run, run_id, with_analyses)
+            except StoreError as err:
+                window.show_error("Cannot delete the run", str(err))
+                break
+            deleted.append(run_id)
+            removed_analyses += [a.id for a in removed]
+            window._stored_series.pop(run_id, None)
+            forget = getattr(window.registry, "forget", None)
+            if forget is not None:
+                forget(run_id)
+        if window.analysis_panel is not None:
+            window.analysis_panel.forget_analyses(removed_analyses)
+        remaining = [i for i in window.shown_ids if i not in deleted]
+        keep = [i for i in window.run_table.selected_ids() if i not in deleted]
+        await window.refresh_runs_async(select=keep)
+        if remaining != window.shown_ids:
+            await window.show_runs_async(remaining)
+        if deleted:
+            count = _plural(len(removed_analyses), "analysis", "analyses")
+            tail = f" and {count}" if removed_analyses else ""
+            window.statusBar().showMessage(f"Deleted {_plural(len(deleted), 'run')}{tail}.", 8000)
+        return deleted
+
+    def _report(self, title: str):
+        return lambda err: self.window.show_error(title, str(err))
+
+
+def install(window: MainWindow) -> RunMenu:
+    """Give the window's run table its context menu (and F2 / Delete on it)."""
+    menu = RunMenu(window)
+    window.run_table.selection_changed.connect(lambda _ids: menu.update_enabled())
+    menu.update_enabled()
+    return menu
