@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshot clean
+.PHONY: run test lint bench screenshot package test-package clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,12 +26,25 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) bench/engine.py
-	@for b in store ui_latency analysis reliability; do \
+	@for b in store ui_latency analysis reliability agentfarm; do \
 		if [ -f bench/$$b.py ]; then QT_QPA_PLATFORM=offscreen $(PY) bench/$$b.py || exit 1; fi; \
 	done
 
 screenshot: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshot.py docs/screenshot.png
 
+# The packaged Linux build (PyInstaller, the `package` extra): dist/farm-gui-<version>-linux-<arch>.tar.gz,
+# then the test that unpacks it into an empty folder and uses it (scripts/test_package.sh).
+$(VENV)/.package-installed: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,package]'
+	touch $@
+
+package: $(VENV)/.package-installed
+	PY=$(PY) bash scripts/build_package.sh
+	bash scripts/test_package.sh
+
+test-package:
+	bash scripts/test_package.sh
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

@@ -43,6 +43,11 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
         app.setOrganizationName("FarmGUI")
         app.setApplicationVersion(__version__)
         app.setStyle("Fusion")
+        app.setDesktopFileName("farm-gui")  # ties the windows to the desktop entry (Wayland)
+    if app.windowIcon().isNull():
+        from farm_gui.ui.icons import app_icon
+
+        app.setWindowIcon(app_icon())  # every window and dialog inherits it
     _collect_garbage_in_gui_thread()
     return app  # type: ignore[return-value]
 
@@ -89,8 +94,15 @@ def _close_on_signals(app: QApplication) -> None:
         signal.signal(sig, handler)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Open the main window on the default workspace and run until it closes."""
+def _absolute(workspace: str | os.PathLike[str] | None) -> str | None:
+    if workspace is None or "://" in str(workspace):
+        return None if workspace is None else str(workspace)
+    return os.path.abspath(os.path.expanduser(os.fspath(workspace)))
+
+
+def main(argv: list[str] | None = None, workspace: str | os.PathLike[str] | None = None) -> int:
+    """Open the main window on ``workspace`` (None: the default workspace) and run until
+    it closes."""
     app = ensure_app(argv)
     _close_on_signals(app)
     loop = qasync.QEventLoop(app)
@@ -98,8 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     closed = asyncio.Event()
 
     async def run() -> None:
-        window = create_main_window()
+        from farm_gui.ui import kernel_progress, startup_probe
+
+        window = create_main_window(_absolute(workspace))
         window.show()
+        startup_probe.watch(window)
+        kernel_progress.schedule(window)  # a first start with nothing compiled: progress dialog
         app.lastWindowClosed.connect(closed.set)
         await closed.wait()
 

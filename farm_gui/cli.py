@@ -9,6 +9,9 @@ Without a subcommand it opens the GUI; with one it works headless over the same 
     farm-gui analyze RUN [RUN ...] --module NAME [--param K=V ...] [--out DIR] [--db PATH]
     farm-gui analyses [show ID | stats | prune | delete ID] ...   (see cli_analyses.py)
     farm-gui rename RUN NAME | notes RUN TEXT | delete RUN [--yes]  (see cli_run_edit.py)
+    farm-gui desktop-install | desktop-uninstall   (menu entry, icon, .farmws file type)
+    farm-gui PATH                                  (open the window on the workspace PATH)
+    farm-gui import-agentfarm FILE [--db PATH] [--name NAME]
     farm-gui resume RUN [--steps N] [--db PATH]                    (cli_continue.py)
     farm-gui fork RUN --at STEP [--set K=V ...] [--name NAME] [--db PATH]
 
@@ -152,6 +155,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.from_run:
         config = _config_of_run(args.db, args.from_run)
+    elif args.agentfarm_config:
+        from farm_gui.agentfarm import load_agentfarm_config
+
+        mapping = load_agentfarm_config(args.agentfarm_config)
+        print(f"farm-gui: {mapping.message(limit=None)}", file=sys.stderr)
+        config = mapping.config
     else:
         config = load_yaml(args.config) if args.config else preset(args.preset or "default")
     overrides = {k: v for k, v in (("simulation_steps", args.steps), ("seed", args.seed),
@@ -193,9 +202,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _config_of_run(db: str | None, ref: str):
     """The configuration a stored run was made with (`run --from-run RUN`)."""
+    from farm_gui.store.side_tables import refuse_continuation
+
     store = _open(db)
     try:
-        return store.run_config(_find_run(store, ref))
+        run_id = _find_run(store, ref)
+        # an imported AgentFarm run is not re-run as such: `--agentfarm-config` takes its configuration
+        refuse_continuation(store.get_run(run_id), "re-run (use `farm-gui run --agentfarm-config` with "
+                            "its AgentFarm configuration, or Run > Run Side by Side in the window)")
+        return store.run_config(run_id)
     finally:
         store.close()
 
@@ -236,6 +251,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         config = store.run_config(run_id)
         snapshots = store.snapshot_steps(run_id)
         checkpoint_steps = store.checkpoint_steps(run_id)
+        from farm_gui.store.side_tables import read_run_source
+
+        source = read_run_source(store, run_id)
     finally:
         store.close()
     rate = f"{r.steps_per_s:,.1f}" if r.steps_per_s else "-"
@@ -254,6 +272,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         lines.append(f"  error       {r.error}")
     if r.notes:
         lines.append("  notes       " + r.notes.replace("\n", "\n              "))
+    if source is not None:  # an imported run: where from, and what did not come along
+        lines += [f"  imported    from {source.kind} file {source.path}"
+                  + (f", simulation {source.source_id}" if source.source_id else ""),
+                  f"  sha256      {source.sha256}"]
+        lines += [f"  missing     {m}" for m in source.details.get("missing", [])]
+        lines += [f"  note        {n}" for n in source.details.get("notes", [])]
+        lines += [f"  unmapped    {k} ({why})" for k, why in source.details.get("unmapped_config_keys", [])]
     lines.append("  config")
     lines += [f"    {k}: {json.dumps(v)}" for k, v in config_to_dict(config).items()]
     print("\n".join(lines))
@@ -271,6 +296,24 @@ def cmd_export(args: argparse.Namespace) -> int:
         store.close()
     for path in paths:
         print(path)
+    return EXIT_OK
+
+
+def cmd_import_agentfarm(args: argparse.Namespace) -> int:
+    from farm_gui.agentfarm import AgentFarmFile, import_agentfarm
+
+    with AgentFarmFile(args.file):  # refuse a file that is not AgentFarm's before creating --db
+        pass
+    store = _open(args.db, create=True)
+    try:
+        report = import_agentfarm(args.file, store, name=args.name)
+    finally:
+        store.close()
+    for result in report.results:
+        print(result.run_id)
+        print(result.summary(), file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"farm-gui: skipped {skipped}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -298,12 +341,24 @@ def _db_option(p: argparse.ArgumentParser) -> None:
                    "(default: the workspace database in the user data folder)")
 
 
+def _preset_names() -> str:
+    from farm_gui import resources
+
+    try:
+        return ", ".join(resources.preset_names())
+    except resources.ResourceError:
+        return "missing: reinstall Farm GUI"
+
+
 def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run a simulation headless and store it")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--config", metavar="FILE", help="YAML configuration file")
-    source.add_argument("--preset", metavar="NAME", help="built-in preset (default, 1k, 10k, 100k)")
+    source.add_argument("--preset", metavar="NAME", help=f"preset from resources/presets ({_preset_names()})")
     source.add_argument("--from-run", metavar="RUN", help="the configuration of a stored run (re-run it)")
+    source.add_argument("--agentfarm-config", metavar="FILE",
+                        help="AgentFarm configuration (YAML or its saved JSON), mapped onto this model's "
+                        "parameters; keys without a counterpart are listed on stderr")
     p.add_argument("--steps", type=int, help="number of steps (overrides the configuration)")
     p.add_argument("--seed", type=int, help="random seed (overrides the configuration)")
     p.add_argument("--snapshot-every", type=int, metavar="N", help="store the world every N steps")
@@ -353,6 +408,52 @@ def _add_analyze(sub) -> None:
     p.set_defaults(func=cmd_analyze)
 
 
+def cmd_desktop_install(args: argparse.Namespace) -> int:
+    from farm_gui import desktop
+
+    try:
+        report = desktop.install()
+    except OSError as err:
+        raise UsageError(f"cannot install the desktop entry: {err}") from None
+    print(f"installed {report.written[0]} and {len(report.written) - 1} icon and file-type files "
+          f"under {desktop.data_home()}")
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_desktop_uninstall(args: argparse.Namespace) -> int:
+    from farm_gui import desktop
+
+    try:
+        report = desktop.uninstall()
+    except OSError as err:
+        raise UsageError(f"cannot remove the desktop entry: {err}") from None
+    print(f"removed {len(report.removed)} files under {desktop.data_home()}" if report.removed
+          else f"nothing to remove under {desktop.data_home()}")
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_desktop(sub) -> None:
+    p = sub.add_parser("desktop-install", help="add Farm GUI to the desktop's application menu and "
+                       "open .farmws workspaces with it (under $XDG_DATA_HOME)")
+    p.set_defaults(func=cmd_desktop_install)
+    p = sub.add_parser("desktop-uninstall", help="remove what desktop-install added")
+    p.set_defaults(func=cmd_desktop_uninstall)
+
+
+def _add_import_agentfarm(sub) -> None:
+    p = sub.add_parser("import-agentfarm", help="import the simulations of an AgentFarm database as runs",
+                       description="Each simulation in FILE becomes a read-only run (model agentfarm); "
+                       "prints the new run ids. FILE is opened read-only and never changed.")
+    p.add_argument("file", metavar="FILE", help="AgentFarm simulation database (SQLite)")
+    p.add_argument("--name", help="name of the run(s) (default: the file name)")
+    _db_option(p)
+    p.set_defaults(func=cmd_import_agentfarm)
+
+
 # Each entry adds one subcommand (a parser whose defaults set func=handler(args) -> int).
 def _add_continue(sub) -> None:
     from farm_gui.cli_continue import add_fork, add_resume
@@ -362,7 +463,7 @@ def _add_continue(sub) -> None:
 
 
 COMMANDS = [_add_run, _add_runs, _add_show, _add_export, _add_analyze, add_analyses, add_rename, add_notes,
-            add_delete, _add_continue]
+            add_delete, _add_desktop, _add_import_agentfarm, _add_continue]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -375,9 +476,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_names(parser: argparse.ArgumentParser) -> set[str]:
+    return {name for action in parser._subparsers._group_actions for name in action.choices}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
+    if len(argv) == 1 and argv[0] not in _command_names(parser):
+        from farm_gui.desktop import looks_like_workspace
+
+        if looks_like_workspace(argv[0]):  # `farm-gui PATH` (and a double-clicked workspace)
+            from farm_gui.app import main as gui_main
+
+            return gui_main(workspace=argv[0])
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse already printed the usage message

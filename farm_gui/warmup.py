@@ -1,4 +1,6 @@
-"""Compile the numba functions once, when the application is installed (`make` runs this).
+"""Compile the numba functions once, when the application is installed (`make` runs this;
+the packaged build runs it at build time, and the window at a first start that finds
+nothing compiled for this computer: see ``farm_gui.kernel_cache``).
 
 numba compiles a function on its first call and caches the result beside the code. The
 first call holds the GIL for 1-3 s per function: on a new machine the window froze at the
@@ -10,10 +12,10 @@ compiled version."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 
-def main() -> int:
-    started = time.perf_counter()
+def _simulation() -> None:
     from farm_gui.config import preset
     from farm_gui.sim import build_model
     from farm_gui.store.packing import CODEC, pack_agents
@@ -23,10 +25,41 @@ def main() -> int:
         model.step()
     pack_agents(model.snapshot(), CODEC)
 
-    from farm_gui.ui import envelope, world_view
+
+def _chart_envelopes() -> None:
+    from farm_gui.ui import envelope
 
     envelope.load_kernel()
+
+
+def _world_picture() -> None:
+    from farm_gui.ui import world_view
+
     world_view.load_kernel()
+
+
+# (what is compiled, how) in order; each takes a few seconds the first time.
+STEPS: list[tuple[str, Callable[[], None]]] = [
+    ("the simulation step", _simulation),
+    ("the chart envelopes", _chart_envelopes),
+    ("the world picture", _world_picture),
+]
+
+
+def compile_all(progress: Callable[[int, int, str], None] | None = None) -> None:
+    """Run every step; ``progress(done, total, next_label)`` is called before each step
+    and once at the end (with an empty label)."""
+    for i, (label, step) in enumerate(STEPS):
+        if progress is not None:
+            progress(i, len(STEPS), label)
+        step()
+    if progress is not None:
+        progress(len(STEPS), len(STEPS), "")
+
+
+def main() -> int:
+    started = time.perf_counter()
+    compile_all()
     print(f"numba functions compiled and cached in {time.perf_counter() - started:.1f} s")
     return 0
 

@@ -131,30 +131,49 @@ def save_yaml(config: RunConfig, path: str | os.PathLike[str]) -> None:
         raise
 
 
-def _split3(total: int) -> tuple[int, int, int]:
-    third = total // 3
-    return third, third, total - 2 * third
+class _Presets(Mapping[str, dict[str, Any]]):
+    """The foraging model's presets, read from ``resources/presets/foraging/*.yaml``
+    (see ``farm_gui.resources``): name -> the parameters the preset sets. The files are
+    read when first asked for and kept."""
+
+    def __init__(self, model: str = "foraging"):
+        self.model = model
+        self._loaded: dict[str, dict[str, Any]] | None = None
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        if self._loaded is None:
+            from farm_gui import resources
+
+            loaded = {}
+            for name in resources.preset_names(self.model):
+                file = resources.preset_file(name, self.model)
+                data = _read_yaml_mapping(file)
+                config_from_dict(data, str(file))  # a broken preset file is named, not used
+                loaded[name] = data
+            self._loaded = loaded
+        return self._loaded
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        return dict(self._load()[name])
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
 
 
-def _scaled(total: int, side: float, nodes: int) -> dict[str, Any]:
-    s, i, c = _split3(total)
-    return {
-        "system_agents": s,
-        "independent_agents": i,
-        "control_agents": c,
-        "width": side,
-        "height": side,
-        "initial_resources": nodes,
-        "max_population": total * 10,
-    }
+def _read_yaml_mapping(file: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ConfigError(str(file), [("", f"cannot be read as a preset: {err}")]) from None
+    if not isinstance(data, Mapping):
+        raise ConfigError(str(file), [("", "a preset file must hold a mapping of parameters")])
+    return dict(data)
 
 
-PRESETS: dict[str, dict[str, Any]] = {
-    "default": {},
-    "1k": _scaled(1_000, 600.0, 700),
-    "10k": _scaled(10_000, 1_900.0, 7_000),
-    "100k": _scaled(100_000, 6_000.0, 70_000),
-}
+PRESETS: Mapping[str, dict[str, Any]] = _Presets()
 
 
 def preset(name: str) -> RunConfig:

@@ -23,6 +23,7 @@ from farm_gui.config import AGENT_TYPES, config_to_dict
 from farm_gui.config.file_mode import default_file_mode
 
 from .records import StoreError
+from .side_tables import read_extra_metrics, read_run_source
 
 FORMATS: dict[str, str] = {"csv": "csv", "parquet": "parquet", "json": "json"}
 TABLES: tuple[str, ...] = ("metrics", "agent_snapshots", "node_snapshots", "action_counts", "agents")
@@ -126,7 +127,7 @@ def _run_tables(store, run_id: int, steps, tables: Sequence[str], tick: Callable
                 ) -> dict[str, pd.DataFrame]:
     lo, hi = steps or (None, None)
     makers = {
-        "metrics": lambda: store.metrics_frame(run_id, lo, hi),
+        "metrics": lambda: _with_extra_metrics(store, run_id, store.metrics_frame(run_id, lo, hi), lo, hi),
         "agent_snapshots": lambda: agent_snapshots_frame(store, run_id, steps, tick),
         "node_snapshots": lambda: node_snapshots_frame(store, run_id, steps, tick),
         "action_counts": lambda: store.action_counts_frame(run_id, lo, hi),
@@ -137,6 +138,14 @@ def _run_tables(store, run_id: int, steps, tables: Sequence[str], tick: Callable
         frames[table] = makers[table]()
         tick()
     return frames
+
+
+def _with_extra_metrics(store, run_id: int, metrics: pd.DataFrame, lo, hi) -> pd.DataFrame:
+    """The run's extra metrics (an imported run's AgentFarm-only ones) as more columns."""
+    extra = read_extra_metrics(store, run_id, lo, hi)
+    if len(extra.columns) <= 1:
+        return metrics
+    return metrics.merge(extra, on="step", how="left")
 
 
 def _metadata(store, run_id: int, fmt: str, steps, files: list[str]) -> dict:
@@ -163,6 +172,7 @@ def _metadata(store, run_id: int, fmt: str, steps, files: list[str]) -> dict:
         "config": config_to_dict(config),
         "files": files,
         "formats": {fmt: {"files": files, "step_range": step_range, "exported_at": exported_at}},
+        **_source(store, run_id),
     }
 
 
@@ -197,6 +207,17 @@ def _merged_metadata(new: dict, old: dict | None) -> dict:
     formats.update(new["formats"])
     files = [f for spec in formats.values() for f in spec.get("files", [])]
     return {**new, "files": list(dict.fromkeys(files)), "formats": formats}
+
+
+def _source(store, run_id: int) -> dict:
+    source = read_run_source(store, run_id)
+    if source is None:
+        return {}
+    return {"source": {"kind": source.kind, "path": source.path, "sha256": source.sha256,
+                       "source_id": source.source_id,
+                       "imported_at": source.imported_at.isoformat() if source.imported_at else None,
+                       **{k: v for k, v in source.details.items() if k not in ("agent_ids", "node_ids")},
+                       "agent_ids": source.details.get("agent_ids")}}
 
 
 def _check_folder(out_dir: Path) -> None:

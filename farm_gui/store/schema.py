@@ -169,6 +169,32 @@ checkpoints = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
+# Metrics a run has beyond the model's columns (an imported AgentFarm run's reward,
+# diversity, entropy, ...): one row per (run, metric name, step). Exported with the metrics.
+extra_metrics = Table(
+    "extra_metrics",
+    metadata,
+    _run_fk(),
+    Column("name", String(128), primary_key=True),
+    Column("step", BigInteger, primary_key=True),
+    Column("value", Float),
+    sqlite_with_rowid=False,
+)
+
+# Where an imported run came from (kind "agentfarm": the source file, its checksum, the
+# simulation id, the original configuration, what was missing or not mapped).
+run_sources = Table(
+    "run_sources",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("source_id", Text),
+    Column("imported_at", DateTime, nullable=False),
+    Column("details_json", Text, nullable=False),
+)
+
 analyses = Table(
     "analyses",
     metadata,

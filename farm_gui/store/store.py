@@ -31,16 +31,19 @@ from .schema import (
     agent_snapshots,
     agents,
     checkpoints,
+    extra_metrics,
     metadata,
     metric_chunks,
     node_snapshots,
+    run_sources,
     runs,
     schema_info,
     step_metrics,
 )
+from .side_tables import refuse_continuation
 
 RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots, action_counts, agents,
-                   checkpoints)
+                   extra_metrics, run_sources, checkpoints)
 
 
 class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable):
@@ -203,7 +206,9 @@ class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable):
 
         if self.readonly:
             raise StoreError(f"{self.url} is open read-only; cannot record a run")
-        self.get_run(run_id)
+        info = self.get_run(run_id)
+        if info.status != "pending":  # recording into a run again: never into an imported one
+            refuse_continuation(info)
         return RunWriter(self, int(run_id), batch_steps=batch_steps, batch_seconds=batch_seconds,
                          codec=codec or CODEC)
 

@@ -1,12 +1,13 @@
 """The window's actions (with the stable objectNames automation relies on),
-menus and toolbar."""
+menus and toolbar. Their icons come from resources/icons/actions, recoloured for the
+theme (``ui.icons.apply_action_icons``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QComboBox, QMainWindow, QMenu, QStyle, QToolBar
+from PySide6.QtWidgets import QComboBox, QMainWindow, QMenu, QToolBar
 
 SPEEDS: tuple[tuple[str, float | None], ...] = (
     ("As fast as possible", None),
@@ -49,6 +50,8 @@ class WindowActions:
     speed_box: QComboBox | None = None
     export_all: dict[str, QAction] = field(default_factory=dict)  # all charts, by format
     export_world: dict[str, QAction] = field(default_factory=dict)  # the world view, by format
+    examples: QAction | None = None
+    new_workspace: QAction | None = None
     resume_run: QAction | None = None  # continue a stored run from its last checkpoint
     fork_run: QAction | None = None  # a new run from a checkpoint of the shown run
 
@@ -57,7 +60,7 @@ class WindowActions:
 
 
 def _action(window: QMainWindow, name: str, text: str, shortcut: str | QKeySequence | None = None,
-            tip: str = "", icon: QStyle.StandardPixmap | None = None) -> QAction:
+            tip: str = "") -> QAction:
     action = QAction(text, window)
     action.setObjectName(f"action_{name}")
     if shortcut:
@@ -65,25 +68,20 @@ def _action(window: QMainWindow, name: str, text: str, shortcut: str | QKeySeque
     shown = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
     action.setToolTip(f"{tip or text.rstrip('.')}" + (f" ({shown})" if shown else ""))
     action.setStatusTip(tip or text.rstrip("."))
-    if icon is not None:
-        action.setIcon(window.style().standardIcon(icon))
     return action
 
 
 def build_actions(window: QMainWindow) -> WindowActions:
-    sp = QStyle.StandardPixmap
     a = WindowActions(
         new_run=_action(window, "new_run", "&New Run...", QKeySequence.StandardKey.New,
-                        "Prepare a new run in the parameter form", sp.SP_FileIcon),
+                        "Prepare a new run in the parameter form"),
         open_workspace=_action(window, "open_workspace", "&Open Workspace...", QKeySequence.StandardKey.Open,
-                               "Open a workspace database", sp.SP_DialogOpenButton),
-        start=_action(window, "start", "&Start", "F5", "Start a run with the form's parameters",
-                      sp.SP_MediaPlay),
-        pause=_action(window, "pause", "&Pause", "F6", "Pause the selected run", sp.SP_MediaPause),
-        resume=_action(window, "resume", "&Resume", "F7", "Resume the selected run", sp.SP_MediaSeekForward),
-        step=_action(window, "step", "S&tep", "F10", "Perform one step of the paused run",
-                     sp.SP_MediaSkipForward),
-        stop=_action(window, "stop", "St&op", "Shift+F5", "Stop the selected run", sp.SP_MediaStop),
+                               "Open a workspace database"),
+        start=_action(window, "start", "&Start", "F5", "Start a run with the form's parameters"),
+        pause=_action(window, "pause", "&Pause", "F6", "Pause the selected run"),
+        resume=_action(window, "resume", "&Resume", "F7", "Resume the selected run"),
+        step=_action(window, "step", "S&tep", "F10", "Perform one step of the paused run"),
+        stop=_action(window, "stop", "St&op", "Shift+F5", "Stop the selected run"),
         export_csv=_action(window, "export_csv", "Run Data as &CSV...", "Ctrl+E"),
         export_parquet=_action(window, "export_parquet", "Run Data as &Parquet..."),
         export_json=_action(window, "export_json", "Run Data as &JSON..."),
@@ -106,6 +104,10 @@ def build_actions(window: QMainWindow) -> WindowActions:
         shortcuts=_action(window, "shortcuts", "&Keyboard Shortcuts", "F1"),
         speed_group=QActionGroup(window),
     )
+    a.new_workspace = _action(window, "new_workspace", "New &Workspace...", "Ctrl+Shift+N",
+                              "Create a workspace file (.farmws) and open it")
+    a.examples = _action(window, "examples", "&Examples...",
+                         tip="Example configurations: load one into the parameter form")
     a.resume_run = _action(window, "resume_run", "Resume R&un...", "Ctrl+F7",
                            "Continue the selected stopped, interrupted, failed or finished run "
                            "from its last checkpoint")
@@ -137,6 +139,7 @@ def build_menus(window: QMainWindow, a: WindowActions) -> None:
     file_menu = bar.addMenu("&File")
     file_menu.setObjectName("menu_file")
     file_menu.addAction(a.new_run)
+    file_menu.addAction(a.new_workspace)
     file_menu.addAction(a.open_workspace)
     a.recent_menu = file_menu.addMenu("Open &Recent")
     a.recent_menu.setObjectName("menu_recent")
@@ -181,6 +184,7 @@ def build_menus(window: QMainWindow, a: WindowActions) -> None:
 
     help_menu = bar.addMenu("&Help")
     help_menu.setObjectName("menu_help")
+    help_menu.addAction(a.examples)
     help_menu.addAction(a.shortcuts)
     help_menu.addAction(a.about)
 

@@ -41,7 +41,6 @@ from farm_gui.config import (
     TypeParameters,
     config_from_dict,
     config_to_dict,
-    load_yaml,
     preset,
     save_yaml,
 )
@@ -327,13 +326,24 @@ class ConfigForm(QWidget):
 
     def load_from_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Load configuration", "",
-                                              "YAML (*.yaml *.yml);;All files (*)")
-        if not path:
-            return
+                                              "Configurations (*.yaml *.yml *.json);;All files (*)")
+        if path:
+            self.load_file(path)
+
+    def load_file(self, path: str) -> None:
+        """Load a Farm GUI configuration, or an AgentFarm one (YAML or its saved JSON) mapped
+        onto this model's parameters, listing the keys that have no counterpart."""
+        from farm_gui.agentfarm import load_any_config
+        from farm_gui.ui.agentfarm_flows import show_config_mapping
+
         try:
-            self.set_config(load_yaml(path))
+            config, mapping = load_any_config(path)
         except ConfigError as err:
             show_warning(self, "Cannot load configuration", str(err))
+            return
+        self.set_config(config)
+        if mapping is not None:
+            show_config_mapping(self, mapping)
 
     def save_to_file(self) -> None:
         config = self.config()

@@ -27,17 +27,19 @@ from farm_gui import __version__
 from farm_gui.runtime.aio import ensure_loop, release_loop
 from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import Store, StoreError, open_store
-from farm_gui.ui import analysis_panel, chart_menus, run_menu
+from farm_gui.ui import agentfarm_flows, analysis_panel, chart_menus, run_menu
 from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
 from farm_gui.ui.charts import ChartsPanel
 from farm_gui.ui.config_form import ConfigForm
 from farm_gui.ui.continue_flows import ContinueFlows
 from farm_gui.ui.dialogs import show_info, show_warning
+from farm_gui.ui.examples_dialog import show_examples
 from farm_gui.ui.export_flows import ExportFlows
+from farm_gui.ui.icons import app_icon, app_pixmap, apply_action_icons
 from farm_gui.ui.run_flows import RunFlows
 from farm_gui.ui.run_table import RunTable
 from farm_gui.ui.settings import WindowSettings
-from farm_gui.ui.theme import all_plots, apply_theme
+from farm_gui.ui.theme import all_plots, apply_theme, style_sheet
 from farm_gui.ui.world_view import WorldView
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
         super().__init__(parent)
         self.setObjectName("main_window")
         self.setWindowTitle("Farm GUI")
+        self.setWindowIcon(app_icon())
         self.loop = ensure_loop()
         self._loop_released = False
         self.settings = WindowSettings()
@@ -99,6 +102,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
         self._install_analysis_panel()
         self.run_menu = run_menu.install(self)  # context menu: rename, notes, re-run, delete
         chart_menus.install_other_plots(self)
+        self.agentfarm = agentfarm_flows.install(self)
 
         last = self.settings.last_config()
         if last is not None:
@@ -170,6 +174,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
         a = self.actions
         a.new_run.triggered.connect(self.new_run)
         a.open_workspace.triggered.connect(self.choose_workspace)
+        a.new_workspace.triggered.connect(self.choose_new_workspace)
         a.start.triggered.connect(self.start_run)
         a.pause.triggered.connect(self.pause_run)
         a.resume.triggered.connect(self.resume_run)
@@ -192,6 +197,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
         a.theme_dark.toggled.connect(self.set_dark)
         a.about.triggered.connect(self.show_about)
         a.shortcuts.triggered.connect(self.show_shortcuts)
+        a.examples.triggered.connect(self.show_examples)
         a.speed_group.triggered.connect(lambda act: self.set_speed(act.data()))
         a.speed_box.activated.connect(lambda i: self.set_speed(a.speed_box.itemData(i)))
         self.config_form.validity_changed.connect(lambda _valid: self.update_actions())
@@ -218,13 +224,19 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
     @Slot(bool)
     def set_dark(self, dark: bool) -> None:
         apply_theme(dark, all_plots(self))
+        apply_action_icons(self, dark)
+        self.toolbar.setStyleSheet(style_sheet(dark))
         self.settings.set_dark(dark)
 
     def show_about(self) -> None:
-        show_info(self, "About Farm GUI",
-                          f"<b>Farm GUI {__version__}</b><p>A desktop workbench for agent-based simulation "
-                          "research: configure, run, watch, compare and export foraging-ecology "
-                          "simulations.</p>", "about_box")
+        box = show_info(self, "About Farm GUI",
+                        f"<b>Farm GUI {__version__}</b><p>A desktop workbench for agent-based simulation "
+                        "research: configure, run, watch, compare and export foraging-ecology "
+                        "simulations.</p>", "about_box")
+        box.setIconPixmap(app_pixmap(64))
+
+    def show_examples(self):
+        return show_examples(self)
 
     def show_shortcuts(self) -> None:
         rows = []
@@ -331,6 +343,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
             log.warning("runs still going after %.0f s at close", time.monotonic() - t0)
         if self.analysis_panel is not None:
             self.analysis_panel.shutdown(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0)))
+        self.agentfarm.shutdown(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0)))
         self.save_settings()
         self.close_store()
         if not self._loop_released:

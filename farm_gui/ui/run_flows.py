@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFileDialog
 
+from farm_gui.desktop import NEW_WORKSPACE_FILTER, WORKSPACE_FILTER, WORKSPACE_SUFFIX
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.registry import ACTIVE_STATES, FINAL_STATES
 from farm_gui.store import StoreError, open_store
+from farm_gui.ui.icons import app_icon
 from farm_gui.ui.run_table import RunRow
 from farm_gui.ui.series import RUN_COLORS, RunSeries, StoredSeries
 
@@ -51,9 +53,18 @@ class RunFlows:
         spawn(self.refresh_runs_async(), self._report("Cannot list runs"))
 
     def choose_workspace(self: MainWindow) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "",
-                                              "Farm GUI workspaces (*.db *.sqlite *.sqlite3);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "", WORKSPACE_FILTER)
         if path:
+            self.open_workspace(path)
+
+    def choose_new_workspace(self: MainWindow) -> None:
+        """File > New Workspace: a new .farmws file (picking an existing one opens it)."""
+        path, _ = QFileDialog.getSaveFileName(self, "New workspace", f"workspace{WORKSPACE_SUFFIX}",
+                                              NEW_WORKSPACE_FILTER,
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            if not Path(path).suffix:
+                path += WORKSPACE_SUFFIX
             self.open_workspace(path)
 
     def open_workspace(self: MainWindow, path: str) -> None:
@@ -83,7 +94,7 @@ class RunFlows:
         menu.clear()
         recent = self.settings.recent_workspaces()
         for path in recent:
-            act = menu.addAction(path)
+            act = menu.addAction(app_icon(), path)
             act.triggered.connect(partial(self.open_workspace, path))
         menu.setEnabled(bool(recent))
 
@@ -125,7 +136,7 @@ class RunFlows:
         return RunRow(row.run_id, row.name, run.state if run.state != "pending" else row.status,
                       steps, row.total_steps, int(alive) if alive is not None else row.alive,
                       rate or None, row.started_at or run.started_at, (run.ended or now) - run.started,
-                      row.error, row.parent)
+                      row.error, model=row.model, parent=row.parent)
 
     def refresh_live_rows(self: MainWindow) -> None:
         for run in self.registry.runs():
@@ -189,6 +200,8 @@ class RunFlows:
             self.registry.pause(run_id)
 
     def resume_run(self: MainWindow) -> None:
+        if self.agentfarm.refuse_if_imported(self.run_table.selected_ids(), "resumed"):
+            return
         for run_id in self._selected_active():
             self.registry.resume(run_id)
 

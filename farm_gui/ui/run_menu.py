@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMenu
 
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.store import StoreError
+from farm_gui.store.side_tables import refuse_continuation
 from farm_gui.ui.confirm import ask, ask_text
 
 if TYPE_CHECKING:
@@ -146,9 +147,16 @@ class RunMenu(QObject):
     async def _rerun_async(self, run_id: int) -> None:
         store = self._store()
         try:
+            info = await run_blocking(store.get_run, run_id)
             config = await run_blocking(store.run_config, run_id)
         except StoreError as err:
             self.window.show_error("Cannot load the configuration", str(err))
+            return
+        try:  # an imported AgentFarm run is read-only
+            refuse_continuation(info, "re-run (Run > Run Side by Side starts a Farm GUI run from its "
+                                "configuration and seed)")
+        except StoreError as err:
+            self.window.show_error("Read-only run", str(err))
             return
         window = self.window
         window.config_form.set_config(config)

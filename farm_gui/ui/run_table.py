@@ -34,6 +34,7 @@ class RunRow:
     started_at: datetime | None
     duration_s: float | None
     error: str | None = None
+    model: str = "foraging"
     parent: str = ""  # a fork's lineage: "run P @ step"
 
     @classmethod
@@ -41,7 +42,7 @@ class RunRow:
         parent_run = getattr(info, "parent_run", None)
         parent = "" if parent_run is None else f"run {parent_run} @ {info.parent_step}"
         return cls(info.id, info.name, info.status, info.steps_done, info.total_steps, info.last_alive,
-                   info.steps_per_s, info.started_at, info.duration_s, info.error, parent)
+                   info.steps_per_s, info.started_at, info.duration_s, info.error, info.model, parent)
 
 
 def _duration(seconds: float | None) -> str:

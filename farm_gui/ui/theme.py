@@ -1,4 +1,9 @@
-"""Light and dark appearance for the widgets and the charts."""
+"""Light and dark appearance for the widgets, the charts and the icons.
+
+The colours are in ``resources/themes/colors.yaml`` and the style sheet of each theme in
+``resources/themes/<light|dark>.qss`` (applied to the run toolbar only: an application-wide
+style sheet would put every widget through Qt's slower style-sheet style).
+"""
 
 from __future__ import annotations
 
@@ -6,29 +11,25 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-CHART_COLORS = {False: ("#ffffff", "#303030"), True: ("#1e1e1e", "#d0d0d0")}
+from farm_gui import resources
+
+
+def _theme(dark: bool) -> dict:
+    return resources.theme_colors()["dark" if dark else "light"]
+
+
+def chart_colors(dark: bool) -> tuple[str, str]:
+    chart = _theme(dark)["chart"]
+    return chart["background"], chart["foreground"]
 
 
 def dark_palette() -> QPalette:
+    theme = _theme(True)
     p = QPalette()
-    base, window, text = QColor("#232323"), QColor("#2d2d2d"), QColor("#e0e0e0")
-    for role, color in (
-        (QPalette.ColorRole.Window, window),
-        (QPalette.ColorRole.WindowText, text),
-        (QPalette.ColorRole.Base, base),
-        (QPalette.ColorRole.AlternateBase, QColor("#2a2a2a")),
-        (QPalette.ColorRole.ToolTipBase, QColor("#3a3a3a")),
-        (QPalette.ColorRole.ToolTipText, text),
-        (QPalette.ColorRole.Text, text),
-        (QPalette.ColorRole.Button, window),
-        (QPalette.ColorRole.ButtonText, text),
-        (QPalette.ColorRole.Highlight, QColor("#2f65ca")),
-        (QPalette.ColorRole.HighlightedText, QColor("#ffffff")),
-        (QPalette.ColorRole.PlaceholderText, QColor("#8a8a8a")),
-    ):
-        p.setColor(role, color)
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#777777"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#777777"))
+    for role_name, color in theme.get("palette", {}).items():
+        p.setColor(getattr(QPalette.ColorRole, role_name), QColor(color))
+    for role_name, color in theme.get("disabled", {}).items():
+        p.setColor(QPalette.ColorGroup.Disabled, getattr(QPalette.ColorRole, role_name), QColor(color))
     return p
 
 
@@ -37,7 +38,7 @@ def apply_theme(dark: bool, plots: list[pg.PlotWidget]) -> None:
     if isinstance(app, QApplication):
         app.setStyle("Fusion")
         app.setPalette(dark_palette() if dark else app.style().standardPalette())
-    background, foreground = CHART_COLORS[dark]
+    background, foreground = chart_colors(dark)
     for widget in plots:
         widget.setBackground(background)
         plot = widget.getPlotItem()
@@ -46,6 +47,10 @@ def apply_theme(dark: bool, plots: list[pg.PlotWidget]) -> None:
             axis.setPen(foreground)
             axis.setTextPen(foreground)
         plot.titleLabel.setText(plot.titleLabel.text, color=foreground)
+
+
+def style_sheet(dark: bool) -> str:
+    return resources.style_sheet("dark" if dark else "light")
 
 
 def all_plots(root: QWidget) -> list[pg.PlotWidget]:

@@ -129,7 +129,10 @@ def test_tick_labels_and_legend_as_in_the_window(qtbot, shown, monkeypatch, tmp_
     got = [(a / scale, b / scale) for a, b in got]
     assert len(got) == len(expected), (fmt, got, expected)
     for (a, b), (c, d) in zip(got, expected, strict=True):
-        assert abs((a + b) / 2 - (c + d) / 2) <= 1.5, f"{fmt}: tick label at {a:.1f}-{b:.1f}, window {c}-{d}"
+        # pdftoppm's anti-aliased text edges can add a row above or below a label.
+        centre_tolerance = 2.0 if fmt == "pdf" else 1.5
+        assert abs((a + b) / 2 - (c + d) / 2) <= centre_tolerance, \
+            f"{fmt}: tick label at {a:.1f}-{b:.1f}, window {c}-{d}"
         assert abs((b - a) - (d - c)) <= 2, f"{fmt}: tick label {b - a:.1f} px high, window {d - c}"
     # Legend: each label's text sits and measures as in the window.
     assert len(chart.legend.items) == len(chart.curves)

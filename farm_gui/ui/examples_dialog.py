@@ -1,0 +1,111 @@
+"""Help > Examples: the example configurations shipped in resources/examples.
+
+A non-modal dialog lists them by title with their description; "Load into Form" reads
+the chosen file (off the event loop) and fills the parameter form, "Open Folder" shows
+the folder in the desktop's file manager, where the files can be copied and edited.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+)
+
+from farm_gui import resources
+from farm_gui.config import ConfigError, load_yaml
+from farm_gui.runtime.aio import run_blocking, spawn
+
+if TYPE_CHECKING:
+    from farm_gui.ui.main_window import MainWindow
+
+PATH_ROLE = Qt.ItemDataRole.UserRole
+
+
+class ExamplesDialog(QDialog):
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window_ = window
+        self.setObjectName("examples_dialog")
+        self.setWindowTitle("Example Configurations")
+        self.resize(520, 360)
+        self.folder = resources.examples_folder()
+
+        self.list = QListWidget()
+        self.list.setObjectName("examples_list")
+        for example in resources.examples():
+            item = QListWidgetItem(example.title)
+            item.setData(PATH_ROLE, str(example.path))
+            item.setToolTip(str(example.path))
+            item.setData(Qt.ItemDataRole.StatusTipRole, example.description)
+            self.list.addItem(item)
+        self.description = QLabel()
+        self.description.setObjectName("examples_description")
+        self.description.setWordWrap(True)
+        self.description.setMinimumHeight(60)
+        self.description.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.load_button = QPushButton("&Load into Form")
+        self.load_button.setObjectName("examples_load")
+        self.folder_button = QPushButton("Open &Folder")
+        self.folder_button.setObjectName("examples_open_folder")
+        self.folder_button.setToolTip(str(self.folder))
+        buttons.addButton(self.load_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.folder_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        self.load_button.clicked.connect(self.load_selected)
+        self.folder_button.clicked.connect(self.open_folder)
+        self.list.currentItemChanged.connect(self._show_description)
+        self.list.itemDoubleClicked.connect(lambda _item: self.load_selected())
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"Example configurations in {self.folder}:"))
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.description)
+        layout.addWidget(buttons)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+        self._show_description(self.list.currentItem())
+
+    def _show_description(self, item: QListWidgetItem | None) -> None:
+        self.load_button.setEnabled(item is not None)
+        self.description.setText(item.data(Qt.ItemDataRole.StatusTipRole) if item is not None else "")
+
+    def selected_path(self) -> str | None:
+        item = self.list.currentItem()
+        return None if item is None else item.data(PATH_ROLE)
+
+    def load_selected(self) -> None:
+        path = self.selected_path()
+        if path is not None:
+            spawn(self._load(path), lambda err: self.window_.show_error("Cannot load example", str(err)))
+
+    async def _load(self, path: str) -> None:
+        try:
+            config = await run_blocking(load_yaml, path)
+        except ConfigError as err:
+            self.window_.show_error("Cannot load example", str(err))
+            return
+        self.window_.config_form.set_config(config)
+        self.window_.statusBar().showMessage(f"Loaded the example {path}", 5000)
+        self.accept()
+
+    def open_folder(self) -> bool:
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder)))
+
+
+def show_examples(window: MainWindow) -> ExamplesDialog:
+    dialog = ExamplesDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog

@@ -1,0 +1,50 @@
+"""The first-start progress dialog while the kernels compile."""
+
+from __future__ import annotations
+
+import threading
+
+import shiboken6
+from PySide6.QtWidgets import QProgressDialog
+
+from farm_gui import warmup
+from farm_gui.runtime.aio import current_loop
+from farm_gui.ui import kernel_progress
+
+
+def test_first_start_compiles_with_a_progress_dialog(qtbot, make_window, monkeypatch):
+    window = make_window()
+    gui_thread = threading.get_ident()
+    seen = []  # (label shown in the dialog, thread of the step)
+    release = threading.Event()
+
+    def step(name):
+        def run():
+            if name == "second":
+                release.wait(30)  # hold the step until the test has seen the dialog
+            dialog = window.findChild(QProgressDialog, "kernel_progress")
+            seen.append((name, threading.get_ident(), dialog is not None))
+        return run
+
+    monkeypatch.setattr(warmup, "STEPS", [("first", step("first")), ("second", step("second"))])
+    task = current_loop().create_task(kernel_progress.prepare(window, needed=True))
+    qtbot.waitUntil(lambda: window.findChild(QProgressDialog, "kernel_progress") is not None
+                    and "second" in window.findChild(QProgressDialog, "kernel_progress").labelText(),
+                    timeout=30_000)
+    dialog = window.findChild(QProgressDialog, "kernel_progress")
+    assert dialog.isVisible() and dialog.value() == 1 and dialog.maximum() == 2
+    release.set()
+    qtbot.waitUntil(task.done, timeout=30_000)
+    assert task.result() is True
+    assert [s[0] for s in seen] == ["first", "second"]
+    assert all(thread != gui_thread for _name, thread, _dialog in seen)  # compiled off the GUI thread
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible(), timeout=30_000)
+    assert "compiled" in window.statusBar().currentMessage()
+
+
+def test_nothing_shown_when_the_kernels_are_there(qtbot, make_window):
+    window = make_window()
+    task = current_loop().create_task(kernel_progress.prepare(window))
+    qtbot.waitUntil(task.done, timeout=60_000)
+    assert task.result() is False
+    assert window.findChild(QProgressDialog, "kernel_progress") is None
