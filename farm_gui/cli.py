@@ -12,6 +12,8 @@ Without a subcommand it opens the GUI; with one it works headless over the same 
     farm-gui desktop-install | desktop-uninstall   (menu entry, icon, .farmws file type)
     farm-gui PATH                                  (open the window on the workspace PATH)
     farm-gui import-agentfarm FILE [--db PATH] [--name NAME]
+    farm-gui resume RUN [--steps N] [--db PATH]                    (cli_continue.py)
+    farm-gui fork RUN --at STEP [--set K=V ...] [--name NAME] [--db PATH]
 
 Exit codes: 0 success; 2 bad input (bad arguments, configuration, database or run:
 the message names the file or field); 1 unexpected failure (message plus the log
@@ -225,7 +227,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
                  "created_at": r.created_at.isoformat(),
                  "started_at": r.started_at.isoformat() if r.started_at else None,
                  "finished_at": r.finished_at.isoformat() if r.finished_at else None,
-                 "error": r.error, "notes": r.notes} for r in runs]
+                 "error": r.error, "notes": r.notes, "parent_run": r.parent_run,
+                 "parent_step": r.parent_step} for r in runs]
         print(json.dumps(rows, indent=2))
         return EXIT_OK
     if not runs:
@@ -247,6 +250,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         r = store.get_run(run_id)
         config = store.run_config(run_id)
         snapshots = store.snapshot_steps(run_id)
+        checkpoint_steps = store.checkpoint_steps(run_id)
         from farm_gui.store.side_tables import read_run_source
 
         source = read_run_source(store, run_id)
@@ -259,7 +263,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         f"  seed        {r.seed}", f"  created     {_fmt_time(r.created_at)}",
         f"  started     {_fmt_time(r.started_at)}", f"  finished    {_fmt_time(r.finished_at)}",
         f"  speed       {rate} steps/s", f"  snapshots   {len(snapshots)} stored",
+        f"  checkpoints {len(checkpoint_steps)} stored"
+        + (f" (steps {checkpoint_steps[0]}..{checkpoint_steps[-1]})" if checkpoint_steps else ""),
     ]
+    if r.parent_run is not None:
+        lines.insert(2, f"  forked from run {r.parent_run} at step {r.parent_step}")
     if r.error:
         lines.append(f"  error       {r.error}")
     if r.notes:
@@ -447,8 +455,15 @@ def _add_import_agentfarm(sub) -> None:
 
 
 # Each entry adds one subcommand (a parser whose defaults set func=handler(args) -> int).
+def _add_continue(sub) -> None:
+    from farm_gui.cli_continue import add_fork, add_resume
+
+    add_resume(sub)
+    add_fork(sub)
+
+
 COMMANDS = [_add_run, _add_runs, _add_show, _add_export, _add_analyze, add_analyses, add_rename, add_notes,
-            add_delete, _add_desktop, _add_import_agentfarm]
+            add_delete, _add_desktop, _add_import_agentfarm, _add_continue]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -94,6 +94,9 @@ class RunConfig(_Strict):
                        ge=0, le=2**63 - 1)
     snapshot_every: int = _field(10, "Store per-agent state every N steps (0 = never)", "Run",
                                  ge=0, le=1_000_000)
+    checkpoint_every: int = _field(1000, "Save the engine's complete state every N steps, to resume or "
+                                   "fork the run from (0 = only at pause, stop and end)", "Run",
+                                   ge=0, le=100_000_000)
 
     # World
     width: float = _field(100.0, "Width of the world", "World", gt=0, le=1_000_000)

@@ -71,6 +71,21 @@ class LiveBuffer:
             self._data[:, n] = row
             self._length = n + 1
 
+    def extend(self, columns: Mapping[str, np.ndarray]) -> None:
+        """Add many steps at once (e.g. a resumed run's stored history)."""
+        n_new = len(next(iter(columns.values()))) if columns else 0
+        with self._lock:
+            n = self._length
+            if n + n_new > self._data.shape[1]:
+                grown = np.full((len(self.names), max(2 * self._data.shape[1], n + n_new)), np.nan,
+                                dtype=LIVE_DTYPE)
+                grown[:, :n] = self._data[:, :n]
+                self._data = grown
+            for name, i in self._index.items():
+                if name in columns:
+                    self._data[i, n:n + n_new] = columns[name]
+            self._length = n + n_new
+
     def snapshot(self) -> SeriesSnapshot:
         with self._lock:
             return SeriesSnapshot(self._length, self.names, self._data)

@@ -7,6 +7,7 @@ and each run's state sit behind a ``threading.Lock``.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -71,13 +72,22 @@ class RunRegistry(QObject):
 
     # ---- starting ---------------------------------------------------------------
     def start(self, store: Any, run_id: int, name: str, config: RunConfig,
-              speed: float | None = None) -> ActiveRun:
+              speed: float | None = None, *, session_options: dict[str, Any] | None = None,
+              history: dict[str, Any] | None = None) -> ActiveRun:
+        """``session_options``: extra RunSession arguments (a resumed or forked run's
+        model); ``history``: metrics already stored (a resumed run's earlier steps),
+        put into the live buffer first."""
         control = RunControl()
         control.set_speed(speed)
         buffer = LiveBuffer(capacity=min(config.simulation_steps + 1, 1 << 16))
+        if history:
+            buffer.extend(history)
         run = ActiveRun(run_id, name, config, control, buffer, WorldSlot())
+        factory = self._session_factory
+        if session_options:
+            factory = functools.partial(factory, **session_options)
         run.worker = RunWorker(store, run_id, config, control, run.buffer, run.world, self._signals,
-                               session_factory=self._session_factory)
+                               session_factory=factory)
         with self._lock:
             self._runs[run_id] = run
         _RETAINED.append(run.worker)

@@ -12,6 +12,7 @@ from farm_gui.config import RunConfig
 from farm_gui.runtime.control import PauseStopControl
 from farm_gui.runtime.gil_switching import fine_gil_switching
 from farm_gui.sim import Model, build_model
+from farm_gui.sim.protocol import Checkpointable
 from farm_gui.store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -89,14 +90,19 @@ class RunSession:
     def __init__(self, store: Store, run_id: int, config: RunConfig, control: RunControl | None = None,
                  on_step: Callable[[dict[str, float], Model], None] | None = None,
                  on_state: Callable[[str], None] | None = None, *,
-                 batch_steps: int = 200, batch_seconds: float = 0.25):
+                 batch_steps: int = 200, batch_seconds: float = 0.25,
+                 model: Model | None = None, fork: bool = False):
+        """``model``: a model restored from a checkpoint of this run (resume) or of its
+        parent (``fork=True``), prepared by runtime/continuation.py; None starts at step 0."""
         self.store = store
         self.run_id = run_id
         self.config = config
         self.control = control or RunControl()
         self.on_step = on_step
         self.on_state = on_state
-        self.model: Model | None = None
+        self.model: Model | None = model
+        self._continued = model is not None
+        self._fork = fork
         self.writer = None  # the RunWriter recording this run (once run() started)
         self.status: str = "pending"
         self._batch = (batch_steps, batch_seconds)
@@ -121,7 +127,9 @@ class RunSession:
         status, error = "failed", None
         try:
             model_name = self.store.get_run(self.run_id).model
-            self.model = model = build_model(self.config, model_name)
+            if self.model is None:
+                self.model = build_model(self.config, model_name)
+            model = self.model
             writer.start()
             writer.expect_end(self.config.simulation_steps - 1)
             self._state("running")
@@ -144,11 +152,23 @@ class RunSession:
     def _loop(self, model: Model, writer) -> None:
         every = self.config.snapshot_every
         writer.take_events_from(model.drain_agent_events)
-        if every:
-            writer.add_snapshot(model.step_index, model.snapshot())
+        first = model.step_index
+        if every and (first % every == 0 or self._fork):
+            writer.add_snapshot(first, model.snapshot())
+        # Checkpoints: at the start, every `checkpoint_every` steps, at every pause and at
+        # the end (stop included), each committed with the steps before it.
+        saves = isinstance(model, Checkpointable)
+        checkpoint_every = self.config.checkpoint_every if saves else 0
+        if saves:
+            if self._continued:
+                writer.known_checkpoint(first)  # the one this run goes on from
+            else:
+                writer.add_checkpoint(first, model.save_state)
         control = self.control
 
         def paused() -> None:
+            if saves:
+                writer.add_checkpoint(model.step_index, model.save_state)
             writer.set_status("paused")
             self._state("paused")
 
@@ -164,6 +184,8 @@ class RunSession:
             k = model.step_index
             snapshot = model.snapshot() if every and (k % every == 0 or model.done) else None
             writer.add_step(metrics, model.action_counts(), None, None, snapshot)
+            if checkpoint_every and k % checkpoint_every == 0 and not model.done:
+                writer.add_checkpoint(k, model.save_state)
             if self.on_step is not None:
                 self.on_step(metrics, model)
             if control.speed:
@@ -171,3 +193,5 @@ class RunSession:
         # Stopped mid-run: keep the last world state too.
         if every and not writer.has_snapshot(model.step_index):
             writer.add_snapshot(model.step_index, model.snapshot())
+        if saves:
+            writer.add_checkpoint(model.step_index, model.save_state)

@@ -24,6 +24,16 @@ def build_model(config: RunConfig, model: str = "foraging") -> Model:
     return ForagingModel(config)
 
 
+def restore_model(config: RunConfig, state: dict, model: str = "foraging") -> Model:
+    """A model continuing from ``state`` (what its ``save_state()`` returned, e.g. read
+    back from a checkpoint). Raises ValueError (a message) for a state it cannot use."""
+    if model != "foraging":
+        raise ValueError(f"unknown model {model!r}; available: {', '.join(MODELS)}")
+    from .foraging import ForagingModel
+
+    return ForagingModel.restore_state(config, state)
+
+
 __all__ = [
     "BIRTH_KEYS",
     "DEATH_CAUSES",
@@ -34,4 +44,5 @@ __all__ = [
     "SNAPSHOT_NODE_KEYS",
     "Model",
     "build_model",
+    "restore_model",
 ]

@@ -56,6 +56,7 @@ from ._snapshot import copy_snapshot
 from .grid import build_grid, grid_geometry
 from .protocol import BIRTH_KEYS, DEATH_KEYS, METRIC_NAMES, SNAPSHOT_AGENT_KEYS, SNAPSHOT_NODE_KEYS
 from .state import AgentArrays, EventLog, parameter_vector, type_weight_matrix
+from .state_io import restore_foraging, save_foraging
 
 _IN_METRIC_ORDER = itemgetter(*L.METRIC_ORDER)
 _SNAPSHOT_KEYS = SNAPSHOT_AGENT_KEYS + SNAPSHOT_NODE_KEYS
@@ -200,6 +201,18 @@ class ForagingModel:
         births, deaths = self.events.drain(self._counters)
         self._event_room = self.events.room(self._counters)
         return dict(zip(BIRTH_KEYS, births, strict=True)), dict(zip(DEATH_KEYS, deaths, strict=True))
+
+    # ----- checkpoints (state save / restore) --------------------------------------------
+    def save_state(self) -> dict[str, Any]:
+        """The complete engine state (arrays copied, scalars), enough for
+        ``restore_state`` to continue bit for bit: see state_io.py."""
+        return save_foraging(self)
+
+    @classmethod
+    def restore_state(cls, config: RunConfig, state: Mapping[str, Any]) -> ForagingModel:
+        """A model continuing from ``save_state()``'s output. ``config`` may differ from
+        the run's (a fork): its parameters apply from the next step on."""
+        return restore_foraging(cls, config, state)
 
     # ----- helpers for tests and tools ----------------------------------------------
     @property

@@ -83,3 +83,14 @@ class Model(Protocol):
         step it acts in); death_step is the step during which the agent died.
         """
         ...
+
+
+@runtime_checkable
+class Checkpointable(Protocol):
+    """A model whose complete state can be saved and continued bit for bit (checkpoints,
+    resume, fork). The state is a flat dict of NumPy arrays and int/float/str scalars with
+    at least "engine" (str) and "state_version" (int); the engine's module-level
+    ``restore_state(config, state)`` (``farm_gui.sim.restore_model``) builds it back."""
+
+    def save_state(self) -> dict[str, object]:
+        ...

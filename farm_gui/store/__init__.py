@@ -8,6 +8,7 @@ runs, queries and exports. No Qt: usable from a notebook.
 """
 
 from .backend import default_db_path
+from .checkpoints import CheckpointError
 from .export import FORMATS, ExportError, export_runs
 from .queries import ActionCountArrays
 from .records import STATUSES, AnalysisInfo, RunInfo, StoreError
@@ -18,6 +19,7 @@ __all__ = [
     "STATUSES",
     "FORMATS",
     "ActionCountArrays",
+    "CheckpointError",
     "AnalysisInfo",
     "ExportError",
     "RunInfo",

@@ -167,6 +167,7 @@ def _metadata(store, run_id: int, fmt: str, steps, files: list[str]) -> dict:
             "started_at": info.started_at.isoformat() if info.started_at else None,
             "finished_at": info.finished_at.isoformat() if info.finished_at else None,
             "error": info.error, "notes": info.notes,
+            "parent_run": info.parent_run, "parent_step": info.parent_step,  # a fork's lineage
         },
         "config": config_to_dict(config),
         "files": files,

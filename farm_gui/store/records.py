@@ -43,6 +43,8 @@ class RunInfo:
     finished_at: datetime | None
     error: str | None
     notes: str | None = None
+    parent_run: int | None = None  # a fork: the run and checkpoint step it started from
+    parent_step: int | None = None
 
     @property
     def duration_s(self) -> float | None:

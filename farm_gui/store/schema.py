@@ -69,6 +69,9 @@ runs = Table(
     Column("writer_host", String(255)),
     Column("heartbeat_at", DateTime),
     Column("notes", Text),  # the researcher's free-text notes (rename/notes in the window and CLI)
+    # A fork: the run it was started from and the checkpoint step (NULL otherwise).
+    Column("parent_run", Integer),
+    Column("parent_step", BigInteger),
 )
 
 
@@ -150,6 +153,20 @@ agents = Table(
     Column("death_step", BigInteger),
     Column("death_cause", SmallInteger),  # death_causes.id
     sqlite_with_rowid=False,
+)
+
+# The engine's complete state after `step` steps (see checkpoint_format.py), written in the
+# same transaction as the steps before it: resume and fork start from these.
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    _run_fk(),
+    Column("step", BigInteger, primary_key=True),
+    Column("format_version", Integer, nullable=False),
+    Column("engine", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),  # bytes of data
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", DateTime, nullable=False),
 )
 
 # Metrics a run has beyond the model's columns (an imported AgentFarm run's reward,

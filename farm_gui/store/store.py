@@ -17,6 +17,7 @@ from farm_gui.config import ConfigError, RunConfig, config_from_dict, config_to_
 
 from . import backend
 from .analyses_table import AnalysisTable
+from .checkpoints import CheckpointTable
 from .liveness import writer_gone
 from .migrations import migrate, missing_columns
 from .queries import RunQueries
@@ -29,6 +30,7 @@ from .schema import (
     action_counts,
     agent_snapshots,
     agents,
+    checkpoints,
     extra_metrics,
     metadata,
     metric_chunks,
@@ -41,10 +43,10 @@ from .schema import (
 from .side_tables import refuse_continuation
 
 RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots, action_counts, agents,
-                   extra_metrics, run_sources)
+                   extra_metrics, run_sources, checkpoints)
 
 
-class Store(RunEdits, RunQueries, AnalysisTable):
+class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable):
     """A Farm GUI database. Thread-safe: every call takes its own short-lived connection
     from the engine's pool; a RunWriter holds one connection of its own."""
 
@@ -140,6 +142,11 @@ class Store(RunEdits, RunQueries, AnalysisTable):
                 conn.execute(update(runs).where(runs.c.id == run_id).values(name=f"Run {run_id}"))
         return int(run_id)
 
+    def has_table(self, name: str) -> bool:
+        """Whether the database has table `name` (an older one opened read-only may not)."""
+        with self._read("inspecting the database") as conn:
+            return inspect(conn).has_table(name)
+
     def _row_to_info(self, row) -> RunInfo:
         status = row.status
         if status in LIVE_STATUSES and writer_gone(row.writer_pid, row.writer_host,
@@ -150,6 +157,7 @@ class Store(RunEdits, RunQueries, AnalysisTable):
             total_steps=row.total_steps, steps_done=row.steps_done, last_alive=row.last_alive,
             created_at=as_utc(row.created_at), started_at=as_utc(row.started_at),
             finished_at=as_utc(row.finished_at), error=row.error, notes=getattr(row, "notes", None),
+            parent_run=getattr(row, "parent_run", None), parent_step=getattr(row, "parent_step", None),
         )
 
     def list_runs(self) -> list[RunInfo]:

@@ -30,6 +30,7 @@ from farm_gui.sim.protocol import BIRTH_KEYS, DEATH_KEYS, METRIC_NAMES
 from farm_gui.thread_priority import lower_this_thread_priority
 
 from . import backend
+from .checkpoint_format import FORMAT_VERSION, encode_state
 from .liveness import HEARTBEAT_S, this_writer
 from .packing import CODEC, pack_agents, pack_floats
 from .records import STATUSES, StoreError, utcnow
@@ -37,6 +38,7 @@ from .schema import (
     action_counts,
     agent_snapshots,
     agents,
+    checkpoints,
     metric_chunks,
     node_snapshots,
     runs,
@@ -68,17 +70,20 @@ class _Batch:
     births: list[dict[str, np.ndarray]] = field(default_factory=list)
     deaths: list[dict[str, np.ndarray]] = field(default_factory=list)
     snapshots: list[tuple[int, dict[str, np.ndarray]]] = field(default_factory=list)
+    states: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # checkpoints
     # packed on the writer thread when the part arrives
     agent_rows: list[tuple] = field(default_factory=list)
     node_rows: list[tuple] = field(default_factory=list)
+    checkpoint_rows: list[tuple] = field(default_factory=list)
     commit: bool = True  # False: a part; the writer keeps it until a committing part comes
 
     def __bool__(self) -> bool:
         return bool(self.metrics or self.births or self.deaths or self.snapshots
-                    or self.agent_rows or self.node_rows)
+                    or self.agent_rows or self.node_rows or self.states or self.checkpoint_rows)
 
     def absorb(self, part: _Batch) -> None:
-        for name in ("metrics", "actions", "births", "deaths", "snapshots", "agent_rows", "node_rows"):
+        for name in ("metrics", "actions", "births", "deaths", "snapshots", "agent_rows", "node_rows",
+                     "states", "checkpoint_rows"):
             getattr(self, name).extend(getattr(part, name))
 
 
@@ -122,6 +127,8 @@ class _Statements:
                                                    ("run_id", "step", "n_agents", "codec", "data"))
         self.insert_node_snaps = backend.Prepared(
             engine, node_snapshots, ("run_id", "step", "n_nodes", "codec", "amounts", "positions"))
+        self.insert_checkpoints = backend.Prepared(
+            engine, checkpoints, ("run_id", "step", "format_version", "engine", "size", "data", "created_at"))
         deaths = (update(agents)
                   .where(agents.c.run_id == bindparam("b_run"), agents.c.agent_id == bindparam("b_agent"))
                   .values(death_step=bindparam("b_step"), death_cause=bindparam("b_cause")))
@@ -167,6 +174,7 @@ class RunWriter:
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         self._snapshot_steps: set[int] = set()
+        self._checkpoint_steps: set[int] = set()
         self._event_source: Callable[[], tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] | None = None
         self._finished = False
         self._final_status = "pending"
@@ -240,6 +248,28 @@ class RunWriter:
 
     def has_snapshot(self, step: int) -> bool:
         return step in self._snapshot_steps
+
+    def add_checkpoint(self, step: int, capture: Callable[[], dict[str, Any]]) -> None:
+        """Checkpoint the engine after `step` steps: the batch so far (every step before
+        `step`) is handed over for commit together with the state ``capture()`` returns,
+        in one transaction, so a stored checkpoint is never ahead of the stored steps.
+        Pending births and deaths are drained into the batch first, so the state holds
+        none that are also stored. A second checkpoint for the same step is ignored."""
+        if step in self._checkpoint_steps:
+            return
+        self._raise_failure()
+        self._checkpoint_steps.add(step)
+        if self._event_source is not None:
+            self.add_agent_events(*self._event_source())
+        self._batch.states.append((step, capture()))
+        self._handover()
+
+    def known_checkpoint(self, step: int) -> None:
+        """A checkpoint for `step` is already stored (a resumed run's starting point)."""
+        self._checkpoint_steps.add(step)
+
+    def has_checkpoint(self, step: int) -> bool:
+        return step in self._checkpoint_steps
 
     def flush(self) -> None:
         """Commit everything buffered so far; returns once it is in the database."""
@@ -431,6 +461,8 @@ class RunWriter:
             self._sql.update_deaths(conn, _int_rows(step, cause, rid, agent_id))
         self._sql.insert_agent_snaps(conn, batch.agent_rows)
         self._sql.insert_node_snaps(conn, batch.node_rows)
+        if batch.checkpoint_rows:
+            self._sql.insert_checkpoints(conn, batch.checkpoint_rows)
         if progress is None:
             self._sql.update_heartbeat(conn, [(utcnow(), rid)])
         else:
@@ -453,3 +485,8 @@ class RunWriter:
             amounts = pack_floats(np.asarray(snapshot["node_amount"]), codec=self.codec)
             node_rows.append((self.run_id, step, len(x), self.codec, amounts, positions))
         part.snapshots = []
+        for step, state in part.states:
+            blob = encode_state(state)
+            part.checkpoint_rows.append((self.run_id, step, FORMAT_VERSION, str(state.get("engine", "")),
+                                         len(blob), blob, utcnow()))
+        part.states = []

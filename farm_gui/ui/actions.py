@@ -52,6 +52,8 @@ class WindowActions:
     export_world: dict[str, QAction] = field(default_factory=dict)  # the world view, by format
     examples: QAction | None = None
     new_workspace: QAction | None = None
+    resume_run: QAction | None = None  # continue a stored run from its last checkpoint
+    fork_run: QAction | None = None  # a new run from a checkpoint of the shown run
 
     def run_controls(self) -> list[QAction]:
         return [self.start, self.pause, self.resume, self.step, self.stop]
@@ -106,6 +108,11 @@ def build_actions(window: QMainWindow) -> WindowActions:
                               "Create a workspace file (.farmws) and open it")
     a.examples = _action(window, "examples", "&Examples...",
                          tip="Example configurations: load one into the parameter form")
+    a.resume_run = _action(window, "resume_run", "Resume R&un...", "Ctrl+F7",
+                           "Continue the selected stopped, interrupted, failed or finished run "
+                           "from its last checkpoint")
+    a.fork_run = _action(window, "fork_run", "&Fork from Here...", "Ctrl+F8",
+                         "Start a new run from a checkpoint of the shown run, with changed parameters")
     a.quit.setShortcut(QKeySequence("Ctrl+Q"))
     a.new_run.setShortcut(QKeySequence("Ctrl+N"))
     a.open_workspace.setShortcut(QKeySequence("Ctrl+O"))
@@ -161,6 +168,9 @@ def build_menus(window: QMainWindow, a: WindowActions) -> None:
     run_menu.setObjectName("menu_run")
     for act in a.run_controls():
         run_menu.addAction(act)
+    run_menu.addSeparator()
+    run_menu.addAction(a.resume_run)
+    run_menu.addAction(a.fork_run)
     run_menu.addSeparator()
     speed_menu = run_menu.addMenu("S&peed")
     speed_menu.setObjectName("menu_speed")

@@ -31,6 +31,7 @@ from farm_gui.ui import agentfarm_flows, analysis_panel, chart_menus, run_menu
 from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
 from farm_gui.ui.charts import ChartsPanel
 from farm_gui.ui.config_form import ConfigForm
+from farm_gui.ui.continue_flows import ContinueFlows
 from farm_gui.ui.dialogs import show_info, show_warning
 from farm_gui.ui.examples_dialog import show_examples
 from farm_gui.ui.export_flows import ExportFlows
@@ -60,7 +61,7 @@ STATUS_EVERY = 6  # in "other" slots
 CLOSE_WAIT_S = 30.0
 
 
-class MainWindow(RunFlows, ExportFlows, QMainWindow):
+class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
     def __init__(self, db_url: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("main_window")
@@ -96,6 +97,7 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
         self._build_status_bar()
         self._connect()
         self.chart_tracker = chart_menus.install(self)
+        self._install_continue()
         self.analysis_panel = None
         self._install_analysis_panel()
         self.run_menu = run_menu.install(self)  # context menu: rename, notes, re-run, delete

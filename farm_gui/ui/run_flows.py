@@ -132,10 +132,11 @@ class RunFlows:
         if not run.active:
             elapsed = (run.ended or now) - run.started
             rate = snap.length / elapsed if elapsed > 0 else rate
+        steps = int(snap.last("step")) + 1 if snap.length else row.steps_done  # a fork starts late
         return RunRow(row.run_id, row.name, run.state if run.state != "pending" else row.status,
-                      snap.length, row.total_steps, int(alive) if alive is not None else row.alive,
+                      steps, row.total_steps, int(alive) if alive is not None else row.alive,
                       rate or None, row.started_at or run.started_at, (run.ended or now) - run.started,
-                      row.error)
+                      row.error, model=row.model, parent=row.parent)
 
     def refresh_live_rows(self: MainWindow) -> None:
         for run in self.registry.runs():
@@ -226,6 +227,7 @@ class RunFlows:
         for act in (a.export_csv, a.export_parquet, a.export_json):
             act.setEnabled(bool(selected) and self.store is not None)
         a.export_config.setEnabled(bool(selected) or self.config_form.is_valid)
+        self.update_continue_actions()
 
     def _stored_status(self: MainWindow, run_id: int) -> str | None:
         row = self._run_rows.get(run_id)
@@ -302,7 +304,8 @@ class RunFlows:
     def _steps_done(self: MainWindow, run_id: int) -> int:
         run = self.registry.get(run_id)
         if run is not None:
-            return len(run.buffer)
+            snap = run.buffer.snapshot()
+            return int(snap.last("step")) + 1 if snap.length else 0
         row = self._run_rows.get(run_id)
         return row.steps_done if row else 0
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-COLUMNS = ("Name", "Status", "Step / total", "Alive", "Steps/s", "Started", "Duration")
+COLUMNS = ("Name", "Status", "Step / total", "Alive", "Steps/s", "Started", "Duration", "Parent")
 STATUS_COLORS = {"running": "#2ca02c", "paused": "#e69f00", "failed": "#d62728", "interrupted": "#d62728",
                  "stopped": "#7f7f7f"}
 
@@ -35,11 +35,14 @@ class RunRow:
     duration_s: float | None
     error: str | None = None
     model: str = "foraging"
+    parent: str = ""  # a fork's lineage: "run P @ step"
 
     @classmethod
     def from_info(cls, info) -> RunRow:
+        parent_run = getattr(info, "parent_run", None)
+        parent = "" if parent_run is None else f"run {parent_run} @ {info.parent_step}"
         return cls(info.id, info.name, info.status, info.steps_done, info.total_steps, info.last_alive,
-                   info.steps_per_s, info.started_at, info.duration_s, info.error, info.model)
+                   info.steps_per_s, info.started_at, info.duration_s, info.error, info.model, parent)
 
 
 def _duration(seconds: float | None) -> str:
@@ -98,6 +101,8 @@ class RunTableModel(QAbstractTableModel):
             return "" if not row.steps_per_s else f"{row.steps_per_s:,.1f}"
         if col == 5:
             return row.started_at.astimezone().strftime("%Y-%m-%d %H:%M:%S") if row.started_at else ""
+        if col == 7:
+            return row.parent
         return _duration(row.duration_s)
 
     def set_rows(self, rows: list[RunRow]) -> None:

@@ -205,6 +205,7 @@ class WorldView(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.slider, 1)
         row.addWidget(self.step_label)
+        self.slider_row = row  # other controls (Fork from here) are added beside the slider
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.plot, 1)

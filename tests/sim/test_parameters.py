@@ -13,7 +13,8 @@ from farm_gui.sim.state import parameter_vector, type_weight_matrix
 # Fields used outside the kernel's parameter vector (run length, seeding, storage,
 # initial counts and levels, weights), each checked separately below.
 NOT_IN_VECTOR = {
-    "simulation_steps", "seed", "snapshot_every", "initial_resource_level", "initial_resources",
+    "simulation_steps", "seed", "snapshot_every", "checkpoint_every", "initial_resource_level",
+    "initial_resources",
     "action_weights", "agent_parameters", *(f"{t}_agents" for t in AGENT_TYPES),
 }
 SCALAR_FIELDS = sorted(set(RunConfig.model_fields) - NOT_IN_VECTOR)

@@ -1,0 +1,104 @@
+"""`farm-gui resume` and `farm-gui fork`: go on from a stored checkpoint.
+
+    farm-gui resume RUN [--steps N] [--db DB]
+        A stopped, interrupted, failed (or, with --steps, finished) run continues from its
+        last checkpoint in the same run record; what it stored after that checkpoint is
+        replaced. --steps N: run N steps from the checkpoint. Prints the run id.
+    farm-gui fork RUN --at STEP [--set key=value ...] [--name NAME] [--db DB]
+        A new run starts from the checkpoint of RUN at STEP with changed settings.
+        Prints the new run id.
+
+Exit 2 (with a message saying which) for a run with no checkpoint (at STEP: the nearest
+ones are named), a run still running, a damaged or newer checkpoint, or bad settings;
+otherwise the codes of `farm-gui run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from farm_gui import cli
+
+
+def _go_on(store, continuation, quiet: bool) -> int:
+    from farm_gui.runtime.session import RunControl, RunSession
+
+    run_id, config = continuation.run_id, continuation.config
+    control = RunControl()
+    received: list[int] = []
+
+    def on_signal(signum, _frame) -> None:
+        received.append(signum)
+        control.stop()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    progress = cli.Progress(config.simulation_steps) if not quiet else None
+    try:
+        session = RunSession(store, run_id, config, control, on_step=progress,
+                             model=continuation.model, fork=continuation.fork)
+        status = session.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    info = store.get_run(run_id)
+    if progress is not None:
+        progress.show(info.steps_done, info.last_alive, final=True)
+    print(run_id)
+    if status == "failed":
+        print(f"farm-gui: run {run_id} failed: {info.error} (details in {cli.log_path()})", file=sys.stderr)
+        return cli.EXIT_FAILURE
+    if received:
+        print(f"farm-gui: run {run_id} stopped after {info.steps_done} steps", file=sys.stderr)
+        return 128 + received[0]
+    return cli.EXIT_OK
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from farm_gui.runtime.continuation import prepare_resume
+
+    store = cli._open(args.db)
+    try:
+        run_id = cli._find_run(store, args.run)
+        continuation = prepare_resume(store, run_id, args.steps)
+        return _go_on(store, continuation, args.quiet)
+    finally:
+        store.close()
+
+
+def cmd_fork(args: argparse.Namespace) -> int:
+    from farm_gui.runtime.continuation import parse_settings, prepare_fork
+
+    store = cli._open(args.db)
+    try:
+        run_id = cli._find_run(store, args.run)
+        settings = parse_settings(args.set)
+        continuation = prepare_fork(store, run_id, args.at, settings, args.name)
+        return _go_on(store, continuation, args.quiet)
+    finally:
+        store.close()
+
+
+def add_resume(sub) -> None:
+    p = sub.add_parser("resume",
+                       help="continue a stopped, interrupted or failed run from its last checkpoint")
+    p.add_argument("run", help="run id (or exact name)")
+    p.add_argument("--steps", type=int, metavar="N",
+                   help="run N steps from the checkpoint (needed to continue a finished run)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    cli._db_option(p)
+    p.set_defaults(func=cmd_resume)
+
+
+def add_fork(sub) -> None:
+    p = sub.add_parser("fork",
+                       help="start a new run from a checkpoint of a stored run, with changed settings")
+    p.add_argument("run", help="run id (or exact name) to fork")
+    p.add_argument("--at", type=int, required=True, metavar="STEP", help="checkpoint step to start from")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="change a setting (repeatable), e.g. --set base_consumption_rate=0.3")
+    p.add_argument("--name", help="name of the new run")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    cli._db_option(p)
+    p.set_defaults(func=cmd_fork)

@@ -1,0 +1,226 @@
+"""Resume and fork in the window (Run > Resume Run..., Run > Fork from Here..., and the
+"Fork from Here" button beside the step slider).
+
+Resume continues the selected stopped, interrupted or failed run from its last
+checkpoint in the same run record; a finished run asks first for how many more steps.
+Fork starts a new run from a checkpoint of the shown run: the dialog offers the run's
+checkpoints with the one at or before the slider's step chosen (and moves the slider
+there), and takes changed settings as ``key=value`` pairs. The new run is selected with
+its parent, so the charts overlay them, aligned at the fork step.
+
+The checkpoint work (runtime/continuation.py) and every store call are awaited off the
+loop; the dialogs are window-modal and opened with open().
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+from farm_gui.config import ConfigError
+from farm_gui.runtime.aio import run_blocking, spawn
+from farm_gui.runtime.continuation import parse_settings, prepare_fork, prepare_resume
+from farm_gui.runtime.registry import ACTIVE_STATES
+from farm_gui.store import StoreError
+
+if TYPE_CHECKING:
+    from farm_gui.ui.main_window import MainWindow
+
+RESUMABLE = ("stopped", "interrupted", "failed", "finished")
+_OK_CANCEL = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+
+
+class ContinueDialog(QDialog):
+    """How many more steps a finished run should go on for."""
+
+    def __init__(self, parent: QWidget, name: str, steps_done: int):
+        super().__init__(parent)
+        self.setObjectName("continue_dialog")
+        self.setWindowTitle("Continue run")
+        self.steps = QSpinBox()
+        self.steps.setObjectName("continue_steps")
+        self.steps.setRange(1, 100_000_000)
+        self.steps.setValue(max(1, steps_done))
+        self.steps.setSuffix(" steps")
+        buttons = QDialogButtonBox(_OK_CANCEL)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"{name} finished after {steps_done:,} steps."))
+        form.addRow("Continue for", self.steps)
+        form.addRow(buttons)
+
+
+class ForkDialog(QDialog):
+    """The checkpoint to fork from, changed settings and the new run's name."""
+
+    def __init__(self, parent: QWidget, name: str, steps: list[int], chosen: int):
+        super().__init__(parent)
+        self.setObjectName("fork_dialog")
+        self.setWindowTitle("Fork run")
+        self.step_box = QComboBox()
+        self.step_box.setObjectName("fork_step")
+        for s in steps:
+            self.step_box.addItem(f"step {s:,}", s)
+        self.step_box.setCurrentIndex(steps.index(chosen))
+        self.settings_edit = QLineEdit()
+        self.settings_edit.setObjectName("fork_settings")
+        self.settings_edit.setPlaceholderText("e.g. base_consumption_rate=0.3 max_population=500")
+        self.settings_edit.setToolTip("Changed parameters as key=value pairs (dotted keys for nested ones, "
+                                      "e.g. action_weights.move=0.5); the rest are the parent's")
+        self.name_edit = QLineEdit()
+        self.name_edit.setObjectName("fork_name")
+        self.name_edit.setPlaceholderText(f"{name} fork@step")
+        buttons = QDialogButtonBox(_OK_CANCEL)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"Start a new run from a checkpoint of {name}."))
+        form.addRow("Checkpoint", self.step_box)
+        form.addRow("Changed settings", self.settings_edit)
+        form.addRow("Name", self.name_edit)
+        form.addRow(buttons)
+
+    def step(self) -> int:
+        return int(self.step_box.currentData())
+
+    def settings(self) -> dict:
+        try:
+            items = shlex.split(self.settings_edit.text())
+        except ValueError as err:
+            raise ConfigError("changed settings", [("", str(err))]) from None
+        return parse_settings(items)
+
+
+def _nearest_at_or_before(steps: list[int], step: int) -> int:
+    before = [s for s in steps if s <= step]
+    return before[-1] if before else steps[0]
+
+
+class ContinueFlows:
+    def _install_continue(self: MainWindow) -> None:
+        a = self.actions
+        a.resume_run.triggered.connect(self.resume_stored_run)
+        a.fork_run.triggered.connect(self.fork_shown_run)
+        self.fork_button = QToolButton()
+        self.fork_button.setObjectName("fork_button")
+        self.fork_button.setDefaultAction(a.fork_run)
+        self.world_view.slider_row.addWidget(self.fork_button)
+        self.continue_dialog: QDialog | None = None
+
+    def _stored_row(self: MainWindow):
+        row = self.primary_row()
+        if row is None or self.registry.state(row.run_id) in ACTIVE_STATES:
+            return None
+        return row
+
+    def update_continue_actions(self: MainWindow) -> None:
+        row = self._stored_row()
+        a = self.actions
+        a.resume_run.setEnabled(self.store is not None and row is not None and row.status in RESUMABLE)
+        a.fork_run.setEnabled(self.store is not None and row is not None and row.status != "pending")
+
+    # ---- resume ----------------------------------------------------------------------
+    def resume_stored_run(self: MainWindow) -> None:
+        row = self._stored_row()
+        if row is None or row.status not in RESUMABLE:
+            return
+        if row.status != "finished":
+            spawn(self.resume_run_async(row.run_id), self._report("Cannot resume the run"))
+            return
+        dialog = self.continue_dialog = ContinueDialog(self, row.name, row.steps_done)
+        run_id = row.run_id
+        dialog.accepted.connect(lambda: spawn(self.resume_run_async(run_id, dialog.steps.value()),
+                                              self._report("Cannot continue the run")))
+        dialog.open()
+
+    async def resume_run_async(self: MainWindow, run_id: int, more_steps: int | None = None) -> bool:
+        """Continue `run_id` from its last checkpoint (`more_steps` from there); False if refused."""
+        async with self._state_lock:
+            store = self.store
+            if store is None or self.registry.state(run_id) in ACTIVE_STATES:
+                return False
+            try:
+                cont = await run_blocking(prepare_resume, store, run_id, more_steps)
+                history = await run_blocking(store.metrics, run_id)
+                info = await run_blocking(store.get_run, run_id)
+            except (StoreError, ConfigError) as err:
+                self.show_error("Cannot resume the run", str(err))
+                return False
+            self._stored_series.pop(run_id, None)
+            self.registry.start(store, run_id, info.name, cont.config, self.speed,
+                                session_options={"model": cont.model, "fork": False}, history=history)
+        await self.refresh_runs_async(select=[run_id])
+        self.shown_ids = []  # the run is live again: bind its live buffer
+        await self.show_runs_async(self.run_table.selected_ids())
+        return True
+
+    # ---- fork ------------------------------------------------------------------------
+    def fork_shown_run(self: MainWindow) -> None:
+        row = self._stored_row()
+        if row is None:
+            return
+        # the step the world view shows (the slider's, or the last one when a run is shown)
+        shown = self._scrub_target if self._world_run == row.run_id else None
+        step = shown if shown is not None else row.steps_done
+        spawn(self._open_fork_dialog(row.run_id, row.name, step), self._report("Cannot fork the run"))
+
+    async def _open_fork_dialog(self: MainWindow, run_id: int, name: str, step: int) -> None:
+        store = self.store
+        if store is None:
+            return
+        try:
+            steps = await run_blocking(store.checkpoint_steps, run_id)
+        except StoreError as err:
+            self.show_error("Cannot fork the run", str(err))
+            return
+        if not steps:
+            self.show_error("Cannot fork the run", f"{name} has no checkpoint to start a fork from.")
+            return
+        chosen = _nearest_at_or_before(steps, step)
+        if self._world_run == run_id and self.world_view.slider.isEnabled():
+            self.world_view.slider.setValue(chosen)  # snap to the checkpoint
+        dialog = self.continue_dialog = ForkDialog(self, name, steps, chosen)
+
+        def accepted() -> None:
+            try:
+                settings = dialog.settings()
+            except ConfigError as err:
+                self.show_error("Cannot fork the run", str(err))
+                return
+            name = dialog.name_edit.text().strip() or None
+            spawn(self.fork_run_async(run_id, dialog.step(), settings, name),
+                  self._report("Cannot fork the run"))
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+
+    async def fork_run_async(self: MainWindow, run_id: int, step: int, settings: dict | None = None,
+                             name: str | None = None) -> int | None:
+        """A new run from the checkpoint of `run_id` at `step`; its id, or None if refused."""
+        async with self._state_lock:
+            store = self.store
+            if store is None:
+                return None
+            try:
+                cont = await run_blocking(prepare_fork, store, run_id, step, settings or {}, name)
+                info = await run_blocking(store.get_run, cont.run_id)
+            except (StoreError, ConfigError) as err:
+                self.show_error("Cannot fork the run", str(err))
+                return None
+            self.registry.start(store, cont.run_id, info.name, cont.config, self.speed,
+                                session_options={"model": cont.model, "fork": True})
+        await self.refresh_runs_async(select=[cont.run_id, run_id])
+        return cont.run_id

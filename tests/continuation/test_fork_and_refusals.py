@@ -1,0 +1,118 @@
+"""Fork from a checkpoint (unchanged settings give the parent's run from the fork step
+on; changed ones a different run with its lineage recorded) and the refusals of resume
+and fork: no checkpoint at that step, a damaged checkpoint, one of a newer format."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import struct
+
+import pytest
+
+from farm_gui.store import open_store
+
+from .support import assert_same, cli, run_stopped_at, run_whole, small_config, stored_run
+
+N = 60
+
+
+@pytest.fixture(scope="module")
+def parent(tmp_path_factory):
+    db = tmp_path_factory.mktemp("fork") / "w.db"
+    run_id = run_whole(db, small_config(N))
+    return db, run_id
+
+
+def test_a_fork_with_unchanged_settings_equals_its_parent_from_the_fork_step_on(parent):
+    db, run_id = parent
+    done = cli("fork", str(run_id), "--at", "20", "--name", "same", "--db", str(db), "--quiet")
+    assert done.returncode == 0, done.stderr
+    fork_id = int(done.stdout.strip())
+    theirs, ours = stored_run(db, run_id, from_step=20), stored_run(db, fork_id, from_step=20)
+    assert len(ours["metric_rows"]) == N - 20 and ours["metric_rows"][0][0] == 20
+    assert_same(theirs, ours, skip=("snapshot_steps", "worlds", "checkpoint_steps"))
+    # the fork also keeps the world it started from
+    assert ours["snapshot_steps"] == [20, *theirs["snapshot_steps"]]
+    for step in theirs["snapshot_steps"]:
+        assert ours["worlds"][step] == theirs["worlds"][step], step
+    with open_store(db, readonly=True) as store:
+        assert store.lineage(fork_id) == (run_id, 20)
+        assert store.checkpoint_steps(fork_id)[0] == 20
+
+
+def test_a_fork_with_changed_settings_records_its_lineage(parent):
+    db, run_id = parent
+    done = cli("fork", str(run_id), "--at", "40", "--set", "base_consumption_rate=0.5",
+               "--set", "action_weights.move=0.9", "--db", str(db), "--quiet")
+    assert done.returncode == 0, done.stderr
+    fork_id = int(done.stdout.strip())
+    with open_store(db, readonly=True) as store:
+        config = store.run_config(fork_id)
+        assert config.base_consumption_rate == 0.5 and config.action_weights.move == 0.9
+        theirs, ours = store.metrics(run_id, start=40), store.metrics(fork_id)
+    assert ours["step"][0] == 40
+    assert not (ours["resources_consumed"] == theirs["resources_consumed"]).all()
+    listed = json.loads(cli("runs", "--json", "--db", str(db)).stdout)
+    by_id = {r["id"]: r for r in listed}
+    assert (by_id[fork_id]["parent_run"], by_id[fork_id]["parent_step"]) == (run_id, 40)
+    assert (by_id[run_id]["parent_run"], by_id[run_id]["parent_step"]) == (None, None)
+    shown = cli("show", str(fork_id), "--db", str(db)).stdout
+    assert f"forked from run {run_id} at step 40" in shown
+    out = db.parent / "out"
+    exported = cli("export", str(fork_id), "--format", "csv", "--out", str(out), "--db", str(db))
+    assert exported.returncode == 0, exported.stderr
+    meta = json.loads(next(out.glob("*_metadata.json")).read_text())
+    assert (meta["run"]["parent_run"], meta["run"]["parent_step"]) == (run_id, 40)
+
+
+def test_fork_at_a_step_without_checkpoint_names_the_nearest(parent):
+    db, run_id = parent
+    before = len(json.loads(cli("runs", "--json", "--db", str(db)).stdout))
+    done = cli("fork", str(run_id), "--at", "25", "--db", str(db))
+    assert done.returncode == 2
+    assert "no checkpoint at step 25" in done.stderr and "20, 40" in done.stderr
+    bad_setting = cli("fork", str(run_id), "--at", "20", "--set", "width=50", "--db", str(db))
+    assert bad_setting.returncode == 2 and "size" in bad_setting.stderr
+    unknown = cli("fork", str(run_id), "--at", "20", "--set", "no_such=1", "--db", str(db))
+    assert unknown.returncode == 2 and "no_such" in unknown.stderr
+    assert len(json.loads(cli("runs", "--json", "--db", str(db)).stdout)) == before
+
+
+def _everything(db) -> list:
+    con = sqlite3.connect(db)
+    try:
+        return [con.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+                for t in ("runs", "step_metrics", "metric_chunks", "agents", "action_counts",
+                          "agent_snapshots", "node_snapshots", "checkpoints")]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("damage", ["newer column", "newer blob", "flipped byte", "truncated"])
+def test_a_damaged_or_newer_checkpoint_is_refused_and_nothing_changes(tmp_path, damage):
+    db = tmp_path / "w.db"
+    run_id = run_stopped_at(db, small_config(N), 30)
+    con = sqlite3.connect(db)
+    (blob,) = con.execute("SELECT data FROM checkpoints WHERE run_id = ? AND step = 30", (run_id,)).fetchone()
+    blob = bytearray(blob)
+    if damage == "newer column":
+        con.execute("UPDATE checkpoints SET format_version = 99 WHERE step = 30")
+    else:
+        if damage == "newer blob":
+            struct.pack_into("<I", blob, 4, 99)
+        elif damage == "flipped byte":
+            blob[len(blob) // 2] ^= 0xFF
+        else:
+            blob = blob[: len(blob) - 100]
+        con.execute("UPDATE checkpoints SET data = ? WHERE step = 30", (bytes(blob),))
+    con.commit()
+    con.close()
+    before = _everything(db)
+    done = cli("resume", str(run_id), "--db", str(db))
+    assert done.returncode == 2
+    expected = "newer" if damage.startswith("newer") else "damaged"
+    assert expected in done.stderr and "step 30" in done.stderr, done.stderr
+    forked = cli("fork", str(run_id), "--at", "30", "--db", str(db))
+    assert forked.returncode == 2 and expected in forked.stderr
+    assert _everything(db) == before

@@ -1,0 +1,98 @@
+"""Resume and fork through the real window: Run > Resume Run (a stopped run goes on, a
+finished one asks for more steps), Fork from here (a dialog, a new run with its parent
+shown in the run table and overlaid on the charts, aligned at the fork step)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QDialog, QWidget
+
+from farm_gui.runtime.session import RunSession
+from farm_gui.store import open_store
+
+from .conftest import WAIT_MS, start_and_get_run, wait_final
+
+
+def _reference_metrics(tmp_path, config):
+    with open_store(tmp_path / "reference.db") as store:
+        run_id = store.create_run(config)
+        assert RunSession(store, run_id, config).run() == "finished"
+        return store.metrics(run_id)
+
+
+def test_a_stopped_run_resumes_from_the_window_and_equals_an_uninterrupted_one(qtbot, make_window, tmp_path):
+    window = make_window(steps=400, speed=300.0)
+    window.config_form.set_value("checkpoint_every", 50)
+    run = start_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: len(run.buffer) >= 120, timeout=WAIT_MS)
+    window.actions.stop.trigger()
+    wait_final(qtbot, window, run)
+    stopped_at = window.store.get_run(run.run_id).steps_done
+    assert stopped_at < 400
+    qtbot.waitUntil(lambda: window.actions.resume_run.isEnabled(), timeout=WAIT_MS)
+    window.set_speed(None)
+    window.actions.resume_run.trigger()
+    qtbot.waitUntil(lambda: window.store.get_run(run.run_id).status == "finished", timeout=WAIT_MS)
+    resumed = window.registry.get(run.run_id)
+    qtbot.waitUntil(lambda: window.registry.state(run.run_id) == "finished", timeout=WAIT_MS)
+    stored = window.store.metrics(run.run_id)
+    reference = _reference_metrics(tmp_path, resumed.config)
+    for name, values in reference.items():
+        np.testing.assert_array_equal(stored[name], values, err_msg=name)
+    # the live buffer holds the whole run, history included, and the chart draws it
+    assert len(resumed.buffer) == 400
+    chart = window.findChild(QWidget, "population_chart")
+    qtbot.waitUntil(lambda: chart.data("total") is not None and len(chart.data("total")[0]) == 400,
+                    timeout=WAIT_MS)
+    assert window.run_table.table_model.rows[0].steps_done == 400
+
+
+def test_a_finished_run_continues_for_more_steps_and_can_be_forked(qtbot, make_window):
+    window = make_window(steps=60)
+    window.config_form.set_value("checkpoint_every", 20)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    qtbot.waitUntil(lambda: window.actions.resume_run.isEnabled(), timeout=WAIT_MS)
+    window.actions.resume_run.trigger()
+    dialog = window.findChild(QDialog, "continue_dialog")
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=WAIT_MS)
+    dialog.findChild(QWidget, "continue_steps").setValue(40)
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.store.get_run(run.run_id).steps_done == 100
+                    and window.store.get_run(run.run_id).status == "finished", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.registry.state(run.run_id) == "finished", timeout=WAIT_MS)
+
+    # Fork from here: the slider at step 47 snaps to the checkpoint at 40
+    qtbot.waitUntil(lambda: window.actions.fork_run.isEnabled() and window.world_view.slider.isEnabled(),
+                    timeout=WAIT_MS)
+    window.world_view.slider.setValue(47)
+    button = window.findChild(QWidget, "fork_button")
+    assert button.isVisible()
+    button.click()
+    qtbot.waitUntil(lambda: (d := window.findChild(QDialog, "fork_dialog")) is not None and d.isVisible(),
+                    timeout=WAIT_MS)
+    fork_dialog = window.findChild(QDialog, "fork_dialog")
+    assert fork_dialog.step() == 40 and window.world_view.slider.value() == 40
+    fork_dialog.findChild(QWidget, "fork_settings").setText("base_consumption_rate=0.3")
+    fork_dialog.findChild(QWidget, "fork_name").setText("hungrier")
+    fork_dialog.accept()
+    qtbot.waitUntil(lambda: any(r.name == "hungrier" and r.status == "finished"
+                                for r in window.store.list_runs()), timeout=WAIT_MS)
+    fork = next(r for r in window.store.list_runs() if r.name == "hungrier")
+    assert (fork.parent_run, fork.parent_step, fork.steps_done) == (run.run_id, 40, 100)
+    assert window.store.run_config(fork.id).base_consumption_rate == 0.3
+    model = window.run_table.table_model
+    lineage = f"run {run.run_id} @ 40"
+    qtbot.waitUntil(lambda: any(r.run_id == fork.id and r.parent == lineage for r in model.rows),
+                    timeout=WAIT_MS)
+    # fork and parent are selected together: the charts overlay them, the fork from step 40 on
+    qtbot.waitUntil(lambda: sorted(window.run_table.selected_ids()) == sorted([fork.id, run.run_id]),
+                    timeout=WAIT_MS)
+    chart = window.findChild(QWidget, "population_chart")
+    qtbot.waitUntil(lambda: chart.data("hungrier") is not None and len(chart.data("hungrier")[0]) == 60,
+                    timeout=WAIT_MS)
+    x, y = chart.data("hungrier")
+    assert x[0] == 40 and x[-1] == 99
+    np.testing.assert_array_equal(y, window.store.metrics(fork.id)["alive"])
+    parent_x, _ = chart.data(window.store.get_run(run.run_id).name)
+    assert parent_x[0] == 0 and parent_x[-1] == 99
