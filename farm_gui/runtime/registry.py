@@ -140,6 +140,17 @@ class RunRegistry(QObject):
         if (c := self._control(run_id)) is not None:
             c.set_speed(steps_per_s)
 
+    def forget_inactive(self) -> list[int]:
+        """Drop the runs that are over (their workers are retained elsewhere, see
+        _RETAINED): run ids belong to a workspace, so when the window opens another
+        one, a finished run 3 of the old workspace must not stand in for the new
+        workspace's run 3. Returns the ids dropped; active runs are kept."""
+        with self._lock:
+            gone = [i for i, run in self._runs.items() if not run.active]
+            for run_id in gone:
+                del self._runs[run_id]
+        return gone
+
     def stop_all(self) -> list[int]:
         ids = self.active_ids()
         for run_id in ids:

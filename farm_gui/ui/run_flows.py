@@ -43,12 +43,34 @@ class RunFlows:
 
     # ---- workspace --------------------------------------------------------------------
     def set_store(self: MainWindow, store) -> None:
+        self._forget_workspace()
         self.store = store
-        self._stored_series.clear()
         shown = store.url if "://" in store.url else Path(store.url).name
         self.workspace_label.setText(f"Workspace: {shown}")
         self.workspace_label.setToolTip(store.url)
         spawn(self.refresh_runs_async(), self._report("Cannot list runs"))
+
+    def _forget_workspace(self: MainWindow) -> None:
+        """Drop everything known by run id: run ids belong to a workspace, and the next
+        one has its own run 1, 2, 3 (the table, the charts and the world view showed the
+        old workspace's run 3 for the new one's). Active runs block a workspace switch,
+        so only runs that are over are forgotten."""
+        self._display_generation += 1  # a show_runs_async under way shows nothing
+        self.registry.forget_inactive()
+        self._stored_series.clear()
+        self._run_rows.clear()
+        self._rates.clear()
+        self.shown_ids = []
+        self._world_run = None
+        self._world_version = -1
+        self._scrub_target = None
+        self._world_config = None
+        self.run_table.set_rows([], keep=[])
+        self.charts.bind([])
+        self.charts.set_cursor(None)
+        self.world_view.show_state(None)
+        self.world_view.set_scrubbable(False, 0)
+        self.world_view.step_label.setText("no run")
 
     def choose_workspace(self: MainWindow) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "",
@@ -99,6 +121,8 @@ class RunFlows:
             if store is None:
                 return
             infos = await run_blocking(store.list_runs)
+            if store is not self.store:
+                return  # another workspace was opened meanwhile
         if unless_selected_since is not None and self.run_table.selection_serial != unless_selected_since:
             select = None
         self._run_rows = {info.id: RunRow.from_info(info) for info in infos}
@@ -263,12 +287,15 @@ class RunFlows:
         store = self.store
         if store is None:
             return None
-        if run_id not in self._stored_series:
-            metrics = await run_blocking(store.metrics, run_id)
-            self._stored_series[run_id] = StoredSeries(metrics)
+        series = self._stored_series.get(run_id)
+        if series is None:
+            series = StoredSeries(await run_blocking(store.metrics, run_id))
         config = await run_blocking(store.run_config, run_id)
+        if store is not self.store:
+            return None  # the workspace changed while loading: its run ids mean other runs
+        self._stored_series[run_id] = series
         row = self._run_rows.get(run_id)
-        return RunSeries(run_id, row.name if row else f"run {run_id}", self._stored_series[run_id],
+        return RunSeries(run_id, row.name if row else f"run {run_id}", series,
                          RunSeries.types_of(config), color)
 
     async def _show_world_of(self: MainWindow, run_id: int) -> None:
@@ -276,7 +303,12 @@ class RunFlows:
         if run is not None:
             config = run.config
         else:
-            config = await run_blocking(self.store.run_config, run_id)
+            store = self.store
+            if store is None:
+                return
+            config = await run_blocking(store.run_config, run_id)
+            if store is not self.store or run_id != self._world_run:
+                return  # another workspace or run is shown by now
         self.world_view.set_world(config.width, config.height, config.max_resource_amount)
         self._world_config = config
         if run is not None and run.active:
@@ -340,7 +372,7 @@ class RunFlows:
                         self.world_view.show_state(None)
                         self.world_view.step_label.setText(str(err).split(": ")[-1][:80])
                         return
-                    if run_id == self._world_run:
+                    if run_id == self._world_run and store is self.store:
                         self.world_view.show_state(state)
                     loaded = step
         finally:
