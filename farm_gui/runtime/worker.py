@@ -49,12 +49,21 @@ class RunWorker(QRunnable):
 
     def _on_step(self, metrics: dict[str, float], model: Any) -> None:
         self.buffer.append(metrics)
-        if self.world.due():
-            state = model.snapshot()
-            state["step"] = model.step_index
-            self.world.put(state)
+        # Paused (a single step): every step is shown, not one per interval.
+        if self.world.due() or self.control.paused:
+            self._put_world(model)
+
+    def _put_world(self, model: Any) -> None:
+        state = model.snapshot()
+        state["step"] = model.step_index
+        self.world.put(state)
 
     def _on_state(self, state: str) -> None:
+        # The world view shows the step the run paused at, not the last one offered
+        # (up to 0.1 s of steps earlier); put before the signal, which makes the UI look.
+        model = getattr(self._session, "model", None) if self._session is not None else None
+        if state == "paused" and model is not None:
+            self._put_world(model)
         self._emit(self.signals.state_changed, state)
 
     def _emit(self, signal, value: str) -> None:

@@ -264,16 +264,15 @@ class MainWindow(RunFlows, ExportFlows, QMainWindow):
 
     def refresh_status(self) -> None:
         counts = self.registry.counts()
-        stored = {"running": 0, "paused": 0, "finished": 0}
         live_ids = {r.run_id for r in self.registry.runs()}
         for row in self.run_table.table_model.rows:
-            if row.run_id in live_ids:
-                continue
-            key = row.status if row.status in ("running", "paused") else "finished"
-            stored[key] += 1
-        self.counts_label.setText(f"{counts['running'] + stored['running']} running · "
-                                  f"{counts['paused'] + stored['paused']} paused · "
-                                  f"{counts['finished'] + stored['finished']} finished")
+            if row.run_id not in live_ids:
+                key = "running" if row.status == "pending" else row.status
+                counts[key] = counts.get(key, 0) + 1
+        # Stopped, failed and interrupted runs are not "finished": named when there are any.
+        shown = ["running", "paused", "finished"] + [k for k in ("stopped", "failed", "interrupted")
+                                                     if counts.get(k)]
+        self.counts_label.setText(" · ".join(f"{counts.get(k, 0)} {k}" for k in shown))
         row = self.primary_row()
         if row is None:
             self.progress.setValue(0)

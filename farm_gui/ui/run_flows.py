@@ -142,13 +142,14 @@ class RunFlows:
         if now - t >= 0.5 and run.active:
             rate = (snap.length - n) / (now - t)
             self._rates[run.run_id] = (now, snap.length, rate)
+        elapsed = run.elapsed(now)
+        if run.state == "paused":
+            rate = 0.0
         if not run.active:
-            elapsed = (run.ended or now) - run.started
             rate = snap.length / elapsed if elapsed > 0 else rate
         return RunRow(row.run_id, row.name, run.state if run.state != "pending" else row.status,
                       snap.length, row.total_steps, int(alive) if alive is not None else row.alive,
-                      rate or None, row.started_at or run.started_at, (run.ended or now) - run.started,
-                      row.error)
+                      rate or None, row.started_at or run.started_at, elapsed, row.error)
 
     def refresh_live_rows(self: MainWindow) -> None:
         for run in self.registry.runs():
@@ -250,6 +251,8 @@ class RunFlows:
         if state in FINAL_STATES:
             spawn(self.refresh_runs_async(), self._report("Cannot list runs"))
         if run_id == self._world_run:
+            if state == "running":
+                self._scrub_target = None  # resumed: the view follows the run again
             self._update_slider_for(run_id)
 
     # ---- what is shown -------------------------------------------------------------------
@@ -272,6 +275,8 @@ class RunFlows:
                     series.append(item)
             self.shown_ids = list(ids)
             self.charts.bind(series)
+            if self._world_run != (ids[0] if ids else None):
+                self._scrub_target = None  # a step picked in another run's world
             self._world_run = ids[0] if ids else None
             self._world_version = -1
         if not ids:
@@ -316,6 +321,7 @@ class RunFlows:
         self._update_slider_for(run_id)
         if run is None or not run.active:
             last = self.world_view.slider.maximum()
+            self.world_view.follow_step(last)  # the thumb where the step shown is
             self.scrub_to(last)
 
     def _steps_done(self: MainWindow, run_id: int) -> int:
