@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .schema import RunConfig
+from .schema import FieldsError, RunConfig
 
 MAX_CONFIG_BYTES = 5 * 1024 * 1024
 
@@ -41,6 +41,10 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 def _problems_from_validation(err: ValidationError) -> list[tuple[str, str]]:
     problems = []
     for e in err.errors(include_url=False):
+        cause = e.get("ctx", {}).get("error")
+        if isinstance(cause, FieldsError):  # one problem per field it concerns
+            problems += list(cause.fields.items())
+            continue
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = "unknown key (not a parameter of this model)"

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFileDialog
 
 from farm_gui.runtime.aio import run_blocking, spawn
+from farm_gui.runtime.memory import memory_warning
 from farm_gui.runtime.registry import ACTIVE_STATES, FINAL_STATES
 from farm_gui.store import StoreError, open_store
+from farm_gui.ui.ask import ask
 from farm_gui.ui.run_table import RunRow
 from farm_gui.ui.series import RUN_COLORS, RunSeries, StoredSeries
 
@@ -177,7 +179,19 @@ class RunFlows:
         config = self.config_form.config()
         if config is None or self.store is None:
             return
-        spawn(self.start_run_async(config, self.config_form.run_name()), self._report("Cannot start the run"))
+        name = self.config_form.run_name()
+
+        def start() -> None:
+            spawn(self.start_run_async(config, name), self._report("Cannot start the run"))
+
+        warning = memory_warning(config)
+        if warning is None:
+            start()
+            return
+        # Asked before anything starts: a run beyond the machine's memory got the whole
+        # application killed by the system, without a message.
+        ask(self, "Not enough memory?", warning + "\n\nStart it anyway?", start, "Start Anyway",
+            "memory_warning")
 
     async def start_run_async(self: MainWindow, config, name: str | None = None) -> int | None:
         selection_serial = self.run_table.selection_serial
