@@ -43,6 +43,7 @@ class WindowActions:
     view_menu: QMenu | None = None
     analysis_menu: QMenu | None = None
     speed_box: QComboBox | None = None
+    new_workspace: QAction | None = None
 
     def run_controls(self) -> list[QAction]:
         return [self.start, self.pause, self.resume, self.step, self.stop]
@@ -88,6 +89,8 @@ def build_actions(window: QMainWindow) -> WindowActions:
         shortcuts=_action(window, "shortcuts", "&Keyboard Shortcuts", "F1"),
         speed_group=QActionGroup(window),
     )
+    a.new_workspace = _action(window, "new_workspace", "New &Workspace...", "Ctrl+Shift+N",
+                              "Create a new, empty workspace database and open it", sp.SP_FileDialogNewFolder)
     a.quit.setShortcut(QKeySequence("Ctrl+Q"))
     a.new_run.setShortcut(QKeySequence("Ctrl+N"))
     a.open_workspace.setShortcut(QKeySequence("Ctrl+O"))
@@ -109,6 +112,7 @@ def build_menus(window: QMainWindow, a: WindowActions) -> None:
     file_menu = bar.addMenu("&File")
     file_menu.setObjectName("menu_file")
     file_menu.addAction(a.new_run)
+    file_menu.addAction(a.new_workspace)
     file_menu.addAction(a.open_workspace)
     a.recent_menu = file_menu.addMenu("Open &Recent")
     a.recent_menu.setObjectName("menu_recent")

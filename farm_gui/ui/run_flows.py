@@ -13,8 +13,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog
-
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.memory import memory_warning
 from farm_gui.runtime.registry import ACTIVE_STATES, FINAL_STATES
@@ -22,6 +20,7 @@ from farm_gui.store import StoreError, open_store
 from farm_gui.ui.ask import ask
 from farm_gui.ui.run_table import RunRow
 from farm_gui.ui.series import RUN_COLORS, RunSeries, StoredSeries
+from farm_gui.ui.workspace_flows import pick_workspace_to_open
 
 if TYPE_CHECKING:
     from farm_gui.ui.main_window import MainWindow
@@ -50,6 +49,7 @@ class RunFlows:
         shown = store.url if "://" in store.url else Path(store.url).name
         self.workspace_label.setText(f"Workspace: {shown}")
         self.workspace_label.setToolTip(store.url)
+        self.update_actions()  # Start was disabled while no workspace was open
         spawn(self.refresh_runs_async(), self._report("Cannot list runs"))
 
     def _forget_workspace(self: MainWindow) -> None:
@@ -75,10 +75,9 @@ class RunFlows:
         self.world_view.step_label.setText("no run")
 
     def choose_workspace(self: MainWindow) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "",
-                                              "Farm GUI workspaces (*.db *.sqlite *.sqlite3);;All files (*)")
+        path = pick_workspace_to_open(self)
         if path:
-            self.open_workspace(path)
+            self.open_or_create_workspace(path)
 
     def open_workspace(self: MainWindow, path: str) -> None:
         if self.registry.active_ids():
@@ -99,6 +98,7 @@ class RunFlows:
                 await run_blocking(old.close)
             self.set_store(store)
         self.settings.add_recent(str(path))
+        self.settings.set_last_workspace(str(path))
         self._rebuild_recent_menu()
         await self.show_runs_async([])
 
@@ -108,7 +108,7 @@ class RunFlows:
         recent = self.settings.recent_workspaces()
         for path in recent:
             act = menu.addAction(path)
-            act.triggered.connect(partial(self.open_workspace, path))
+            act.triggered.connect(partial(self.open_or_create_workspace, path))
         menu.setEnabled(bool(recent))
 
     # ---- the run list -------------------------------------------------------------------

@@ -1,0 +1,67 @@
+"""Workspace flows of the main window: File > New Workspace..., and opening a path
+that does not exist yet (created after asking). Opening itself (``open_workspace``) is
+in ``run_flows``; the window remembers the last workspace and starts on it."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFileDialog
+
+from farm_gui.ui.ask import ask
+
+if TYPE_CHECKING:
+    from farm_gui.ui.main_window import MainWindow
+
+WORKSPACE_FILTER = "Farm GUI workspaces (*.db *.sqlite *.sqlite3);;All files (*)"
+WORKSPACE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
+def with_suffix(path: str) -> str:
+    """``path`` with ``.db`` added when it has no suffix of a workspace."""
+    return path if Path(path).suffix.lower() in WORKSPACE_SUFFIXES else path + ".db"
+
+
+def pick_workspace_to_open(parent) -> str:
+    """A workspace path to open, existing or not (the Qt dialog of getOpenFileName
+    refuses a name that does not exist; a substitute of it, in tests, is used as is)."""
+    if not isinstance(QFileDialog.getOpenFileName, types.BuiltinFunctionType):
+        return QFileDialog.getOpenFileName(parent, "Open workspace", "", WORKSPACE_FILTER)[0]
+    dialog = QFileDialog(parent, "Open workspace", "", WORKSPACE_FILTER)
+    dialog.setObjectName("open_workspace_dialog")
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)  # a new name: created after asking
+    dialog.setLabelText(QFileDialog.DialogLabel.Accept, "Open")
+    if dialog.exec() and dialog.selectedFiles():
+        return dialog.selectedFiles()[0]
+    return ""
+
+
+class WorkspaceFlows:
+    def action_new_workspace(self: MainWindow) -> None:
+        """File > New Workspace...: a new, empty workspace file, opened at once."""
+        path, _ = QFileDialog.getSaveFileName(self, "New workspace", "workspace.db", WORKSPACE_FILTER,
+                                              options=QFileDialog.Option.DontConfirmOverwrite)
+        if not path:
+            return
+        path = with_suffix(path)
+        if Path(path).exists():
+            self.show_error("Cannot create workspace",
+                            f"{path} already exists. Choose another name, or open it with "
+                            "File > Open Workspace.")
+            return
+        self.open_workspace(path)
+
+    def open_or_create_workspace(self: MainWindow, path: str) -> None:
+        """Open ``path``; one that does not exist yet is created after asking."""
+        if "://" in path or Path(path).exists():
+            self.open_workspace(path)
+            return
+        folder = Path(path).expanduser().absolute().parent
+        if not folder.is_dir():
+            self.show_error("Cannot open workspace", f"{path}: the folder {folder} does not exist.")
+            return
+        ask(self, "Create workspace?", f"{path} does not exist yet. Create a new, empty workspace there?",
+            lambda: self.open_workspace(path), "Create", "create_workspace_box")
