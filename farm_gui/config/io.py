@@ -151,11 +151,15 @@ def _scaled(total: int, side: float, nodes: int) -> dict[str, Any]:
     }
 
 
+# Steps for a run of some tens of seconds in the window at full speed, long enough for
+# the populations to settle (the engine's headless rates: default ~50,000 steps/s, 1k
+# ~4,000, 10k ~300, 100k ~15); the schema's 100 steps were over before a default
+# world had done anything, and 100 steps of 100k agents left the charts nearly empty.
 PRESETS: dict[str, dict[str, Any]] = {
-    "default": {},
-    "1k": _scaled(1_000, 600.0, 700),
-    "10k": _scaled(10_000, 1_900.0, 7_000),
-    "100k": _scaled(100_000, 6_000.0, 70_000),
+    "default": {"simulation_steps": 5_000},
+    "1k": {**_scaled(1_000, 600.0, 700), "simulation_steps": 5_000},
+    "10k": {**_scaled(10_000, 1_900.0, 7_000), "simulation_steps": 2_000},
+    "100k": {**_scaled(100_000, 6_000.0, 70_000), "simulation_steps": 500},
 }
 
 
