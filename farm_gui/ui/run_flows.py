@@ -75,9 +75,7 @@ class RunFlows:
         self.world_view.step_label.setText("no run")
 
     def choose_workspace(self: MainWindow) -> None:
-        path = pick_workspace_to_open(self)
-        if path:
-            self.open_or_create_workspace(path)
+        pick_workspace_to_open(self, self.open_or_create_workspace)
 
     def open_workspace(self: MainWindow, path: str) -> None:
         if self.registry.active_ids():

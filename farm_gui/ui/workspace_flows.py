@@ -5,9 +5,11 @@ in ``run_flows``; the window remembers the last workspace and starts on it."""
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from farm_gui.ui.ask import ask
@@ -24,19 +26,24 @@ def with_suffix(path: str) -> str:
     return path if Path(path).suffix.lower() in WORKSPACE_SUFFIXES else path + ".db"
 
 
-def pick_workspace_to_open(parent) -> str:
-    """A workspace path to open, existing or not (the Qt dialog of getOpenFileName
-    refuses a name that does not exist; a substitute of it, in tests, is used as is)."""
+def pick_workspace_to_open(parent, chosen: Callable[[str], None]) -> None:
+    """Let the user pick a workspace path, existing or not, and call ``chosen`` with it
+    (the dialog of getOpenFileName refuses a name that does not exist; a substitute of
+    it, in tests, is used as is). The dialog is window-modal, opened with open()."""
     if not isinstance(QFileDialog.getOpenFileName, types.BuiltinFunctionType):
-        return QFileDialog.getOpenFileName(parent, "Open workspace", "", WORKSPACE_FILTER)[0]
+        path = QFileDialog.getOpenFileName(parent, "Open workspace", "", WORKSPACE_FILTER)[0]
+        if path:
+            chosen(path)
+        return
     dialog = QFileDialog(parent, "Open workspace", "", WORKSPACE_FILTER)
     dialog.setObjectName("open_workspace_dialog")
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile)  # a new name: created after asking
     dialog.setLabelText(QFileDialog.DialogLabel.Accept, "Open")
-    if dialog.exec() and dialog.selectedFiles():
-        return dialog.selectedFiles()[0]
-    return ""
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.fileSelected.connect(lambda path: chosen(path) if path else None)
+    dialog.open()
 
 
 class WorkspaceFlows:
