@@ -22,6 +22,7 @@ from farm_gui.runtime.live_buffer import LiveBuffer, WorldSlot
 from farm_gui.runtime.session import RunControl, RunSession
 
 log = logging.getLogger(__name__)
+YIELD_EVERY_S = 0.001
 
 
 class RunSignals(QObject):
@@ -43,6 +44,7 @@ class RunWorker(QRunnable):
         self.world = world
         self.signals = signals
         self.done = threading.Event()
+        self._yielded = 0.0
         self.status: str | None = None
         self.error: str | None = None
         self._session = session_factory(store, run_id, config, control=control,
@@ -50,14 +52,18 @@ class RunWorker(QRunnable):
 
     def _on_step(self, metrics: dict[str, float], model: Any) -> None:
         self.buffer.append(metrics)
-        # Hand the GIL over at the end of every step if the GUI thread waits for it. A
-        # small world's step is ~20 us of mostly Python: the simulation thread then held
-        # the GIL nearly all the time, and the GUI thread, which gives it up at every call
-        # into Qt, got it back only when the switch interval forced it, again and again
-        # per frame (a convoy): the default preset put the event loop 50 ms late at the
-        # 99th percentile (150 ms at worst), 20 chart frames/s. sleep(0) drops the GIL at
-        # a step boundary (a bare system call when nobody waits): 23 ms, 29 frames/s.
-        time.sleep(0)
+        # Hand the GIL over at a step's end, at most every YIELD_EVERY_S, if the GUI
+        # thread waits for it. A small world's step is ~20 us of mostly Python: the
+        # simulation thread held the GIL nearly all the time, and the GUI thread, which
+        # gives it up at every call into Qt, got it back only when the switch interval
+        # forced it, again and again per frame (a convoy). sleep(0) after every step
+        # (heavily loaded machine, default preset: heartbeat p99 52 -> 23 ms, max 158 ->
+        # 59 ms) cost a third of the run's speed when the machine was quieter (GUI /
+        # headless 0.65 -> 0.43); once a millisecond costs at most one system call per ms.
+        now = time.perf_counter()
+        if now - self._yielded >= YIELD_EVERY_S:
+            self._yielded = now
+            time.sleep(0)
         # Paused (a single step): every step is shown, not one per interval.
         if self.world.due() or self.control.paused:
             self._put_world(model)
