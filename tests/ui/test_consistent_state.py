@@ -86,9 +86,15 @@ def test_hover_readout_follows_the_runs_shown_and_never_widens_the_window(qtbot,
     chart = window.charts.population
     qtbot.waitUntil(lambda: chart.data("third: total") is not None
                     and len(chart.data("third: total")[0]) == 30, timeout=WAIT_MS)
+    # Everything else settled first (the world view's label, the status bar), so that only
+    # the hover could change the layout.
+    qtbot.waitUntil(lambda: window.world_view.displayed_step == 30, timeout=WAIT_MS)
+    window.refresh_status()
     window.resize(window.minimumSizeHint())
     qtbot.waitUntil(lambda: window.width() <= window.minimumSizeHint().width() + 1, timeout=WAIT_MS)
+    qtbot.wait(100)
     min_before, size_before = window.minimumSizeHint(), window.size()
+    charts_min = window.charts.minimumSizeHint()
 
     # A real mouse move over the middle of the chart's plot area.
     view_rect = chart.getPlotItem().vb.sceneBoundingRect()
@@ -99,6 +105,7 @@ def test_hover_readout_follows_the_runs_shown_and_never_widens_the_window(qtbot,
     assert len(lines) == 3 and all(f"step {window.charts.hover_step}" in line for line in lines)
     assert "independent" in lines[0]  # every type of every run
     qtbot.wait(50)  # let a layout request, if any, be handled
+    assert window.charts.minimumSizeHint() == charts_min
     assert window.minimumSizeHint() == min_before
     assert window.size() == size_before
     assert all(c.hover_line.isVisible() for c in window.charts.charts)
