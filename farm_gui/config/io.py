@@ -14,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from .file_mode import give_default_mode
-from .schema import RunConfig
+from .schema import FieldsError, RunConfig
 
 MAX_CONFIG_BYTES = 5 * 1024 * 1024
 
@@ -42,6 +42,10 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 def _problems_from_validation(err: ValidationError) -> list[tuple[str, str]]:
     problems = []
     for e in err.errors(include_url=False):
+        cause = e.get("ctx", {}).get("error")
+        if isinstance(cause, FieldsError):  # one problem per field it concerns
+            problems += list(cause.fields.items())
+            continue
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
             msg = "unknown key (not a parameter of this model)"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 AGENT_TYPES: tuple[str, ...] = ("system", "independent", "control", "order", "chaos")
 ACTIONS: tuple[str, ...] = (
@@ -26,6 +26,15 @@ ACTIONS: tuple[str, ...] = (
 
 # AgentFarm names its per-type parameter blocks after the agent classes.
 AGENT_CLASS_NAMES: dict[str, str] = {t: f"{t.capitalize()}Agent" for t in AGENT_TYPES}
+
+
+class FieldsError(ValueError):
+    """A problem of several fields together; ``fields`` maps each field to what is wrong
+    with it (ConfigError lists one problem per field, so that a form marks each)."""
+
+    def __init__(self, message: str, fields: dict[str, str]):
+        super().__init__(message)
+        self.fields = fields
 
 
 def _field(default: Any, description: str, group: str, **bounds: Any) -> Any:
@@ -196,6 +205,17 @@ class RunConfig(_Strict):
         # Types not configured behave like control (MODEL.md).
         control = value.get("ControlAgent", TypeParameters())
         return {name: value.get(name, control).model_copy() for name in AGENT_CLASS_NAMES.values()}
+
+    @model_validator(mode="after")
+    def _check_population_cap(self) -> RunConfig:
+        total, cap = self.total_agents, self.max_population
+        if total > cap:
+            message = (f"the initial agents ({total:,} in all) exceed the population cap "
+                       f"(max population {cap:,}); lower them or raise the cap")
+            fields = {f"{t}_agents": message for t, n in self.agent_counts().items() if n > 0}
+            fields["max_population"] = f"is below the initial agents ({total:,} in all)"
+            raise FieldsError(message, fields)
+        return self
 
     # ----- derived values -----------------------------------------------------------
     def agent_counts(self) -> dict[str, int]:

@@ -60,8 +60,11 @@ class LiveBuffer:
     def append(self, metrics: Mapping[str, float]) -> None:
         """Add one step's metrics (called from the worker thread; cheap)."""
         row = self._row
-        for name, i in self._index.items():
-            row[i] = metrics.get(name, np.nan)
+        if len(metrics) == len(self.names) and tuple(metrics) == self.names:
+            row[:] = list(metrics.values())  # the engine's order: one NumPy call, not one per metric
+        else:
+            for name, i in self._index.items():
+                row[i] = metrics.get(name, np.nan)
         with self._lock:
             n = self._length
             if n == self._data.shape[1]:

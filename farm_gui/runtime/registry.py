@@ -45,10 +45,32 @@ class ActiveRun:
     started: float = field(default_factory=time.monotonic)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     ended: float | None = None
+    paused_s: float = 0.0  # time spent paused, up to paused_since
+    paused_since: float | None = None
 
     @property
     def active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    def elapsed(self, now: float | None = None) -> float:
+        """Seconds the run has been going, its pauses left out (Duration counted on
+        while a run was paused)."""
+        now = time.monotonic() if now is None else now
+        end = self.ended if self.ended is not None else now
+        paused = self.paused_s + (end - self.paused_since if self.paused_since is not None else 0.0)
+        return max(0.0, end - self.started - paused)
+
+    def _enter(self, state: str) -> None:
+        """Record a state change (under the registry's lock)."""
+        now = time.monotonic()
+        if state == "paused" and self.paused_since is None:
+            self.paused_since = now
+        elif state != "paused" and self.paused_since is not None:
+            self.paused_s += now - self.paused_since
+            self.paused_since = None
+        self.state = state
+        if state in FINAL_STATES and self.ended is None:
+            self.ended = now
 
     def steps_done(self) -> int:
         return len(self.buffer)
@@ -116,12 +138,12 @@ class RunRegistry(QObject):
             return run.state if run else None
 
     def counts(self) -> dict[str, int]:
-        out = {"running": 0, "paused": 0, "finished": 0}
+        """Runs by state: running (pending included), paused, finished, stopped, failed,
+        interrupted (a stopped run is not a finished one)."""
+        out = dict.fromkeys(("running", "paused", *FINAL_STATES), 0)
         with self._lock:
             for run in self._runs.values():
                 key = "running" if run.state in ("pending", "running") else run.state
-                if key in ("stopped", "failed", "interrupted"):
-                    key = "finished"
                 out[key] = out.get(key, 0) + 1
         return out
 
@@ -149,6 +171,17 @@ class RunRegistry(QObject):
     def set_speed(self, run_id: int, steps_per_s: float | None) -> None:
         if (c := self._control(run_id)) is not None:
             c.set_speed(steps_per_s)
+
+    def forget_inactive(self) -> list[int]:
+        """Drop the runs that are over (their workers are retained elsewhere, see
+        _RETAINED): run ids belong to a workspace, so when the window opens another
+        one, a finished run 3 of the old workspace must not stand in for the new
+        workspace's run 3. Returns the ids dropped; active runs are kept."""
+        with self._lock:
+            gone = [i for i, run in self._runs.items() if not run.active]
+            for run_id in gone:
+                del self._runs[run_id]
+        return gone
 
     def stop_all(self) -> list[int]:
         ids = self.active_ids()
@@ -183,9 +216,7 @@ class RunRegistry(QObject):
             run = self._runs.get(run_id)
             if run is None or run.state in FINAL_STATES:
                 return
-            run.state = state
-            if state in FINAL_STATES:
-                run.ended = time.monotonic()
+            run._enter(state)
         self.run_state_changed.emit(run_id, state)
 
     @Slot(int, str)
@@ -195,8 +226,6 @@ class RunRegistry(QObject):
             if run is None:
                 return
             already = run.state == status
-            run.state = status
-            if run.ended is None:
-                run.ended = time.monotonic()
+            run._enter(status)
         if not already:
             self.run_state_changed.emit(run_id, status)

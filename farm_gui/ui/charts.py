@@ -13,14 +13,20 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPolygonF
-from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QVBoxLayout, QWidget
 
 from farm_gui.ui import envelope, log_scale
 from farm_gui.ui.envelope import EnvelopeTrace
 from farm_gui.ui.plot_widget import PlotWidget, mark_unpainted
+from farm_gui.ui.readout import ReadoutLabel
 from farm_gui.ui.series import TYPE_COLORS, RunSeries, StoredSeries
 
 TOTAL_COLOR = "#7f7f7f"
+# Several runs overlaid: colour by type (or metric), line style by run.
+RUN_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine,
+              Qt.PenStyle.DashDotDotLine)
+METRIC_COLORS = {"resources_in_nodes": "#2ca02c", "mean_agent_resources": "#ff7f0e", "births": "#1f77b4",
+                 "deaths": "#d62728", "mean_health": "#9467bd"}
 AXIS_WIDTH = 58  # pixels: room for "100k"-style tick labels and the axis title
 
 
@@ -471,6 +477,9 @@ class LiveChart(PlotWidget):
             self.cursor.setValue(step)
 
 
+HOVER_HINT = "Hover over a chart to read values."
+
+
 class ChartsPanel(QWidget):
     """The four live charts in a grid, with a shared hover read-out."""
 
@@ -498,10 +507,9 @@ class ChartsPanel(QWidget):
         # The curves and legends of a single run, empty: starting one then hands them its
         # data instead of building them (~25 ms of the event loop when the run starts).
         self.runs: list[RunSeries] = []
+        self.readout = ReadoutLabel(HOVER_HINT)
+        self.hover_step: int | None = None
         self.bind([])
-        self.readout = QLabel("Hover over a chart to read values.")
-        self.readout.setObjectName("chart_readout")
-        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(4)
@@ -533,6 +541,7 @@ class ChartsPanel(QWidget):
     def _bind(self, runs: list[RunSeries]) -> None:
         self.runs = list(runs)
         self.follow_range.reset()
+        self.clear_hover(rows=len(runs))
         solid = Qt.PenStyle.SolidLine
         specs: dict[LiveChart, list[tuple]] = {chart: [] for chart in self.charts}
         if len(runs) == 1:
@@ -545,13 +554,22 @@ class ChartsPanel(QWidget):
                                           (run, "deaths", "deaths", "#d62728", False, solid)]
             specs[self.health].append((run, "mean_health", "mean health", "#9467bd", False, solid))
         else:
-            for run in runs:
-                specs[self.population].append((run, "alive", run.name, run.color, False, solid))
-                specs[self.resources].append((run, "resources_in_nodes", run.name, run.color, False, solid))
-                specs[self.births_deaths] += [
-                    (run, "births", f"{run.name} births", run.color, False, solid),
-                    (run, "deaths", f"{run.name} deaths", run.color, False, Qt.PenStyle.DashLine)]
-                specs[self.health].append((run, "mean_health", run.name, run.color, False, solid))
+            # Every curve of every run: the colour says the type (or metric), the line
+            # style the run, as the legend's "name: type" entries spell out.
+            for i, run in enumerate(runs):
+                style = RUN_STYLES[i % len(RUN_STYLES)]
+
+                def spec(metric: str, what: str, color: str, right: bool = False, run=run, style=style):
+                    return (run, metric, f"{run.name}: {what}", color, right, style)
+
+                specs[self.population] += [spec("alive", "total", TOTAL_COLOR)] + [
+                    spec(f"alive_{t}", t, TYPE_COLORS[t]) for t in run.types]
+                specs[self.resources] += [
+                    spec("resources_in_nodes", "in nodes", METRIC_COLORS["resources_in_nodes"]),
+                    spec("mean_agent_resources", "per agent", METRIC_COLORS["mean_agent_resources"], True)]
+                specs[self.births_deaths] += [spec("births", "births", METRIC_COLORS["births"]),
+                                              spec("deaths", "deaths", METRIC_COLORS["deaths"])]
+                specs[self.health].append(spec("mean_health", "health", METRIC_COLORS["mean_health"]))
         for chart in self.charts:
             chart.set_curves(specs[chart])
             chart.follow = True
@@ -607,34 +625,60 @@ class ChartsPanel(QWidget):
             chart.set_cursor(step)
 
     # ---- hover read-out ------------------------------------------------------------
+    def clear_hover(self, rows: int | None = None) -> None:
+        """Forget the hovered step (the runs it read are no longer the ones shown);
+        ``rows``: the number of runs now bound (the read-out's height)."""
+        for c in self.charts:
+            c.hover_line.setVisible(False)
+        if rows is not None:
+            self.readout.set_rows(rows)
+        self.readout.setText(HOVER_HINT)
+        self.hover_step = None
+
     def _on_mouse_moved(self, chart: LiveChart, pos) -> None:
         plot = chart.getPlotItem()
         if not self.runs or not plot.sceneBoundingRect().contains(pos):
             return
         step = int(round(plot.vb.mapSceneToView(pos).x()))
+        self.show_hover(step)
+
+    def show_hover(self, step: int) -> None:
+        """The hover line at ``step`` in every chart and the values of every run shown."""
+        self.hover_step = step
         for c in self.charts:
             c.hover_line.setVisible(True)
             c.hover_line.setValue(step)
-        self.readout.setText(self.readout_text(step))
+        self.readout.set_lines(self.readout_lines(step))
         self.hovered.emit(step)
 
-    def readout_text(self, step: int) -> str:
-        parts = []
+    def readout_lines(self, step: int) -> list[tuple[str, str]]:
+        """(run name, values at ``step``) for each run shown; a run shorter than the step
+        says where it ended, so that runs of different lengths read together."""
+        lines = []
         for run in self.runs:
             snap = run.source.snapshot()
             if snap.length == 0:
+                lines.append((run.name, "no data yet"))
                 continue
-            i = step - int(snap["step"][0])
+            first = int(snap["step"][0])
+            i = step - first
             if not 0 <= i < snap.length:
+                last = first + snap.length - 1
+                lines.append((run.name, f"no step {step} (steps {first}-{last})"))
                 continue
 
             def value(name: str, s=snap, i=i) -> str:
+                if name not in s.names:
+                    return "-"
                 v = s[name][i]
                 return "-" if not np.isfinite(v) else (f"{v:.0f}" if float(v).is_integer() else f"{v:.2f}")
 
             types = ", ".join(f"{t} {value('alive_' + t)}" for t in run.types)
-            parts.append(f"<b>{run.name}</b> step {step}: alive {value('alive')} ({types}); "
-                         f"resources {value('resources_in_nodes')} in nodes, "
-                         f"{value('mean_agent_resources')} per agent; births {value('births')}, "
-                         f"deaths {value('deaths')}; health {value('mean_health')}")
-        return "<br>".join(parts) if parts else f"step {step}: no data"
+            lines.append((run.name, f"step {step}: alive {value('alive')} ({types}); "
+                                    f"resources {value('resources_in_nodes')} in nodes, "
+                                    f"{value('mean_agent_resources')} per agent; births {value('births')}, "
+                                    f"deaths {value('deaths')}; health {value('mean_health')}"))
+        return lines or [("", f"step {step}: no data")]
+
+    def readout_text(self, step: int) -> str:
+        return "\n".join(f"{lead} {rest}".strip() for lead, rest in self.readout_lines(step))

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic.fields import FieldInfo
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -90,6 +91,41 @@ def iter_fields() -> Iterator[FieldSpec]:
             yield FieldSpec(name, name.replace("_", " "), str(extra.get("group", "Other")), info)
 
 
+def _number(text: str, is_int: bool) -> int | float | None:
+    """The number typed (group separators allowed), or None."""
+    cleaned = text.replace(",", "").replace("\u00a0", "").replace(" ", "").strip()
+    try:
+        return int(cleaned) if is_int else float(cleaned)
+    except ValueError:
+        return None
+
+
+class _SpinBoxRefusals:
+    """A spin box that says what it refused: typing a number beyond its range is not
+    taken (Qt drops the key), but ``refused`` carries the number, so that the form shows
+    why instead of silently keeping a clamped value (999,999,999 agents became 9,999,999)."""
+
+    refused = Signal(object)
+
+    def validate(self, text: str, pos: int):  # noqa: D102 (Qt API)
+        result = super().validate(text, pos)
+        state = result[0] if isinstance(result, tuple) else result
+        if state == QValidator.State.Invalid:
+            number = _number(text.removeprefix(self.prefix()).removesuffix(self.suffix()),
+                             isinstance(self, QSpinBox))
+            if number is not None and not self.minimum() <= number <= self.maximum():
+                self.refused.emit(number)
+        return result
+
+
+class RefusingSpinBox(_SpinBoxRefusals, QSpinBox):
+    pass
+
+
+class RefusingDoubleSpinBox(_SpinBoxRefusals, QDoubleSpinBox):
+    pass
+
+
 class FieldEditor(QWidget):
     """One field: a bounded spin box (with a slider for 0..1 ranges) or a line edit."""
 
@@ -109,16 +145,16 @@ class FieldEditor(QWidget):
             self.editor: QWidget = QLineEdit()
             self.editor.textChanged.connect(self.changed)
         elif self.is_int:
-            self.editor = QSpinBox()
+            self.editor = RefusingSpinBox()
             self.editor.setRange(int(low), int(high))
             self.editor.setGroupSeparatorShown(True)
-            self.editor.valueChanged.connect(self.changed)
+            self.editor.valueChanged.connect(self._on_value)
         else:
-            self.editor = QDoubleSpinBox()
+            self.editor = RefusingDoubleSpinBox()
             self.editor.setDecimals(4)
             self.editor.setRange(float(low), float(high))
             self.editor.setSingleStep(0.05 if high <= 1 else 0.5 if high <= 100 else 1.0)
-            self.editor.valueChanged.connect(self.changed)
+            self.editor.valueChanged.connect(self._on_value)
             if low == 0 and high == 1:
                 self.slider = QSlider(Qt.Orientation.Horizontal)
                 self.slider.setRange(0, 1000)
@@ -135,6 +171,19 @@ class FieldEditor(QWidget):
         self.base_tip = f"{spec.info.description or spec.label}" + (f" ({bounds})" if bounds else "")
         self.editor.setToolTip(self.base_tip)
         self.problem: str | None = None
+        # A number the spin box could not hold (typed or set): the field's value until
+        # the next edit, so that validation names it rather than a clamped one.
+        self.refused: int | float | None = None
+        if isinstance(self.editor, _SpinBoxRefusals):
+            self.editor.refused.connect(self._on_refused)
+
+    def _on_value(self, _value) -> None:
+        self.refused = None
+        self.changed.emit()
+
+    def _on_refused(self, number) -> None:
+        self.refused = number
+        self.changed.emit()
 
     def _sync_slider(self, value: float) -> None:
         if self.slider is not None:
@@ -143,6 +192,8 @@ class FieldEditor(QWidget):
             self.slider.blockSignals(False)
 
     def value(self) -> Any:
+        if self.refused is not None:
+            return self.refused
         if isinstance(self.editor, QLineEdit):
             text = self.editor.text().strip()
             try:
@@ -154,8 +205,16 @@ class FieldEditor(QWidget):
     def set_value(self, value: Any) -> None:
         if isinstance(self.editor, QLineEdit):
             self.editor.setText(str(value))
-        else:
-            self.editor.setValue(value)
+            return
+        number = value if isinstance(value, (int, float)) else _number(str(value), self.is_int)
+        if number is None or not self.editor.minimum() <= number <= self.editor.maximum():
+            self.refused = value  # not clamped: validation says what is wrong with it
+            self.changed.emit()
+            return
+        self.refused = None
+        if number == self.editor.value():
+            self.changed.emit()  # a refused value replaced by the one shown
+        self.editor.setValue(number)
 
     def mark(self, problem: str | None) -> None:
         self.problem = problem

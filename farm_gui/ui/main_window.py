@@ -10,6 +10,7 @@ import asyncio
 import logging
 import time
 import types
+from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Qt, QThreadPool, QTimer, Slot
@@ -40,6 +41,7 @@ from farm_gui.ui.run_flows import RunFlows
 from farm_gui.ui.run_table import RunTable
 from farm_gui.ui.settings import WindowSettings
 from farm_gui.ui.theme import all_plots, apply_theme, style_sheet
+from farm_gui.ui.workspace_flows import WorkspaceFlows
 from farm_gui.ui.world_view import WorldView
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ STATUS_EVERY = 6  # in "other" slots
 CLOSE_WAIT_S = 30.0
 
 
-class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
+class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWindow):
     def __init__(self, db_url: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("main_window")
@@ -174,7 +176,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
         a = self.actions
         a.new_run.triggered.connect(self.new_run)
         a.open_workspace.triggered.connect(self.choose_workspace)
-        a.new_workspace.triggered.connect(self.choose_new_workspace)
+        a.new_workspace.triggered.connect(self.action_new_workspace)
         a.start.triggered.connect(self.start_run)
         a.pause.triggered.connect(self.pause_run)
         a.resume.triggered.connect(self.resume_run)
@@ -288,16 +290,15 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
 
     def refresh_status(self) -> None:
         counts = self.registry.counts()
-        stored = {"running": 0, "paused": 0, "finished": 0}
         live_ids = {r.run_id for r in self.registry.runs()}
         for row in self.run_table.table_model.rows:
-            if row.run_id in live_ids:
-                continue
-            key = row.status if row.status in ("running", "paused") else "finished"
-            stored[key] += 1
-        self.counts_label.setText(f"{counts['running'] + stored['running']} running · "
-                                  f"{counts['paused'] + stored['paused']} paused · "
-                                  f"{counts['finished'] + stored['finished']} finished")
+            if row.run_id not in live_ids:
+                key = "running" if row.status == "pending" else row.status
+                counts[key] = counts.get(key, 0) + 1
+        # Stopped, failed and interrupted runs are not "finished": named when there are any.
+        shown = ["running", "paused", "finished"] + [k for k in ("stopped", "failed", "interrupted")
+                                                     if counts.get(k)]
+        self.counts_label.setText(" · ".join(f"{counts.get(k, 0)} {k}" for k in shown))
         row = self.primary_row()
         if row is None:
             self.progress.setValue(0)
@@ -374,13 +375,24 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, QMainWindow):
                 log.exception("closing the workspace failed")
 
     def _open_initial(self, db_url: str | None) -> None:
+        last = self.settings.last_workspace() if db_url is None else None
+        if last is not None and "://" not in last and not Path(last).exists():
+            last = None  # moved or deleted since: the default workspace
         try:
-            store = open_store(db_url)
+            try:
+                store = open_store(db_url if last is None else last)
+            except StoreError as err:
+                if last is None:
+                    raise
+                log.warning("the last workspace did not open (%s); opening the default one", err)
+                last, store = None, open_store(None)
         except StoreError as err:
             self.show_error("Cannot open workspace", str(err))
             self.workspace_label.setText("no workspace")
             return
         self.set_store(store)
+        opened = str(db_url) if db_url is not None else (last or store.url)
+        self.settings.set_last_workspace(opened)
         if db_url is not None and "://" not in str(db_url):
             self.settings.add_recent(str(db_url))
             self._rebuild_recent_menu()

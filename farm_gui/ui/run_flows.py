@@ -13,15 +13,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog
-
-from farm_gui.desktop import NEW_WORKSPACE_FILTER, WORKSPACE_FILTER, WORKSPACE_SUFFIX
 from farm_gui.runtime.aio import run_blocking, spawn
+from farm_gui.runtime.memory import memory_warning
 from farm_gui.runtime.registry import ACTIVE_STATES, FINAL_STATES
 from farm_gui.store import StoreError, open_store
+from farm_gui.ui.ask import ask
 from farm_gui.ui.icons import app_icon
 from farm_gui.ui.run_table import RunRow
 from farm_gui.ui.series import RUN_COLORS, RunSeries, StoredSeries
+from farm_gui.ui.workspace_flows import pick_workspace_to_open
 
 if TYPE_CHECKING:
     from farm_gui.ui.main_window import MainWindow
@@ -45,27 +45,38 @@ class RunFlows:
 
     # ---- workspace --------------------------------------------------------------------
     def set_store(self: MainWindow, store) -> None:
+        self._forget_workspace()
         self.store = store
-        self._stored_series.clear()
         shown = store.url if "://" in store.url else Path(store.url).name
         self.workspace_label.setText(f"Workspace: {shown}")
         self.workspace_label.setToolTip(store.url)
+        self.update_actions()  # Start was disabled while no workspace was open
         spawn(self.refresh_runs_async(), self._report("Cannot list runs"))
 
-    def choose_workspace(self: MainWindow) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "", WORKSPACE_FILTER)
-        if path:
-            self.open_workspace(path)
+    def _forget_workspace(self: MainWindow) -> None:
+        """Drop everything known by run id: run ids belong to a workspace, and the next
+        one has its own run 1, 2, 3 (the table, the charts and the world view showed the
+        old workspace's run 3 for the new one's). Active runs block a workspace switch,
+        so only runs that are over are forgotten."""
+        self._display_generation += 1  # a show_runs_async under way shows nothing
+        self.registry.forget_inactive()
+        self._stored_series.clear()
+        self._run_rows.clear()
+        self._rates.clear()
+        self.shown_ids = []
+        self._world_run = None
+        self._world_version = -1
+        self._scrub_target = None
+        self._world_config = None
+        self.run_table.set_rows([], keep=[])
+        self.charts.bind([])
+        self.charts.set_cursor(None)
+        self.world_view.show_state(None)
+        self.world_view.set_scrubbable(False, 0)
+        self.world_view.step_label.setText("no run")
 
-    def choose_new_workspace(self: MainWindow) -> None:
-        """File > New Workspace: a new .farmws file (picking an existing one opens it)."""
-        path, _ = QFileDialog.getSaveFileName(self, "New workspace", f"workspace{WORKSPACE_SUFFIX}",
-                                              NEW_WORKSPACE_FILTER,
-                                              options=QFileDialog.Option.DontConfirmOverwrite)
-        if path:
-            if not Path(path).suffix:
-                path += WORKSPACE_SUFFIX
-            self.open_workspace(path)
+    def choose_workspace(self: MainWindow) -> None:
+        pick_workspace_to_open(self, self.open_or_create_workspace)
 
     def open_workspace(self: MainWindow, path: str) -> None:
         if self.registry.active_ids():
@@ -86,6 +97,7 @@ class RunFlows:
                 await run_blocking(old.close)
             self.set_store(store)
         self.settings.add_recent(str(path))
+        self.settings.set_last_workspace(str(path))
         self._rebuild_recent_menu()
         await self.show_runs_async([])
 
@@ -95,7 +107,7 @@ class RunFlows:
         recent = self.settings.recent_workspaces()
         for path in recent:
             act = menu.addAction(app_icon(), path)
-            act.triggered.connect(partial(self.open_workspace, path))
+            act.triggered.connect(partial(self.open_or_create_workspace, path))
         menu.setEnabled(bool(recent))
 
     # ---- the run list -------------------------------------------------------------------
@@ -110,6 +122,8 @@ class RunFlows:
             if store is None:
                 return
             infos = await run_blocking(store.list_runs)
+            if store is not self.store:
+                return  # another workspace was opened meanwhile
         if unless_selected_since is not None and self.run_table.selection_serial != unless_selected_since:
             select = None
         self._run_rows = {info.id: RunRow.from_info(info) for info in infos}
@@ -129,13 +143,15 @@ class RunFlows:
         if now - t >= 0.5 and run.active:
             rate = (snap.length - n) / (now - t)
             self._rates[run.run_id] = (now, snap.length, rate)
+        elapsed = run.elapsed(now)
+        if run.state == "paused":
+            rate = 0.0
         if not run.active:
-            elapsed = (run.ended or now) - run.started
             rate = snap.length / elapsed if elapsed > 0 else rate
         steps = int(snap.last("step")) + 1 if snap.length else row.steps_done  # a fork starts late
         return RunRow(row.run_id, row.name, run.state if run.state != "pending" else row.status,
                       steps, row.total_steps, int(alive) if alive is not None else row.alive,
-                      rate or None, row.started_at or run.started_at, (run.ended or now) - run.started,
+                      rate or None, row.started_at or run.started_at, elapsed,
                       row.error, model=row.model, parent=row.parent)
 
     def refresh_live_rows(self: MainWindow) -> None:
@@ -164,7 +180,19 @@ class RunFlows:
         config = self.config_form.config()
         if config is None or self.store is None:
             return
-        spawn(self.start_run_async(config, self.config_form.run_name()), self._report("Cannot start the run"))
+        name = self.config_form.run_name()
+
+        def start() -> None:
+            spawn(self.start_run_async(config, name), self._report("Cannot start the run"))
+
+        warning = memory_warning(config)
+        if warning is None:
+            start()
+            return
+        # Asked before anything starts: a run beyond the machine's memory got the whole
+        # application killed by the system, without a message.
+        ask(self, "Not enough memory?", warning + "\n\nStart it anyway?", start, "Start Anyway",
+            "memory_warning")
 
     async def start_run_async(self: MainWindow, config, name: str | None = None) -> int | None:
         selection_serial = self.run_table.selection_serial
@@ -241,6 +269,8 @@ class RunFlows:
         if state in FINAL_STATES:
             spawn(self.refresh_runs_async(), self._report("Cannot list runs"))
         if run_id == self._world_run:
+            if state == "running":
+                self._scrub_target = None  # resumed: the view follows the run again
             self._update_slider_for(run_id)
 
     # ---- what is shown -------------------------------------------------------------------
@@ -263,6 +293,8 @@ class RunFlows:
                     series.append(item)
             self.shown_ids = list(ids)
             self.charts.bind(series)
+            if self._world_run != (ids[0] if ids else None):
+                self._scrub_target = None  # a step picked in another run's world
             self._world_run = ids[0] if ids else None
             self._world_version = -1
         if not ids:
@@ -278,12 +310,15 @@ class RunFlows:
         store = self.store
         if store is None:
             return None
-        if run_id not in self._stored_series:
-            metrics = await run_blocking(store.metrics, run_id)
-            self._stored_series[run_id] = StoredSeries(metrics)
+        series = self._stored_series.get(run_id)
+        if series is None:
+            series = StoredSeries(await run_blocking(store.metrics, run_id))
         config = await run_blocking(store.run_config, run_id)
+        if store is not self.store:
+            return None  # the workspace changed while loading: its run ids mean other runs
+        self._stored_series[run_id] = series
         row = self._run_rows.get(run_id)
-        return RunSeries(run_id, row.name if row else f"run {run_id}", self._stored_series[run_id],
+        return RunSeries(run_id, row.name if row else f"run {run_id}", series,
                          RunSeries.types_of(config), color)
 
     async def _show_world_of(self: MainWindow, run_id: int) -> None:
@@ -291,7 +326,12 @@ class RunFlows:
         if run is not None:
             config = run.config
         else:
-            config = await run_blocking(self.store.run_config, run_id)
+            store = self.store
+            if store is None:
+                return
+            config = await run_blocking(store.run_config, run_id)
+            if store is not self.store or run_id != self._world_run:
+                return  # another workspace or run is shown by now
         self.world_view.set_world(config.width, config.height, config.max_resource_amount)
         self._world_config = config
         if run is not None and run.active:
@@ -299,6 +339,7 @@ class RunFlows:
         self._update_slider_for(run_id)
         if run is None or not run.active:
             last = self.world_view.slider.maximum()
+            self.world_view.follow_step(last)  # the thumb where the step shown is
             self.scrub_to(last)
 
     def _steps_done(self: MainWindow, run_id: int) -> int:
@@ -356,7 +397,7 @@ class RunFlows:
                         self.world_view.show_state(None)
                         self.world_view.step_label.setText(str(err).split(": ")[-1][:80])
                         return
-                    if run_id == self._world_run:
+                    if run_id == self._world_run and store is self.store:
                         self.world_view.show_state(state)
                     loaded = step
         finally:

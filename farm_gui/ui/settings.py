@@ -66,6 +66,14 @@ class WindowSettings:
         self.qsettings.setValue("workspaces/recent", recent[:MAX_RECENT])
         return recent[:MAX_RECENT]
 
+    def last_workspace(self) -> str | None:
+        """The workspace (path or URL) the window had open last."""
+        value = self.qsettings.value("workspaces/last")
+        return str(value) if value else None
+
+    def set_last_workspace(self, target: str) -> None:
+        self.qsettings.setValue("workspaces/last", target)
+
     # last config
     def last_config(self) -> RunConfig | None:
         text = self.qsettings.value("form/last_config")

@@ -139,3 +139,12 @@ def test_assignment_is_validated():
     c = RunConfig()
     with pytest.raises(ValueError):
         c.width = -1
+
+
+def test_presets_set_steps_for_their_size():
+    steps = {name: RunConfig.preset(name).simulation_steps for name in ("default", "1k", "10k", "100k")}
+    assert steps["default"] >= steps["1k"] > steps["10k"] > steps["100k"] >= 300
+    assert RunConfig.preset("default").simulation_steps > RunConfig().simulation_steps
+    # agent-steps per run grow with the size, but far less than the agents do
+    work = {name: steps[name] * RunConfig.preset(name).total_agents for name in steps}
+    assert work["default"] < work["1k"] < work["10k"] < work["100k"] < 1000 * work["1k"]

@@ -41,18 +41,21 @@ def test_every_example_validates_and_has_a_title(file):
 
 
 def test_presets_keep_their_values():
-    """The YAML files hold the values the presets had in code (split in thirds, scaled world)."""
+    """The YAML files hold the values the presets had in code (split in thirds, scaled world),
+    and steps for a run of some tens of seconds."""
     assert list(PRESETS) == ["default", "1k", "10k", "100k"]
-    assert preset("default") == RunConfig()
-    for name, total, side, nodes in (("1k", 1_000, 600.0, 700), ("10k", 10_000, 1_900.0, 7_000),
-                                     ("100k", 100_000, 6_000.0, 70_000)):
+    assert preset("default") == RunConfig(simulation_steps=5_000)
+    for name, total, side, nodes, steps in (("1k", 1_000, 600.0, 700, 5_000),
+                                            ("10k", 10_000, 1_900.0, 7_000, 2_000),
+                                            ("100k", 100_000, 6_000.0, 70_000, 500)):
         c = RunConfig.preset(name)
         third = total // 3
         assert (c.system_agents, c.independent_agents, c.control_agents) == (third, third, total - 2 * third)
         assert (c.width, c.height, c.initial_resources, c.max_population) == (side, side, nodes, total * 10)
         assert PRESETS[name] == {"system_agents": third, "independent_agents": third,
                                  "control_agents": total - 2 * third, "width": side, "height": side,
-                                 "initial_resources": nodes, "max_population": total * 10}
+                                 "initial_resources": nodes, "max_population": total * 10,
+                                 "simulation_steps": steps}
 
 
 def test_app_icon_pngs_have_their_sizes():

@@ -200,7 +200,9 @@ def test_reproduction_creates_child_and_charges_parent():
 
 
 def test_reproduction_respects_population_cap_within_a_step():
-    cfg = quiet(reproduction_chance=1.0, max_population=13)
+    # hand-placed agents (from_state ignores the counts, which must fit under the cap)
+    cfg = quiet(reproduction_chance=1.0, max_population=13, system_agents=10, independent_agents=0,
+                control_agents=0)
     m = world(cfg, {"x": np.linspace(5, 95, 10), "y": [50.0] * 10, "resources": [50.0] * 10},
               action="reproduce")
     assert m.step()["births"] == 3 and m.alive_count == 13

@@ -72,6 +72,7 @@ def test_open_recent_shows_the_icon_and_farmws_is_offered(qtbot, make_window, tm
     window = make_window()
     filters = []
     target = tmp_path / "second.farmws"
+    target.touch()  # an existing (empty) file opens without asking
 
     def fake_open(_parent, _title, _dir, file_filter, *args):
         filters.append(file_filter)

@@ -149,7 +149,8 @@ def test_a_new_run_of_the_same_kind_gets_the_curves_and_legend_already_shown(qtb
     np.testing.assert_array_equal(y, 100 + np.arange(20))  # the new run's data only
 
     panel.bind([_run_series(1, 50), _run_series(2, 20)])  # comparing: other curves
-    assert [c.label for c in panel.population.curves] == ["run 1", "run 2"]
+    types = ("total", "system", "independent", "control")  # every curve of each run
+    assert [c.label for c in panel.population.curves] == [f"run {i}: {t}" for i in (1, 2) for t in types]
     panel.bind([])  # nothing selected: a single run's curves, empty, as at the start
     assert [c.label for c in panel.population.curves] == ["total", "system", "independent", "control"]
     assert panel.runs == [] and all(c.item.getData()[0].size == 0 for c in panel.population.curves)

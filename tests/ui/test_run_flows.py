@@ -85,8 +85,10 @@ def test_two_runs_at_once_and_compare(qtbot, make_window):
 
     window.run_table.select_ids([first.run_id, second.run_id])
     chart = window.charts.population
-    qtbot.waitUntil(lambda: len(chart.curves) == 2, timeout=WAIT_MS)
-    assert {c.label for c in chart.curves} == {first.name, second.name}
+    types = ("system", "independent", "control")  # the default preset's
+    qtbot.waitUntil(lambda: len(chart.curves) == 2 * (1 + len(types)), timeout=WAIT_MS)
+    assert {c.label for c in chart.curves} == {f"{run.name}: {what}" for run in (first, second)
+                                               for what in ("total", *types)}
     qtbot.waitUntil(lambda: all(c.item.getData()[0] is not None and len(c.item.getData()[0]) == 40
                                 for c in chart.curves), timeout=WAIT_MS)
 

@@ -1,0 +1,118 @@
+"""What the window shows agrees with itself: the slider thumb with its label, the world
+view with a paused run, Duration with pauses, the status bar with the runs' states,
+the hover read-out with the runs shown; hovering does not grow the window."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint
+
+from farm_gui.app import create_main_window
+
+from .conftest import WAIT_MS, start_and_get_run, wait_final
+
+
+def test_slider_thumb_is_at_the_step_shown(qtbot, make_window, tmp_path):
+    window = make_window(steps=30)
+    wait_final(qtbot, window, start_and_get_run(qtbot, window))
+    window.close()
+    again = create_main_window(str(tmp_path / "work.db"))  # a fresh window: the slider starts at 0
+    qtbot.addWidget(again)
+    again.show()
+    qtbot.waitUntil(lambda: again.run_table.table_model.rowCount() == 1, timeout=WAIT_MS)
+    again.run_table.select_ids([1])
+    qtbot.waitUntil(lambda: again.world_view.displayed_step == 30, timeout=WAIT_MS)
+    slider = again.world_view.slider
+    assert slider.value() == slider.maximum() == 30
+    assert again.world_view.step_label.text().startswith("step 30")
+
+
+def test_paused_run_shows_the_step_it_paused_at(qtbot, make_window):
+    window = make_window(steps=100_000, speed=100.0)
+    run = start_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: len(run.buffer) >= 25, timeout=WAIT_MS)
+    window.actions.pause.trigger()
+    qtbot.waitUntil(lambda: run.state == "paused", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.world_view.displayed_step == len(run.buffer), timeout=WAIT_MS)
+    assert window.world_view.slider.value() == len(run.buffer)
+    window.actions.step.trigger()  # a single step is shown too
+    qtbot.waitUntil(lambda: window.world_view.displayed_step == len(run.buffer), timeout=WAIT_MS)
+    window.actions.stop.trigger()
+    wait_final(qtbot, window, run)
+
+
+def test_duration_stands_still_while_paused(qtbot, make_window):
+    window = make_window(steps=100_000, speed=100.0)
+    run = start_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: len(run.buffer) >= 5, timeout=WAIT_MS)
+    window.actions.pause.trigger()
+    qtbot.waitUntil(lambda: run.state == "paused", timeout=WAIT_MS)
+    model = window.run_table.table_model
+
+    def duration() -> float:
+        window.refresh_live_rows()
+        return model.rows[model.row_of(run.run_id)].duration_s
+
+    before = duration()
+    qtbot.wait(1200)  # a pause that a clock counting on would show
+    assert duration() == before
+    window.actions.resume.trigger()
+    qtbot.waitUntil(lambda: duration() > before + 0.2, timeout=WAIT_MS)  # counts again
+    window.actions.stop.trigger()
+    wait_final(qtbot, window, run)
+
+
+def test_status_bar_tells_stopped_from_finished(qtbot, make_window):
+    window = make_window(steps=100_000, speed=100.0)
+    run = start_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: len(run.buffer) >= 3, timeout=WAIT_MS)
+    window.actions.stop.trigger()
+    wait_final(qtbot, window, run)
+    window.config_form.set_value("simulation_steps", 10)
+    window.set_speed(None)
+    wait_final(qtbot, window, start_and_get_run(qtbot, window))
+    qtbot.waitUntil(lambda: window.run_table.table_model.rowCount() == 2, timeout=WAIT_MS)
+    window.refresh_status()
+    assert window.counts_label.text() == "0 running · 0 paused · 1 finished · 1 stopped"
+
+
+def test_hover_readout_follows_the_runs_shown_and_never_widens_the_window(qtbot, make_window):
+    window = make_window(steps=30)
+    runs = []
+    for name in ("a run with a rather long name to read", "another run with a long name", "third"):
+        window.config_form.name_edit.setText(name)
+        runs.append(start_and_get_run(qtbot, window))
+        wait_final(qtbot, window, runs[-1])
+    window.run_table.select_ids([r.run_id for r in runs])
+    chart = window.charts.population
+    qtbot.waitUntil(lambda: chart.data("third: total") is not None
+                    and len(chart.data("third: total")[0]) == 30, timeout=WAIT_MS)
+    # Everything else settled first (the world view's label, the status bar), so that only
+    # the hover could change the layout.
+    qtbot.waitUntil(lambda: window.world_view.displayed_step == 30, timeout=WAIT_MS)
+    window.refresh_status()
+    window.resize(window.minimumSizeHint())
+    qtbot.waitUntil(lambda: window.width() <= window.minimumSizeHint().width() + 1, timeout=WAIT_MS)
+    qtbot.wait(100)
+    min_before, size_before = window.minimumSizeHint(), window.size()
+    charts_min = window.charts.minimumSizeHint()
+
+    # A real mouse move over the middle of the chart's plot area.
+    view_rect = chart.getPlotItem().vb.sceneBoundingRect()
+    where = chart.mapFromScene(view_rect.center())
+    qtbot.mouseMove(chart.viewport(), QPoint(where.x(), where.y()))
+    qtbot.waitUntil(lambda: window.charts.hover_step is not None, timeout=WAIT_MS)
+    lines = window.charts.readout.lines()
+    assert len(lines) == 3 and all(f"step {window.charts.hover_step}" in line for line in lines)
+    assert "independent" in lines[0]  # every type of every run
+    qtbot.wait(50)  # let a layout request, if any, be handled
+    assert window.charts.minimumSizeHint() == charts_min
+    assert window.minimumSizeHint() == min_before
+    assert window.size() == size_before
+    assert all(c.hover_line.isVisible() for c in window.charts.charts)
+
+    # The read-out of runs no longer shown goes with them.
+    window.run_table.select_ids([runs[2].run_id])
+    qtbot.waitUntil(lambda: len(window.charts.runs) == 1, timeout=WAIT_MS)
+    assert window.charts.hover_step is None
+    assert "step" not in window.charts.readout.text()
+    assert not any(c.hover_line.isVisible() for c in window.charts.charts)
