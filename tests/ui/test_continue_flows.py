@@ -89,10 +89,11 @@ def test_a_finished_run_continues_for_more_steps_and_can_be_forked(qtbot, make_w
     qtbot.waitUntil(lambda: sorted(window.run_table.selected_ids()) == sorted([fork.id, run.run_id]),
                     timeout=WAIT_MS)
     chart = window.findChild(QWidget, "population_chart")
-    qtbot.waitUntil(lambda: chart.data("hungrier") is not None and len(chart.data("hungrier")[0]) == 60,
+    fork_total = "hungrier: total"  # overlaid runs show every curve, named "<run>: <curve>"
+    qtbot.waitUntil(lambda: chart.data(fork_total) is not None and len(chart.data(fork_total)[0]) == 60,
                     timeout=WAIT_MS)
-    x, y = chart.data("hungrier")
+    x, y = chart.data(fork_total)
     assert x[0] == 40 and x[-1] == 99
     np.testing.assert_array_equal(y, window.store.metrics(fork.id)["alive"])
-    parent_x, _ = chart.data(window.store.get_run(run.run_id).name)
+    parent_x, _ = chart.data(f"{window.store.get_run(run.run_id).name}: total")
     assert parent_x[0] == 0 and parent_x[-1] == 99
