@@ -128,8 +128,8 @@ def save_yaml(config: RunConfig, path: str | os.PathLike[str]) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        give_default_mode(tmp)  # before the rename: the file appears with its final mode
         os.replace(tmp, p)
-        give_default_mode(p)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
