@@ -149,9 +149,41 @@ class Progress:
 # ----- commands ----------------------------------------------------------------------------
 
 
+def record_in_foreground(store, run_id: int, config, quiet: bool, **session_options) -> int:
+    """Run ``run_id`` to its end in this process with a progress bar, Ctrl-C / SIGTERM
+    stopping it cleanly; print its id and return the exit code (shared by run, resume
+    and fork)."""
+    from farm_gui.runtime.session import RunControl, RunSession
+
+    control = RunControl()
+    received: list[int] = []
+
+    def on_signal(signum, _frame) -> None:
+        received.append(signum)
+        control.stop()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    progress = Progress(config.simulation_steps) if not quiet else None
+    try:
+        status = RunSession(store, run_id, config, control, on_step=progress, **session_options).run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    info = store.get_run(run_id)
+    if progress is not None:
+        progress.show(info.steps_done, info.last_alive, final=True)
+    print(run_id)
+    if status == "failed":
+        print(f"farm-gui: run {run_id} failed: {info.error} (details in {log_path()})", file=sys.stderr)
+        return EXIT_FAILURE
+    if received:
+        print(f"farm-gui: run {run_id} stopped after {info.steps_done} steps", file=sys.stderr)
+        return 128 + received[0]
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from farm_gui.config import config_from_dict, config_to_dict, load_yaml, preset
-    from farm_gui.runtime.session import RunControl, RunSession
 
     if args.from_run:
         config = _config_of_run(args.db, args.from_run)
@@ -170,32 +202,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     store = _open(args.db, create=True)
     try:
         run_id = store.create_run(config, name=args.name)
-        control = RunControl()
-        received: list[int] = []
-
-        def on_signal(signum, _frame) -> None:
-            received.append(signum)
-            control.stop()
-
-        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-        progress = Progress(config.simulation_steps) if not args.quiet else None
-        try:
-            session = RunSession(store, run_id, config, control, on_step=progress)
-            status = session.run()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-        info = store.get_run(run_id)
-        if progress is not None:
-            progress.show(info.steps_done, info.last_alive, final=True)
-        print(run_id)
-        if status == "failed":
-            print(f"farm-gui: run {run_id} failed: {info.error} (details in {log_path()})", file=sys.stderr)
-            return EXIT_FAILURE
-        if received:
-            print(f"farm-gui: run {run_id} stopped after {info.steps_done} steps", file=sys.stderr)
-            return 128 + received[0]
-        return EXIT_OK
+        return record_in_foreground(store, run_id, config, args.quiet)
     finally:
         store.close()
 

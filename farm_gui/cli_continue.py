@@ -16,43 +16,13 @@ otherwise the codes of `farm-gui run`.
 from __future__ import annotations
 
 import argparse
-import signal
-import sys
 
 from farm_gui import cli
 
 
 def _go_on(store, continuation, quiet: bool) -> int:
-    from farm_gui.runtime.session import RunControl, RunSession
-
-    run_id, config = continuation.run_id, continuation.config
-    control = RunControl()
-    received: list[int] = []
-
-    def on_signal(signum, _frame) -> None:
-        received.append(signum)
-        control.stop()
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    progress = cli.Progress(config.simulation_steps) if not quiet else None
-    try:
-        session = RunSession(store, run_id, config, control, on_step=progress,
-                             model=continuation.model, fork=continuation.fork)
-        status = session.run()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    info = store.get_run(run_id)
-    if progress is not None:
-        progress.show(info.steps_done, info.last_alive, final=True)
-    print(run_id)
-    if status == "failed":
-        print(f"farm-gui: run {run_id} failed: {info.error} (details in {cli.log_path()})", file=sys.stderr)
-        return cli.EXIT_FAILURE
-    if received:
-        print(f"farm-gui: run {run_id} stopped after {info.steps_done} steps", file=sys.stderr)
-        return 128 + received[0]
-    return cli.EXIT_OK
+    return cli.record_in_foreground(store, continuation.run_id, continuation.config, quiet,
+                                    model=continuation.model, fork=continuation.fork)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:

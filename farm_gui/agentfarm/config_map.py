@@ -18,13 +18,10 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from farm_gui.config import ConfigError, RunConfig, config_from_dict, config_to_dict
-from farm_gui.config.io import MAX_CONFIG_BYTES
+from farm_gui.config.io import parse_yaml, read_config_text
 from farm_gui.config.schema import AGENT_CLASS_NAMES, ActionWeights, TypeParameters
 
 MODEL_SECTIONS: tuple[str, ...] = ("", "environment", "population", "resources", "agent_behavior",
@@ -187,40 +184,13 @@ def _validated(values: dict[str, Any], mapped: dict[str, str], unmapped: list[tu
 
 def read_config_file(path: str | os.PathLike[str]) -> Any:
     """The raw content of a YAML or JSON configuration file (bounded, safe loader)."""
-    p = Path(path)
-    src = str(p)
-    try:
-        with open(p, "rb") as fh:
-            raw = fh.read(MAX_CONFIG_BYTES + 1)
-    except FileNotFoundError:
-        raise ConfigError(src, [("", "file not found")]) from None
-    except IsADirectoryError:
-        raise ConfigError(src, [("", "is a folder, not a configuration file")]) from None
-    except OSError as err:
-        raise ConfigError(src, [("", f"cannot be read ({err.strerror or err})")]) from None
-    if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(src, [("", f"is more than {MAX_CONFIG_BYTES} bytes, too large for a "
-                                     "configuration")])
-    if b"\x00" in raw:
-        raise ConfigError(src, [("", "is a binary file, not YAML or JSON")])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(src, [("", "is not UTF-8 text")]) from None
+    src, text = read_config_text(path, "YAML or JSON")
     if text.lstrip().startswith("{"):
         try:
             return json.loads(text, parse_constant=lambda c: math.nan)
         except ValueError:
             pass  # YAML flow mappings start with "{" too
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ConfigError(src, [("", f"is not valid YAML{where}: {problem}")]) from None
-    except RecursionError:
-        raise ConfigError(src, [("", "is nested too deeply to be a configuration")]) from None
+    return parse_yaml(text, src)
 
 
 def load_agentfarm_config(path: str | os.PathLike[str]) -> ConfigMapping:

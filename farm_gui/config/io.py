@@ -81,12 +81,14 @@ def config_from_dict(data: Any, source: str | None = None) -> RunConfig:
         raise ConfigError(source, _problems_from_validation(err)) from None
 
 
-def load_yaml(path: str | os.PathLike[str]) -> RunConfig:
-    """Read a YAML file with the safe loader and validate it."""
+def read_config_text(path: str | os.PathLike[str], kind: str = "YAML") -> tuple[str, str]:
+    """The text of a configuration file and its name for messages; ConfigError for a
+    file that is missing, a folder, too large, binary (``kind`` names what it should be)
+    or not UTF-8. Bounded: a huge file picked by mistake is not read whole."""
     p = Path(path)
     src = str(p)
     try:
-        with open(p, "rb") as fh:  # bounded: a huge file picked by mistake is not read whole
+        with open(p, "rb") as fh:
             raw = fh.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(src, [("", "file not found")]) from None
@@ -98,13 +100,17 @@ def load_yaml(path: str | os.PathLike[str]) -> RunConfig:
         raise ConfigError(src, [("", f"is more than {MAX_CONFIG_BYTES} bytes, too large for a "
                                      "configuration")])
     if b"\x00" in raw:
-        raise ConfigError(src, [("", "is a binary file, not YAML")])
+        raise ConfigError(src, [("", f"is a binary file, not {kind}")])
     try:
-        text = raw.decode("utf-8")
+        return src, raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(src, [("", "is not UTF-8 text")]) from None
+
+
+def parse_yaml(text: str, src: str) -> Any:
+    """YAML text through the safe loader; ConfigError naming the line and column."""
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -112,7 +118,12 @@ def load_yaml(path: str | os.PathLike[str]) -> RunConfig:
         raise ConfigError(src, [("", f"is not valid YAML{where}: {problem}")]) from None
     except RecursionError:
         raise ConfigError(src, [("", "is nested too deeply to be a configuration")]) from None
-    return config_from_dict(data, src)
+
+
+def load_yaml(path: str | os.PathLike[str]) -> RunConfig:
+    """Read a YAML file with the safe loader and validate it."""
+    src, text = read_config_text(path)
+    return config_from_dict(parse_yaml(text, src), src)
 
 
 def config_to_dict(config: RunConfig) -> dict[str, Any]:
