@@ -201,6 +201,9 @@ def render_to_file(path: str | os.PathLike[str], fmt: str, size: QSizeF, draw: P
         painter = QPainter(writer)
         if not painter.isActive():
             raise OSError(f"the PDF could not be written to {path}")
+        # Qt's PDF pages are whole points: stretch the figure by the rounding (< 1 pt) so
+        # that it fills the page exactly instead of leaving a sliver or losing one.
+        painter.scale(writer.width() / w, writer.height() / h)
         try:
             if background is not None:
                 painter.fillRect(QRectF(0, 0, w, h), background)

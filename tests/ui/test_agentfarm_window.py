@@ -101,10 +101,12 @@ def test_side_by_side_overlays_a_farm_gui_run(qtbot, make_window, monkeypatch, t
     assert (farm_config.seed, farm_config.width, farm_config.simulation_steps) == \
         (imported_config.seed, 50.0, 61)
     chart = window.findChild(QWidget, "population_chart")
-    qtbot.waitUntil(lambda: chart.data(name) is not None and chart.data("sim (Farm GUI)") is not None
-                    and len(chart.data("sim (Farm GUI)")[0]) == 61, timeout=WAIT_MS)
-    np.testing.assert_array_equal(chart.data(name)[1], window.store.metrics(imported)["alive"])
-    np.testing.assert_array_equal(chart.data("sim (Farm GUI)")[1], window.store.metrics(farm)["alive"])
+    # overlaid runs show every curve of each run, named "<run>: <curve>"
+    theirs, ours = f"{name}: total", "sim (Farm GUI): total"
+    qtbot.waitUntil(lambda: chart.data(theirs) is not None and chart.data(ours) is not None
+                    and len(chart.data(ours)[0]) == 61, timeout=WAIT_MS)
+    np.testing.assert_array_equal(chart.data(theirs)[1], window.store.metrics(imported)["alive"])
+    np.testing.assert_array_equal(chart.data(ours)[1], window.store.metrics(farm)["alive"])
 
 
 def test_load_yaml_accepts_an_agentfarm_config(qtbot, make_window, monkeypatch, messages):

@@ -105,12 +105,15 @@ def test_export_chart(qtbot, finished, tmp_path, monkeypatch, fmt):
     as pyqtgraph's own image tests do; a blank or unrelated picture fails."""
     from PySide6.QtCore import QSize
 
-    window, _run = finished
+    window, run = finished
+    chart = window.charts.population
+    # the finished run's stored curves are loaded off the GUI thread: wait until they are drawn
+    qtbot.waitUntil(lambda: (d := chart.data("total")) is not None and len(d[0]) == len(run.buffer),
+                    timeout=WAIT_MS)
     target = tmp_path / f"chart.{fmt}"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     getattr(window.actions, f"export_{fmt}").trigger()
     assert target.is_file()
-    chart = window.charts.population
     size = QSize(240, 160)
     exported, shown = _image_of(target, fmt, size), _image_of(chart, fmt, size)
     other = _image_of(window.charts.charts[-1], fmt, size)  # another chart: other curves

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog, QPushButton
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
 from farm_gui.config import load_yaml
 from farm_gui.store import open_store
@@ -104,7 +104,11 @@ def test_open_recent_reopens_a_workspace_with_its_runs(qtbot, make_window, tmp_p
     wait_final(qtbot, window, run)
     second = tmp_path / "second.db"
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(second), ""))
+    asked = []  # second.db does not exist yet: the window asks before creating it
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda _p, _t, text, *a: asked.append(text) or QMessageBox.StandardButton.Yes)
     window.actions.open_workspace.trigger()
+    assert len(asked) == 1 and "second.db" in asked[0]
     qtbot.waitUntil(lambda: window.store is not None and window.store.url.endswith("second.db"),
                     timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.run_table.table_model.row_of(run.run_id) is None, timeout=WAIT_MS)
