@@ -76,8 +76,9 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def _db(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", metavar="PATH", help="database file or SQLAlchemy URL "
-                   "(default: the workspace database in the user data folder)")
+    from farm_gui.cli import _db_option  # cli imports this module: import it when parsers are built
+
+    _db_option(p)
 
 
 def add_rename(sub) -> None:

@@ -9,22 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from farm_gui import cli
 from farm_gui.store import open_store
 
 from ..store.conftest import sha256
+from .conftest import run_cli
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "agentfarm"
-
-
-@pytest.fixture(autouse=True)
-def private_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
-
-def run_cli(*argv):
-    return cli.main([str(a) for a in argv])
 
 
 def test_import_prints_run_id_and_exports_a_row_per_step(tmp_path, capsys):

@@ -6,18 +6,9 @@ import sys
 
 import pytest
 
-from farm_gui import cli
 from farm_gui.store import open_store
 
-
-@pytest.fixture(autouse=True)
-def private_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-
-
-def run_cli(*argv):
-    return cli.main([str(a) for a in argv])
+from .conftest import run_cli
 
 
 @pytest.fixture
