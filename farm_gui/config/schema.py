@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from farm_gui.core.model import RunParameters
+
 AGENT_TYPES: tuple[str, ...] = ("system", "independent", "control", "order", "chaos")
 ACTIONS: tuple[str, ...] = (
     "move",
@@ -94,7 +96,7 @@ def _default_type_parameters() -> dict[str, TypeParameters]:
     }
 
 
-class RunConfig(_Strict):
+class RunConfig(_Strict, RunParameters):
     """Everything that determines a run of the foraging ecology."""
 
     # Run

@@ -1,0 +1,36 @@
+"""The foraging engine seen through the generic interface (layers, events)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from farm_gui.sim.foraging import ForagingModel
+
+
+class ForagingEngine(ForagingModel):
+    """ForagingModel plus the generic ``layers()`` / ``drain_events()``."""
+
+    def layers(self) -> dict[str, dict[str, np.ndarray]]:
+        snap = self.snapshot()
+        alive = snap["agent_alive"]
+        return {
+            "resources": {"x": snap["node_x"], "y": snap["node_y"], "value": snap["node_amount"]},
+            "agents": {"x": snap["agent_x"][alive], "y": snap["agent_y"][alive],
+                       "category": snap["agent_type"][alive], "value": snap["agent_resources"][alive],
+                       "id": snap["agent_id"][alive]},
+        }
+
+    def drain_events(self):
+        return self.drain_agent_events()
+
+
+def create_engine(params: Any, seed: int) -> ForagingEngine:
+    if params.seed != seed:
+        params = params.model_copy(update={"seed": seed})
+    return ForagingEngine(params)
+
+
+def restore_engine(params: Any, state: dict) -> ForagingEngine:
+    return ForagingEngine.restore_state(params, state)
