@@ -115,7 +115,7 @@ class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable):
             if not needed:
                 return
             if self.engine.dialect.name == "sqlite":
-                self.backup = backup_sqlite_file(Path(self.engine.url.database), version)
+                self.backup = backup_sqlite_file(Path(self.url), version)  # SQLite: url is the file path
             with self.engine.begin() as conn:
                 migrate(conn, version)
 
