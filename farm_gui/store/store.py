@@ -21,7 +21,7 @@ from .checkpoints import CheckpointTable
 from .generic_runs import GenericRuns, model_of_params, params_to_dict
 from .liveness import writer_gone
 from .migrations import migrate, missing_columns
-from .model_tables import LEGACY_MODELS, find_spec
+from .model_tables import LEGACY, LEGACY_MODELS, find_spec, storage_of
 from .queries import RunQueries
 from .records import LIVE_STATUSES, STATUSES, RunInfo, StoreError, as_utc, utcnow
 from .run_edits import RunEdits
@@ -237,6 +237,14 @@ class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable, GenericRuns):
         info = self.get_run(run_id)
         if info.status != "pending":  # recording into a run again: never into an imported one
             refuse_continuation(info)
+        if storage_of(info.model) != LEGACY:
+            from .generic_writer import GenericRunWriter
+
+            spec = self.run_spec(run_id)
+            with self._write(f"preparing the tables of model {spec.name}") as conn:
+                self._model_table_ready(conn, spec)
+            return GenericRunWriter(self, int(run_id), spec, batch_steps=batch_steps,
+                                    batch_seconds=batch_seconds, codec=codec or CODEC)
         return RunWriter(self, int(run_id), batch_steps=batch_steps, batch_seconds=batch_seconds,
                          codec=codec or CODEC)
 
