@@ -7,10 +7,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench screenshot package test-package clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml examples/random_walk_plugin/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test,postgres]'
+	$(PY) -m pip install --quiet --no-deps -e examples/random_walk_plugin  # the example model plug-in (tests use it)
 	QT_QPA_PLATFORM=offscreen $(PY) -m farm_gui.warmup
 	touch $(STAMP)
 

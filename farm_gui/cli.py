@@ -129,7 +129,8 @@ class Progress:
         if now - self.last < self.interval:
             return
         self.last = now
-        self.show(int(metrics["step"]) + 1, int(metrics["alive"]))
+        alive = metrics.get("alive")  # the foraging ecology's; other models have none
+        self.show(int(metrics["step"]) + 1, int(alive) if alive is not None else None)
 
     def show(self, done: int, alive: int | None, final: bool = False) -> None:
         elapsed = max(0.0, time.monotonic() - (self.started or time.monotonic()))
@@ -183,32 +184,20 @@ def record_in_foreground(store, run_id: int, config, quiet: bool, **session_opti
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from farm_gui.config import config_from_dict, config_to_dict, load_yaml, preset
+    from farm_gui.cli_model_run import model_params
 
-    if args.from_run:
-        config = _config_of_run(args.db, args.from_run)
-    elif args.agentfarm_config:
-        from farm_gui.agentfarm import load_agentfarm_config
-
-        mapping = load_agentfarm_config(args.agentfarm_config)
-        print(f"farm-gui: {mapping.message(limit=None)}", file=sys.stderr)
-        config = mapping.config
-    else:
-        config = load_yaml(args.config) if args.config else preset(args.preset or "default")
-    overrides = {k: v for k, v in (("simulation_steps", args.steps), ("seed", args.seed),
-                                   ("snapshot_every", args.snapshot_every)) if v is not None}
-    if overrides:
-        config = config_from_dict({**config_to_dict(config), **overrides}, source="command line")
+    model, config = model_params(args)  # --model, --preset, --config, --set (cli_model_run.py)
     store = _open(args.db, create=True)
     try:
-        run_id = store.create_run(config, name=args.name)
+        run_id = store.create_run(config, name=args.name, model=model)
         return record_in_foreground(store, run_id, config, args.quiet)
     finally:
         store.close()
 
 
-def _config_of_run(db: str | None, ref: str):
-    """The configuration a stored run was made with (`run --from-run RUN`)."""
+def _config_of_run(db: str | None, ref: str, with_model: bool = False):
+    """The configuration a stored run was made with (`run --from-run RUN`); with
+    `with_model`, (its model, its configuration)."""
     from farm_gui.store.side_tables import refuse_continuation
 
     store = _open(db)
@@ -217,6 +206,8 @@ def _config_of_run(db: str | None, ref: str):
         # an imported AgentFarm run is not re-run as such: `--agentfarm-config` takes its configuration
         refuse_continuation(store.get_run(run_id), "re-run (use `farm-gui run --agentfarm-config` with "
                             "its AgentFarm configuration, or Run > Run Side by Side in the window)")
+        if with_model:
+            return store.get_run(run_id).model, store.run_config(run_id)
         return store.run_config(run_id)
     finally:
         store.close()
@@ -234,6 +225,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
                  "created_at": r.created_at.isoformat(),
                  "started_at": r.started_at.isoformat() if r.started_at else None,
                  "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                 "model_version": r.model_version,
                  "error": r.error, "notes": r.notes, "parent_run": r.parent_run,
                  "parent_step": r.parent_step} for r in runs]
         print(json.dumps(rows, indent=2))
@@ -241,10 +233,10 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not runs:
         print(f"no runs in {store.url}")
         return EXIT_OK
-    print(f"{'id':>5}  {'status':<11} {'steps':>15}  {'seed':>12}  {'created':<19}  name")
+    print(f"{'id':>5}  {'model':<16} {'status':<11} {'steps':>15}  {'seed':>12}  {'created':<19}  name")
     for r in runs:
-        print(f"{r.id:>5}  {r.status:<11} {f'{r.steps_done}/{r.total_steps}':>15}  {r.seed:>12}  "
-              f"{_fmt_time(r.created_at):<19}  {r.name}")
+        print(f"{r.id:>5}  {r.model:<16} {r.status:<11} {f'{r.steps_done}/{r.total_steps}':>15}  "
+              f"{r.seed:>12}  {_fmt_time(r.created_at):<19}  {r.name}")
     return EXIT_OK
 
 
@@ -265,7 +257,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         store.close()
     rate = f"{r.steps_per_s:,.1f}" if r.steps_per_s else "-"
     lines = [
-        f"run {r.id}: {r.name}", f"  model       {r.model}", f"  status      {r.status}",
+        f"run {r.id}: {r.name}",
+        f"  model       {r.model}" + (f" (version {r.model_version})" if r.model_version else ""),
+        f"  status      {r.status}",
         f"  steps       {r.steps_done} of {r.total_steps}", f"  last alive  {r.last_alive}",
         f"  seed        {r.seed}", f"  created     {_fmt_time(r.created_at)}",
         f"  started     {_fmt_time(r.started_at)}", f"  finished    {_fmt_time(r.finished_at)}",
@@ -361,11 +355,17 @@ def _add_run(sub) -> None:
     p = sub.add_parser("run", help="run a simulation headless and store it")
     source = p.add_mutually_exclusive_group()
     source.add_argument("--config", metavar="FILE", help="YAML configuration file")
-    source.add_argument("--preset", metavar="NAME", help=f"preset from resources/presets ({_preset_names()})")
+    source.add_argument("--preset", metavar="NAME",
+                        help="a preset of the model (`farm-gui models` lists them; "
+                        f"foraging: {_preset_names()})")
     source.add_argument("--from-run", metavar="RUN", help="the configuration of a stored run (re-run it)")
     source.add_argument("--agentfarm-config", metavar="FILE",
                         help="AgentFarm configuration (YAML or its saved JSON), mapped onto this model's "
                         "parameters; keys without a counterpart are listed on stderr")
+    p.add_argument("--model", metavar="NAME", help="the model to run (`farm-gui models`; default: foraging, "
+                   "or the model: key of --config)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="set a parameter (repeatable; value read as YAML), e.g. --set seed=3")
     p.add_argument("--steps", type=int, help="number of steps (overrides the configuration)")
     p.add_argument("--seed", type=int, help="random seed (overrides the configuration)")
     p.add_argument("--snapshot-every", type=int, metavar="N", help="store the world every N steps")
@@ -376,7 +376,7 @@ def _add_run(sub) -> None:
 
 
 def _add_runs(sub) -> None:
-    p = sub.add_parser("runs", help="list the runs in a database")
+    p = sub.add_parser("runs", aliases=["list"], help="list the runs in a database")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     _db_option(p)
     p.set_defaults(func=cmd_runs)
@@ -469,8 +469,14 @@ def _add_continue(sub) -> None:
     add_fork(sub)
 
 
-COMMANDS = [_add_run, _add_runs, _add_show, _add_export, _add_analyze, add_analyses, add_rename, add_notes,
-            add_delete, _add_desktop, _add_import_agentfarm, _add_continue]
+def _add_models(sub) -> None:
+    from farm_gui.cli_models import add_models
+
+    add_models(sub)
+
+
+COMMANDS = [_add_models, _add_run, _add_runs, _add_show, _add_export, _add_analyze, add_analyses, add_rename,
+            add_notes, add_delete, _add_desktop, _add_import_agentfarm, _add_continue]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,13 +9,25 @@ import time
 from collections.abc import Callable
 
 from farm_gui.config import RunConfig
+from farm_gui.core.model import EngineOutputError
+from farm_gui.core.registry import UnknownModelError, get_model
 from farm_gui.runtime.control import PauseStopControl
+from farm_gui.runtime.generic_run import EngineFailure, build_engine, run_generic
 from farm_gui.runtime.gil_switching import fine_gil_switching
 from farm_gui.sim import Model, build_model
 from farm_gui.sim.protocol import Checkpointable
 from farm_gui.store import Store, StoreError
 
 log = logging.getLogger(__name__)
+LEGACY = "foraging_v1"  # the foraging ecology's storage (and loop below)
+
+
+def find_spec(model: str):
+    """The model's declaration, or None (an imported AgentFarm run, a missing plug-in)."""
+    try:
+        return get_model(model)
+    except UnknownModelError:
+        return None
 
 
 class RunControl(PauseStopControl):
@@ -127,6 +139,9 @@ class RunSession:
         status, error = "failed", None
         try:
             model_name = self.store.get_run(self.run_id).model
+            spec = find_spec(model_name)
+            if spec is not None and spec.storage != LEGACY:
+                return self._finish(writer, *self._run_generic(spec, writer))
             if self.model is None:
                 self.model = build_model(self.config, model_name)
             model = self.model
@@ -140,6 +155,30 @@ class RunSession:
         except Exception as err:  # the run fails; the message is recorded with it
             log.exception("run %s failed", self.run_id)
             error = f"{type(err).__name__}: {err}"
+        return self._finish(writer, status, error)
+
+    def _run_generic(self, spec, writer) -> tuple[str, str | None]:
+        """A model-generic model's run (runtime/generic_run.py): (status, error)."""
+        try:
+            if self.model is None:
+                self.model = build_engine(spec, self.config)
+            engine = self.model
+            writer.start()
+            writer.expect_end(self.config.simulation_steps - 1)
+            self._state("running")
+            run_generic(self, spec, engine, writer)
+            unfinished = not engine.done and engine.step_index < self.config.simulation_steps
+            return ("stopped" if self.control.stopped and unfinished else "finished"), None
+        except KeyboardInterrupt:
+            return "stopped", None
+        except (EngineFailure, EngineOutputError) as err:  # the model's fault: its own words
+            log.exception("run %s failed", self.run_id)
+            return "failed", str(err)
+        except Exception as err:  # the run fails; the message is recorded with it
+            log.exception("run %s failed", self.run_id)
+            return "failed", f"{type(err).__name__}: {err}"
+
+    def _finish(self, writer, status: str, error: str | None) -> str:
         try:
             status = writer.finish(status, error)
         except StoreError:

@@ -22,11 +22,24 @@ from farm_gui import __version__
 from farm_gui.config import AGENT_TYPES, config_to_dict
 from farm_gui.config.file_mode import default_file_mode
 
+from .generic_export import generic_frames, generic_tables, legacy_tables
+from .model_tables import LEGACY, find_spec, storage_of
 from .records import StoreError
 from .side_tables import read_extra_metrics, read_run_source
 
 FORMATS: dict[str, str] = {"csv": "csv", "parquet": "parquet", "json": "json"}
 TABLES: tuple[str, ...] = ("metrics", "agent_snapshots", "node_snapshots", "action_counts", "agents")
+# Also accepted: "layers" (the world snapshots of any model: a generic run's layer files, a
+# foraging run's agent and node snapshots). Tables a run does not have are left out for it.
+ACCEPTED_TABLES: tuple[str, ...] = (*TABLES, "layers")
+
+
+def run_tables(store, run_id: int, chosen) -> list[str]:
+    """The files (table names) `run_id` gets for the chosen tables."""
+    model = store.get_run(run_id).model
+    if storage_of(model) == LEGACY:
+        return legacy_tables(chosen)
+    return generic_tables(find_spec(model), chosen)
 
 
 class ExportError(StoreError):
@@ -125,6 +138,9 @@ def node_snapshots_frame(store, run_id: int, steps=None, tick: Callable[[], None
 
 def _run_tables(store, run_id: int, steps, tables: Sequence[str], tick: Callable[[], None]
                 ) -> dict[str, pd.DataFrame]:
+    model = store.get_run(run_id).model
+    if storage_of(model) != LEGACY:
+        return generic_frames(store, run_id, find_spec(model), steps, tables, tick)
     lo, hi = steps or (None, None)
     makers = {
         "metrics": lambda: _with_extra_metrics(store, run_id, store.metrics_frame(run_id, lo, hi), lo, hi),
@@ -161,7 +177,8 @@ def _metadata(store, run_id: int, fmt: str, steps, files: list[str]) -> dict:
         "step_range": step_range,
         "database": store.url,
         "run": {
-            "id": info.id, "name": info.name, "model": info.model, "status": info.status,
+            "id": info.id, "name": info.name, "model": info.model, "model_version": info.model_version,
+            "status": info.status,
             "seed": info.seed, "total_steps": info.total_steps, "steps_done": info.steps_done,
             "created_at": info.created_at.isoformat(),
             "started_at": info.started_at.isoformat() if info.started_at else None,
@@ -246,7 +263,8 @@ def _plan(store, run_ids: Sequence[int], out: Path, fmt: str, tables: Sequence[s
     plan: list[tuple[int, str, Path]] = []
     for run_id in run_ids:
         base = f"{safe_name(store.get_run(run_id).name)}_run{int(run_id)}"
-        plan += [(int(run_id), table, out / f"{base}_{table}.{FORMATS[fmt]}") for table in tables]
+        plan += [(int(run_id), table, out / f"{base}_{table}.{FORMATS[fmt]}")
+                 for table in run_tables(store, run_id, tables)]
         plan.append((int(run_id), "metadata", out / f"{base}_metadata.json"))
     return plan
 
@@ -256,10 +274,10 @@ def _check_args(run_ids, fmt: str, tables: Sequence[str] | None) -> tuple[str, .
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if not run_ids:
         raise ExportError("no runs to export")
-    chosen = tuple(TABLES if tables is None else dict.fromkeys(tables))
-    unknown = [t for t in chosen if t not in TABLES]
+    chosen = tuple(ACCEPTED_TABLES if tables is None else dict.fromkeys(tables))
+    unknown = [t for t in chosen if t not in ACCEPTED_TABLES]
     if unknown:
-        raise ExportError(f"unknown table {unknown[0]!r}; choose from {', '.join(TABLES)}")
+        raise ExportError(f"unknown table {unknown[0]!r}; choose from {', '.join(ACCEPTED_TABLES)}")
     if not chosen:
         raise ExportError("no tables chosen to export")
     return chosen
@@ -284,9 +302,11 @@ def export_work(store, run_ids: Sequence[int], tables: Sequence[str] | None = No
     chosen = _check_args(run_ids, "csv", tables)
     total = 0
     for run_id in run_ids:
-        total += 2 * len(chosen) + 1
+        mine = run_tables(store, run_id, chosen)
+        total += 2 * len(mine) + 1
         snapshots = int(_in_range(store.snapshot_steps(run_id), steps).sum())
-        total += snapshots * sum(t in chosen for t in ("agent_snapshots", "node_snapshots"))
+        total += snapshots * sum(t in ("agent_snapshots", "node_snapshots") or t.startswith("layer_")
+                                 for t in mine)
     return total
 
 

@@ -12,6 +12,7 @@ from farm_gui.config import ACTIONS, AGENT_TYPES
 from farm_gui.sim.protocol import DEATH_CAUSES, METRIC_NAMES
 
 from . import backend
+from .model_tables import LEGACY, find_spec, storage_of
 from .packing import unpack_agents, unpack_floats, unpack_metric_chunk
 from .records import StoreError
 from .schema import (
@@ -54,10 +55,15 @@ class RunQueries:
 
     def metrics(self, run_id: int, start: int | None = None,
                 stop: int | None = None) -> dict[str, np.ndarray]:
-        """One array per name in METRIC_NAMES, ordered by step, for steps in [start, stop)."""
+        """One array per metric, ordered by step, for steps in [start, stop): "step" and
+        the names in METRIC_NAMES for a foraging run; "step" and the model's declared
+        metrics for a model-generic run (integer metrics as int64)."""
         lo, hi = _bounds(start, stop)
         c = metric_chunks.c
         with self._read(f"reading metrics of run {run_id}") as conn:
+            model = self._run_model(conn, run_id)
+            if model is not None and storage_of(model) != LEGACY:
+                return self._generic_metrics(conn, run_id, model, lo, hi)
             rows = backend.fetch_rows(
                 conn,
                 select(c.first_step, c.n_steps, c.columns, c.data)
@@ -93,13 +99,16 @@ class RunQueries:
         return {name: _typed(name, table[:, i]) for i, name in enumerate(METRIC_NAMES)}
 
     def metrics_frame(self, run_id: int, start: int | None = None, stop: int | None = None) -> pd.DataFrame:
-        return pd.DataFrame(self.metrics(run_id, start, stop), columns=list(METRIC_NAMES))
+        data = self.metrics(run_id, start, stop)
+        return pd.DataFrame(data, columns=list(data))
 
     def snapshot_steps(self, run_id: int) -> np.ndarray:
         """Steps with stored world state (step k = the world after k steps), sorted."""
         self.get_run(run_id)
         c = agent_snapshots.c
         with self._read(f"reading snapshots of run {run_id}") as conn:
+            if storage_of(self._run_model(conn, run_id)) != LEGACY:
+                return self._generic_snapshot_steps(conn, run_id)
             steps = conn.execute(select(c.step).where(c.run_id == int(run_id)).order_by(c.step)).scalars()
             return np.fromiter(steps, dtype=np.int64)
 
@@ -184,6 +193,22 @@ class RunQueries:
             "count": arrays.counts[row_idx, action_idx],
         })
 
+    def _event_names(self, run_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """Names of agent_type and death_cause codes: the foraging ecology's, or a generic
+        model's categories and death causes (codes beyond them shown as numbers)."""
+        with self._read(f"reading run {run_id}") as conn:
+            model = self._run_model(conn, run_id)
+        if model is None or storage_of(model) == LEGACY:
+            return _AGENT_TYPE_NAMES, _DEATH_CAUSE_NAMES
+        spec = find_spec(model)
+        cats = [c.name for c in spec.categories] if spec is not None else []
+        causes = list(spec.death_causes) if spec is not None else []
+        width = 256  # codes are small integers (SmallInteger columns hold categories)
+        types = np.array(cats + [str(i) for i in range(len(cats), width)], dtype=object)
+        causes_arr = np.array((causes or [""]) + [str(i) for i in range(max(1, len(causes)), width)],
+                              dtype=object)
+        return types, causes_arr
+
     def agents_frame(self, run_id: int, start: int | None = None, stop: int | None = None, *,
                      limit: int | None = None) -> pd.DataFrame:
         """One row per agent, ordered by agent_id: agent_id, agent_type, birth_step,
@@ -204,14 +229,15 @@ class RunQueries:
         if not rows:
             self.get_run(run_id)
         table = np.array(rows, dtype=np.int64).reshape(len(rows), 7)
+        type_names, cause_names = self._event_names(run_id)
         alive = table[:, 5] < 0
         death_step = table[:, 5].astype(np.float64)
         death_step[alive] = np.nan
-        death_cause = _DEATH_CAUSE_NAMES[np.where(alive, 0, table[:, 6])]
+        death_cause = cause_names[np.where(alive, 0, table[:, 6])]
         death_cause[alive] = None
         return pd.DataFrame({
             "agent_id": table[:, 0],
-            "agent_type": pd.Series(_AGENT_TYPE_NAMES[table[:, 1]], dtype=str),
+            "agent_type": pd.Series(type_names[table[:, 1]], dtype=str),
             "birth_step": table[:, 2],
             "parent_id": table[:, 3],
             "generation": table[:, 4],

@@ -45,6 +45,7 @@ class RunInfo:
     notes: str | None = None
     parent_run: int | None = None  # a fork: the run and checkpoint step it started from
     parent_step: int | None = None
+    model_version: str | None = None  # the model's declared version when the run was created
 
     @property
     def duration_s(self) -> float | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select, update
 
 from .analyses_table import AnalysisTable
+from .model_tables import delete_model_rows
 from .records import LIVE_STATUSES, AnalysisInfo, StoreError
 from .schema import runs
 
@@ -53,5 +54,6 @@ class RunEdits:
                 AnalysisTable._delete_ids(conn, [a.id for a in removed])
             for table in RUN_DATA_TABLES:
                 conn.execute(delete(table).where(table.c.run_id == int(run_id)))
+            delete_model_rows(conn, info.model, int(run_id))
             conn.execute(delete(runs).where(runs.c.id == int(run_id)))
         return removed

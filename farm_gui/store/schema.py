@@ -72,6 +72,7 @@ runs = Table(
     # A fork: the run it was started from and the checkpoint step (NULL otherwise).
     Column("parent_run", Integer),
     Column("parent_step", BigInteger),
+    Column("model_version", String(64)),  # the model's declared version (NULL: written before models had one)
 )
 
 
@@ -126,6 +127,20 @@ node_snapshots = Table(
     Column("codec", String(16), nullable=False),
     Column("amounts", LargeBinary, nullable=False),  # float64 per node
     Column("positions", LargeBinary),  # float64 x then y; NULL = same as the previous stored positions
+)
+
+# World layers of a model-generic run (spec.storage == "generic") after `step` steps (step 0
+# = the initial world): all arrays of one layer packed into one blob (packing.pack_arrays);
+# n = the layer's points (a point layer) or cells (a raster).
+layer_snapshots = Table(
+    "layer_snapshots",
+    metadata,
+    _run_fk(),
+    Column("step", BigInteger, primary_key=True),
+    Column("layer", String(64), primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("codec", String(16), nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )
 
 # Actions taken per step and agent type, one column per action; (step, type) pairs in

@@ -13,13 +13,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from farm_gui import __version__
-from farm_gui.config import ConfigError, RunConfig, config_from_dict, config_to_dict
+from farm_gui.config import ConfigError, RunConfig, config_from_dict
 
 from . import backend
 from .analyses_table import AnalysisTable
 from .checkpoints import CheckpointTable
+from .generic_runs import GenericRuns, model_of_params, params_to_dict
 from .liveness import writer_gone
 from .migrations import backup_sqlite_file, migrate, missing_columns
+from .model_tables import LEGACY, LEGACY_MODELS, find_spec, storage_of
 from .queries import RunQueries
 from .records import LIVE_STATUSES, STATUSES, RunInfo, StoreError, as_utc, utcnow
 from .run_edits import RunEdits
@@ -32,6 +34,7 @@ from .schema import (
     agents,
     checkpoints,
     extra_metrics,
+    layer_snapshots,
     metadata,
     metric_chunks,
     node_snapshots,
@@ -43,10 +46,10 @@ from .schema import (
 from .side_tables import refuse_continuation
 
 RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots, action_counts, agents,
-                   extra_metrics, run_sources, checkpoints)
+                   extra_metrics, run_sources, checkpoints, layer_snapshots)
 
 
-class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable):
+class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable, GenericRuns):
     """A Farm GUI database. Thread-safe: every call takes its own short-lived connection
     from the engine's pool; a RunWriter holds one connection of its own."""
 
@@ -137,14 +140,21 @@ class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable):
         self.close()
 
     # ----- runs -----------------------------------------------------------------------
-    def create_run(self, config: RunConfig, name: str | None = None, model: str = "foraging") -> int:
+    def create_run(self, config, name: str | None = None, model: str = "foraging") -> int:
+        """A new pending run of `model` with `config` (the model's parameter object, or a
+        mapping validated with it): records the model's name, version and every parameter."""
+        spec = find_spec(model)
+        config = model_of_params(spec, model, config)
         now = utcnow()
         with self._write("creating a run") as conn:
-            run_id = conn.execute(insert(runs).values(
-                name=name or "", model=model, config_json=json.dumps(config_to_dict(config)),
+            values = dict(
+                name=name or "", model=model, config_json=json.dumps(params_to_dict(config)),
                 seed=config.seed, status="pending", total_steps=config.simulation_steps, steps_done=0,
                 created_at=now, app_version=__version__,
-            )).inserted_primary_key[0]
+            )
+            if spec is not None:
+                values["model_version"] = spec.version
+            run_id = conn.execute(insert(runs).values(**values)).inserted_primary_key[0]
             if not name:
                 conn.execute(update(runs).where(runs.c.id == run_id).values(name=f"Run {run_id}"))
         return int(run_id)
@@ -165,6 +175,7 @@ class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable):
             created_at=as_utc(row.created_at), started_at=as_utc(row.started_at),
             finished_at=as_utc(row.finished_at), error=row.error, notes=getattr(row, "notes", None),
             parent_run=getattr(row, "parent_run", None), parent_step=getattr(row, "parent_step", None),
+            model_version=getattr(row, "model_version", None),
         )
 
     def list_runs(self) -> list[RunInfo]:
@@ -182,10 +193,16 @@ class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable):
         return self._row_to_info(row)
 
     def run_config(self, run_id: int) -> RunConfig:
+        """The run's configuration: a RunConfig for the foraging ecology (and imported
+        AgentFarm runs); for other models their parameter object (see run_parameters)."""
         with self._read(f"reading run {run_id}") as conn:
-            text = conn.execute(select(runs.c.config_json).where(runs.c.id == int(run_id))).scalar()
-        if text is None:
+            row = conn.execute(select(runs.c.model, runs.c.config_json)
+                               .where(runs.c.id == int(run_id))).first()
+        if row is None:
             raise StoreError(f"{self.url} has no run with id {run_id}")
+        text = row.config_json
+        if row.model not in LEGACY_MODELS:
+            return self.run_parameters(run_id)
         try:
             return config_from_dict(json.loads(text), source=f"run {run_id} in {self.url}")
         except (ValueError, ConfigError) as err:
@@ -227,6 +244,14 @@ class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable):
         info = self.get_run(run_id)
         if info.status != "pending":  # recording into a run again: never into an imported one
             refuse_continuation(info)
+        if storage_of(info.model) != LEGACY:
+            from .generic_writer import GenericRunWriter
+
+            spec = self.run_spec(run_id)
+            with self._write(f"preparing the tables of model {spec.name}") as conn:
+                self._model_table_ready(conn, spec)
+            return GenericRunWriter(self, int(run_id), spec, batch_steps=batch_steps,
+                                    batch_seconds=batch_seconds, codec=codec or CODEC)
         return RunWriter(self, int(run_id), batch_steps=batch_steps, batch_seconds=batch_seconds,
                          codec=codec or CODEC)
 

@@ -74,16 +74,17 @@ class _Batch:
     # packed on the writer thread when the part arrives
     agent_rows: list[tuple] = field(default_factory=list)
     node_rows: list[tuple] = field(default_factory=list)
+    layer_rows: list[tuple] = field(default_factory=list)  # a generic model's world layers
     checkpoint_rows: list[tuple] = field(default_factory=list)
     commit: bool = True  # False: a part; the writer keeps it until a committing part comes
 
     def __bool__(self) -> bool:
-        return bool(self.metrics or self.births or self.deaths or self.snapshots
+        return bool(self.metrics or self.births or self.deaths or self.snapshots or self.layer_rows
                     or self.agent_rows or self.node_rows or self.states or self.checkpoint_rows)
 
     def absorb(self, part: _Batch) -> None:
         for name in ("metrics", "actions", "births", "deaths", "snapshots", "agent_rows", "node_rows",
-                     "states", "checkpoint_rows"):
+                     "layer_rows", "states", "checkpoint_rows"):
             getattr(self, name).extend(getattr(part, name))
 
 
@@ -227,7 +228,8 @@ class RunWriter:
         self._raise_failure()
         batch = self._batch
         batch.metrics.append(metrics)
-        batch.actions.append(np.array(action_counts, dtype=np.int64))
+        if action_counts is not None:  # None: a model-generic run (generic_writer.py)
+            batch.actions.append(np.array(action_counts, dtype=np.int64))
         self._steps_in_batch += 1
         if births is not None or deaths is not None:
             self.add_agent_events(births, deaths)
