@@ -1,15 +1,18 @@
 """The numba kernels of the Boltzmann wealth model.
 
-Agents are indices 0..n-1 with a cell (``col``, ``row``) and an integer ``wealth``.
-Who is on which cell is kept in one doubly linked list per cell (``head[cell]``,
-``nxt[agent]``, ``prv[agent]``, ``count[cell]``), so a move is O(1) and finding a
-random cellmate costs the number of agents on the cell (about one at Mesa's density).
+Each agent is one row of ``ag`` (int64): its cell (``row * width + col``), its wealth
+and its links in a doubly linked list of the agents on its cell (``cl[cell]`` holds the
+list's head and length), so a move is O(1) and finding a random cellmate costs the
+number of agents on the cell (about one at Mesa's density). ``ids[i]`` is the identity
+of the agent in row i: rows are renumbered every step.
 
 One step (``step``) is one call: a fresh random turn order (Fisher-Yates over 0..n-1,
-Mesa's ``shuffle_do``); each agent in turn moves to a uniformly random one of its Moore
-neighbour cells (3, 5 or 8 of them: the grid does not wrap) and then, if it has wealth,
-gives one unit to a uniformly random *other* agent on its new cell, if there is one.
-The step's metrics (Gini, richest, share with nothing) come from a histogram of the
+Mesa's ``shuffle_do``), applied by moving the rows into that order (the turns then read
+the rows sequentially: about 1.4 times faster at 100,000 agents than following the
+order through an index); each agent in turn moves to a uniformly random one of its
+Moore neighbour cells (3, 5 or 8 of them: the grid does not wrap) and then, if it has
+wealth, gives one unit to a uniformly random *other* agent on its new cell, if there is
+one. The step's metrics (Gini, richest, share with nothing) come from a histogram of the
 wealth in O(n): wealth is conserved, so no agent holds more than the total.
 
 Random numbers come from the engine's own SplitMix64 state (a one-element uint64
@@ -26,6 +29,14 @@ M_MAX_WEALTH = 1
 M_ZERO_SHARE = 2
 M_TRANSFERS = 3
 N_METRICS = 4
+
+# columns of the agent records ag[n, 4] and the cell records cl[cells, 2]
+CELL = 0
+WEALTH = 1
+NXT = 2
+PRV = 3
+HEAD = 0
+COUNT = 1
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -58,64 +69,62 @@ def next_below(rng, n):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _link(a, cell, head, nxt, prv, count):
-    first = head[cell]
-    nxt[a] = first
-    prv[a] = -1
+def _link(a, cell, ag, cl):
+    first = cl[cell, HEAD]
+    ag[a, NXT] = first
+    ag[a, PRV] = -1
     if first >= 0:
-        prv[first] = a
-    head[cell] = a
-    count[cell] += 1
+        ag[first, PRV] = a
+    cl[cell, HEAD] = a
+    cl[cell, COUNT] += 1
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _unlink(a, cell, head, nxt, prv, count):
-    p = prv[a]
-    q = nxt[a]
+def _unlink(a, cell, ag, cl):
+    p = ag[a, PRV]
+    q = ag[a, NXT]
     if p >= 0:
-        nxt[p] = q
+        ag[p, NXT] = q
     else:
-        head[cell] = q
+        cl[cell, HEAD] = q
     if q >= 0:
-        prv[q] = p
-    count[cell] -= 1
+        ag[q, PRV] = p
+    cl[cell, COUNT] -= 1
 
 
 @njit(cache=True, nogil=True)
-def place(col, row, width, height, rng):
+def place(ag, n_cells, rng):
     """Mesa's setup: each agent on a uniformly random cell (with replacement)."""
-    for a in range(col.shape[0]):
-        cell = next_below(rng, width * height)
-        row[a] = cell // width
-        col[a] = cell % width
+    for a in range(ag.shape[0]):
+        ag[a, CELL] = next_below(rng, n_cells)
 
 
 @njit(cache=True, nogil=True)
-def link_all(col, row, width, head, nxt, prv, count):
-    """Build the per-cell lists from the positions (agents in index order)."""
-    head[:] = -1
-    count[:] = 0
-    for a in range(col.shape[0]):
-        _link(a, row[a] * width + col[a], head, nxt, prv, count)
+def link_all(ag, cl):
+    """Build the per-cell lists from the agents' cells (agents in index order)."""
+    cl[:, HEAD] = -1
+    cl[:, COUNT] = 0
+    for a in range(ag.shape[0]):
+        _link(a, ag[a, CELL], ag, cl)
 
 
 @njit(cache=True, nogil=True)
-def wealth_metrics(wealth, hist, out):
+def wealth_metrics(ag, hist, out):
     """Gini (Mesa's formula: 1 + 1/n - 2 * sum_i x_(i) (n - i) / (n * sum x), x sorted
     ascending, i = 0..n-1; computed exactly in integers from a histogram), the richest
     agent's wealth and the share of agents with nothing, into out[]."""
-    n = wealth.shape[0]
+    n = ag.shape[0]
     top = 0
     total = 0
     for a in range(n):
-        w = wealth[a]
+        w = ag[a, WEALTH]
         total += w
         if w > top:
             top = w
     for v in range(top + 1):
         hist[v] = 0
     for a in range(n):
-        hist[wealth[a]] += 1
+        hist[ag[a, WEALTH]] += 1
     # sum over sorted positions i of x_(i) * (n - i), value by value
     acc = 0
     pos = 0
@@ -133,19 +142,47 @@ def wealth_metrics(wealth, hist, out):
 
 
 @njit(cache=True, nogil=True)
-def step(col, row, wealth, width, height, head, nxt, prv, count, order, hist, rng, out):
-    """One step of every agent in a random order, then the metrics (into ``out``)."""
-    n = col.shape[0]
+def renumber(ag, ids, cl, order, inv, ag2, ids2):
+    """Put the agents' records in the order ``order`` (agent order[i] becomes agent i),
+    remapping the list links, so that the turns then read the records sequentially."""
+    n = ag.shape[0]
+    for i in range(n):
+        inv[order[i]] = i
+    for i in range(n):
+        o = order[i]
+        ag2[i, CELL] = ag[o, CELL]
+        ag2[i, WEALTH] = ag[o, WEALTH]
+        q = ag[o, NXT]
+        ag2[i, NXT] = inv[q] if q >= 0 else -1
+        p = ag[o, PRV]
+        ag2[i, PRV] = inv[p] if p >= 0 else -1
+        ids2[i] = ids[o]
+    ag[:, :] = ag2
+    ids[:] = ids2
+    for c in range(cl.shape[0]):
+        h = cl[c, HEAD]
+        if h >= 0:
+            cl[c, HEAD] = inv[h]
+
+
+@njit(cache=True, nogil=True)
+def step(ag, ids, cl, width, height, order, inv, ag2, ids2, hist, rng, out):
+    """One step of every agent in a random order, then the metrics (into ``out``).
+
+    The random turn order is applied by renumbering the agents (``renumber``): agent i
+    then takes the i-th turn; ``ids`` keeps who is who."""
+    n = ag.shape[0]
     for i in range(n):
         order[i] = i
     for i in range(n - 1, 0, -1):
         j = next_below(rng, i + 1)
         order[i], order[j] = order[j], order[i]
+    renumber(ag, ids, cl, order, inv, ag2, ids2)
     transfers = 0
-    for i in range(n):
-        a = order[i]
-        x = col[a]
-        y = row[a]
+    for a in range(n):
+        cell = ag[a, CELL]
+        y = cell // width
+        x = cell - y * width
         x0 = max(x - 1, 0)
         x1 = min(x + 1, width - 1)
         y0 = max(y - 1, 0)
@@ -156,28 +193,25 @@ def step(col, row, wealth, width, height, head, nxt, prv, count, order, hist, rn
             j = next_below(rng, options)
             if j >= (y - y0) * nxs + (x - x0):
                 j += 1  # skip the centre
-            nx = x0 + j % nxs
-            ny = y0 + j // nxs
-            _unlink(a, y * width + x, head, nxt, prv, count)
-            col[a] = nx
-            row[a] = ny
-            x = nx
-            y = ny
-            _link(a, y * width + x, head, nxt, prv, count)
-        if wealth[a] > 0:
-            cell = y * width + x
-            others = count[cell] - 1
+            jy = j // nxs
+            new = (y0 + jy) * width + x0 + (j - jy * nxs)
+            _unlink(a, cell, ag, cl)
+            ag[a, CELL] = new
+            cell = new
+            _link(a, cell, ag, cl)
+        if ag[a, WEALTH] > 0:
+            others = cl[cell, COUNT] - 1
             if others > 0:
                 r = next_below(rng, others)
-                b = head[cell]
+                b = cl[cell, HEAD]
                 while True:
                     if b != a:
                         if r == 0:
                             break
                         r -= 1
-                    b = nxt[b]
-                wealth[b] += 1
-                wealth[a] -= 1
+                    b = ag[b, NXT]
+                ag[b, WEALTH] += 1
+                ag[a, WEALTH] -= 1
                 transfers += 1
     out[M_TRANSFERS] = transfers
-    wealth_metrics(wealth, hist, out)
+    wealth_metrics(ag, hist, out)

@@ -62,39 +62,35 @@ class BoltzmannEngine:
         self.width, self.height, self.n_agents = w, h, n
         if _state is None:
             self._rng = _seed_state(params.seed if seed is None else seed)
-            self._col = np.zeros(n, dtype=np.int64)
-            self._row = np.zeros(n, dtype=np.int64)
-            k.place(self._col, self._row, w, h, self._rng)
-            self.wealth = np.ones(n, dtype=np.int64)
-            self._head = np.empty(w * h, dtype=np.int64)
-            self._nxt = np.empty(n, dtype=np.int64)
-            self._prv = np.empty(n, dtype=np.int64)
-            self._count = np.empty(w * h, dtype=np.int64)
-            k.link_all(self._col, self._row, w, self._head, self._nxt, self._prv, self._count)
+            self._ag = np.zeros((n, 4), dtype=np.int64)
+            k.place(self._ag, w * h, self._rng)
+            self._ag[:, k.WEALTH] = 1
+            self._ids = np.arange(n, dtype=np.int64)
+            self._cl = np.empty((w * h, 2), dtype=np.int64)
+            k.link_all(self._ag, self._cl)
             self.step_index = 0
         else:
             self._rng = np.array(_state["rng"], dtype=np.uint64).reshape(1)
-            self._col = np.array(_state["col"], dtype=np.int64)
-            self._row = np.array(_state["row"], dtype=np.int64)
-            self.wealth = np.array(_state["wealth"], dtype=np.int64)
-            self._head = np.array(_state["head"], dtype=np.int64)
-            self._nxt = np.array(_state["nxt"], dtype=np.int64)
-            self._prv = np.array(_state["prv"], dtype=np.int64)
-            self._count = np.array(_state["count"], dtype=np.int64)
+            self._ag = np.array(_state["agents"], dtype=np.int64)
+            self._ids = np.array(_state["ids"], dtype=np.int64)
+            self._cl = np.array(_state["cells"], dtype=np.int64)
             self.step_index = int(_state["step_index"])
-            if self._col.shape != (n,) or self._head.shape != (w * h,):
+            if self._ag.shape != (n, 4) or self._cl.shape != (w * h, 2):
                 raise ValueError("the saved state does not match the parameters (agents or grid size)")
         self.done = False  # the model has no end (Mesa's never stops either)
         self._order = np.empty(n, dtype=np.int64)
-        self._hist = np.zeros(int(self.wealth.sum()) + 1, dtype=np.int64)
+        self._inv = np.empty(n, dtype=np.int64)
+        self._ag2 = np.empty((n, 4), dtype=np.int64)
+        self._ids2 = np.empty(n, dtype=np.int64)
+        self._hist = np.zeros(int(self._ag[:, k.WEALTH].sum()) + 1, dtype=np.int64)
         self._out = np.zeros(k.N_METRICS, dtype=np.float64)
-        k.wealth_metrics(self.wealth, self._hist, self._out)
+        k.wealth_metrics(self._ag, self._hist, self._out)
 
     # ----- the Engine interface ------------------------------------------------------------
     def step(self) -> dict[str, float]:
         out = self._out
-        k.step(self._col, self._row, self.wealth, self.width, self.height, self._head, self._nxt,
-               self._prv, self._count, self._order, self._hist, self._rng, out)
+        k.step(self._ag, self._ids, self._cl, self.width, self.height, self._order, self._inv,
+               self._ag2, self._ids2, self._hist, self._rng, out)
         self.step_index += 1
         return {"gini": float(out[k.M_GINI]), "max_wealth": int(out[k.M_MAX_WEALTH]),
                 "zero_share": float(out[k.M_ZERO_SHARE]), "transfers": int(out[k.M_TRANSFERS])}
@@ -106,13 +102,29 @@ class BoltzmannEngine:
                 "zero_share": float(out[k.M_ZERO_SHARE]),
                 "transfers": int(out[k.M_TRANSFERS]) if self.step_index else 0}
 
+    def _by_id(self, column: int) -> np.ndarray:
+        values = np.empty(self.n_agents, dtype=np.int64)
+        values[self._ids] = self._ag[:, column]
+        return values
+
+    @property
+    def wealth(self) -> np.ndarray:
+        """Every agent's wealth, by agent id (a copy)."""
+        return self._by_id(k.WEALTH)
+
+    @property
+    def positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """(col, row) of every agent, by agent id (copies)."""
+        cell = self._by_id(k.CELL)
+        return cell % self.width, cell // self.width
+
     def layers(self) -> dict[str, dict[str, np.ndarray]]:
         jx, jy = jitter(self.n_agents)
-        cell_wealth = np.bincount(self._row * self.width + self._col, weights=self.wealth,
-                                  minlength=self.width * self.height)
+        col, row = self.positions
+        wealth = self.wealth
+        cell_wealth = np.bincount(row * self.width + col, weights=wealth, minlength=self.width * self.height)
         return {
-            "agents": {"x": self._col + 0.5 + jx, "y": self._row + 0.5 + jy,
-                       "value": self.wealth.astype(np.float64),
+            "agents": {"x": col + 0.5 + jx, "y": row + 0.5 + jy, "value": wealth.astype(np.float64),
                        "id": np.arange(self.n_agents, dtype=np.int64)},
             "cell_wealth": {"values": cell_wealth.reshape(self.height, self.width)},
         }
@@ -121,9 +133,8 @@ class BoltzmannEngine:
     def save_state(self) -> dict:
         """Everything a bit-identical continuation needs (the per-cell lists included:
         their order decides which cellmate a draw picks)."""
-        return {"rng": self._rng.copy(), "col": self._col.copy(), "row": self._row.copy(),
-                "wealth": self.wealth.copy(), "head": self._head.copy(), "nxt": self._nxt.copy(),
-                "prv": self._prv.copy(), "count": self._count.copy(), "step_index": int(self.step_index)}
+        return {"rng": self._rng.copy(), "agents": self._ag.copy(), "ids": self._ids.copy(),
+                "cells": self._cl.copy(), "step_index": int(self.step_index)}
 
     @classmethod
     def restore(cls, params: BoltzmannParameters, state: dict) -> BoltzmannEngine:
@@ -131,18 +142,13 @@ class BoltzmannEngine:
 
     # ----- for tests --------------------------------------------------------------------------
     def place_agents(self, col, row, wealth) -> None:
-        """Put the agents on given cells with given wealth (hand-built worlds in tests)."""
-        self._col[:] = np.asarray(col, dtype=np.int64)
-        self._row[:] = np.asarray(row, dtype=np.int64)
-        self.wealth[:] = np.asarray(wealth, dtype=np.int64)
-        k.link_all(self._col, self._row, self.width, self._head, self._nxt, self._prv, self._count)
-        self._hist = np.zeros(int(self.wealth.sum()) + 1, dtype=np.int64)
-        k.wealth_metrics(self.wealth, self._hist, self._out)
-
-    @property
-    def positions(self) -> tuple[np.ndarray, np.ndarray]:
-        """(col, row) of every agent (copies)."""
-        return self._col.copy(), self._row.copy()
+        """Put the agents (by id) on given cells with given wealth (hand-built worlds)."""
+        self._ids[:] = np.arange(self.n_agents)
+        self._ag[:, k.CELL] = np.asarray(row, dtype=np.int64) * self.width + np.asarray(col, dtype=np.int64)
+        self._ag[:, k.WEALTH] = np.asarray(wealth, dtype=np.int64)
+        k.link_all(self._ag, self._cl)
+        self._hist = np.zeros(int(self._ag[:, k.WEALTH].sum()) + 1, dtype=np.int64)
+        k.wealth_metrics(self._ag, self._hist, self._out)
 
 
 def create_engine(params: Any, seed: int) -> BoltzmannEngine:
