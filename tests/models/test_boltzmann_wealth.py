@@ -177,15 +177,20 @@ def test_a_saved_state_continues_bit_identically():
 # defaults (100 agents, 10 x 10), seeds 0..19, 100 steps, the example's own compute_gini,
 # by bench/mesa_reference/ref_stats.py on 2026-12-04 (docs/mesa_reference.md):
 # mean, sample std over the 20 seeds.
-REF_GINI_STEP100 = (0.6645, 0.03034)  # range 0.5874..0.7258
-REF_ZERO_SHARE_STEP100 = (0.498, 0.02687)  # range 0.43..0.53
+REF_GINI_STEP100 = (0.6645, 0.03034, 20)  # range 0.5874..0.7258
+REF_ZERO_SHARE_STEP100 = (0.498, 0.02687, 20)  # range 0.43..0.53
+# The same with seeds 20..99 (bench/mesa_reference/ref_more_seeds.py -> ref_more_seeds.out,
+# 2026-12-04): the 20-seed mean above lies on the high side. (This engine over seeds
+# 0..399: Gini 0.6476, share with nothing 0.4821.)
+REF_GINI_STEP100_80 = (0.6484, 0.0330, 80)
+REF_ZERO_SHARE_STEP100_80 = (0.4840, 0.0359, 80)
 SEEDS = 20
 
 
-def within(values: list[float], ref: tuple[float, float]) -> bool:
-    """Our 20-seed mean within 3 standard errors of the difference of two 20-seed means."""
-    mean, std = ref
-    return abs(float(np.mean(values)) - mean) <= 3 * std * math.sqrt(2 / SEEDS)
+def within(values: list[float], ref: tuple[float, float, int]) -> bool:
+    """Our 20-seed mean within 3 standard errors of its difference from the reference mean."""
+    mean, std, n_ref = ref
+    return abs(float(np.mean(values)) - mean) <= 3 * std * math.sqrt(1 / SEEDS + 1 / n_ref)
 
 
 def test_gini_after_100_steps_matches_mesas_reference_over_20_seeds():
@@ -199,6 +204,8 @@ def test_gini_after_100_steps_matches_mesas_reference_over_20_seeds():
         zero.append(m["zero_share"])
     assert within(gini, REF_GINI_STEP100), np.mean(gini)
     assert within(zero, REF_ZERO_SHARE_STEP100), np.mean(zero)
+    assert within(gini, REF_GINI_STEP100_80), np.mean(gini)
+    assert within(zero, REF_ZERO_SHARE_STEP100_80), np.mean(zero)
     # each seed inside the reference's range, widened by one reference std
     lo, hi = 0.5874 - 0.03034, 0.7258 + 0.03034
     assert all(lo <= g <= hi for g in gini), gini
