@@ -209,3 +209,12 @@ def test_gini_after_100_steps_matches_mesas_reference_over_20_seeds():
     # each seed inside the reference's range, widened by one reference std
     lo, hi = 0.5874 - 0.03034, 0.7258 + 0.03034
     assert all(lo <= g <= hi for g in gini), gini
+
+
+def test_parameters_round_trip_through_json_and_bad_values_are_named():
+    params = SPEC.preset("large")
+    assert SPEC.parameters.model_validate_json(params.model_dump_json()) == params
+    with pytest.raises(ValueError, match="n"):
+        SPEC.parameters(n=0)
+    with pytest.raises(ValueError, match="cells"):
+        SPEC.parameters(width=5000, height=4000)

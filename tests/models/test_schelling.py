@@ -234,3 +234,19 @@ def test_default_runs_match_mesas_reference_over_20_seeds():
     assert within(steps, REF_STEPS_TO_ALL_HAPPY_40), np.mean(steps)
     assert within(final_similar, REF_FINAL_SIMILAR_SHARE_40), np.mean(final_similar)
     assert min(steps) >= 4 and max(steps) <= 30
+
+
+def test_parameters_round_trip_through_json_and_bad_values_are_named():
+    params = SPEC.preset("large")
+    assert SPEC.parameters.model_validate_json(params.model_dump_json()) == params
+    with pytest.raises(ValueError, match="density"):
+        SPEC.parameters(density=1.5)
+    with pytest.raises(ValueError, match="cells"):
+        SPEC.parameters(width=5000, height=4000)
+
+
+def test_a_full_grid_leaves_unhappy_agents_where_they_are():
+    engine = world(["ab", "ba"])  # no empty cell: Mesa's rejection sampling would never end
+    metrics = engine.step()
+    assert metrics["moved"] == 0
+    assert engine.grid.tolist() == [[A, B], [B, A]]

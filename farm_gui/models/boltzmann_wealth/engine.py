@@ -16,7 +16,7 @@ from farm_gui.core.model import RunParameters, group_field
 from . import _kernel as k
 
 MAX_AGENTS = 10_000_000
-MAX_CELLS = 25_000_000
+MAX_CELLS = 16_000_000
 # Agents sharing a cell are drawn apart by a fixed offset per agent (the R2 low-discrepancy
 # sequence of the agent's index, scaled to +-JITTER of a cell), the same at every step.
 JITTER = 0.35

@@ -15,7 +15,7 @@ from farm_gui.core.model import RunParameters, group_field
 
 from . import _kernel as k
 
-MAX_CELLS = 25_000_000
+MAX_CELLS = 16_000_000
 
 
 class SchellingParameters(RunParameters):
