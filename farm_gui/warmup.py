@@ -11,8 +11,11 @@ compiled version."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+
+log = logging.getLogger(__name__)
 
 
 def _simulation() -> None:
@@ -24,6 +27,24 @@ def _simulation() -> None:
     while not model.done:
         model.step()
     pack_agents(model.snapshot(), CODEC)
+
+
+def _plug_in_models() -> None:
+    """Every registered model's kernels: build its default preset, step it, take its layers
+    (the large presets use the same argument types, so one compilation serves both)."""
+    from farm_gui.core.registry import models
+
+    for spec in models().values():
+        if spec.storage != "generic":
+            continue  # the foraging ecology: compiled by the simulation step above
+        try:
+            params = spec.preset("default")
+            engine = spec.create_engine(params, params.seed)
+            for _ in range(2):
+                engine.step()
+            engine.layers()
+        except Exception:  # a researcher's broken plug-in must not stop the others
+            log.warning("could not compile the model %s ahead", spec.name, exc_info=True)
 
 
 def _chart_envelopes() -> None:
@@ -41,6 +62,7 @@ def _world_picture() -> None:
 # (what is compiled, how) in order; each takes a few seconds the first time.
 STEPS: list[tuple[str, Callable[[], None]]] = [
     ("the simulation step", _simulation),
+    ("the plug-in models", _plug_in_models),
     ("the chart envelopes", _chart_envelopes),
     ("the world picture", _world_picture),
 ]
