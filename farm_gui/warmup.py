@@ -26,6 +26,14 @@ def _simulation() -> None:
     pack_agents(model.snapshot(), CODEC)
 
 
+def _wolf_sheep() -> None:
+    from farm_gui.models.wolf_sheep import SPEC
+
+    engine = SPEC.create_engine(SPEC.preset("default"), 1)
+    for _ in range(3):
+        engine.step()
+
+
 def _chart_envelopes() -> None:
     from farm_gui.ui import envelope
 
@@ -41,6 +49,7 @@ def _world_picture() -> None:
 # (what is compiled, how) in order; each takes a few seconds the first time.
 STEPS: list[tuple[str, Callable[[], None]]] = [
     ("the simulation step", _simulation),
+    ("the wolf-sheep model", _wolf_sheep),
     ("the chart envelopes", _chart_envelopes),
     ("the world picture", _world_picture),
 ]
