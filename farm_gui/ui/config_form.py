@@ -3,11 +3,11 @@ class deriving from RunParameters; the foraging ecology's RunConfig with its nes
 action weights and per-type parameters).
 
 The model picker above it (``model_picker``) chooses the model: the fields, the presets
-and Load/Save YAML (a top-level ``model:`` key) follow it. Each pydantic field becomes a spin box (or a line edit when its bounds do not
-fit a spin box) inside a group box named by the field's ``group`` extra; the
-description becomes the tooltip, ge/le/gt bounds the spin box range. Every edit
-re-validates the whole config with the schema, and ConfigError.problems field
-paths mark the offending fields.
+and Load/Save YAML (a top-level ``model:`` key) follow it. Each pydantic field becomes
+a spin box (or a line edit when its bounds do not fit a spin box) inside a group box
+named by the field's ``group`` extra; the description becomes the tooltip, ge/le/gt
+bounds the spin box range. Every edit re-validates the whole config with the schema,
+and ConfigError.problems field paths mark the offending fields.
 """
 
 from __future__ import annotations

@@ -119,7 +119,7 @@ class ExportFlows:
     # ---- pictures --------------------------------------------------------------------
     def current_chart(self: MainWindow):
         tracker = getattr(self, "chart_tracker", None)
-        return tracker.chart if tracker is not None else self.charts.population
+        return tracker.chart if tracker is not None else self.charts.charts[0]
 
     def _save_path(self: MainWindow, fmt: str, title: str, default: str) -> str | None:
         path, _ = QFileDialog.getSaveFileName(self, title, default, FILTERS[fmt])
@@ -145,7 +145,7 @@ class ExportFlows:
 
     def write_chart(self: MainWindow, path: str, fmt: str, chart=None) -> None:
         """Render a chart (the population chart unless given; shown and sized) to a file."""
-        chart_export.write_chart(chart or self.charts.population, path, fmt)
+        chart_export.write_chart(chart or self.charts.charts[0], path, fmt)
 
     def export_all_charts(self: MainWindow, fmt: str) -> None:
         path = self._save_path(fmt, f"Export all charts as {fmt.upper()}", f"charts.{fmt}")

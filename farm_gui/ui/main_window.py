@@ -99,6 +99,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         self._build_status_bar()
         self._connect()
         self.chart_tracker = chart_menus.install(self)
+        self.charts.charts_rebuilt.connect(lambda: chart_menus.rewire(self))  # another model's charts
         self._install_continue()
         self.analysis_panel = None
         self._install_analysis_panel()
