@@ -550,6 +550,7 @@ class ChartsPanel(QWidget):
             chart.follow_changed.connect(self._set_follow)
             chart.x_range_picked.connect(self._share_x_range)
             self.grid.addWidget(chart, i // columns, i % columns)
+            chart.show()  # now, not when the layout gets round to it: the next frame draws it
             chart.scene().sigMouseMoved.connect(lambda pos, c=chart: self._on_mouse_moved(c, pos))
         for row in range(max(1, (len(charts) + columns - 1) // columns)):
             self.grid.setRowStretch(row, 1)

@@ -330,7 +330,8 @@ class ConfigForm(QWidget):
         self.preset_box.addItem("Preset...")
         self.preset_box.addItems(list(spec.preset_names))
         self.model_picker.show_model(spec.name)
-        self.model_picker.setToolTip(spec.description)
+        broken = self.model_picker.broken_text
+        self.model_picker.setToolTip(spec.description + (f"\n\nNot available:\n{broken}" if broken else ""))
         body = QWidget()
         body.setObjectName(f"form_{spec.name}")
         body_layout = QVBoxLayout(body)

@@ -35,6 +35,7 @@ from farm_gui.ui.config_form import ConfigForm
 from farm_gui.ui.continue_flows import ContinueFlows
 from farm_gui.ui.dialogs import show_info, show_warning
 from farm_gui.ui.examples_dialog import show_examples
+from farm_gui.ui.model_picker import report_broken
 from farm_gui.ui.export_flows import ExportFlows
 from farm_gui.ui.icons import app_icon, app_pixmap, apply_action_icons
 from farm_gui.ui.run_flows import RunFlows
@@ -127,6 +128,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
 
         self._open_initial(db_url)
         self.update_actions()
+        report_broken(self.config_form.model_picker, self.statusBar())  # plug-ins that failed to load
 
     # ---- construction helpers -----------------------------------------------------
     def _add_dock(self, name: str, title: str, widget: QWidget, area: str) -> QDockWidget:

@@ -22,6 +22,7 @@ class ModelPicker(QComboBox):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("model_picker")
+        self.broken_text: str | None = None  # the plug-ins that could not be loaded, reported
         self.reload()
         self.activated.connect(self._on_activated)
 
@@ -72,3 +73,17 @@ def broken_models_text() -> str | None:
     if not broken:
         return None
     return "\n".join(f"{b.name} ({b.source}): {b.reason}" for b in broken)
+
+
+def report_broken(picker: ModelPicker, status_bar) -> str | None:
+    """Say, without blocking anything, which plug-ins could not be loaded and why: a status
+    bar message naming them, the reasons in the picker's tooltip (and in the log, where the
+    registry wrote them). Returns the text reported, or None."""
+    text = broken_models_text()
+    if text is None:
+        return None
+    names = ", ".join(b.name for b in registry.broken_models())
+    status_bar.showMessage(f"Model plug-ins not available: {names} (see the model picker's tooltip)", 20000)
+    picker.setToolTip(f"{picker.toolTip()}\n\nNot available:\n{text}".strip())
+    picker.broken_text = text
+    return text
