@@ -544,7 +544,11 @@ class ChartsPanel(QWidget):
         # redraws all charts in one event-loop turn. Following the data, each chart
         # moves its own axis in its own turn (they compute the same range); a range the
         # user pans or zooms to is copied to the others.
-        columns = 2 if len(charts) > 1 else 1
+        # Two charts or fewer: one above the other, each the panel's width (time series want
+        # width); more: two columns. Rows share the height equally.
+        columns = 2 if len(charts) > 2 else 1
+        for row in range(self.grid.rowCount()):
+            self.grid.setRowStretch(row, 0)
         for i, chart in enumerate(charts):
             chart.follow_range = self.follow_range
             chart.follow_changed.connect(self._set_follow)
