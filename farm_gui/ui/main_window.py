@@ -35,9 +35,9 @@ from farm_gui.ui.config_form import ConfigForm
 from farm_gui.ui.continue_flows import ContinueFlows
 from farm_gui.ui.dialogs import show_info, show_warning
 from farm_gui.ui.examples_dialog import show_examples
-from farm_gui.ui.model_picker import report_broken
 from farm_gui.ui.export_flows import ExportFlows
 from farm_gui.ui.icons import app_icon, app_pixmap, apply_action_icons
+from farm_gui.ui.model_picker import report_broken
 from farm_gui.ui.run_flows import RunFlows
 from farm_gui.ui.run_table import RunTable
 from farm_gui.ui.settings import WindowSettings

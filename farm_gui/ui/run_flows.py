@@ -338,9 +338,14 @@ class RunFlows:
     def _model_of_run(self: MainWindow, run_id: int):
         """The declaration of a stored run's model; None (and a message in the status bar)
         when that model is not installed (its plug-in missing or broken)."""
+        from farm_gui.agentfarm.importer import MODEL as IMPORTED
+
         row = self._run_rows.get(run_id)
+        name = row.model if row is not None else None
+        if name == IMPORTED:  # a run read from an AgentFarm database: the default model's data
+            name = None
         try:
-            return get_model(row.model if row is not None else None)
+            return get_model(name)
         except UnknownModelError as err:
             self.statusBar().showMessage(f"Run {run_id} cannot be shown: {err}", 10000)
             return None

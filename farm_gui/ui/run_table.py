@@ -50,7 +50,7 @@ def model_label(name: str) -> str:
     from farm_gui.core.registry import models
 
     spec = models().get(name)
-    return spec.label if spec is not None else name
+    return spec.label if spec is not None else name  # e.g. "agentfarm": an imported run
 
 
 def _duration(seconds: float | None) -> str:

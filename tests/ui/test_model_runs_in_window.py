@@ -51,7 +51,8 @@ def test_picking_a_model_in_the_window_rebuilds_the_form_and_presets(qtbot, make
     window = make_window()
     pick(qtbot, window, "toy_wealth")
     assert set(window.config_form.fields) == {"simulation_steps", "seed", "snapshot_every", "agents", "side"}
-    presets = [window.config_form.preset_box.itemText(i) for i in range(window.config_form.preset_box.count())]
+    box = window.config_form.preset_box
+    presets = [box.itemText(i) for i in range(box.count())]
     assert presets == ["Preset...", "default"]
     pick(qtbot, window, "foraging")
     assert "agent_parameters.SystemAgent.share_weight" in window.config_form.fields

@@ -101,7 +101,8 @@ def test_runs_of_two_models_overlay_their_common_metrics_or_say_why_not(qtbot):
     np.testing.assert_array_equal(space.data("g: spread")[1], grid["spread"])
     assert panel.chart("inequality").curves == []
     forage = {"step": np.arange(5.0), "alive": np.ones(5)}
-    panel.bind([RunSeries(3, "f", StoredSeries(forage)), RunSeries(2, "w", StoredSeries(wealth), model=WEALTH)])
+    panel.bind([RunSeries(3, "f", StoredSeries(forage)),
+                RunSeries(2, "w", StoredSeries(wealth), model=WEALTH)])
     assert "Nothing to overlay" in panel.readout.text()
     assert all(not chart.curves for chart in panel.charts)
 
