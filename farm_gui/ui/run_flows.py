@@ -467,4 +467,7 @@ def stored_world(store, run_id: int, step: int, spec):
     """A stored run's world at ``step`` as the world view draws it (blocking)."""
     if foraging_look.applies(spec):
         return store.world_state(run_id, step)
+    if hasattr(store, "layer_snapshot"):  # the latest stored at or before `step`, and its step
+        stored, layers = store.layer_snapshot(run_id, step)
+        return {"layers": layers, "step": stored}
     return {"layers": store.layers(run_id, step), "step": step}
