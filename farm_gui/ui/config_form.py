@@ -12,6 +12,7 @@ and ConfigError.problems field paths mark the offending fields.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -368,6 +369,12 @@ class ConfigForm(QWidget):
             self.model_changed.emit(spec.name)
         elif config is not None:
             self.set_config(config)
+
+    def restore_model(self, name: str | None) -> None:
+        """Show the model chosen last time, if it is still installed (quietly otherwise)."""
+        if name and name != self.spec.name:
+            with contextlib.suppress(UnknownModelError):
+                self.set_model(name)
 
     def _on_model_chosen(self, name: str) -> None:
         if name != self.spec.name:

@@ -111,6 +111,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         last = self.settings.last_config()
         if last is not None:
             self.config_form.set_config(last)
+        self.config_form.restore_model(self.settings.last_model())
         self.resize(1400, 900)
         if (geometry := self.settings.geometry()) is not None:
             self.restoreGeometry(geometry)
@@ -317,6 +318,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         config = self.config_form.config()
         if config is not None:
             self.settings.save_config(config)
+        self.settings.set_last_model(self.config_form.spec.name)
         self.settings.sync()
 
     def _ask_stop_runs(self, count: int) -> bool:

@@ -87,3 +87,17 @@ def test_a_run_of_another_model_is_charted_drawn_and_scrubbed(qtbot, make_window
     x, _y = window.world_view.layers.layers["walkers"].points()
     order = np.argsort(layers["walkers"]["category"], kind="stable")
     np.testing.assert_allclose(x, layers["walkers"]["x"][order])
+
+
+def test_the_model_chosen_is_shown_again_next_time(qtbot, tmp_path):
+    from farm_gui.app import create_main_window
+
+    window = create_main_window(str(tmp_path / "a.db"))
+    qtbot.addWidget(window)
+    pick(qtbot, window, "toy_grid")
+    window.close()
+    again = create_main_window(str(tmp_path / "a.db"))
+    qtbot.addWidget(again)
+    assert again.config_form.spec.name == "toy_grid"
+    assert again.findChild(QComboBox, "model_picker").currentData() == "toy_grid"
+    again.close()
