@@ -72,6 +72,10 @@ def config_from_dict(data: Any, source: str | None = None) -> RunConfig:
     if not isinstance(data, Mapping):
         kind = "empty" if data is None else f"a {type(data).__name__}, not a mapping of parameters"
         raise ConfigError(source, [("", f"the configuration is {kind}")])
+    if "model" in data:  # a file that names its model (see model_files.py): this one's only
+        if data["model"] != "foraging":
+            raise ConfigError(source, [("model", f"names model {data['model']!r}, not 'foraging'")])
+        data = {k: v for k, v in data.items() if k != "model"}
     problems = _reject_non_finite(data)
     if problems:
         raise ConfigError(source, problems)

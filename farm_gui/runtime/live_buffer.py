@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from farm_gui.sim.protocol import METRIC_NAMES
+from farm_gui.core.model import ModelSpec
+from farm_gui.core.registry import get_model
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,13 @@ class SeriesSnapshot:
         return {name: self[name] for name in self.names}
 
 
+def buffer_names(spec: ModelSpec | None = None) -> tuple[str, ...]:
+    """The columns of a run's live buffer: "step", then the model's declared metrics
+    (the default model's when ``spec`` is None)."""
+    spec = spec if spec is not None else get_model(None)
+    return ("step", *(name for name in spec.metric_names if name != "step"))
+
+
 # float32 halves the memory of long runs (a million steps of every metric is ~110 MB
 # instead of ~220 MB) and is exact for counts below 16 million; the store keeps the
 # full-precision values.
@@ -49,8 +57,8 @@ LIVE_DTYPE = np.float32
 class LiveBuffer:
     """Preallocated metric columns that grow by doubling, one row per step."""
 
-    def __init__(self, names: Sequence[str] = METRIC_NAMES, capacity: int = 1024):
-        self.names = tuple(names)
+    def __init__(self, names: Sequence[str] | None = None, capacity: int = 1024):
+        self.names = tuple(names) if names is not None else buffer_names()
         self._index = {name: i for i, name in enumerate(self.names)}
         self._lock = threading.Lock()
         self._data = np.full((len(self.names), max(16, capacity)), np.nan, dtype=LIVE_DTYPE)

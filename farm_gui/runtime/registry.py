@@ -17,8 +17,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
-from farm_gui.config import RunConfig
-from farm_gui.runtime.live_buffer import LiveBuffer, WorldSlot
+from farm_gui.core.model import ModelSpec, RunParameters
+from farm_gui.core.registry import get_model
+from farm_gui.runtime.live_buffer import LiveBuffer, WorldSlot, buffer_names
 from farm_gui.runtime.session import RunControl, RunSession
 from farm_gui.runtime.worker import RunSignals, RunWorker
 
@@ -36,11 +37,12 @@ FINAL_STATES = ("finished", "stopped", "failed", "interrupted")
 class ActiveRun:
     run_id: int
     name: str
-    config: RunConfig
+    config: RunParameters
     control: RunControl
     buffer: LiveBuffer
     world: WorldSlot
     worker: RunWorker | None = None
+    model: ModelSpec | None = None  # the model's declaration (None: the default model)
     state: str = "pending"
     started: float = field(default_factory=time.monotonic)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -93,23 +95,24 @@ class RunRegistry(QObject):
         self._signals.finished.connect(self._on_finished)
 
     # ---- starting ---------------------------------------------------------------
-    def start(self, store: Any, run_id: int, name: str, config: RunConfig,
+    def start(self, store: Any, run_id: int, name: str, config: RunParameters,
               speed: float | None = None, *, session_options: dict[str, Any] | None = None,
-              history: dict[str, Any] | None = None) -> ActiveRun:
+              history: dict[str, Any] | None = None, model: ModelSpec | None = None) -> ActiveRun:
         """``session_options``: extra RunSession arguments (a resumed or forked run's
         model); ``history``: metrics already stored (a resumed run's earlier steps),
-        put into the live buffer first."""
+        put into the live buffer first; ``model``: the run's model (default: foraging)."""
+        spec = model if model is not None else get_model(None)
         control = RunControl()
         control.set_speed(speed)
-        buffer = LiveBuffer(capacity=min(config.simulation_steps + 1, 1 << 16))
+        buffer = LiveBuffer(buffer_names(spec), capacity=min(config.simulation_steps + 1, 1 << 16))
         if history:
             buffer.extend(history)
-        run = ActiveRun(run_id, name, config, control, buffer, WorldSlot())
+        run = ActiveRun(run_id, name, config, control, buffer, WorldSlot(), model=spec)
         factory = self._session_factory
         if session_options:
             factory = functools.partial(factory, **session_options)
         run.worker = RunWorker(store, run_id, config, control, run.buffer, run.world, self._signals,
-                               session_factory=factory)
+                               session_factory=factory, spec=spec)
         with self._lock:
             self._runs[run_id] = run
         _RETAINED.append(run.worker)

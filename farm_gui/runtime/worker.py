@@ -17,12 +17,33 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from farm_gui.config import RunConfig
+from farm_gui.core.model import ModelSpec, RunParameters
+from farm_gui.core.registry import get_model
 from farm_gui.runtime.live_buffer import LiveBuffer, WorldSlot
 from farm_gui.runtime.session import RunControl, RunSession
 
 log = logging.getLogger(__name__)
 YIELD_EVERY_S = 0.001
+
+
+def world_state(spec: ModelSpec, engine: Any) -> dict[str, Any]:
+    """What the world slot holds for the view: a model with the first release's storage
+    (``foraging_v1``) hands out its flat snapshot, which the view stamps with its compiled
+    kernel; every other model its declared layers, under "layers". Both carry "step"."""
+    if spec.storage == "foraging_v1" and hasattr(engine, "snapshot"):
+        state: dict[str, Any] = engine.snapshot()
+    else:
+        state = {"layers": engine.layers()}
+    state["step"] = engine.step_index
+    return state
+
+
+def session_engine(session: Any) -> Any:
+    """The engine a session steps (``engine`` in the generic session, ``model`` before)."""
+    if session is None:
+        return None
+    engine = getattr(session, "engine", None)
+    return engine if engine is not None else getattr(session, "model", None)
 
 
 class RunSignals(QObject):
@@ -33,10 +54,11 @@ class RunSignals(QObject):
 
 
 class RunWorker(QRunnable):
-    def __init__(self, store: Any, run_id: int, config: RunConfig, control: RunControl,
+    def __init__(self, store: Any, run_id: int, config: RunParameters, control: RunControl,
                  buffer: LiveBuffer, world: WorldSlot, signals: RunSignals,
-                 session_factory: Callable[..., Any] = RunSession):
+                 session_factory: Callable[..., Any] = RunSession, spec: ModelSpec | None = None):
         super().__init__()
+        self.spec = spec if spec is not None else get_model(None)
         self.setAutoDelete(False)  # the registry keeps the reference until finished
         self.run_id = run_id
         self.control = control
@@ -51,6 +73,9 @@ class RunWorker(QRunnable):
                                         on_step=self._on_step, on_state=self._on_state)
 
     def _on_step(self, metrics: dict[str, float], model: Any) -> None:
+        if "step" not in metrics:
+            # The runtime numbers a generic engine's steps: the n-th step's row is step n - 1.
+            metrics = {"step": model.step_index - 1, **metrics}
         self.buffer.append(metrics)
         # Hand the GIL over at a step's end, at most every YIELD_EVERY_S, if the GUI
         # thread waits for it. A small world's step is ~20 us of mostly Python: the
@@ -69,14 +94,12 @@ class RunWorker(QRunnable):
             self._put_world(model)
 
     def _put_world(self, model: Any) -> None:
-        state = model.snapshot()
-        state["step"] = model.step_index
-        self.world.put(state)
+        self.world.put(world_state(self.spec, model))
 
     def _on_state(self, state: str) -> None:
         # The world view shows the step the run paused at, not the last one offered
         # (up to 0.1 s of steps earlier); put before the signal, which makes the UI look.
-        model = getattr(self._session, "model", None) if self._session is not None else None
+        model = session_engine(self._session)
         if state == "paused" and model is not None:
             self._put_world(model)
         self._emit(self.signals.state_changed, state)
@@ -95,12 +118,10 @@ class RunWorker(QRunnable):
             self.status = "failed"
             self.error = str(err)
         finally:
-            model = getattr(self._session, "model", None)  # noqa: B009
+            model = session_engine(self._session)
             if model is not None:
                 try:
-                    state = model.snapshot()
-                    state["step"] = model.step_index
-                    self.world.put(state)
+                    self.world.put(world_state(self.spec, model))
                 except Exception:
                     log.exception("final snapshot of run %s failed", self.run_id)
             # The worker object is retained (see registry); it lets go of everything big.

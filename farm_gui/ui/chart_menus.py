@@ -2,7 +2,8 @@
 Copy to Clipboard, in place of pyqtgraph's Export... dialog (whose SVG exporter fails
 on what Qt 6.11 writes and whose pictures were not exact). Also which chart is the
 "current" one for the File menu's chart exports and Ctrl+Shift+C: the one last
-clicked, hovered or right-clicked (the population chart until then)."""
+clicked, hovered or right-clicked (the first chart until then). The charts panel rebuilds
+its charts for another model's runs; ``rewire`` gives the new charts the same."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class _CurrentChart(QObject):
     def __init__(self, window: MainWindow):
         super().__init__(window)
         self.window = window
-        self.chart = window.charts.population
+        self.chart = window.charts.charts[0] if window.charts.charts else None
         self._by_viewport = {}
 
     def watch(self, chart) -> None:
@@ -74,6 +75,13 @@ def install(window: MainWindow) -> _CurrentChart:
     """Give every chart and the world plot their export menus; returns the tracker of
     the current chart."""
     current = _CurrentChart(window)
+    _install_charts(window, current)
+    world_scene = window.world_view.plot.scene()
+    world_scene.contextMenu = [_world_menu(window, window.world_view)]
+    return current
+
+
+def _install_charts(window: MainWindow, current: _CurrentChart) -> None:
     for chart in window.charts.charts:
         current.watch(chart)
         scene = chart.scene()
@@ -87,9 +95,19 @@ def install(window: MainWindow) -> _CurrentChart:
         ctrl.logXCheck.setChecked(False)
         ctrl.logXCheck.setEnabled(False)
         ctrl.logXCheck.setToolTip(LOG_X_TIP)
-    world_scene = window.world_view.plot.scene()
-    world_scene.contextMenu = [_world_menu(window, window.world_view)]
-    return current
+
+
+def rewire(window: MainWindow) -> None:
+    """After the charts panel built another model's charts: their menus, the theme, and
+    the current chart (the first, if the one remembered is gone)."""
+    from farm_gui.ui.theme import apply_theme
+
+    current = window.chart_tracker
+    current._by_viewport = {}
+    _install_charts(window, current)
+    if current.chart not in window.charts.charts:
+        current.chart = window.charts.charts[0] if window.charts.charts else None
+    apply_theme(window.settings.dark(), list(window.charts.charts))
 
 
 def install_other_plots(window: MainWindow) -> None:

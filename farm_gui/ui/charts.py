@@ -1,5 +1,6 @@
-"""Live charts: population, resources, births/deaths and health, fed from
-run series on a UI timer with flat frame cost (see ``envelope``)."""
+"""Live charts built from the model's declaration (the foraging ecology's: population,
+resources, births/deaths and health), fed from run series on a UI timer with flat frame
+cost (see ``envelope``)."""
 
 from __future__ import annotations
 
@@ -15,18 +16,16 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QVBoxLayout, QWidget
 
-from farm_gui.ui import envelope, log_scale
+from farm_gui.core.model import ModelSpec
+from farm_gui.core.registry import get_model
+from farm_gui.ui import chart_specs, envelope, foraging_look, log_scale
+from farm_gui.ui.chart_specs import RUN_STYLES  # noqa: F401 (the styles of overlaid runs)
 from farm_gui.ui.envelope import EnvelopeTrace
+from farm_gui.ui.foraging_look import TOTAL_COLOR  # noqa: F401
 from farm_gui.ui.plot_widget import PlotWidget, mark_unpainted
 from farm_gui.ui.readout import ReadoutLabel
-from farm_gui.ui.series import TYPE_COLORS, RunSeries, StoredSeries
+from farm_gui.ui.series import RunSeries, StoredSeries
 
-TOTAL_COLOR = "#7f7f7f"
-# Several runs overlaid: colour by type (or metric), line style by run.
-RUN_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine,
-              Qt.PenStyle.DashDotDotLine)
-METRIC_COLORS = {"resources_in_nodes": "#2ca02c", "mean_agent_resources": "#ff7f0e", "births": "#1f77b4",
-                 "deaths": "#d62728", "mean_health": "#9467bd"}
 AXIS_WIDTH = 58  # pixels: room for "100k"-style tick labels and the axis title
 
 
@@ -481,101 +480,134 @@ HOVER_HINT = "Hover over a chart to read values."
 
 
 class ChartsPanel(QWidget):
-    """The four live charts in a grid, with a shared hover read-out."""
+    """The model's charts in a grid (one per ``spec.charts`` entry, objectName
+    f"{name}_chart"), with a shared hover read-out. The panel follows the model of the
+    runs bound: binding a run of another model rebuilds the charts (``charts_rebuilt``)."""
 
     hovered = Signal(int)
+    charts_rebuilt = Signal()
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, model: ModelSpec | None = None):
         super().__init__(parent)
         self.setObjectName("charts_panel")
-        self.population = LiveChart("population_chart", "Agents alive", "agents")
-        self.resources = LiveChart("resources_chart", "Resources", "in nodes", right_label="mean per agent")
-        self.births_deaths = LiveChart("births_deaths_chart", "Births and deaths", "per step")
-        self.health = LiveChart("health_chart", "Mean health", "health")
-        self.charts = (self.population, self.resources, self.births_deaths, self.health)
+        self.model: ModelSpec = model if model is not None else get_model(None)
+        self.charts: tuple[LiveChart, ...] = ()
+        self.by_name: dict[str, LiveChart] = {}
         envelope.load_kernel()
         self.follow_range = FollowRange()
-        for chart in self.charts:
-            chart.follow_range = self.follow_range
-        # The x axes are not linked with pyqtgraph's setXLink: a linked range change
-        # redraws all four charts in one event-loop turn. Following the data, each chart
-        # moves its own axis in its own turn (they compute the same range); a range the
-        # user pans or zooms to is copied to the others.
-        for chart in self.charts:
-            chart.follow_changed.connect(self._set_follow)
-            chart.x_range_picked.connect(self._share_x_range)
         # The curves and legends of a single run, empty: starting one then hands them its
         # data instead of building them (~25 ms of the event loop when the run starts).
         self.runs: list[RunSeries] = []
         self.readout = ReadoutLabel(HOVER_HINT)
         self.hover_step: int | None = None
-        self.bind([])
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(4)
-        for i, chart in enumerate(self.charts):
-            grid.addWidget(chart, i // 2, i % 2)
-            chart.scene().sigMouseMoved.connect(lambda pos, c=chart: self._on_mouse_moved(c, pos))
+        self.overlay_note: str | None = None  # why some (or all) curves of the runs are not drawn
+        self.grid = QGridLayout()
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setSpacing(4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(grid, 1)
+        layout.addLayout(self.grid, 1)
         layout.addWidget(self.readout)
         self.frames = 0  # frames in which every chart was brought up to date and one changed
         self.axes_moved = False  # the chart refresh_next last brought up to date changed a range
         self.last_frame_s = 0.0
         self._next = 0
         self._cycle = (0.0, False)  # (seconds spent, anything changed) in the current round
+        self._build_charts(self.model)
+        self.bind([])
+
+    def __getattr__(self, name: str):
+        # A chart by its declared name (panel.population for the foraging ecology's).
+        charts = self.__dict__.get("by_name")
+        if charts is not None and name in charts:
+            return charts[name]
+        raise AttributeError(name)
+
+    def chart(self, name: str) -> LiveChart | None:
+        return self.by_name.get(name)
+
+    # ---- the model's charts -------------------------------------------------------
+    def _build_charts(self, spec: ModelSpec) -> None:
+        for chart in self.charts:
+            self.grid.removeWidget(chart)
+            chart.clear_curves()
+            chart.close()
+            chart.deleteLater()
+        self.model = spec
+        charts = []
+        for layout in chart_specs.layouts(spec):
+            charts.append(LiveChart(f"{layout.name}_chart", layout.title, layout.y_label,
+                                    right_label=layout.right_label))
+        self.charts = tuple(charts)
+        self.by_name = {layout.name: c for layout, c in zip(chart_specs.layouts(spec), charts, strict=True)}
+        # The x axes are not linked with pyqtgraph's setXLink: a linked range change
+        # redraws all charts in one event-loop turn. Following the data, each chart
+        # moves its own axis in its own turn (they compute the same range); a range the
+        # user pans or zooms to is copied to the others.
+        # Two charts or fewer: one above the other, each the panel's width (time series want
+        # width); more: two columns. Rows share the height equally.
+        columns = 2 if len(charts) > 2 else 1
+        for row in range(self.grid.rowCount()):
+            self.grid.setRowStretch(row, 0)
+        for i, chart in enumerate(charts):
+            chart.follow_range = self.follow_range
+            chart.follow_changed.connect(self._set_follow)
+            chart.x_range_picked.connect(self._share_x_range)
+            self.grid.addWidget(chart, i // columns, i % columns)
+            chart.show()  # now, not when the layout gets round to it: the next frame draws it
+            chart.scene().sigMouseMoved.connect(lambda pos, c=chart: self._on_mouse_moved(c, pos))
+        for row in range(max(1, (len(charts) + columns - 1) // columns)):
+            self.grid.setRowStretch(row, 1)
+        self._next = 0
+
+    def set_model(self, spec: ModelSpec) -> bool:
+        """Show ``spec``'s charts (empty); True when the charts were rebuilt."""
+        if spec is self.model or (spec.name == self.model.name and spec.charts == self.model.charts
+                                  and spec.metrics == self.model.metrics):
+            return False
+        self._build_charts(spec)
+        self.charts_rebuilt.emit()
+        return True
 
     # ---- binding ----------------------------------------------------------------
     def bind(self, runs: list[RunSeries]) -> None:
         """Show ``runs`` (one: detailed curves; several: one curve per run to compare;
-        none: a single run's curves, empty, of the agent types last shown)."""
+        none: a single run's curves, empty, of the model (and agent types) last shown)."""
         if not runs:
-            runs = [RunSeries(0, "", StoredSeries({}), self.runs[0].types if len(self.runs) == 1 else
-                              RunSeries.types_of(None))]
-            self._bind(runs)
+            last = self.runs[0] if len(self.runs) == 1 else None
+            types = last.types if last is not None else RunSeries.types_of(None)
+            self._bind([RunSeries(0, "", StoredSeries({}), types, model=self.model)])
             self.runs = []
             return
         self._bind(runs)
 
     def _bind(self, runs: list[RunSeries]) -> None:
+        models = list({run.spec.name: run.spec for run in runs}.values())
+        common: set[str] | None = None
+        self.overlay_note = None
+        if len({m.name for m in models}) > 1:
+            common = set(models[0].metric_names).intersection(*(m.metric_names for m in models[1:]))
+            names = ", ".join(m.label for m in models)
+            if common:
+                shown = [m.label for m in chart_specs.readout_metrics(models[0], common)]
+                self.overlay_note = (f"Runs of different models ({names}): only their common metrics are "
+                                     f"overlaid ({', '.join(shown) or 'none charted'}).")
+            else:
+                self.overlay_note = (f"Nothing to overlay: the runs are of different models ({names}), "
+                                     "which have no metric in common.")
+        self.set_model(models[0])
         self.runs = list(runs)
         self.follow_range.reset()
         self.clear_hover(rows=len(runs))
-        solid = Qt.PenStyle.SolidLine
-        specs: dict[LiveChart, list[tuple]] = {chart: [] for chart in self.charts}
-        if len(runs) == 1:
-            run = runs[0]
-            specs[self.population] = [(run, "alive", "total", TOTAL_COLOR, False, solid)] + [
-                (run, f"alive_{t}", t, TYPE_COLORS[t], False, solid) for t in run.types]
-            specs[self.resources] += [(run, "resources_in_nodes", "in nodes", "#2ca02c", False, solid),
-                                      (run, "mean_agent_resources", "mean per agent", "#ff7f0e", True, solid)]
-            specs[self.births_deaths] += [(run, "births", "births", "#1f77b4", False, solid),
-                                          (run, "deaths", "deaths", "#d62728", False, solid)]
-            specs[self.health].append((run, "mean_health", "mean health", "#9467bd", False, solid))
-        else:
-            # Every curve of every run: the colour says the type (or metric), the line
-            # style the run, as the legend's "name: type" entries spell out.
-            for i, run in enumerate(runs):
-                style = RUN_STYLES[i % len(RUN_STYLES)]
-
-                def spec(metric: str, what: str, color: str, right: bool = False, run=run, style=style):
-                    return (run, metric, f"{run.name}: {what}", color, right, style)
-
-                specs[self.population] += [spec("alive", "total", TOTAL_COLOR)] + [
-                    spec(f"alive_{t}", t, TYPE_COLORS[t]) for t in run.types]
-                specs[self.resources] += [
-                    spec("resources_in_nodes", "in nodes", METRIC_COLORS["resources_in_nodes"]),
-                    spec("mean_agent_resources", "per agent", METRIC_COLORS["mean_agent_resources"], True)]
-                specs[self.births_deaths] += [spec("births", "births", METRIC_COLORS["births"]),
-                                              spec("deaths", "deaths", METRIC_COLORS["deaths"])]
-                specs[self.health].append(spec("mean_health", "health", METRIC_COLORS["mean_health"]))
-        for chart in self.charts:
-            chart.set_curves(specs[chart])
+        specs = chart_specs.curves(self.model, self.runs, common)
+        for name, chart in self.by_name.items():
+            chart.set_curves(specs.get(name, []))
             chart.follow = True
             chart._settled_at = -1.0
+        if self.overlay_note:
+            self.readout.setText(self.overlay_note)
         # No drawing here: the frame timer draws the charts two per turn from the first
-        # one on, rather than all four (~100 ms) in the turn that starts or selects a run.
+        # one on, rather than all of them (~100 ms) in the turn that starts or selects a run.
         self._next = 0
         self._cycle = (0.0, False)
 
@@ -604,7 +636,11 @@ class ChartsPanel(QWidget):
     def refresh_next(self) -> bool:
         """Bring the next chart up to date (one per call, in turn): the frame timer spreads
         a frame over several event-loop turns so that none of them is long."""
+        if not self.charts:
+            self.axes_moved = False
+            return False
         t0 = time.perf_counter()
+        self._next %= len(self.charts)
         chart = self.charts[self._next]
         drawn = chart.isVisible() or not self.isVisible()
         changed = drawn and chart.refresh()
@@ -632,7 +668,7 @@ class ChartsPanel(QWidget):
             c.hover_line.setVisible(False)
         if rows is not None:
             self.readout.set_rows(rows)
-        self.readout.setText(HOVER_HINT)
+        self.readout.setText(self.overlay_note or HOVER_HINT)
         self.hover_step = None
 
     def _on_mouse_moved(self, chart: LiveChart, pos) -> None:
@@ -655,6 +691,11 @@ class ChartsPanel(QWidget):
         """(run name, values at ``step``) for each run shown; a run shorter than the step
         says where it ended, so that runs of different lengths read together."""
         lines = []
+        models = {run.spec.name for run in self.runs}
+        common = None
+        if len(models) > 1:
+            specs = [r.spec for r in self.runs]
+            common = set(specs[0].metric_names).intersection(*(s.metric_names for s in specs[1:]))
         for run in self.runs:
             snap = run.source.snapshot()
             if snap.length == 0:
@@ -666,18 +707,28 @@ class ChartsPanel(QWidget):
                 last = first + snap.length - 1
                 lines.append((run.name, f"no step {step} (steps {first}-{last})"))
                 continue
+            spec = run.spec
 
-            def value(name: str, s=snap, i=i) -> str:
+            def value(name: str, s=snap, i=i, spec=spec) -> str:
                 if name not in s.names:
                     return "-"
                 v = s[name][i]
-                return "-" if not np.isfinite(v) else (f"{v:.0f}" if float(v).is_integer() else f"{v:.2f}")
+                if not np.isfinite(v):
+                    return "-"
+                try:
+                    metric = spec.metric(name)
+                except KeyError:
+                    metric = None
+                return chart_specs.format_value(metric, float(v))
 
-            types = ", ".join(f"{t} {value('alive_' + t)}" for t in run.types)
-            lines.append((run.name, f"step {step}: alive {value('alive')} ({types}); "
-                                    f"resources {value('resources_in_nodes')} in nodes, "
-                                    f"{value('mean_agent_resources')} per agent; births {value('births')}, "
-                                    f"deaths {value('deaths')}; health {value('mean_health')}"))
+            if foraging_look.applies(spec) and common is None:
+                lines.append((run.name, f"step {step}: " + foraging_look.readout(run, value)))
+                continue
+            parts = []
+            for metric in chart_specs.readout_metrics(spec, common):
+                unit = f" {metric.unit}" if metric.unit and metric.unit != metric.label else ""
+                parts.append(f"{metric.label} {value(metric.name)}{unit}")
+            lines.append((run.name, f"step {step}: " + "; ".join(parts)))
         return lines or [("", f"step {step}: no data")]
 
     def readout_text(self, step: int) -> str:

@@ -1,14 +1,18 @@
-"""The parameter form, generated from the RunConfig schema.
+"""The parameter form, generated from the chosen model's parameter schema (a pydantic
+class deriving from RunParameters; the foraging ecology's RunConfig with its nested
+action weights and per-type parameters).
 
-Each pydantic field becomes a spin box (or a line edit when its bounds do not
-fit a spin box) inside a group box named by the field's ``group`` extra; the
-description becomes the tooltip, ge/le/gt bounds the spin box range. Every edit
-re-validates the whole config with the schema, and ConfigError.problems field
-paths mark the offending fields.
+The model picker above it (``model_picker``) chooses the model: the fields, the presets
+and Load/Save YAML (a top-level ``model:`` key) follow it. Each pydantic field becomes
+a spin box (or a line edit when its bounds do not fit a spin box) inside a group box
+named by the field's ``group`` extra; the description becomes the tooltip, ge/le/gt
+bounds the spin box range. Every edit re-validates the whole config with the schema,
+and ConfigError.problems field paths mark the offending fields.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,17 +39,17 @@ from PySide6.QtWidgets import (
 
 from farm_gui.config import (
     AGENT_CLASS_NAMES,
-    PRESETS,
     ActionWeights,
     ConfigError,
     RunConfig,
     TypeParameters,
     config_from_dict,
-    config_to_dict,
-    preset,
-    save_yaml,
 )
+from farm_gui.config.model_files import params_from_dict, read_model_file, save_model_yaml
+from farm_gui.core.model import ModelSpec, RunParameters
+from farm_gui.core.registry import UnknownModelError, get_model
 from farm_gui.ui.dialogs import show_warning
+from farm_gui.ui.model_picker import ModelPicker
 
 INT32_MAX = 2**31 - 1
 INVALID_STYLE = "border: 2px solid #d62728; border-radius: 3px;"
@@ -74,8 +78,11 @@ class FieldSpec:
     info: FieldInfo
 
 
-def iter_fields() -> Iterator[FieldSpec]:
-    """Every editable leaf of RunConfig, in schema order."""
+def iter_fields(parameters: type[RunParameters] = RunConfig) -> Iterator[FieldSpec]:
+    """Every editable leaf of a model's parameters, in schema order."""
+    if parameters is not RunConfig:
+        yield from _iter_model_fields(parameters)
+        return
     for name, info in RunConfig.model_fields.items():
         if name == "action_weights":
             for sub, sub_info in ActionWeights.model_fields.items():
@@ -89,6 +96,20 @@ def iter_fields() -> Iterator[FieldSpec]:
         else:
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             yield FieldSpec(name, name.replace("_", " "), str(extra.get("group", "Other")), info)
+
+
+def _iter_model_fields(cls: type, prefix: str = "", group: str | None = None) -> Iterator[FieldSpec]:
+    """Any pydantic parameter class: a field holding a nested pydantic model is opened up
+    (its fields under "outer.inner", in the outer field's group)."""
+    for name, info in cls.model_fields.items():
+        key = info.alias or name
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        field_group = group or str(extra.get("group", "Other"))
+        annotation = info.annotation
+        if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+            yield from _iter_model_fields(annotation, f"{prefix}{key}.", field_group)
+            continue
+        yield FieldSpec(f"{prefix}{key}", key.replace("_", " "), field_group, info)
 
 
 def _number(text: str, is_int: bool) -> int | float | None:
@@ -245,27 +266,29 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 class ConfigForm(QWidget):
-    """Grouped, validated editor of a RunConfig (objectName ``config_form``)."""
+    """Grouped, validated editor of a model's parameters (objectName ``config_form``)."""
 
     validity_changed = Signal(bool)
     config_changed = Signal()
+    model_changed = Signal(str)  # the model's name, after the form was rebuilt for it
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("config_form")
+        self.spec: ModelSpec = get_model(None)
         self.fields: dict[str, FieldEditor] = {}
         self._valid = True
-        self._config: RunConfig | None = RunConfig()
+        self._config: RunParameters | None = self.spec.parameters()
         self._problems: list[tuple[str, str]] = []
         self._loading = False
 
+        self.model_picker = ModelPicker()
+        self.model_picker.model_chosen.connect(self._on_model_chosen)
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("run_name")
         self.name_edit.setPlaceholderText("Run name (optional)")
         self.preset_box = QComboBox()
         self.preset_box.setObjectName("preset_combo")
-        self.preset_box.addItem("Preset...")
-        self.preset_box.addItems(list(PRESETS))
         self.preset_box.setToolTip("Fill the form with a preset configuration")
         self.preset_box.activated.connect(self._on_preset)
         load = QPushButton("Load YAML...")
@@ -279,31 +302,9 @@ class ConfigForm(QWidget):
         top.addWidget(load)
         top.addWidget(save)
 
-        body = QWidget()
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(0, 0, 6, 0)
-        groups: dict[str, QFormLayout] = {}
-        specs = list(iter_fields())
-        order = {g: i for i, g in enumerate(GROUP_ORDER)}
-        for group in sorted({s.group for s in specs}, key=lambda g: order.get(g, len(order))):
-            box = QGroupBox(group)
-            box.setObjectName(f"group_{group}")
-            form = QFormLayout(box)
-            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-            groups[group] = form
-            body_layout.addWidget(box)
-        for spec in specs:
-            editor = FieldEditor(spec)
-            editor.changed.connect(self._revalidate)
-            label = QLabel(spec.label)
-            label.setToolTip(editor.base_tip)
-            groups[spec.group].addRow(label, editor)
-            self.fields[spec.path] = editor
-        body_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.problem_label = QLabel()
         self.problem_label.setObjectName("config_problems")
@@ -313,17 +314,89 @@ class ConfigForm(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.model_picker)
         layout.addWidget(self.name_edit)
         layout.addLayout(top)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.scroll, 1)
         layout.addWidget(self.problem_label)
-        self.set_config(RunConfig())
+        self._build(self.spec)
+        self.set_config(self.spec.parameters())
+
+    # ---- the model --------------------------------------------------------------------
+    def _build(self, spec: ModelSpec) -> None:
+        """The fields and presets of ``spec``'s parameters (replacing any shown)."""
+        self.spec = spec
+        self.fields = {}
+        self.preset_box.clear()
+        self.preset_box.addItem("Preset...")
+        self.preset_box.addItems(list(spec.preset_names))
+        self.model_picker.show_model(spec.name)
+        broken = self.model_picker.broken_text
+        self.model_picker.setToolTip(spec.description + (f"\n\nNot available:\n{broken}" if broken else ""))
+        body = QWidget()
+        body.setObjectName(f"form_{spec.name}")
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 6, 0)
+        groups: dict[str, QFormLayout] = {}
+        specs = list(iter_fields(spec.parameters))
+        order = {g: i for i, g in enumerate(GROUP_ORDER)}
+        for group in sorted({s.group for s in specs}, key=lambda g: order.get(g, len(order))):
+            box = QGroupBox(group)
+            box.setObjectName(f"group_{group}")
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            groups[group] = form
+            body_layout.addWidget(box)
+        for field_spec in specs:
+            editor = FieldEditor(field_spec)
+            editor.changed.connect(self._revalidate)
+            label = QLabel(field_spec.label)
+            label.setToolTip(editor.base_tip)
+            groups[field_spec.group].addRow(label, editor)
+            self.fields[field_spec.path] = editor
+        body_layout.addStretch(1)
+        old = self.scroll.takeWidget()
+        self.scroll.setWidget(body)
+        if old is not None:
+            old.deleteLater()
+
+    def set_model(self, name: str, config: RunParameters | None = None) -> None:
+        """Show the form of model ``name`` (filled with ``config``, or the model's defaults)."""
+        spec = get_model(name)
+        if spec.name != self.spec.name or spec is not self.spec:
+            self._build(spec)
+            self.set_config(config if config is not None else spec.parameters())
+            self.model_changed.emit(spec.name)
+        elif config is not None:
+            self.set_config(config)
+
+    def restore_model(self, name: str | None) -> None:
+        """Show the model chosen last time, if it is still installed (quietly otherwise)."""
+        if name and name != self.spec.name:
+            with contextlib.suppress(UnknownModelError):
+                self.set_model(name)
+
+    def _on_model_chosen(self, name: str) -> None:
+        if name != self.spec.name:
+            try:
+                self.set_model(name)
+            except UnknownModelError as err:
+                show_warning(self, "Model not available", str(err))
+                self.model_picker.show_model(self.spec.name)
 
     # ---- values -------------------------------------------------------------------
-    def set_config(self, config: RunConfig) -> None:
+    def set_config(self, config: RunParameters) -> None:
+        """Fill the form; parameters of another model's class switch the form to it."""
+        if not isinstance(config, self.spec.parameters):
+            from farm_gui.core.registry import models
+
+            for spec in models().values():
+                if type(config) is spec.parameters:
+                    self.set_model(spec.name, config)
+                    return
         self._loading = True
         try:
-            for path, value in _flatten(config_to_dict(config)).items():
+            for path, value in _flatten(config.model_dump(mode="json", by_alias=True)).items():
                 if path in self.fields:
                     self.fields[path].set_value(value)
         finally:
@@ -336,8 +409,8 @@ class ConfigForm(QWidget):
     def raw_values(self) -> dict[str, Any]:
         return _nest({path: editor.value() for path, editor in self.fields.items()})
 
-    def config(self) -> RunConfig | None:
-        """The validated config, or None while any field is invalid."""
+    def config(self) -> RunParameters | None:
+        """The validated parameters of the chosen model, or None while any field is invalid."""
         return self._config
 
     def run_name(self) -> str | None:
@@ -350,11 +423,16 @@ class ConfigForm(QWidget):
     def problems(self) -> list[tuple[str, str]]:
         return list(self._problems)
 
+    def _validate(self, data: dict[str, Any]) -> RunParameters:
+        if self.spec.parameters is RunConfig:
+            return config_from_dict(data)
+        return params_from_dict(self.spec, data)
+
     def _revalidate(self) -> None:
         if self._loading:
             return
         try:
-            self._config = config_from_dict(self.raw_values())
+            self._config = self._validate(self.raw_values())
             problems: list[tuple[str, str]] = []
         except ConfigError as err:
             self._config = None
@@ -380,7 +458,7 @@ class ConfigForm(QWidget):
     def _on_preset(self, index: int) -> None:
         if index <= 0:
             return
-        self.set_config(preset(self.preset_box.itemText(index)))
+        self.set_config(self.spec.preset(self.preset_box.itemText(index)))
         self.preset_box.setCurrentIndex(0)
 
     def load_from_file(self) -> None:
@@ -390,8 +468,30 @@ class ConfigForm(QWidget):
             self.load_file(path)
 
     def load_file(self, path: str) -> None:
-        """Load a Farm GUI configuration, or an AgentFarm one (YAML or its saved JSON) mapped
-        onto this model's parameters, listing the keys that have no counterpart."""
+        """Load a parameter file: its ``model:`` key picks the model (none: the default
+        model, whose files may also be AgentFarm ones, YAML or its saved JSON, mapped onto
+        its parameters, listing the keys that have no counterpart)."""
+        try:
+            model, data, src = read_model_file(path)
+        except ConfigError:
+            model = data = None  # not YAML: perhaps an AgentFarm JSON file (named below if not)
+        if model is None:
+            self._load_default_model_file(path)
+            return
+        try:
+            spec = get_model(model)
+        except UnknownModelError as err:
+            show_warning(self, "Cannot load configuration", f"{path}: {err}")
+            return
+        try:
+            config = (config_from_dict(data, src) if spec.parameters is RunConfig
+                      else params_from_dict(spec, data, src))
+        except ConfigError as err:
+            show_warning(self, "Cannot load configuration", str(err))
+            return
+        self.set_model(spec.name, config)
+
+    def _load_default_model_file(self, path: str) -> None:
         from farm_gui.agentfarm import load_any_config
         from farm_gui.ui.agentfarm_flows import show_config_mapping
 
@@ -400,7 +500,7 @@ class ConfigForm(QWidget):
         except ConfigError as err:
             show_warning(self, "Cannot load configuration", str(err))
             return
-        self.set_config(config)
+        self.set_model(get_model(None).name, config)
         if mapping is not None:
             show_config_mapping(self, mapping)
 
@@ -410,12 +510,21 @@ class ConfigForm(QWidget):
             show_warning(self, "Cannot save configuration",
                                 "Fix the marked fields first:\n" + self.problem_label.text())
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", "config.yaml",
+        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", f"{self.spec.name}.yaml",
                                               "YAML (*.yaml *.yml)")
         if not path:
             return
+        self.save_file(path)
+
+    def save_file(self, path: str) -> bool:
+        """Write the parameters with ``model: <name>``; False (with a message) on failure."""
+        config = self.config()
+        if config is None:
+            return False
         try:
-            save_yaml(config, path)
+            save_model_yaml(self.spec, config, path)
         except OSError as err:
             show_warning(self, "Cannot save configuration",
                                 f"Could not write {path}: {err.strerror or err}")
+            return False
+        return True

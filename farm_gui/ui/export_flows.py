@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
 
-from farm_gui.config import save_yaml
+from farm_gui.config.model_files import save_model_yaml
 from farm_gui.runtime.aio import current_loop, run_blocking, spawn
 from farm_gui.store import StoreError
 from farm_gui.store.export import ExportCancelled, export_runs, files_in_the_way
 from farm_gui.ui import chart_export
 from farm_gui.ui.ask import ask_yes
 from farm_gui.ui.chart_render import FILTERS, with_suffix
+from farm_gui.ui.run_flows import run_parameters
 
 if TYPE_CHECKING:
     from farm_gui.ui.main_window import MainWindow
@@ -119,7 +120,7 @@ class ExportFlows:
     # ---- pictures --------------------------------------------------------------------
     def current_chart(self: MainWindow):
         tracker = getattr(self, "chart_tracker", None)
-        return tracker.chart if tracker is not None else self.charts.population
+        return tracker.chart if tracker is not None else self.charts.charts[0]
 
     def _save_path(self: MainWindow, fmt: str, title: str, default: str) -> str | None:
         path, _ = QFileDialog.getSaveFileName(self, title, default, FILTERS[fmt])
@@ -145,7 +146,7 @@ class ExportFlows:
 
     def write_chart(self: MainWindow, path: str, fmt: str, chart=None) -> None:
         """Render a chart (the population chart unless given; shown and sized) to a file."""
-        chart_export.write_chart(chart or self.charts.population, path, fmt)
+        chart_export.write_chart(chart or self.charts.charts[0], path, fmt)
 
     def export_all_charts(self: MainWindow, fmt: str) -> None:
         path = self._save_path(fmt, f"Export all charts as {fmt.upper()}", f"charts.{fmt}")
@@ -186,15 +187,20 @@ class ExportFlows:
 
     async def export_config_async(self: MainWindow, run_id: int | None, path: str) -> None:
         async with self._export_lock:
+            spec = self.config_form.spec
             if run_id is not None and self.store is not None:
-                config = await run_blocking(self.store.run_config, run_id)
+                spec = self._model_of_run(run_id)
+                if spec is None:
+                    self.show_error("Export failed", f"The model of run {run_id} is not installed.")
+                    return
+                config = await run_blocking(run_parameters, self.store, run_id, spec)
             else:
                 config = self.config_form.config()
             if config is None:
                 self.show_error("Export failed", "The form has invalid fields; fix them first.")
                 return
-            try:
-                await run_blocking(save_yaml, config, path)
+            try:  # with "model: <name>" first, as Save YAML in the form writes it
+                await run_blocking(save_model_yaml, spec, config, path)
             except EXPORT_ERRORS as err:
                 self.show_error("Export failed", _describe(err, path))
                 return

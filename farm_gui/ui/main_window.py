@@ -37,6 +37,7 @@ from farm_gui.ui.dialogs import show_info, show_warning
 from farm_gui.ui.examples_dialog import show_examples
 from farm_gui.ui.export_flows import ExportFlows
 from farm_gui.ui.icons import app_icon, app_pixmap, apply_action_icons
+from farm_gui.ui.model_picker import report_broken
 from farm_gui.ui.run_flows import RunFlows
 from farm_gui.ui.run_table import RunTable
 from farm_gui.ui.settings import WindowSettings
@@ -99,6 +100,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         self._build_status_bar()
         self._connect()
         self.chart_tracker = chart_menus.install(self)
+        self.charts.charts_rebuilt.connect(lambda: chart_menus.rewire(self))  # another model's charts
         self._install_continue()
         self.analysis_panel = None
         self._install_analysis_panel()
@@ -109,6 +111,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         last = self.settings.last_config()
         if last is not None:
             self.config_form.set_config(last)
+        self.config_form.restore_model(self.settings.last_model())
         self.resize(1400, 900)
         if (geometry := self.settings.geometry()) is not None:
             self.restoreGeometry(geometry)
@@ -126,6 +129,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
 
         self._open_initial(db_url)
         self.update_actions()
+        report_broken(self.config_form.model_picker, self.statusBar())  # plug-ins that failed to load
 
     # ---- construction helpers -----------------------------------------------------
     def _add_dock(self, name: str, title: str, widget: QWidget, area: str) -> QDockWidget:
@@ -314,6 +318,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         config = self.config_form.config()
         if config is not None:
             self.settings.save_config(config)
+        self.settings.set_last_model(self.config_form.spec.name)
         self.settings.sync()
 
     def _ask_stop_runs(self, count: int) -> bool:

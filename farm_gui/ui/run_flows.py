@@ -13,10 +13,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from farm_gui.core.registry import UnknownModelError, get_model
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.memory import memory_warning
 from farm_gui.runtime.registry import ACTIVE_STATES, FINAL_STATES
 from farm_gui.store import StoreError, open_store
+from farm_gui.ui import foraging_look
 from farm_gui.ui.ask import ask
 from farm_gui.ui.icons import app_icon
 from farm_gui.ui.run_table import RunRow
@@ -137,7 +139,7 @@ class RunFlows:
         if run is None:
             return row
         snap = run.buffer.snapshot()
-        alive = snap.last("alive")
+        alive = population(run.model, snap)
         now = time.monotonic()
         t, n, rate = self._rates.get(run.run_id, (run.started, 0, 0.0))
         if now - t >= 0.5 and run.active:
@@ -181,11 +183,12 @@ class RunFlows:
         if config is None or self.store is None:
             return
         name = self.config_form.run_name()
+        spec = self.config_form.spec
 
         def start() -> None:
-            spawn(self.start_run_async(config, name), self._report("Cannot start the run"))
+            spawn(self.start_run_async(config, name, spec), self._report("Cannot start the run"))
 
-        warning = memory_warning(config)
+        warning = memory_warning(config) if hasattr(config, "total_agents") else None
         if warning is None:
             start()
             return
@@ -194,14 +197,20 @@ class RunFlows:
         ask(self, "Not enough memory?", warning + "\n\nStart it anyway?", start, "Start Anyway",
             "memory_warning")
 
-    async def start_run_async(self: MainWindow, config, name: str | None = None) -> int | None:
+    async def start_run_async(self: MainWindow, config, name: str | None = None, spec=None) -> int | None:
+        """Create and start a run of ``spec`` (the model of ``config``'s class, the form's
+        model, or the default one)."""
+        spec = spec or model_of(config)
         selection_serial = self.run_table.selection_serial
         async with self._state_lock:
             store = self.store
             if store is None:
                 return None
             try:
-                run_id = await run_blocking(store.create_run, config, name)
+                if spec.name == get_model(None).name:
+                    run_id = await run_blocking(store.create_run, config, name)
+                else:
+                    run_id = await run_blocking(store.create_run, config, name, spec.name)
                 info = await run_blocking(store.get_run, run_id)
                 if self.closing:  # the window closed while the run was being created
                     await run_blocking(store.set_status, run_id, "stopped")
@@ -209,8 +218,9 @@ class RunFlows:
             except StoreError as err:
                 self.show_error("Cannot start the run", str(err))
                 return None
-            self.registry.start(store, run_id, info.name, config, self.speed)
-        self.settings.save_config(config)
+            self.registry.start(store, run_id, info.name, config, self.speed, model=spec)
+        if isinstance(config, type(get_model(None).parameters())):
+            self.settings.save_config(config)
         await self.refresh_runs_async(select=[run_id], unless_selected_since=selection_serial)
         return run_id
 
@@ -306,33 +316,55 @@ class RunFlows:
     async def _series_for(self: MainWindow, run_id: int, color: str) -> RunSeries | None:
         run = self.registry.get(run_id)
         if run is not None:
-            return RunSeries(run_id, run.name, run.buffer, RunSeries.types_of(run.config), color)
+            return RunSeries(run_id, run.name, run.buffer, RunSeries.types_of(run.config), color,
+                             model=run.model)
         store = self.store
         if store is None:
+            return None
+        spec = self._model_of_run(run_id)
+        if spec is None:
             return None
         series = self._stored_series.get(run_id)
         if series is None:
             series = StoredSeries(await run_blocking(store.metrics, run_id))
-        config = await run_blocking(store.run_config, run_id)
+        config = await run_blocking(run_parameters, store, run_id, spec)
         if store is not self.store:
             return None  # the workspace changed while loading: its run ids mean other runs
         self._stored_series[run_id] = series
         row = self._run_rows.get(run_id)
         return RunSeries(run_id, row.name if row else f"run {run_id}", series,
-                         RunSeries.types_of(config), color)
+                         RunSeries.types_of(config), color, model=spec)
+
+    def _model_of_run(self: MainWindow, run_id: int):
+        """The declaration of a stored run's model; None (and a message in the status bar)
+        when that model is not installed (its plug-in missing or broken)."""
+        from farm_gui.agentfarm.importer import MODEL as IMPORTED
+
+        row = self._run_rows.get(run_id)
+        name = row.model if row is not None else None
+        if name == IMPORTED:  # a run read from an AgentFarm database: the default model's data
+            name = None
+        try:
+            return get_model(name)
+        except UnknownModelError as err:
+            self.statusBar().showMessage(f"Run {run_id} cannot be shown: {err}", 10000)
+            return None
 
     async def _show_world_of(self: MainWindow, run_id: int) -> None:
         run = self.registry.get(run_id)
         if run is not None:
-            config = run.config
+            config, spec = run.config, run.model
         else:
             store = self.store
-            if store is None:
+            spec = self._model_of_run(run_id)
+            if store is None or spec is None:
                 return
-            config = await run_blocking(store.run_config, run_id)
+            config = await run_blocking(run_parameters, store, run_id, spec)
             if store is not self.store or run_id != self._world_run:
                 return  # another workspace or run is shown by now
-        self.world_view.set_world(config.width, config.height, config.max_resource_amount)
+        if config is None:
+            return
+        self.world_view.set_model(spec, config)
         self._world_config = config
         if run is not None and run.active:
             self.world_view.show_state(run.world.take()[1])
@@ -392,7 +424,7 @@ class RunFlows:
                     if run_id is None or store is None:
                         return
                     try:
-                        state = await run_blocking(store.world_state, run_id, step)
+                        state = await run_blocking(stored_world, store, run_id, step, self.world_view.model)
                     except StoreError as err:
                         self.world_view.show_state(None)
                         self.world_view.step_label.setText(str(err).split(": ")[-1][:80])
@@ -402,3 +434,40 @@ class RunFlows:
                     loaded = step
         finally:
             self._scrub_running = False
+
+
+def model_of(config):
+    """The model whose parameter class ``config`` is an instance of (the default model's
+    when none is found)."""
+    from farm_gui.core.registry import models
+
+    for spec in models().values():
+        if type(config) is spec.parameters:
+            return spec
+    return get_model(None)
+
+
+def population(spec, snap) -> int | None:
+    """The run table's "Alive": the sum of the latest counts of the model's categories
+    (its metrics that count a category), None for a model without such counts."""
+    spec = spec if spec is not None else get_model(None)
+    counts = [snap.last(m.name) for m in spec.metrics if m.category is not None and m.name in snap.names]
+    counts = [c for c in counts if c is not None]
+    return int(sum(counts)) if counts else None
+
+
+def run_parameters(store, run_id: int, spec):
+    """A stored run's parameters (blocking: call off the loop)."""
+    if foraging_look.applies(spec) or not hasattr(store, "run_parameters"):
+        return store.run_config(run_id)
+    return store.run_parameters(run_id)
+
+
+def stored_world(store, run_id: int, step: int, spec):
+    """A stored run's world at ``step`` as the world view draws it (blocking)."""
+    if foraging_look.applies(spec):
+        return store.world_state(run_id, step)
+    if hasattr(store, "layer_snapshot"):  # the latest stored at or before `step`, and its step
+        stored, layers = store.layer_snapshot(run_id, step)
+        return {"layers": layers, "step": stored}
+    return {"layers": store.layers(run_id, step), "step": step}

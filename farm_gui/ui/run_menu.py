@@ -20,6 +20,7 @@ from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.store import StoreError
 from farm_gui.store.side_tables import refuse_continuation
 from farm_gui.ui.confirm import ask, ask_text
+from farm_gui.ui.run_flows import run_parameters
 
 if TYPE_CHECKING:
     from farm_gui.ui.main_window import MainWindow
@@ -148,7 +149,10 @@ class RunMenu(QObject):
         store = self._store()
         try:
             info = await run_blocking(store.get_run, run_id)
-            config = await run_blocking(store.run_config, run_id)
+            spec = self.window._model_of_run(run_id)
+            if spec is None:
+                return
+            config = await run_blocking(run_parameters, store, run_id, spec)
         except StoreError as err:
             self.window.show_error("Cannot load the configuration", str(err))
             return
@@ -159,7 +163,7 @@ class RunMenu(QObject):
             self.window.show_error("Read-only run", str(err))
             return
         window = self.window
-        window.config_form.set_config(config)
+        window.config_form.set_model(spec.name, config)  # the run's model, its parameters
         row = window.run_table.table_model.row_of(run_id)
         name = window.run_table.table_model.rows[row].name if row is not None else f"Run {run_id}"
         window.config_form.name_edit.setText(f"{name} (again)")

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-COLUMNS = ("Name", "Status", "Step / total", "Alive", "Steps/s", "Started", "Duration", "Parent")
+COLUMNS = ("Name", "Status", "Step / total", "Alive", "Steps/s", "Started", "Duration", "Parent", "Model")
 STATUS_COLORS = {"running": "#2ca02c", "paused": "#e69f00", "failed": "#d62728", "interrupted": "#d62728",
                  "stopped": "#7f7f7f"}
 
@@ -43,6 +43,14 @@ class RunRow:
         parent = "" if parent_run is None else f"run {parent_run} @ {info.parent_step}"
         return cls(info.id, info.name, info.status, info.steps_done, info.total_steps, info.last_alive,
                    info.steps_per_s, info.started_at, info.duration_s, info.error, info.model, parent)
+
+
+def model_label(name: str) -> str:
+    """A model's label as the picker shows it (its name, when it is not installed)."""
+    from farm_gui.core.registry import models
+
+    spec = models().get(name)
+    return spec.label if spec is not None else name  # e.g. "agentfarm": an imported run
 
 
 def _duration(seconds: float | None) -> str:
@@ -103,6 +111,8 @@ class RunTableModel(QAbstractTableModel):
             return row.started_at.astimezone().strftime("%Y-%m-%d %H:%M:%S") if row.started_at else ""
         if col == 7:
             return row.parent
+        if col == 8:
+            return model_label(row.model)
         return _duration(row.duration_s)
 
     def set_rows(self, rows: list[RunRow]) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from farm_gui.config import AGENT_TYPES, RunConfig
+from farm_gui.core.model import ModelSpec
+from farm_gui.core.registry import get_model
 from farm_gui.runtime.live_buffer import LiveBuffer, SeriesSnapshot
 
 TYPE_COLORS = {
@@ -46,6 +48,11 @@ class RunSeries:
     source: LiveBuffer | StoredSeries
     types: tuple[str, ...] = field(default_factory=lambda: AGENT_TYPES[:3])
     color: str = RUN_COLORS[0]
+    model: ModelSpec | None = None  # the run's model (None: the default model)
+
+    @property
+    def spec(self) -> ModelSpec:
+        return self.model if self.model is not None else get_model(None)
 
     @property
     def live(self) -> bool:
@@ -53,7 +60,8 @@ class RunSeries:
 
     @staticmethod
     def types_of(config: RunConfig | None) -> tuple[str, ...]:
-        if config is None:
+        """The foraging ecology's agent types present in a run (its first three by default)."""
+        if config is None or not isinstance(config, RunConfig):
             return AGENT_TYPES[:3]
         present = tuple(t for t, n in config.agent_counts().items() if n > 0)
         return present or AGENT_TYPES[:3]

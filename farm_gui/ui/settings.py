@@ -85,7 +85,17 @@ class WindowSettings:
             return None  # an older or damaged entry: start from the defaults
 
     def save_config(self, config: RunConfig) -> None:
-        self.qsettings.setValue("form/last_config", json.dumps(config_to_dict(config)))
+        """The default model's last configuration (another model's form is not kept)."""
+        if isinstance(config, RunConfig):
+            self.qsettings.setValue("form/last_config", json.dumps(config_to_dict(config)))
+
+    def last_model(self) -> str | None:
+        """The model chosen in the picker when the window last closed."""
+        value = self.qsettings.value("form/last_model")
+        return str(value) if value else None
+
+    def set_last_model(self, name: str) -> None:
+        self.qsettings.setValue("form/last_model", name)
 
     # appearance
     def dark(self) -> bool:

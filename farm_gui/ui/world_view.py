@@ -1,5 +1,6 @@
-"""The world: agents as points coloured by type, resource nodes sized by amount,
-and a slider that scrubs the stored steps of a paused or finished run.
+"""The world: the model's declared layers (see ``world_layers``) or, for the foraging
+ecology, agents as points coloured by type and resource nodes sized by amount; and a
+slider that scrubs the stored steps of a paused or finished run.
 
 Points are stamped into one image by ``WorldRaster``: pyqtgraph's ScatterPlotItem
 spends ~50 ms per frame on 10k agents and 7k nodes, and even one QPainter.drawPoints
@@ -18,8 +19,12 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from farm_gui.config import AGENT_TYPES
+from farm_gui.core.model import ModelSpec, RunParameters
+from farm_gui.core.registry import get_model
+from farm_gui.ui import foraging_look
 from farm_gui.ui.plot_widget import PlotWidget
 from farm_gui.ui.series import TYPE_COLORS
+from farm_gui.ui.world_layers import WorldLayers
 
 NODE_COLOR = "#c9a227"
 NODE_SIZES = (2.0, 3.0, 4.0, 5.0, 6.0)  # pixels, by fifth of the node capacity
@@ -190,7 +195,8 @@ class WorldView(QWidget):
         # The key sits under the plot, where it never hides any agents.
         swatches = [f'<span style="color:{TYPE_COLORS[t]}">&#9632;</span>&nbsp;{t}' for t in AGENT_TYPES]
         swatches.append(f'<span style="color:{NODE_COLOR}">&#9632;</span>&nbsp;resource node (size = amount)')
-        self.key_label = QLabel("&nbsp;&nbsp;".join(swatches))
+        self.legacy_key = "&nbsp;&nbsp;".join(swatches)
+        self.key_label = QLabel(self.legacy_key)
         self.key_label.setObjectName("world_key")
         self.key_label.setWordWrap(True)
 
@@ -216,6 +222,35 @@ class WorldView(QWidget):
         self.displayed_step: int | None = None
         self.node_capacity = 30.0
         self._world = (100.0, 100.0)
+        self.model: ModelSpec = get_model(None)
+        self.layers: WorldLayers | None = None  # a generic model's drawn layers
+
+    # ---- the model ------------------------------------------------------------------
+    def set_model(self, spec: ModelSpec, params: RunParameters) -> None:
+        """Draw ``spec``'s layers over the world of ``params`` (its extent from
+        ``spec.size(params)``): the declared layers, or the foraging ecology's raster."""
+        legacy = foraging_look.applies(spec)
+        if spec is not self.model or (self.layers is None) == (not legacy):
+            if self.layers is not None:
+                self.layers.remove()
+                self.layers = None
+            self.model = spec
+            self.raster.setVisible(legacy)
+            if legacy:
+                self.key_label.setText(self.legacy_key)
+            else:
+                self.layers = WorldLayers(spec, self.plot.getPlotItem())
+                self.key_label.setText(self.layers.key_html())
+            self.state = self.raster.state = None
+        width, height = spec.size(params)
+        if legacy:
+            self.set_world(width, height, foraging_look.node_capacity(params))
+            return
+        self.layers.set_extent(width, height)
+        if (width, height) != self._world or self.state is None:
+            self._world = (width, height)
+            self.raster.set_bounds(QRectF(0, 0, width, height))
+            self.plot.getPlotItem().vb.setRange(QRectF(0, 0, width, height), padding=0.02)
 
     # ---- world geometry ----------------------------------------------------------
     def set_world(self, width: float, height: float, node_capacity: float) -> None:
@@ -228,7 +263,12 @@ class WorldView(QWidget):
 
     # ---- drawing ------------------------------------------------------------------
     def show_state(self, state: dict[str, np.ndarray] | None) -> None:
-        """Draw a world snapshot (keys of SNAPSHOT_AGENT_KEYS + SNAPSHOT_NODE_KEYS)."""
+        """Draw a world snapshot: {"layers": {layer: {field: array}}, "step": k} of a model
+        drawn from its declaration, or the foraging ecology's flat snapshot (keys of
+        SNAPSHOT_AGENT_KEYS + SNAPSHOT_NODE_KEYS)."""
+        if self.layers is not None:
+            self._show_layers(state)
+            return
         self.state = self.raster.state = state
         self.raster.node_capacity = self.node_capacity
         self.raster.update()
@@ -256,6 +296,19 @@ class WorldView(QWidget):
         self.displayed_step = int(step) if step is not None else None
         self.step_label.setText(f"step {self.displayed_step}, {agents} agents"
                                 if self.displayed_step is not None else f"{agents} agents")
+
+    def _show_layers(self, state: dict | None) -> None:
+        self.state = state
+        points = self.layers.show(None if state is None else state.get("layers"))
+        if state is None:
+            self.displayed_step = None
+            self.step_label.setText("no world state")
+            return
+        step = state.get("step")
+        self.displayed_step = int(step) if step is not None else None
+        what = f", {points:,} points" if any(k.kind == "points" for k in self.model.layers) else ""
+        self.step_label.setText(f"step {self.displayed_step}{what}" if self.displayed_step is not None
+                                else what.lstrip(", "))
 
     def _agents_of_type(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         state = self.state

@@ -1,0 +1,103 @@
+"""Runs of a model other than the foraging ecology in the real window: picked in the model
+picker, started, charted live from its declaration, its world drawn from its layers and
+scrubbed from the store, and broken plug-ins reported without stopping the window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QComboBox
+
+from farm_gui.core import registry
+from farm_gui.core.registry import BrokenModel
+from farm_gui.store import Store
+from tests.ui.conftest import WAIT_MS, start_and_get_run, wait_final
+from tests.ui.toy_models import register_toys, unregister_toys
+
+GENERIC_STORE = all(hasattr(Store, name) for name in ("layers", "run_parameters", "snapshot_steps"))
+
+
+@pytest.fixture(autouse=True)
+def toys():
+    register_toys()
+    yield
+    unregister_toys()
+
+
+def pick(qtbot, window, name: str) -> None:
+    picker = window.findChild(QComboBox, "model_picker")
+    index = picker.findData(name)
+    picker.setCurrentIndex(index)
+    picker.activated.emit(index)
+    qtbot.waitUntil(lambda: window.config_form.spec.name == name, timeout=WAIT_MS)
+
+
+def test_broken_plugins_are_reported_and_the_window_goes_on(qtbot, tmp_path, monkeypatch):
+    from farm_gui.app import create_main_window
+
+    broken = [BrokenModel("bad_model", "bad_pkg:SPEC", "ValueError: it declares no metrics")]
+    monkeypatch.setattr(registry, "broken_models", lambda: list(broken))
+    window = create_main_window(str(tmp_path / "w.db"))
+    qtbot.addWidget(window)
+    assert "bad_model" in window.statusBar().currentMessage()
+    picker = window.findChild(QComboBox, "model_picker")
+    assert "it declares no metrics" in picker.toolTip()
+    assert "toy_grid" in picker.names() and "bad_model" not in picker.names()
+    pick(qtbot, window, "toy_grid")
+    assert window.actions.start.isEnabled()
+
+
+def test_picking_a_model_in_the_window_rebuilds_the_form_and_presets(qtbot, make_window):
+    window = make_window()
+    pick(qtbot, window, "toy_wealth")
+    assert set(window.config_form.fields) == {"simulation_steps", "seed", "snapshot_every", "agents", "side"}
+    box = window.config_form.preset_box
+    presets = [box.itemText(i) for i in range(box.count())]
+    assert presets == ["Preset...", "default"]
+    pick(qtbot, window, "foraging")
+    assert "agent_parameters.SystemAgent.share_weight" in window.config_form.fields
+
+
+@pytest.mark.skipif(not GENERIC_STORE, reason="needs the store's generic runs (branch generic)")
+def test_a_run_of_another_model_is_charted_drawn_and_scrubbed(qtbot, make_window):
+    window = make_window()
+    pick(qtbot, window, "toy_grid")
+    form = window.config_form
+    form.set_value("simulation_steps", 40)
+    form.set_value("snapshot_every", 5)
+    form.set_value("walkers", 25)
+    run = start_and_get_run(qtbot, window)
+    assert run.model.name == "toy_grid"
+    wait_final(qtbot, window, run)
+    stored = window.store.metrics(run.run_id)
+    chart = window.charts.chart("cells")
+    assert chart is not None and chart.objectName() == "cells_chart"
+    qtbot.waitUntil(lambda: (d := chart.data("grass cells")) is not None and len(d[0]) == 40, timeout=WAIT_MS)
+    np.testing.assert_array_equal(chart.data("grass cells")[1], stored["grass"])
+    model_col = window.run_table.table_model.rows[0]
+    assert model_col.model == "toy_grid"
+    # the world of the last stored step, then a scrubbed one
+    qtbot.waitUntil(lambda: window.world_view.displayed_step == 40, timeout=WAIT_MS)
+    layers = window.store.layers(run.run_id, 40)
+    np.testing.assert_array_equal(window.world_view.layers.layers["cells"].image.image,
+                                  layers["cells"]["values"])
+    window.world_view.slider.setValue(10)
+    qtbot.waitUntil(lambda: window.world_view.displayed_step == 10, timeout=WAIT_MS)
+    layers = window.store.layers(run.run_id, 10)
+    x, _y = window.world_view.layers.layers["walkers"].points()
+    order = np.argsort(layers["walkers"]["category"], kind="stable")
+    np.testing.assert_allclose(x, layers["walkers"]["x"][order])
+
+
+def test_the_model_chosen_is_shown_again_next_time(qtbot, tmp_path):
+    from farm_gui.app import create_main_window
+
+    window = create_main_window(str(tmp_path / "a.db"))
+    qtbot.addWidget(window)
+    pick(qtbot, window, "toy_grid")
+    window.close()
+    again = create_main_window(str(tmp_path / "a.db"))
+    qtbot.addWidget(again)
+    assert again.config_form.spec.name == "toy_grid"
+    assert again.findChild(QComboBox, "model_picker").currentData() == "toy_grid"
+    again.close()

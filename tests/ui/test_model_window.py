@@ -1,0 +1,151 @@
+"""Charts and world view built from a model's declaration, for models other than the
+foraging ecology (toy models registered in-process), and runs of two models overlaid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from farm_gui.runtime.live_buffer import LiveBuffer, buffer_names
+from farm_gui.ui.charts import ChartsPanel
+from farm_gui.ui.series import RunSeries, StoredSeries
+from farm_gui.ui.world_layers import category_lut
+from farm_gui.ui.world_view import WorldView
+from tests.ui.toy_models import GRID, WEALTH, register_toys, unregister_toys
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture(autouse=True)
+def toys():
+    register_toys()
+    yield
+    unregister_toys()
+
+
+def stepped(spec, steps: int, **params):
+    """A run of ``spec`` stepped directly: its metrics by name (with "step") and its engine."""
+    p = spec.parameters(**params)
+    engine = spec.create_engine(p, p.seed)
+    rows = [dict(engine.step()) for _ in range(steps)]
+    metrics = {"step": np.arange(steps, dtype=float)}
+    for name in spec.metric_names:
+        metrics[name] = np.array([r[name] for r in rows], dtype=float)
+    return metrics, engine, p
+
+
+def draw_all(qtbot, panel: ChartsPanel) -> None:
+    for _ in range(3 * len(panel.charts)):
+        panel.refresh_next()
+
+
+def test_charts_follow_the_declaration_of_the_run_shown(qtbot):
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    assert [c.objectName() for c in panel.charts] == ["population_chart", "resources_chart",
+                                                       "births_deaths_chart", "health_chart"]
+    metrics, _engine, _p = stepped(GRID, 40)
+    panel.bind([RunSeries(1, "grid", StoredSeries(metrics), model=GRID)])
+    assert [c.objectName() for c in panel.charts] == ["cells_chart", "walkers_chart"]
+    draw_all(qtbot, panel)
+    cells = panel.chart("cells")
+    assert [c.label for c in cells.curves] == ["grass cells", "empty cells"]
+    x, y = cells.data("grass cells")
+    np.testing.assert_array_equal(x, metrics["step"])
+    np.testing.assert_array_equal(y, metrics["grass"])
+    walkers = panel.chart("walkers")
+    # a metric counting a category takes the category's colour
+    red = next(c for c in walkers.curves if c.label == "red walkers")
+    assert red.item.opts["pen"].color().name() == "#d62728"
+    assert [label for _, label in walkers.legend.items] and len(walkers.legend.items) == 2
+    panel.show_hover(10)
+    line = panel.readout.text()
+    assert f"grass cells {metrics['grass'][10]:,.0f}" in line and "step 10" in line
+    # back to a foraging run: today's four charts again
+    panel.bind([RunSeries(2, "forage", StoredSeries({}))])
+    assert panel.population.objectName() == "population_chart" and len(panel.charts) == 4
+
+
+def test_a_chart_with_two_units_gets_a_right_axis(qtbot):
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    metrics, _e, _p = stepped(WEALTH, 30, agents=20)
+    panel.bind([RunSeries(1, "wealth", StoredSeries(metrics), model=WEALTH)])
+    chart = panel.chart("inequality")
+    assert chart.right_view is not None
+    assert chart.getPlotItem().getAxis("right").labelText == "money"
+    draw_all(qtbot, panel)
+    np.testing.assert_array_equal(chart.data("richest")[1], metrics["richest"])
+
+
+def test_runs_of_two_models_overlay_their_common_metrics_or_say_why_not(qtbot):
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    grid, _e, _p = stepped(GRID, 20)
+    wealth, _e, _p = stepped(WEALTH, 25, agents=10)
+    panel.bind([RunSeries(1, "g", StoredSeries(grid), model=GRID),
+                RunSeries(2, "w", StoredSeries(wealth), model=WEALTH)])
+    draw_all(qtbot, panel)
+    drawn = [c.label for chart in panel.charts for c in chart.curves]
+    assert drawn == []  # "spread" is common but the grid model charts it nowhere
+    assert "only their common metrics" in panel.readout.text()
+    panel.bind([RunSeries(2, "w", StoredSeries(wealth), model=WEALTH),
+                RunSeries(1, "g", StoredSeries(grid), model=GRID)])
+    draw_all(qtbot, panel)
+    space = panel.chart("space")
+    assert [c.label for c in space.curves] == ["w: spread", "g: spread"]
+    np.testing.assert_array_equal(space.data("g: spread")[1], grid["spread"])
+    assert panel.chart("inequality").curves == []
+    forage = {"step": np.arange(5.0), "alive": np.ones(5)}
+    panel.bind([RunSeries(3, "f", StoredSeries(forage)),
+                RunSeries(2, "w", StoredSeries(wealth), model=WEALTH)])
+    assert "Nothing to overlay" in panel.readout.text()
+    assert all(not chart.curves for chart in panel.charts)
+
+
+def test_world_view_draws_the_declared_layers(qtbot):
+    view = WorldView()
+    qtbot.addWidget(view)
+    view.resize(500, 500)
+    view.show()
+    _m, engine, params = stepped(GRID, 5, width=9, height=7, walkers=30)
+    view.set_model(GRID, params)
+    layers = engine.layers()
+    view.show_state({"layers": layers, "step": 5})
+    raster = view.layers.layers["cells"]
+    np.testing.assert_array_equal(raster.image.image, layers["cells"]["values"])
+    np.testing.assert_array_equal(raster.lut[:3], category_lut(GRID.layers[0].categories)[:3])
+    rect = raster.image.mapRectToParent(raster.image.boundingRect())
+    assert (rect.width(), rect.height()) == (9, 7)  # the world's extent, one unit per cell
+    walkers = view.layers.layers["walkers"]
+    x, y = walkers.points()
+    order = np.argsort(layers["walkers"]["category"], kind="stable")
+    np.testing.assert_allclose(x, layers["walkers"]["x"][order])
+    np.testing.assert_allclose(y, layers["walkers"]["y"][order])
+    sizes = walkers.scatters[0].data["size"]
+    assert sizes.min() < sizes.max()  # sized by the declared size field
+    assert not view.raster.isVisible()
+    assert "Walkers" in view.key_label.text() and "grass" in view.key_label.text().lower()
+    assert view.step_label.text() == "step 5, 30 points"
+    # a value-only point layer, then back to the foraging ecology's view
+    _m, engine, params = stepped(WEALTH, 3, agents=12)
+    view.set_model(WEALTH, params)
+    assert set(view.layers.layers) == {"agents"}
+    view.show_state({"layers": engine.layers(), "step": 3})
+    np.testing.assert_allclose(view.layers.layers["agents"].points()[0], engine.layers()["agents"]["x"])
+    from farm_gui.core.registry import get_model
+
+    forage = get_model(None)
+    view.set_model(forage, forage.parameters())
+    assert view.layers is None and view.raster.isVisible()
+
+
+def test_live_buffer_columns_come_from_the_declaration():
+    assert buffer_names(GRID) == ("step", *GRID.metric_names)
+    buffer = LiveBuffer(buffer_names(GRID))
+    buffer.append({"step": 0, "grass": 3, "empty": 2, "red": 1, "blue": 1, "spread": 0.5})
+    assert buffer.snapshot().last("grass") == 3
