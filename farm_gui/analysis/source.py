@@ -20,6 +20,8 @@ from .requirements import count_metrics
 if TYPE_CHECKING:
     from farm_gui.store import Store
 
+LEGACY_STORAGE = "foraging_v1"  # ModelSpec.storage of runs kept in the first release's tables
+
 AGENT_COLUMNS = ("agent_id", "agent_type", "birth_step", "parent_id", "generation", "death_step",
                  "death_cause")
 
@@ -98,6 +100,11 @@ class StoreRunSource:
         return np.asarray(self.store.snapshot_steps(self.run_id), dtype=np.int64)
 
     def layers(self, step: int) -> Layers:
+        """The world layers stored for `step` (a snapshot step)."""
+        if self.spec.storage == LEGACY_STORAGE:  # the first release's agent and node tables
+            from farm_gui.store.legacy_layers import layers_from_world_state
+
+            return layers_from_world_state(self.store.world_state(self.run_id, int(step)))
         read = getattr(self.store, "layers", None)
         if read is None:
             raise AnalysisError("this workspace's store cannot read world layers")
