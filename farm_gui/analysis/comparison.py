@@ -1,6 +1,6 @@
 """Comparison of several runs side by side: runs are grouped into variants
 (given explicitly, or runs whose configurations differ only in the seed form one
-group of replications; runs of an experiment: one group per design point); each group gets a mean curve with a Student-t confidence
+group of replications); each group gets a mean curve with a Student-t confidence
 band; final values are compared between groups, and final populations between
 types within a group, with Welch's t test."""
 

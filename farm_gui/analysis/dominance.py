@@ -1,7 +1,7 @@
-"""Dominance (any model whose metrics count categories): which category dominates a run, by final population, by the area under
-its population curve (agent-steps), by a recency-weighted area (step t of T
-weighs 0.5 ** ((T - 1 - t) / half_life)), and how long each type led and how
-often the lead switched. A step where the top count is shared (or zero) has no
+"""Dominance (any model whose metrics count categories): which category dominates a
+run, by final population, by the area under its population curve (agent-steps), by a
+recency-weighted area (step t of T weighs 0.5 ** ((T - 1 - t) / half_life)), and how
+long each category led and how often the lead switched. A step where the top count is shared (or zero) has no
 leader; switches count changes between successive sole leaders."""
 
 from __future__ import annotations

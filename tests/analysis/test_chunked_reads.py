@@ -8,9 +8,9 @@ import pytest
 from farm_gui.analysis import FrameRunSource, StoreRunSource, run_analysis
 from farm_gui.analysis import source as source_module
 from farm_gui.analysis.source import iter_agent_chunks
+from farm_gui.config import ACTIONS, AGENT_TYPES, RunConfig
 from farm_gui.models.foraging.analyses import action_counts as action_module
 from farm_gui.models.foraging.analyses.action_counts import action_sums, wide_action_counts
-from farm_gui.config import ACTIONS, AGENT_TYPES, RunConfig
 from farm_gui.runtime.session import RunSession
 from farm_gui.store import open_store
 

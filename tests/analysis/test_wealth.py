@@ -20,7 +20,8 @@ def engine_run(steps=30, snapshot_every=10, seed=5, agents=60):
         rows.append({"step": k, **engine.step()})
         if (k + 1) % snapshot_every == 0:
             layers[k + 1] = engine.layers()
-    return FrameRunSource(pd.DataFrame(rows), spec=EXCHANGE, config=params, layers=layers, run_id=1), rows, layers
+    source = FrameRunSource(pd.DataFrame(rows), spec=EXCHANGE, config=params, layers=layers, run_id=1)
+    return source, rows, layers
 
 
 def test_gini_formula_matches_the_pairwise_definition():
@@ -45,7 +46,8 @@ def test_gini_at_each_snapshot_equals_the_models_gini_metric():
 def test_histogram_lorenz_and_summary_by_hand():
     values = np.array([0, 0, 1, 1, 1, 2, 3, 3, 5, 9], dtype=float)
     layers = {4: {"agents": {"x": np.zeros(10), "y": np.zeros(10), "value": values}}}
-    source = FrameRunSource(pd.DataFrame({"gini": [0.0] * 4, "richest": [0] * 4}), spec=EXCHANGE, layers=layers)
+    metrics = pd.DataFrame({"gini": [0.0] * 4, "richest": [0] * 4})
+    source = FrameRunSource(metrics, spec=EXCHANGE, layers=layers)
     result = run_analysis("wealth", [source])
     assert result.params["layer"] == "agents"
     hist = result.tables["histogram"]
@@ -53,7 +55,8 @@ def test_histogram_lorenz_and_summary_by_hand():
     assert hist["bin_start"].tolist() == pytest.approx(np.arange(10) - 0.5)
     lorenz = result.tables["lorenz"]
     assert lorenz["population_share"].tolist() == pytest.approx(np.arange(11) / 10)
-    assert lorenz["value_share"].tolist() == pytest.approx(np.concatenate([[0], np.cumsum(np.sort(values))]) / 25)
+    held = np.concatenate([[0], np.cumsum(np.sort(values))]) / 25
+    assert lorenz["value_share"].tolist() == pytest.approx(held)
     s = result.summary
     assert (s["points"], s["total"], s["mean"], s["median"], s["max"]) == (10, 25, 2.5, 1.5, 9)
     assert s["share_with_nothing"] == pytest.approx(0.2)

@@ -12,12 +12,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from farm_gui.config import ACTIONS, AGENT_TYPES
-
 from farm_gui.analysis.base import AnalysisModule, AnalysisResult, Control, ModuleParams, ScaledControl
 from farm_gui.analysis.per_run import per_run
 from farm_gui.analysis.source import RunSource, load_metrics
 from farm_gui.analysis.stats import safe_div
+from farm_gui.config import ACTIONS, AGENT_TYPES
 
 from .action_counts import iter_action_sums
 

@@ -11,12 +11,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from farm_gui.config import ACTIONS
-
 from farm_gui.analysis.base import AnalysisModule, AnalysisResult, Control, ModuleParams, ScaledControl
 from farm_gui.analysis.per_run import per_run
 from farm_gui.analysis.source import RunSource, downsample, load_metrics, pick_evenly
 from farm_gui.analysis.stats import periods_below, safe_div
+from farm_gui.config import ACTIONS
 
 
 class ResourcesParams(ModuleParams):
