@@ -116,6 +116,21 @@ def applicable_modules(models: Iterable[str | None]) -> dict[str, AnalysisModule
     return out
 
 
+def check_models(name: str, run_models: dict[int, str | None], params: dict[str, Any] | None = None) -> None:
+    """Before queueing: AnalysisError when module `name` does not apply to one of these
+    runs (run id -> model name), naming what is missing (the parameters are only used to
+    check what they name, e.g. a metric; a default left to the module is not checked)."""
+    module = get_module(name)
+    parsed = module.parse_params(params)
+    for run_id, model in run_models.items():
+        spec = model_spec(model)
+        problems = module.unmet(spec, parsed)
+        if problems:
+            needs = "; ".join(f"{what}: {why}" for what, why in problems)
+            raise AnalysisError(f"module {name!r} does not apply to run {run_id} (model {spec.name!r}): "
+                                f"it needs {needs}")
+
+
 def check_applies(module: AnalysisModule, sources: Sequence[RunSource], params: Any) -> None:
     """AnalysisError naming, for the first run it does not apply to, what is missing."""
     for source in sources:
