@@ -403,9 +403,9 @@ def _add_export(sub) -> None:
 def _add_analyze(sub) -> None:
     p = sub.add_parser("analyze", help="analyse stored runs; print a summary and write result files",
                        description="Modules: population, survival, spatial, dominance, comparison (two or "
-                       "more runs), wealth, and models' own (the foraging ecology's resources, actions). A module "
-                       "runs only on runs whose model has the data it needs; for others it is refused, naming "
-                       "what is missing (exit 2). The result is also kept in the database.")
+                       "more runs), wealth, and models' own (the foraging ecology's resources, actions). "
+                       "A module runs only on runs whose model has the data it needs; for others it is "
+                       "refused, naming what is missing (exit 2). The result is also kept in the database.")
     p.add_argument("runs", nargs="+", metavar="RUN", help="run id (or exact name)")
     p.add_argument("--module", required=True, metavar="NAME", help="analysis module")
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
