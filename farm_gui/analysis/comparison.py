@@ -1,8 +1,8 @@
-"""Comparison of several runs side by side: runs are grouped into variants
-(given explicitly, or runs whose configurations differ only in the seed form one
-group of replications); each group gets a mean curve with a Student-t confidence
-band; final values are compared between groups, and final populations between
-types within a group, with Welch's t test."""
+"""Comparison of several runs side by side: runs are grouped into variants (given
+explicitly; the runs of one experiment: one group per design point; otherwise runs whose
+configurations differ only in the seed form one group of replications); each group gets
+a mean curve with a Student-t confidence band; final values are compared between groups,
+and final populations between categories within a group, with Welch's t test."""
 
 from __future__ import annotations
 
@@ -51,6 +51,20 @@ def auto_groups(sources: Sequence[RunSource]) -> list[list[int]]:
     return list(keys.values())
 
 
+def design_groups(sources: Sequence[RunSource]) -> tuple[list[list[int]], list[str]]:
+    """Runs of one experiment grouped by design point (in point order) and the points'
+    names; nothing when a run is not from an experiment or they come from several."""
+    points = [s.design_point() for s in sources]
+    if not points or any(p is None for p in points) or len({p.experiment for p in points}) > 1:
+        return [], []
+    by_point: dict[int, list[int]] = {}
+    for i, p in enumerate(points):
+        by_point.setdefault(p.point, []).append(i)
+    order = sorted(by_point)
+    first = {p.point: p for p in reversed(points)}
+    return [by_point[k] for k in order], [first[k].label() for k in order]
+
+
 def prepare(params: ComparisonParams, sources: Sequence[RunSource]) -> ComparisonParams:
     if params.metric is None and sources:
         params = params.model_copy(update={"metric": default_metric(sources[0].spec)})
@@ -91,10 +105,18 @@ def aligned(curves: list[np.ndarray], fill_zero: list[bool]) -> np.ndarray:
 
 
 def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control) -> AnalysisResult:
-    groups = explicit_groups(sources, params.groups) if params.groups else auto_groups(sources)
+    design_names: list[str] = []
+    if params.groups:
+        groups = explicit_groups(sources, params.groups)
+    else:
+        groups, design_names = design_groups(sources)
+        if not groups:
+            groups = auto_groups(sources)
     names = list(params.group_names or [])
     if names and len(names) != len(groups):
         raise AnalysisError(f"group_names: {len(names)} names for {len(groups)} groups")
+    if not names and design_names:
+        names = design_names
     if not names:
         names = ["all runs"] if len(groups) == 1 else [f"variant {i + 1}" for i in range(len(groups))]
 

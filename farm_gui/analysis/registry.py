@@ -1,6 +1,6 @@
 """Imports the generic modules so that each registers itself (a model's own modules are
 found through its declaration: ``ModelSpec.analyses``, see runner.available_modules)."""
 
-from . import comparison, dominance, population, spatial, survival, wealth
+from . import comparison, dominance, population, sensitivity, spatial, survival, wealth
 
-BUILTIN_MODULES = (population, survival, spatial, dominance, comparison, wealth)
+BUILTIN_MODULES = (population, survival, spatial, dominance, comparison, wealth, sensitivity)

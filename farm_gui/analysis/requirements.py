@@ -26,6 +26,11 @@ class Requirement:
     def missing(self, spec: ModelSpec, params: Any = None) -> str | None:
         raise NotImplementedError
 
+    def missing_in_run(self, source: Any) -> str | None:
+        """A check of the run's own records (not its model), made before a module runs
+        (not when the window lists modules): None when the run provides it."""
+        return None
+
 
 def count_metrics(spec: ModelSpec) -> list[Metric]:
     """The metrics that count a category, the first one per category, in the order of
@@ -123,6 +128,22 @@ class ModelIs(Requirement):
 
     def missing(self, spec: ModelSpec, params: Any = None) -> str | None:
         return None if spec.name in self.models else f"the run's model is {spec.name!r}"
+
+
+@dataclass(frozen=True)
+class ExperimentRuns(Requirement):
+    """Runs of an experiment (their design points and the experiment's design)."""
+
+    what: str = "runs of an experiment (design points)"
+
+    def missing(self, spec: ModelSpec, params: Any = None) -> str | None:
+        return None
+
+    def missing_in_run(self, source: Any) -> str | None:
+        design = getattr(source, "design_point", None)
+        if design is not None and design() is not None:
+            return None
+        return f"{source.label} is not a run of an experiment"
 
 
 def default_metric(spec: ModelSpec) -> str:

@@ -136,6 +136,10 @@ def check_applies(module: AnalysisModule, sources: Sequence[RunSource], params: 
     for source in sources:
         spec = source.spec
         problems = module.unmet(spec, params)
+        for requirement in module.requires:
+            reason = requirement.missing_in_run(source)
+            if reason is not None:
+                problems.append((requirement.what, reason))
         if problems:
             needs = "; ".join(f"{what}: {why}" for what, why in problems)
             raise AnalysisError(f"module {module.name!r} does not apply to {source.label} "

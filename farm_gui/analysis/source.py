@@ -15,6 +15,7 @@ from farm_gui.core.model import ModelSpec, RunParameters
 from farm_gui.core.registry import DEFAULT_MODEL
 
 from .base import AnalysisError, Control
+from .design import DesignPoint, ExperimentDesign, design_point_of, experiment_design_of
 from .requirements import count_metrics
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ class RunSource(Protocol):
                limit: int | None = None) -> pd.DataFrame: ...
     def snapshot_steps(self) -> np.ndarray: ...
     def layers(self, step: int) -> Layers: ...
+    def design_point(self) -> DesignPoint | None: ...
+    def experiment_design(self) -> ExperimentDesign | None: ...
 
 
 def _spec_of(model: str | None) -> ModelSpec:
@@ -64,7 +67,6 @@ class StoreRunSource:
         info = store.get_run(run_id)
         self.label = f"run {run_id}" + (f" ({info.name})" if info.name else "")
         self.model = getattr(info, "model", None) or DEFAULT_MODEL
-        self.experiment = getattr(info, "experiment_id", None)
         self._steps = int(info.steps_done)
         self._params: RunParameters | None = None
         self._spec: ModelSpec | None = None
@@ -110,6 +112,16 @@ class StoreRunSource:
             raise AnalysisError("this workspace's store cannot read world layers")
         return read(self.run_id, int(step))
 
+    def design_point(self) -> DesignPoint | None:
+        """The run's place in an experiment (None: not a run of an experiment)."""
+        if not hasattr(self, "_design"):
+            self._design = design_point_of(self.store, self.run_id)
+        return self._design
+
+    def experiment_design(self) -> ExperimentDesign | None:
+        point = self.design_point()
+        return None if point is None else experiment_design_of(self.store, point.experiment)
+
     # The foraging ecology's first-release tables (read by its own modules).
     def world_state(self, step: int) -> dict[str, np.ndarray]:
         return self.store.world_state(self.run_id, step)
@@ -143,7 +155,8 @@ class FrameRunSource:
         spec: ModelSpec | None = None,
         run_id: int | None = None,
         label: str | None = None,
-        experiment: int | None = None,
+        design_point: DesignPoint | None = None,
+        experiment_design: ExperimentDesign | None = None,
     ):
         self._metrics = metrics.reset_index(drop=True)
         if "step" not in self._metrics:
@@ -156,7 +169,8 @@ class FrameRunSource:
         self.model = spec.name if spec is not None else (model or DEFAULT_MODEL)
         self._config = config
         self.run_id = run_id
-        self.experiment = experiment
+        self._design_point = design_point
+        self._experiment_design = experiment_design
         self.label = label or (f"run {run_id}" if run_id is not None else "run")
 
     @property
@@ -205,6 +219,12 @@ class FrameRunSource:
         if int(step) not in self._layers:
             raise KeyError(f"no world layers stored at step {step}")
         return self._layers[int(step)]
+
+    def design_point(self) -> DesignPoint | None:
+        return self._design_point
+
+    def experiment_design(self) -> ExperimentDesign | None:
+        return self._experiment_design
 
     def world_state(self, step: int) -> dict[str, np.ndarray]:
         candidates = [s for s in self._snapshots if s <= step]

@@ -50,14 +50,16 @@ def test_module_lists_follow_the_models(toys):
     assert {"population", "survival", "spatial", "dominance", "comparison", "wealth", "actions",
             "resources"} <= everything
     exchange = set(applicable_modules(["toy_exchange"]))
-    assert exchange == {"spatial", "comparison", "wealth"}
+    # sensitivity: any model's runs, when they come from an experiment (checked before it runs)
+    assert exchange == {"spatial", "comparison", "wealth", "sensitivity"}
     species = set(applicable_modules(["toy_species"]))
-    assert species == {"population", "survival", "spatial", "dominance", "comparison"}
+    assert species == {"population", "survival", "spatial", "dominance", "comparison", "sensitivity"}
     foraging = set(applicable_modules(["foraging"]))
     assert {"population", "survival", "spatial", "dominance", "comparison", "wealth", "actions",
             "resources"} <= foraging
     # runs of several models: what applies to all of them
-    assert set(applicable_modules(["toy_species", "toy_exchange"])) == {"spatial", "comparison"}
+    both = set(applicable_modules(["toy_species", "toy_exchange"]))
+    assert both == {"spatial", "comparison", "sensitivity"}
     assert applicable_modules(["no_such_model"]) == {}
 
 
