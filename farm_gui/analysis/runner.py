@@ -84,12 +84,21 @@ def get_module(name: str) -> AnalysisModule:
 
 
 def model_spec(model: str | None) -> ModelSpec:
-    """A run's model declaration; AnalysisError when the model is not available."""
-    from farm_gui.core.registry import UnknownModelError, get_model
+    """A run's model declaration; AnalysisError when the model is not available. Runs
+    imported into the first release's tables (an AgentFarm simulation) read as the model
+    that keeps its runs there."""
+    from farm_gui.core.registry import UnknownModelError, get_model, models
+    from farm_gui.store.side_tables import READ_ONLY_MODELS
 
     try:
         return get_model(model)
     except UnknownModelError as err:
+        if model in READ_ONLY_MODELS:
+            from .source import LEGACY_STORAGE
+
+            for spec in models().values():
+                if spec.storage == LEGACY_STORAGE:
+                    return spec
         raise AnalysisError(str(err)) from None
 
 
