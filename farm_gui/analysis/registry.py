@@ -4,3 +4,4 @@ found through its declaration: ``ModelSpec.analyses``, see runner.available_modu
 from . import comparison, dominance, population, sensitivity, spatial, survival, wealth
 
 BUILTIN_MODULES = (population, survival, spatial, dominance, comparison, wealth, sensitivity)
+ORDER = tuple(m.MODULE.name for m in BUILTIN_MODULES)  # how lists show them

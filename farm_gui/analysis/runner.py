@@ -68,9 +68,11 @@ _MODEL_MODULES: dict[tuple[str, str], list[AnalysisModule]] = {}
 
 def available_modules() -> dict[str, AnalysisModule]:
     """Every module: the generic ones, then the models' own (a generic name wins)."""
-    from . import registry  # noqa: F401  (importing it registers the built-in modules)
+    from .registry import ORDER  # importing it registers the built-in modules
 
-    modules = registered_modules()
+    registered = registered_modules()
+    rank = {name: i for i, name in enumerate(ORDER)}
+    modules = {n: registered[n] for n in sorted(registered, key=lambda n: rank.get(n, len(rank)))}
     for name, module in _model_modules().items():
         modules.setdefault(name, module)
     return modules
