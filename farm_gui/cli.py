@@ -320,11 +320,11 @@ def cmd_import_agentfarm(args: argparse.Namespace) -> int:
 
 def cmd_analyze(args: argparse.Namespace) -> int:
     from farm_gui.analysis import AnalysisError
-    from farm_gui.analysis.cli_support import analyze_runs, parse_param_options
+    from farm_gui.analysis.cli_support import analyze_runs, expand_run_refs, parse_param_options
 
     store = _open(args.db)
     try:
-        run_ids = [_find_run(store, ref) for ref in args.runs]
+        run_ids = expand_run_refs(store, args.runs, _find_run)
         params = parse_param_options(args.param, args.params_json)
         analyze_runs(store, run_ids, args.module, params, args.out)
     except AnalysisError as err:
@@ -402,9 +402,12 @@ def _add_export(sub) -> None:
 
 def _add_analyze(sub) -> None:
     p = sub.add_parser("analyze", help="analyse stored runs; print a summary and write result files",
-                       description="Modules: population, survival, resources, actions, spatial, dominance, "
-                       "comparison (two or more runs). The result is also kept in the database.")
-    p.add_argument("runs", nargs="+", metavar="RUN", help="run id (or exact name)")
+                       description="Modules: population, survival, spatial, dominance, comparison (two or "
+                       "more runs), wealth, and models' own (the foraging ecology's resources, actions). "
+                       "A module runs only on runs whose model has the data it needs; for others it is "
+                       "refused, naming what is missing (exit 2). The result is also kept in the database.")
+    p.add_argument("runs", nargs="+", metavar="RUN",
+                   help="run id (or exact name); experiment:ID for the finished runs of an experiment")
     p.add_argument("--module", required=True, metavar="NAME", help="analysis module")
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="module parameter (repeatable), e.g. --param min_prominence=2")

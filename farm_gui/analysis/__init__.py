@@ -17,7 +17,9 @@ from .base import (
 )
 from .runner import (
     analyse_stored_runs,
+    applicable_modules,
     available_modules,
+    check_models,
     get_module,
     load_result,
     run_analysis,
@@ -46,7 +48,9 @@ __all__ = [
     "Stopped",
     "StoreRunSource",
     "analyse_stored_runs",
+    "applicable_modules",
     "available_modules",
+    "check_models",
     "get_module",
     "load_result",
     "result_from_json",

@@ -18,6 +18,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
+    from farm_gui.core.model import ModelSpec
+
+    from .requirements import Requirement
     from .source import RunSource
 
 
@@ -95,6 +98,21 @@ class AnalysisModule:
     params_model: type[ModuleParams]
     compute: ComputeFn
     min_runs: int = 1
+    # What the module needs from a run's model (requirements.py); it is offered only for
+    # runs whose model provides all of it.
+    requires: tuple[Requirement, ...] = ()
+    # Fills parameters left to the module from the runs' models (e.g. the metric to
+    # compare), so the stored parameters say what was used: (params, sources) -> params.
+    prepare: Callable[[Any, Sequence[RunSource]], Any] | None = None
+
+    def unmet(self, spec: ModelSpec, params: Any = None) -> list[tuple[str, str]]:
+        """(what is needed, why this model does not provide it) for each unmet requirement."""
+        from .requirements import unmet
+
+        return unmet(self.requires, spec, params)
+
+    def applies_to(self, spec: ModelSpec, params: Any = None) -> bool:
+        return not self.unmet(spec, params)
 
     def parse_params(self, params: dict[str, Any] | None) -> ModuleParams:
         """Validate ``params``; AnalysisError names each bad field."""

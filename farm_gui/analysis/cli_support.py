@@ -4,14 +4,20 @@ only parses arguments and resolves run references)."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
+
+from farm_gui.store import StoreError
 
 from .base import AnalysisError
 from .runner import analyse_stored_runs, available_modules
 from .serialize import default_stem, write_result_files
+
+EXPERIMENT_REF = re.compile(r"^(?:experiment|exp):(\d+)$", re.IGNORECASE)
 
 
 def parse_param_options(items: list[str] | None, json_text: str | None = None) -> dict[str, Any]:
@@ -35,6 +41,31 @@ def parse_param_options(items: list[str] | None, json_text: str | None = None) -
         except json.JSONDecodeError:
             params[key.strip()] = value
     return params
+
+
+def expand_run_refs(store: Any, refs: list[str], find_run: Callable[[Any, str], int]) -> list[int]:
+    """Run references to run ids: ``experiment:ID`` (or ``exp:ID``) stands for the finished
+    runs of that experiment, in design order; any other reference goes to ``find_run``."""
+    ids: list[int] = []
+    for ref in refs:
+        match = EXPERIMENT_REF.match(ref.strip())
+        if match is None:
+            ids.append(find_run(store, ref))
+            continue
+        experiment = int(match.group(1))
+        read = getattr(store, "experiment_runs", None)
+        if read is None:
+            raise AnalysisError("this workspace has no experiments")
+        try:
+            runs = [r.run_id for r in read(experiment) if r.status == "finished" and r.run_id is not None]
+            if not runs:
+                store.get_experiment(experiment)  # an unknown experiment says so
+        except StoreError as err:
+            raise AnalysisError(str(err)) from None
+        if not runs:
+            raise AnalysisError(f"experiment {experiment} has no finished runs yet")
+        ids += runs
+    return list(dict.fromkeys(ids))
 
 
 def module_help() -> str:

@@ -1,8 +1,8 @@
-"""Comparison of several runs side by side: runs are grouped into variants
-(given explicitly, or runs whose configurations differ only in the seed form one
-group of replications); each group gets a mean curve with a Student-t confidence
-band; final values are compared between groups, and final populations between
-types within a group, with Welch's t test."""
+"""Comparison of several runs side by side: runs are grouped into variants (given
+explicitly; the runs of one experiment: one group per design point; otherwise runs whose
+configurations differ only in the seed form one group of replications); each group gets
+a mean curve with a Student-t confidence band; final values are compared between groups,
+and final populations between categories within a group, with Welch's t test."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ import pandas as pd
 from pydantic import Field
 from scipy import stats
 
-from farm_gui.config import config_to_dict
-from farm_gui.sim import METRIC_NAMES
+from farm_gui.core.model import ModelSpec
 
 from .base import (
     AnalysisError,
@@ -27,12 +26,14 @@ from .base import (
     ScaledControl,
     register,
 )
-from .source import RunSource, downsample, load_metrics, present_types
+from .requirements import MetricNamed, count_metrics, default_metric
+from .source import RunSource, downsample, load_metrics, present_categories, total_count
 from .stats import mean_ci, welch_test
 
 
 class ComparisonParams(ModuleParams):
-    metric: str = Field("alive", description="Metric to compare (a per-step metric name)")
+    metric: str | None = Field(None, description="Metric to compare (a per-step metric name; default: "
+                                                  "the model's first metric)")
     confidence: float = Field(0.95, gt=0, lt=1, description="Confidence level of the bands")
     groups: list[list[int]] | None = Field(
         None, description="Run ids per group; default: runs whose configs differ only in the seed")
@@ -41,13 +42,43 @@ class ComparisonParams(ModuleParams):
 
 
 def auto_groups(sources: Sequence[RunSource]) -> list[list[int]]:
-    """Indices of sources grouped by configuration with the seed left out."""
+    """Indices of sources grouped by model and parameters with the seed left out."""
     keys: dict[str, list[int]] = {}
     for i, source in enumerate(sources):
-        cfg = config_to_dict(source.config())
-        cfg.pop("seed", None)
-        keys.setdefault(json.dumps(cfg, sort_keys=True, default=str), []).append(i)
+        params = source.parameters().model_dump(mode="json")
+        params.pop("seed", None)
+        keys.setdefault(json.dumps([source.model, params], sort_keys=True, default=str), []).append(i)
     return list(keys.values())
+
+
+def design_groups(sources: Sequence[RunSource]) -> tuple[list[list[int]], list[str]]:
+    """Runs of one experiment grouped by design point (in point order) and the points'
+    names; nothing when a run is not from an experiment or they come from several."""
+    points = [s.design_point() for s in sources]
+    if not points or any(p is None for p in points) or len({p.experiment for p in points}) > 1:
+        return [], []
+    by_point: dict[int, list[int]] = {}
+    for i, p in enumerate(points):
+        by_point.setdefault(p.point, []).append(i)
+    order = sorted(by_point)
+    first = {p.point: p for p in reversed(points)}
+    return [by_point[k] for k in order], [first[k].label() for k in order]
+
+
+def prepare(params: ComparisonParams, sources: Sequence[RunSource]) -> ComparisonParams:
+    if params.metric is None and sources:
+        params = params.model_copy(update={"metric": default_metric(sources[0].spec)})
+    return params
+
+
+def is_count(spec: ModelSpec, name: str) -> bool:
+    """A population count: it counts a category, or it is an integer metric drawn in the
+    same chart as category counts (a total). After a run died out it stays 0."""
+    metric = spec.metric(name)
+    if metric.category is not None:
+        return True
+    charts = {m.chart for m in count_metrics(spec) if m.chart is not None}
+    return metric.integer and metric.chart in charts
 
 
 def explicit_groups(sources: Sequence[RunSource], groups: list[list[int]]) -> list[list[int]]:
@@ -74,13 +105,18 @@ def aligned(curves: list[np.ndarray], fill_zero: list[bool]) -> np.ndarray:
 
 
 def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control) -> AnalysisResult:
-    if params.metric not in METRIC_NAMES or params.metric == "step":
-        raise AnalysisError(f"metric: unknown metric {params.metric!r}; choose one of "
-                            f"{', '.join(m for m in METRIC_NAMES if m != 'step')}")
-    groups = explicit_groups(sources, params.groups) if params.groups else auto_groups(sources)
+    design_names: list[str] = []
+    if params.groups:
+        groups = explicit_groups(sources, params.groups)
+    else:
+        groups, design_names = design_groups(sources)
+        if not groups:
+            groups = auto_groups(sources)
     names = list(params.group_names or [])
     if names and len(names) != len(groups):
         raise AnalysisError(f"group_names: {len(names)} names for {len(groups)} groups")
+    if not names and design_names:
+        names = design_names
     if not names:
         names = ["all runs"] if len(groups) == 1 else [f"variant {i + 1}" for i in range(len(groups))]
 
@@ -88,11 +124,16 @@ def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control
     for i, source in enumerate(sources):
         sub = ScaledControl(ctl, 0.8 * i / len(sources), 0.8 * (i + 1) / len(sources), f"{source.label}: ")
         metrics.append(load_metrics(source, sub))
-    types = sorted({t for s, m in zip(sources, metrics, strict=True) for t in present_types(m, s.config())},
-                   key=lambda t: [*METRIC_NAMES].index(f"alive_{t}"))
-    population = params.metric.startswith("alive")
+    specs = [s.spec for s in sources]
+    present = {t for s, spec, m in zip(sources, specs, metrics, strict=True)
+               for t in present_categories(m, spec, s.parameters())}
+    order = [m.category for spec in specs for m in count_metrics(spec)]
+    types = [t for t in dict.fromkeys(order) if t in present]
+    columns = [{m.category: m.name for m in count_metrics(spec)} for spec in specs]
+    population = is_count(specs[0], params.metric)
     curves = [m[params.metric].to_numpy(dtype=float) for m in metrics]
-    extinct = [bool(len(m)) and float(m["alive"].iloc[-1]) == 0 for m in metrics]
+    extinct = [bool(len(m)) and bool(count_metrics(spec)) and float(total_count(m, spec)[-1]) == 0
+               for m, spec in zip(metrics, specs, strict=True)]
 
     run_rows = []
     for gi, members in enumerate(groups):
@@ -101,12 +142,14 @@ def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control
             row = {"run_id": sources[i].run_id, "label": sources[i].label, "group": names[gi],
                    "steps": len(m),
                    f"final_{params.metric}": float(curves[i][-1]) if len(curves[i]) else float("nan")}
-            row.update({f"final_{t}": float(m[f"alive_{t}"].iloc[-1]) if len(m) else float("nan")
-                        for t in types})
+            row.update({f"final_{t}": float(m[columns[i][t]].iloc[-1]) if len(m) and t in columns[i]
+                        else float("nan") for t in types})
             run_rows.append(row)
     runs = pd.DataFrame(run_rows)
     final_col = f"final_{params.metric}"
 
+    finals_of = {name: part[final_col].to_numpy(dtype=float)
+                 for name, part in runs.groupby("group", sort=False)}
     series, group_rows, type_rows = {}, [], []
     for gi, members in enumerate(groups):
         matrix = aligned([curves[i] for i in members], [population and extinct[i] for i in members])
@@ -114,7 +157,7 @@ def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control
         x, mean, lo, hi = downsample(np.arange(matrix.shape[1], dtype=float), mean, lo, hi,
                                      max_points=params.max_points)
         series[f"mean {params.metric}/{names[gi]}"] = {"x": x, "y": mean, "lo": lo, "hi": hi}
-        finals = runs.loc[runs["group"] == names[gi], final_col].to_numpy(dtype=float)
+        finals = finals_of[names[gi]]
         m_final, lo_final, hi_final = mean_ci(finals[:, None], params.confidence)
         group_rows.append({"group": names[gi], "runs": len(members), "mean_final": float(m_final[0]),
                            "sd_final": float(finals.std(ddof=1)) if len(finals) > 1 else float("nan"),
@@ -123,13 +166,14 @@ def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control
         for a, b in combinations(types, 2):
             test = welch_test(part[f"final_{a}"].to_numpy(), part[f"final_{b}"].to_numpy())
             type_rows.append({"group": names[gi], "type_a": a, "type_b": b, **test})
-        ctl.checkpoint(0.8 + 0.2 * (gi + 1) / len(groups), f"group {names[gi]}")
+        ctl.checkpoint(0.8 + 0.1 * (gi + 1) / len(groups), f"group {names[gi]}")
 
     group_tests = []
-    for a, b in combinations(names, 2):
-        test = welch_test(runs.loc[runs["group"] == a, final_col].to_numpy(),
-                          runs.loc[runs["group"] == b, final_col].to_numpy())
-        group_tests.append({"group_a": a, "group_b": b, **test})
+    n_pairs = len(names) * (len(names) - 1) // 2
+    for k, (a, b) in enumerate(combinations(names, 2)):
+        group_tests.append({"group_a": a, "group_b": b, **welch_test(finals_of[a], finals_of[b])})
+        if k % 500 == 499:  # many design points: many pairs
+            ctl.checkpoint(0.9 + 0.1 * (k + 1) / n_pairs, "tests between groups")
     test_cols = ["mean_a", "mean_b", "difference", "t", "df", "p_value"]
     group_table = pd.DataFrame(group_rows)
     summary: dict[str, str | float] = {"runs": float(len(sources)), "groups": float(len(groups)),
@@ -160,4 +204,6 @@ MODULE = register(AnalysisModule(
     params_model=ComparisonParams,
     compute=compute,
     min_runs=2,
+    requires=(MetricNamed("metric"),),
+    prepare=prepare,
 ))

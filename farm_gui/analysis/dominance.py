@@ -1,7 +1,7 @@
-"""Dominance: which type dominates a run, by final population, by the area under
-its population curve (agent-steps), by a recency-weighted area (step t of T
-weighs 0.5 ** ((T - 1 - t) / half_life)), and how long each type led and how
-often the lead switched. A step where the top count is shared (or zero) has no
+"""Dominance (any model whose metrics count categories): which category dominates a
+run, by final population, by the area under its population curve (agent-steps), by a
+recency-weighted area (step t of T weighs 0.5 ** ((T - 1 - t) / half_life)), and how
+long each category led and how often the lead switched. A step where the top count is shared (or zero) has no
 leader; switches count changes between successive sole leaders."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pydantic import Field
 
 from .base import AnalysisModule, AnalysisResult, Control, ModuleParams, ScaledControl, register
 from .per_run import per_run
-from .source import RunSource, downsample, load_metrics, population_matrix, present_types
+from .requirements import CategoryCounts
+from .source import RunSource, downsample, load_metrics, population_matrix, present_categories
 from .stats import safe_div
 
 
@@ -58,8 +59,8 @@ def winner(types: list[str], scores: np.ndarray) -> str:
 
 def compute_one(source: RunSource, params: DominanceParams, ctl: Control) -> AnalysisResult:
     metrics = load_metrics(source, ScaledControl(ctl, 0.0, 0.8))
-    types = present_types(metrics, source.config())
-    steps, pops = population_matrix(metrics, types)
+    types = present_categories(metrics, source.spec, source.parameters())
+    steps, pops = population_matrix(metrics, source.spec, types)
     n = len(steps)
     half_life = params.half_life or max(n / 4, 1.0)
     weights = 0.5 ** ((n - 1 - np.arange(n)) / half_life)
@@ -109,4 +110,5 @@ MODULE = register(AnalysisModule(
                 "time in the lead and lead switches.",
     params_model=DominanceParams,
     compute=per_run("dominance", compute_one),
+    requires=(CategoryCounts(),),
 ))

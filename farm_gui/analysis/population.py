@@ -1,5 +1,6 @@
-"""Population dynamics per agent type: growth rates, stability (coefficient of
-variation), peaks and troughs."""
+"""Population dynamics per category (any model whose metrics count categories): growth
+rates, stability (coefficient of variation), peaks and troughs; "total" is the sum of
+the category counts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ from pydantic import Field
 
 from .base import AnalysisModule, AnalysisResult, Control, ModuleParams, ScaledControl, register
 from .per_run import per_run
-from .source import RunSource, downsample, load_metrics, population_matrix, present_types
+from .requirements import CategoryCounts
+from .source import (
+    RunSource,
+    downsample,
+    initial_counts,
+    load_metrics,
+    population_matrix,
+    present_categories,
+    total_count,
+)
 from .stats import coefficient_of_variation, find_extrema, relative_growth
 
 
@@ -46,14 +56,16 @@ def summarise_curve(name: str, steps: np.ndarray, y: np.ndarray, start: float) -
 
 
 def compute_one(source: RunSource, params: PopulationParams, ctl: Control) -> AnalysisResult:
-    config = source.config()
+    spec, params_run = source.spec, source.parameters()
     metrics = load_metrics(source, ScaledControl(ctl, 0.0, 0.7))
-    types = present_types(metrics, config)
-    steps, pops = population_matrix(metrics, types)
-    counts = config.agent_counts()
+    types = present_categories(metrics, spec, params_run)
+    steps, pops = population_matrix(metrics, spec, types)
     curves = {t: pops[:, i] for i, t in enumerate(types)}
-    curves["total"] = metrics["alive"].to_numpy(dtype=float) if "alive" in metrics else pops.sum(axis=1)
-    starts = {**{t: counts[t] for t in types}, "total": sum(counts[t] for t in types)}
+    curves["total"] = total_count(metrics, spec)
+    # Agents at the start: from the parameters when they say, else the first recorded count.
+    counts = initial_counts(params_run)
+    starts = {t: counts.get(t, curves[t][0] if len(steps) else float("nan")) for t in types}
+    starts["total"] = sum(starts.values())
 
     rows, extrema, series = [], [], {}
     for i, (name, y) in enumerate(curves.items()):
@@ -94,7 +106,8 @@ def compute_one(source: RunSource, params: PopulationParams, ctl: Control) -> An
 MODULE = register(AnalysisModule(
     name="population",
     title="Population dynamics",
-    description="Growth rates, stability (coefficient of variation), peaks and troughs per agent type.",
+    description="Growth rates, stability (coefficient of variation), peaks and troughs per category.",
     params_model=PopulationParams,
     compute=per_run("population", compute_one),
+    requires=(CategoryCounts(),),
 ))

@@ -1,5 +1,7 @@
-"""Imports the built-in modules so that each registers itself."""
+"""Imports the generic modules so that each registers itself (a model's own modules are
+found through its declaration: ``ModelSpec.analyses``, see runner.available_modules)."""
 
-from . import actions, comparison, dominance, population, resources, spatial, survival
+from . import comparison, dominance, population, sensitivity, spatial, survival, wealth
 
-BUILTIN_MODULES = (population, survival, resources, actions, spatial, dominance, comparison)
+BUILTIN_MODULES = (population, survival, spatial, dominance, comparison, wealth, sensitivity)
+ORDER = tuple(m.MODULE.name for m in BUILTIN_MODULES)  # how lists show them

@@ -131,8 +131,14 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "result"
 
 
+MAX_IDS_IN_NAME = 8  # more runs (an experiment's) are named by their first and last id and count
+
+
 def default_stem(result: AnalysisResult) -> str:
-    runs = "-".join(str(r) for r in result.run_ids) or "runs"
+    ids = list(result.run_ids)
+    if len(ids) > MAX_IDS_IN_NAME:
+        return safe_name(f"{result.module}_run{ids[0]}-{ids[-1]}_{len(ids)}runs")
+    runs = "-".join(str(r) for r in ids) or "runs"
     return safe_name(f"{result.module}_run{runs}")
 
 

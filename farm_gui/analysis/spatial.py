@@ -1,6 +1,9 @@
-"""Spatial patterns from the stored snapshots: clustering per step (Clark-Evans
-nearest-neighbour index, for all agents and per type) and a density map of
-agent positions summed over the snapshots read."""
+"""Spatial patterns of a point layer (any model with one) from the stored snapshots:
+clustering per step (Clark-Evans nearest-neighbour index, for all points and per
+category when the layer has one) and a density map of the positions summed over the
+snapshots read. The layer is the ``layer`` parameter (default: the model's first point
+layer with a category field, else its first point layer); the area is the model's world
+size (or, for a model that declares none, the points' extent)."""
 
 from __future__ import annotations
 
@@ -8,12 +11,12 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from farm_gui.config import AGENT_TYPES
+from farm_gui.core.model import ModelSpec
 
 from .base import AnalysisModule, AnalysisResult, Control, ModuleParams, register
 from .per_run import per_run
-from .resources import pick_evenly
-from .source import RunSource
+from .requirements import PointLayerWith, point_layers
+from .source import RunSource, pick_evenly
 from .stats import clark_evans
 
 CLUSTER_COLUMNS = ["step", "agent_type", "n", "mean_nn", "expected_nn", "clark_evans_r", "z"]
@@ -22,7 +25,36 @@ CLUSTER_COLUMNS = ["step", "agent_type", "n", "mean_nn", "expected_nn", "clark_e
 class SpatialParams(ModuleParams):
     max_snapshots: int = Field(200, ge=1, le=100_000, description="Most stored snapshots read")
     grid_bins: int = Field(40, ge=2, le=1000, description="Cells per side of the density map")
-    per_type: bool = Field(True, description="Also compute the clustering index within each type")
+    per_type: bool = Field(True, description="Also compute the clustering index within each category")
+    layer: str | None = Field(None, description="Point layer to read (default: the model's first point "
+                                                "layer with categories, else its first point layer)")
+
+
+def default_layer(spec: ModelSpec) -> str | None:
+    layers = point_layers(spec)
+    typed = [layer for layer in layers if "category" in layer.fields]
+    return (typed or layers)[0].name if layers else None
+
+
+def prepare(params: SpatialParams, sources) -> SpatialParams:
+    if params.layer is None and sources:
+        layer = default_layer(sources[0].spec)
+        if layer is not None:
+            params = params.model_copy(update={"layer": layer})
+    return params
+
+
+def world_extent(source: RunSource, steps) -> tuple[float, float]:
+    spec = source.spec
+    if spec.world_size is not None:
+        return spec.size(source.parameters())
+    width = height = 0.0
+    for step in steps[:1]:
+        for data in source.layers(int(step)).values():
+            if "x" in data and len(data["x"]):
+                width = max(width, float(np.max(data["x"])))
+                height = max(height, float(np.max(data["y"])))
+    return float(np.ceil(width)) or 1.0, float(np.ceil(height)) or 1.0
 
 
 def describe_r(r: float) -> str:
@@ -32,22 +64,22 @@ def describe_r(r: float) -> str:
 
 
 def compute_one(source: RunSource, params: SpatialParams, ctl: Control) -> AnalysisResult:
-    config = source.config()
-    width, height = float(config.width), float(config.height)
-    area = width * height
+    spec = source.spec
+    layer_name = params.layer or default_layer(spec)
+    layer = spec.layer(layer_name)
+    names = [c.name for c in getattr(layer, "categories", ())]
     steps = pick_evenly(source.snapshot_steps(), params.max_snapshots)
+    width, height = world_extent(source, steps)
+    area = width * height
     x_edges = np.linspace(0.0, width, params.grid_bins + 1)
     y_edges = np.linspace(0.0, height, params.grid_bins + 1)
     density = np.zeros((params.grid_bins, params.grid_bins))
     rows = []
     for i, step in enumerate(steps):
-        state = source.world_state(int(step))
-        x = np.asarray(state["agent_x"], dtype=float)
-        y = np.asarray(state["agent_y"], dtype=float)
-        types = np.asarray(state["agent_type"], dtype=np.int64)
-        if "agent_alive" in state:
-            alive = np.asarray(state["agent_alive"], dtype=bool)
-            x, y, types = x[alive], y[alive], types[alive]
+        data = source.layers(int(step)).get(layer_name, {})
+        x = np.asarray(data.get("x", ()), dtype=float)
+        y = np.asarray(data.get("y", ()), dtype=float)
+        types = np.asarray(data["category"], dtype=np.int64) if "category" in data else np.zeros(0, np.int64)
         density += np.histogram2d(x, y, bins=(x_edges, y_edges))[0]
         rows.append({"step": int(step), "agent_type": "all", **clark_evans(x, y, area)})
         codes = np.unique(types) if params.per_type else []
@@ -56,7 +88,8 @@ def compute_one(source: RunSource, params: SpatialParams, ctl: Control) -> Analy
         ctl.checkpoint((i + 1 / (len(codes) + 1)) / len(steps), f"snapshot at step {int(step)}")
         for k, code in enumerate(codes):
             mask = types == code
-            rows.append({"step": int(step), "agent_type": AGENT_TYPES[int(code)],
+            name = names[int(code)] if 0 <= int(code) < len(names) else str(int(code))
+            rows.append({"step": int(step), "agent_type": name,
                          **clark_evans(x[mask], y[mask], area)})
             ctl.checkpoint((i + (k + 2) / (len(codes) + 1)) / len(steps), f"snapshot at step {int(step)}")
 
@@ -97,7 +130,9 @@ def compute_one(source: RunSource, params: SpatialParams, ctl: Control) -> Analy
 MODULE = register(AnalysisModule(
     name="spatial",
     title="Spatial patterns",
-    description="Clark-Evans clustering of agents per snapshot and a density map of positions.",
+    description="Clark-Evans clustering of a point layer per snapshot and a density map of positions.",
     params_model=SpatialParams,
     compute=per_run("spatial", compute_one),
+    requires=(PointLayerWith(),),
+    prepare=prepare,
 ))

@@ -1,4 +1,5 @@
-"""Survival: lifespan distribution per type, Kaplan-Meier curves (agents alive at
+"""Survival (any model that records agent birth and death events): lifespan
+distribution per category, Kaplan-Meier curves (agents alive at
 the end are censored), median survival and deaths by cause.
 
 An agent's lifespan counts the steps it was alive at the start of: born with
@@ -15,6 +16,7 @@ from pydantic import Field
 
 from .base import AnalysisModule, AnalysisResult, Control, ModuleParams, ScaledControl, register
 from .per_run import per_run
+from .requirements import AgentEvents
 from .source import RunSource, downsample, iter_agent_chunks
 from .stats import kaplan_meier, km_median
 
@@ -120,4 +122,5 @@ MODULE = register(AnalysisModule(
                 "deaths by cause.",
     params_model=SurvivalParams,
     compute=per_run("survival", compute_one),
+    requires=(AgentEvents(),),
 ))

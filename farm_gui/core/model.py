@@ -156,6 +156,11 @@ class ModelSpec:
     # snapshots, events) or "foraging_v1" (the first release's tables, kept for the
     # foraging ecology so its workspaces and SQL queries keep working).
     storage: str = "generic"
+    # The model's own analysis modules, beside the generic ones (which apply to any model
+    # with the data they need): "package.module:ATTRIBUTE" paths, each naming an
+    # ``farm_gui.analysis.AnalysisModule`` or a sequence of them; imported only when
+    # analyses are listed, and offered only for this model's runs.
+    analyses: tuple[str, ...] = ()
 
     # ----- lookups -----------------------------------------------------------------------
     @property

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 from superqt import QCollapsible
 
-from farm_gui.analysis import AnalysisError, available_modules
+from farm_gui.analysis import AnalysisError, applicable_modules, available_modules, check_models
 from farm_gui.analysis.cli_support import parse_param_options
 from farm_gui.runtime.aio import spawn
 from farm_gui.runtime.analysis_jobs import DEFAULT_MAX_CONCURRENT, AnalysisJob, AnalysisJobManager
@@ -126,6 +126,7 @@ class AnalysisPanel(PanelData, QWidget):
         self.runs_list = QListWidget()
         self.runs_list.setObjectName("analysis_runs_list")
         self.runs_list.setMaximumHeight(96)
+        self.runs_list.itemChanged.connect(lambda *_: self.offer_modules())
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setObjectName("analysis_refresh_runs")
         self.refresh_button.clicked.connect(self.refresh_runs)
@@ -264,6 +265,31 @@ class AnalysisPanel(PanelData, QWidget):
     def set_module(self, name: str) -> None:
         self.module_combo.setCurrentIndex(self.module_combo.findData(name))
 
+    def offer_modules(self) -> None:
+        """Offer the modules that apply to all the ticked runs (none ticked: to any listed
+        run), judged from their models' declarations: no store call."""
+        ticked = self.checked_runs()
+        models = {self._run_models.get(r) for r in ticked}
+        if ticked:
+            offered = applicable_modules(models)
+        elif self._run_models:
+            fits = set().union(*(applicable_modules([m]) for m in set(self._run_models.values())))
+            offered = {n: m for n, m in available_modules().items() if n in fits}
+        else:
+            offered = {n: m for n, m in available_modules().items() if not n.startswith("_")}
+        names = [self.module_combo.itemData(i) for i in range(self.module_combo.count())]
+        if names == list(offered):
+            return
+        current = self.module_combo.currentData()
+        self.module_combo.blockSignals(True)
+        self.module_combo.clear()
+        for module in offered.values():
+            self.module_combo.addItem(module.title, module.name)
+        index = self.module_combo.findData(current)
+        self.module_combo.setCurrentIndex(index if index >= 0 else 0)
+        self.module_combo.blockSignals(False)
+        self._on_module_changed()
+
     # ----- starting and controlling -------------------------------------------------------
     def start_analysis(self) -> int | None:
         """Queue the chosen module on the chosen runs; returns the job id (None on bad input)."""
@@ -272,9 +298,13 @@ class AnalysisPanel(PanelData, QWidget):
         run_ids = self.checked_runs() or (self._selected_runs() if self._selected_runs else [])
         if not run_ids:
             return self._say("Tick one or more runs (or select them in the run table).", error=True)
+        if self.module_combo.currentData() is None:
+            return self._say("No analysis module applies to these runs.", error=True)
         try:
-            job_id = self.manager.submit(self.module_combo.currentData(), run_ids,
-                                         params_from_text(self.params_edit.text()))
+            params = params_from_text(self.params_edit.text())
+            check_models(self.module_combo.currentData(),
+                         {r: self._run_models[r] for r in run_ids if r in self._run_models}, params)
+            job_id = self.manager.submit(self.module_combo.currentData(), run_ids, params)
         except AnalysisError as err:
             return self._say(str(err), error=True)
         self._follow_job = job_id

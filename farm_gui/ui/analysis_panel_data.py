@@ -29,6 +29,7 @@ class PanelData:
         self._refresh_runs_cb = refresh_runs
         self._qsettings = qsettings
         self._present_runs: set[int] = set()
+        self._run_models: dict[int, str] = {}  # run id -> model name (which modules apply)
         self._runs_known = False
         self._ended: set[int] = set()  # jobs whose end has been counted in the statistics
         self._stats_running = False
@@ -54,6 +55,7 @@ class PanelData:
             if store is not self.store:
                 self.set_store(store)
         rows = getattr(self._run_model, "rows", [])
+        self._run_models = {r.run_id: getattr(r, "model", None) for r in rows}
         self.fill_runs([(r.run_id, r.name, r.status, r.steps_done) for r in rows])
 
     def refresh_runs(self: AnalysisPanel) -> None:
@@ -93,10 +95,12 @@ class PanelData:
             item.setCheckState(Qt.CheckState.Checked if run_id in checked else Qt.CheckState.Unchecked)
             self.runs_list.addItem(item)
         self._set_present_runs({r[0] for r in runs})
+        self.offer_modules()
 
     async def _list_runs_async(self: AnalysisPanel, store: Any) -> None:
         infos = await run_blocking(store.list_runs)
         if store is self.store:
+            self._run_models = {i.id: getattr(i, "model", None) for i in infos}
             self.fill_runs([(i.id, i.name, i.status, i.steps_done) for i in infos])
 
     def _set_present_runs(self: AnalysisPanel, present: set[int]) -> None:

@@ -30,6 +30,9 @@ AXES: dict[str, tuple[str, str]] = {
     "clark-evans R": (STEP, "Clark-Evans R (< 1 clustered)"),
     "density": ("x", "y"),
     "population share": (STEP, "share of agents alive"),
+    "lorenz curve": ("share of points, poorest first", "share of the total they hold"),
+    "sobol indices": ("factor (order of the sobol table)", "Sobol index"),
+    "standardised regression coefficients": ("factor (order of the src table)", "SRC"),
 }
 
 
@@ -37,6 +40,8 @@ def axis_labels(group: str) -> tuple[str, str]:
     """(bottom, left) axis labels of a plot group."""
     if group in AXES:
         return AXES[group]
+    if group.startswith("histogram at step "):
+        return "value", "points"
     if group.startswith("actions of "):
         return WINDOW, "share of the type's actions"
     if group.startswith("mean "):

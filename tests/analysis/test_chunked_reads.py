@@ -7,8 +7,10 @@ import pytest
 
 from farm_gui.analysis import FrameRunSource, StoreRunSource, run_analysis
 from farm_gui.analysis import source as source_module
-from farm_gui.analysis.source import iter_agent_chunks, wide_action_counts
+from farm_gui.analysis.source import iter_agent_chunks
 from farm_gui.config import ACTIONS, AGENT_TYPES, RunConfig
+from farm_gui.models.foraging.analyses import action_counts as action_module
+from farm_gui.models.foraging.analyses.action_counts import action_sums, wide_action_counts
 from farm_gui.runtime.session import RunSession
 from farm_gui.store import open_store
 
@@ -95,7 +97,7 @@ def test_actions_summed_by_the_database_equal_actions_from_the_long_table(stored
     stored_source = StoreRunSource(store, run_id)
     frames = FrameRunSource(store.metrics_frame(run_id), action_counts=store.action_counts_frame(run_id),
                             config=store.run_config(run_id))
-    monkeypatch.setattr(source_module, "ACTION_CHUNK_ROWS", 10)  # chunks of 50 steps: windows cut
+    monkeypatch.setattr(action_module, "ACTION_CHUNK_ROWS", 10)  # chunks of 50 steps: windows cut
     for window in (0, 1, 7, 1000):
         assert_same_result(run_analysis("actions", [stored_source], {"window": window}),
                            run_analysis("actions", [frames], {"window": window}))
@@ -114,7 +116,7 @@ def test_wide_action_counts_sum_windows_of_the_long_table():
     assert empty.counts.shape == (0, len(ACTIONS)) and len(empty.step) == 0
     source = FrameRunSource(metrics_frame(4, alive_system=[5, 4, 3, 1]), action_counts=ACTION_ROWS,
                             config=config(system_agents=5))
-    part = source.action_count_arrays(1, 3)
+    part = action_sums(source, 1, 3, 1)
     assert part.step.tolist() == [1, 2, 2]
 
 

@@ -54,6 +54,11 @@ def test_analyze_accepts_run_names_and_several_runs(db, tmp_path, capsys):
     (["analyze", "1", "--module", "population", "--param", "min_prominence=-1"], "min_prominence"),
     (["analyze", "1", "--module", "population", "--params-json", "[1]"], "JSON object"),
     (["analyze", "1", "--module", "comparison"], "at least 2 runs"),
+    (["analyze", "1", "2", "--module", "sensitivity"],
+     "module 'sensitivity' does not apply to run 1 (seed1) (model 'foraging'): "
+     "it needs runs of an experiment"),
+    (["analyze", "1", "2", "--module", "comparison", "--param", "metric=gini"],
+     "the metric named by the 'metric' parameter: model 'foraging' has no metric 'gini'"),
 ])
 def test_bad_input_exits_2_with_a_message(db, capsys, argv, message):
     assert main([*argv, "--db", str(db)]) == 2

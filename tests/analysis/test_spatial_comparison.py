@@ -11,25 +11,20 @@ from farm_gui.analysis import AnalysisError, FrameRunSource, run_analysis
 from .synthetic import config, metrics_frame
 
 
-def grid_snapshot():
+def grid_layers():
     # a 3x3 system grid, spacing 10, plus two independent agents 10 apart in a far corner
     xs, ys = np.meshgrid([10.0, 20.0, 30.0], [10.0, 20.0, 30.0])
     x = np.concatenate([xs.ravel(), [90.0, 90.0]])
     y = np.concatenate([ys.ravel(), [90.0, 80.0]])
     types = np.array([0] * 9 + [1] * 2, dtype=np.int8)
-    alive = np.ones(11, dtype=bool)
-    return {"agent_x": x, "agent_y": y, "agent_type": types, "agent_alive": alive}
+    agents = {"x": x, "y": y, "category": types, "value": np.ones(11), "id": np.arange(11)}
+    nodes = {"x": np.array([50.0]), "y": np.array([50.0]), "value": np.array([3.0])}  # not the agents' layer
+    return {"agents": agents, "resources": nodes}
 
 
 def spatial_result(**params):
-    dead = grid_snapshot()
-    dead["agent_alive"] = dead["agent_alive"].copy()
-    dead["agent_x"] = np.append(dead["agent_x"], 50.0)  # a dead agent must be ignored
-    dead["agent_y"] = np.append(dead["agent_y"], 50.0)
-    dead["agent_type"] = np.append(dead["agent_type"], 0).astype(np.int8)
-    dead["agent_alive"] = np.append(dead["agent_alive"], False)
-    source = FrameRunSource(metrics_frame(20, alive_system=np.full(20, 9)), snapshots={0: grid_snapshot(),
-                                                                                       10: dead},
+    source = FrameRunSource(metrics_frame(20, alive_system=np.full(20, 9)),
+                            layers={0: grid_layers(), 10: grid_layers()},
                             config=config(system_agents=9, width=100, height=100))
     return run_analysis("spatial", [source], params)
 

@@ -66,6 +66,7 @@ def _spec() -> ModelSpec:
         events=True,
         death_causes=("starvation", "combat"),
         storage="foraging_v1",
+        analyses=("farm_gui.models.foraging.analyses:MODULES",),
     )
 
 

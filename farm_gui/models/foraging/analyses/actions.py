@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from farm_gui.analysis.base import AnalysisModule, AnalysisResult, Control, ModuleParams, ScaledControl
+from farm_gui.analysis.per_run import per_run
+from farm_gui.analysis.source import RunSource, load_metrics
+from farm_gui.analysis.stats import safe_div
 from farm_gui.config import ACTIONS, AGENT_TYPES
 
-from .base import AnalysisModule, AnalysisResult, Control, ModuleParams, ScaledControl, register
-from .per_run import per_run
-from .source import RunSource, iter_action_sums, load_metrics
-from .stats import safe_div
+from .action_counts import iter_action_sums
 
 ALL = "all"
 TYPE_NAMES = (*AGENT_TYPES, ALL)  # "all": runs without per-type counts (metric totals only)
@@ -121,10 +122,10 @@ def compute_one(source: RunSource, params: ActionsParams, ctl: Control) -> Analy
     )
 
 
-MODULE = register(AnalysisModule(
+MODULE = AnalysisModule(
     name="actions",
     title="Actions",
     description="Action frequencies per type over time; the balance of sharing and attacking.",
     params_model=ActionsParams,
     compute=per_run("actions", compute_one),
-))
+)

@@ -11,12 +11,11 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from farm_gui.analysis.base import AnalysisModule, AnalysisResult, Control, ModuleParams, ScaledControl
+from farm_gui.analysis.per_run import per_run
+from farm_gui.analysis.source import RunSource, downsample, load_metrics, pick_evenly
+from farm_gui.analysis.stats import periods_below, safe_div
 from farm_gui.config import ACTIONS
-
-from .base import AnalysisModule, AnalysisResult, Control, ModuleParams, ScaledControl, register
-from .per_run import per_run
-from .source import RunSource, downsample, load_metrics
-from .stats import periods_below, safe_div
 
 
 class ResourcesParams(ModuleParams):
@@ -35,12 +34,6 @@ def agent_steps(metrics: pd.DataFrame) -> np.ndarray:
 
 def _ratio(a: float, b: float) -> float:
     return float(a) / float(b) if b else float("nan")
-
-
-def pick_evenly(values: np.ndarray, most: int) -> np.ndarray:
-    if len(values) <= most:
-        return values
-    return values[np.unique(np.linspace(0, len(values) - 1, most).round().astype(int))]
 
 
 def node_utilisation(source: RunSource, capacity_per_node: float, most: int, ctl: Control) -> pd.DataFrame:
@@ -115,11 +108,11 @@ def compute_one(source: RunSource, params: ResourcesParams, ctl: Control) -> Ana
     )
 
 
-MODULE = register(AnalysisModule(
+MODULE = AnalysisModule(
     name="resources",
     title="Resources",
     description="Gathering efficiency per agent-step, depletion periods, node utilisation, "
                 "totals gathered, shared and consumed.",
     params_model=ResourcesParams,
     compute=per_run("resources", compute_one),
-))
+)
