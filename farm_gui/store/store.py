@@ -18,6 +18,7 @@ from farm_gui.config import ConfigError, RunConfig, config_from_dict, config_to_
 from . import backend
 from .analyses_table import AnalysisTable
 from .checkpoints import CheckpointTable
+from .experiments import ExperimentTable
 from .liveness import writer_gone
 from .migrations import migrate, missing_columns
 from .queries import RunQueries
@@ -46,7 +47,7 @@ RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots,
                    extra_metrics, run_sources, checkpoints)
 
 
-class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable):
+class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable, ExperimentTable):
     """A Farm GUI database. Thread-safe: every call takes its own short-lived connection
     from the engine's pool; a RunWriter holds one connection of its own."""
 
