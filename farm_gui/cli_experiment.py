@@ -73,7 +73,8 @@ def _run_to_end(store, experiment_id: int, args) -> int:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         runner = ExperimentRunner(store, experiment_id, _backend(args), control,
-                                  on_progress=None if args.quiet else ExperimentProgress())
+                                  on_progress=None if args.quiet else ExperimentProgress(),
+                                  preload=args.preload)
         try:
             status = runner.run()
         except BackendError as err:
@@ -96,6 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from farm_gui.experiments.runner import create_experiment
     from farm_gui.experiments.spec import load_spec
 
+    _preload(args.preload)
     spec = load_spec(args.spec)  # SpecError (a ConfigError): exit 2 naming the field
     store = _open(args.db, create=True)
     try:
@@ -106,7 +108,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         store.close()
 
 
+def _preload(modules: list[str]) -> None:
+    from farm_gui.experiments.worker import preload_modules
+
+    try:
+        preload_modules(modules)
+    except ImportError as err:
+        raise UsageError(f"--preload: cannot import {err.name or err}") from None
+
+
 def cmd_resume(args: argparse.Namespace) -> int:
+    _preload(args.preload)
     store = _open(args.db)
     try:
         info = store.get_experiment(_experiment_id(args.experiment))
@@ -210,6 +222,9 @@ def _backend_options(p: argparse.ArgumentParser) -> None:
                    "address (e.g. tcp://10.0.0.5:8786)")
     p.add_argument("--dask", action="store_true", help="run on a local Dask cluster (LocalCluster)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--preload", action="append", default=[], metavar="MODULE",
+                   help="import MODULE here and in every worker first (a module registering a model "
+                   "with farm_gui.core.registry.register); repeatable")
 
 
 def add_experiment(sub) -> None:
