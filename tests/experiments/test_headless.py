@@ -40,7 +40,9 @@ def test_a_failing_engine_gives_a_failed_result_with_the_steps_done():
 def test_stop_condition_ends_the_run_early():
     spec = toy_model.SPEC
     params = spec.parameters(simulation_steps=500, step_size=1.0)
-    result = run_engine(spec, params, seed=2, steps=500, stop=StopSpec(metric="mean_distance", op=">=", value=3))
+    result = run_engine(
+        spec, params, seed=2, steps=500, stop=StopSpec(metric="mean_distance", op=">=", value=3)
+    )
     assert result.status == "finished"
     assert 1 <= result.steps_done < 500
     assert result.metrics["mean_distance"][-1] >= 3 and (result.metrics["mean_distance"][:-1] < 3).all()

@@ -47,7 +47,12 @@ def test_every_run_lands_once_with_its_seed_and_failures_are_recorded(store):
     assert [r.index for r in runs] == list(range(12))
     assert len({r.run_id for r in runs}) == 12 and len(store.list_runs()) == 12
     for r, task in zip(runs, plan.tasks, strict=True):
-        assert (r.seed, r.factors, r.point, r.replicate) == (task.seed, task.factors, task.point, task.replicate)
+        assert (r.seed, r.factors, r.point, r.replicate) == (
+            task.seed,
+            task.factors,
+            task.point,
+            task.replicate,
+        )
         run = store.get_run(r.run_id)
         assert run.model == toy_model.NAME and run.seed == task.seed
         metrics = store.metrics(r.run_id)
@@ -111,7 +116,9 @@ seed: 5
         whole = other.experiment_runs(whole_id)
         for a, b in zip(runs, whole, strict=True):
             assert (a.seed, a.factors) == (b.seed, b.factors)
-            assert np.array_equal(store.metrics(a.run_id)["mean_distance"], other.metrics(b.run_id)["mean_distance"])
+            assert np.array_equal(
+                store.metrics(a.run_id)["mean_distance"], other.metrics(b.run_id)["mean_distance"]
+            )
 
 
 def test_pause_stops_dispatching(store):
@@ -134,8 +141,15 @@ def test_pause_stops_dispatching(store):
         if p.paused and p.running == 0:
             paused_seen.set()
 
-    runner = ExperimentRunner(store, experiment_holder[0], LocalPoolBackend(1), control, preload=PRELOAD,
-                              on_result=on_result, on_progress=on_progress)
+    runner = ExperimentRunner(
+        store,
+        experiment_holder[0],
+        LocalPoolBackend(1),
+        control,
+        preload=PRELOAD,
+        on_result=on_result,
+        on_progress=on_progress,
+    )
     assert runner.run() == "finished"
     assert paused_seen.is_set()  # while paused, nothing was in flight: dispatch stopped
     assert "paused" in progress
@@ -146,7 +160,8 @@ def test_a_worker_killed_mid_experiment_its_runs_are_run_again(store):
     import os
     import signal
 
-    text = f"model: {toy_model.NAME}\npreset: tiny\nbase: {{step_sleep: 0.01}}\nreplications: 8\nsteps: 20\nseed: 9\n"
+    text = f"model: {toy_model.NAME}\npreset: tiny\nbase: {{step_sleep: 0.01}}\n"
+    text += "replications: 8\nsteps: 20\nseed: 9\n"
     backend = LocalPoolBackend(2)
     killed = []
 
@@ -157,7 +172,10 @@ def test_a_worker_killed_mid_experiment_its_runs_are_run_again(store):
             killed.append(pid)
 
     experiment_id = create_experiment(store, spec_from_text(text))
-    assert ExperimentRunner(store, experiment_id, backend, preload=PRELOAD, on_result=on_result).run() == "finished"
+    assert (
+        ExperimentRunner(store, experiment_id, backend, preload=PRELOAD, on_result=on_result).run()
+        == "finished"
+    )
     assert killed
     info = store.get_experiment(experiment_id)
     assert (info.runs_finished, info.runs_failed) == (8, 0)
@@ -165,4 +183,6 @@ def test_a_worker_killed_mid_experiment_its_runs_are_run_again(store):
     assert len({r.run_id for r in runs}) == 8 and len(store.list_runs()) == 8  # nothing duplicated
     plan = build_plan(spec_from_text(text))
     for r, task in zip(runs, plan.tasks, strict=True):
-        assert np.array_equal(store.metrics(r.run_id)["mean_distance"], execute(task).metrics["mean_distance"])
+        assert np.array_equal(
+            store.metrics(r.run_id)["mean_distance"], execute(task).metrics["mean_distance"]
+        )

@@ -24,24 +24,34 @@ seed: 42
 """
 
 
-@pytest.mark.parametrize(("text", "field", "words"), [
-    ("factors: {nope: {values: [1]}}", "factors.nope", "not a parameter"),
-    ("factors: {step_size: {values: [-1]}}", "factors.step_size", "greater than 0"),
-    ("factors: {step_size: {values: [1]}}\nreplications: 0", "replications", "greater than or equal to 1"),
-    ("design: lhs\nfactors: {step_size: {uniform: [0.1, 1]}}", "samples", "required"),
-    ("design: sobol\nsamples: 12\nfactors: {step_size: {uniform: [0.1, 1]}}", "samples", "power of 2"),
-    ("factors: {step_size: {uniform: [0.1, 1]}}", "factors.step_size", "sampled design"),
-    ("factors: {step_size: {range: [1, 0, 1]}}", "factors.step_size.range", "below start"),
-    ("factors: {step_size: {loguniform: [0, 1]}}\ndesign: lhs\nsamples: 4", "factors.step_size.loguniform",
-     "low > 0"),
-    ("factors: {step_size: {values: [1], uniform: [0, 1]}}", "factors.step_size", "exactly one"),
-    ("stop: {metric: nope, value: 1}", "stop.metric", "no metric"),
-    ("base: {n_walkers: 0}", "base.n_walkers", "greater than or equal to 1"),
-    ("steps: 0", "steps", "greater than or equal to 1"),
-    ("desing: grid", "desing", "unknown key"),
-    ("factors: {seed: {values: [1, 2]}}", "factors.seed", "not a factor"),
-    ("preset: huge", "preset", "no preset"),
-])
+@pytest.mark.parametrize(
+    ("text", "field", "words"),
+    [
+        ("factors: {nope: {values: [1]}}", "factors.nope", "not a parameter"),
+        ("factors: {step_size: {values: [-1]}}", "factors.step_size", "greater than 0"),
+        (
+            "factors: {step_size: {values: [1]}}\nreplications: 0",
+            "replications",
+            "greater than or equal to 1",
+        ),
+        ("design: lhs\nfactors: {step_size: {uniform: [0.1, 1]}}", "samples", "required"),
+        ("design: sobol\nsamples: 12\nfactors: {step_size: {uniform: [0.1, 1]}}", "samples", "power of 2"),
+        ("factors: {step_size: {uniform: [0.1, 1]}}", "factors.step_size", "sampled design"),
+        ("factors: {step_size: {range: [1, 0, 1]}}", "factors.step_size.range", "below start"),
+        (
+            "factors: {step_size: {loguniform: [0, 1]}}\ndesign: lhs\nsamples: 4",
+            "factors.step_size.loguniform",
+            "low > 0",
+        ),
+        ("factors: {step_size: {values: [1], uniform: [0, 1]}}", "factors.step_size", "exactly one"),
+        ("stop: {metric: nope, value: 1}", "stop.metric", "no metric"),
+        ("base: {n_walkers: 0}", "base.n_walkers", "greater than or equal to 1"),
+        ("steps: 0", "steps", "greater than or equal to 1"),
+        ("desing: grid", "desing", "unknown key"),
+        ("factors: {seed: {values: [1, 2]}}", "factors.seed", "not a factor"),
+        ("preset: huge", "preset", "no preset"),
+    ],
+)
 def test_bad_spec_names_the_field(text, field, words):
     with pytest.raises(SpecError) as err:
         spec_from_text(f"model: {toy_model.NAME}\n{text}")
@@ -94,8 +104,10 @@ def test_grid_is_the_full_product_with_distinct_reproducible_seeds():
 
 
 def test_seeds_come_from_seed_sequence_spawn():
-    expected = [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-                for c in np.random.SeedSequence(7).spawn(5)]
+    expected = [
+        int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+        for c in np.random.SeedSequence(7).spawn(5)
+    ]
     assert run_seeds(7, 5) == expected
 
 
@@ -138,8 +150,12 @@ replications: 2
     # log-uniform: about as many below 0.1 as between 1 and 10 (each a third of the log range)
     assert abs(np.mean(sizes < 0.1) - np.mean(sizes > 1)) < 0.2
     assert len({t.seed for t in plan.tasks}) == plan.n_runs
-    second = build_plan(spec_from_text(f"model: {toy_model.NAME}\ndesign: sobol\nsamples: 16\nsecond_order: true\n"
-                                       "factors: {step_size: {uniform: [0.5, 1]}, n_walkers: {integer: [1, 9]}}"))
+    second = build_plan(
+        spec_from_text(
+            f"model: {toy_model.NAME}\ndesign: sobol\nsamples: 16\nsecond_order: true\n"
+            "factors: {step_size: {uniform: [0.5, 1]}, n_walkers: {integer: [1, 9]}}"
+        )
+    )
     assert len(second.points) == 16 * (2 * 2 + 2)
 
 

@@ -50,7 +50,10 @@ class ToyEngine:
 
 
 SPEC = ModelSpec(
-    name=NAME, version="1", description="Gaussian walkers (tests)", parameters=ToyParameters,
+    name=NAME,
+    version="1",
+    description="Gaussian walkers (tests)",
+    parameters=ToyParameters,
     create_engine=lambda params, seed: ToyEngine(params, seed),
     metrics=(Metric("mean_distance", "mean distance"), Metric("far", "far walkers", integer=True)),
     layers=(PointLayer("walkers", "Walkers"),),
