@@ -173,6 +173,9 @@ class ExperimentRunner:
             while pending or in_flight:
                 if self.control.cancelled:
                     break
+                if time.monotonic() - last_beat > HEARTBEAT_S:  # also while paused
+                    last_beat = time.monotonic()
+                    self.store.experiment_heartbeat(self.experiment_id)
                 paused = self.control.paused
                 if paused != was_paused:
                     was_paused = paused
@@ -208,9 +211,6 @@ class ExperimentRunner:
                     if self.on_result is not None:
                         self.on_result(task, run_id, status)
                     report()
-                if time.monotonic() - last_beat > HEARTBEAT_S:
-                    last_beat = time.monotonic()
-                    self.store.experiment_heartbeat(self.experiment_id)
             if self.control.cancelled:
                 self._stop_in_flight(plan, info.name, in_flight)
                 self.status = "cancelled"
