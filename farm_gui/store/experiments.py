@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 
 from .liveness import this_writer, writer_gone
 from .records import StoreError, as_utc, utcnow
@@ -183,7 +183,12 @@ class ExperimentTable:
             if not found:
                 raise StoreError(f"experiment {experiment_id} has no queued run {index} "
                                  "(unknown, or its result is already stored)")
-            self._recount(conn, experiment_id)
+            # counters, not a recount: a GROUP BY over the experiment's runs made recording
+            # 10,000 runs quadratic
+            conn.execute(update(experiments).where(experiments.c.id == int(experiment_id)).values(
+                runs_finished=experiments.c.runs_finished + 1,
+                runs_failed=experiments.c.runs_failed + (1 if status == "failed" else 0),
+                heartbeat_at=utcnow()))
 
     def attach_experiment_run(self, experiment_id: int, index: int, run_id: int) -> None:
         """Note the run created for planned run ``index`` before its result is written (so
@@ -192,15 +197,6 @@ class ExperimentTable:
             conn.execute(update(experiment_runs).where(
                 experiment_runs.c.experiment_id == int(experiment_id),
                 experiment_runs.c.run_index == int(index)).values(run_id=int(run_id)))
-
-    @staticmethod
-    def _recount(conn, experiment_id: int) -> None:
-        of_it = experiment_runs.c.experiment_id == int(experiment_id)
-        counts = dict(conn.execute(select(experiment_runs.c.status, func.count()).where(of_it)
-                                   .group_by(experiment_runs.c.status)).all())
-        done = int(counts.get("finished", 0)) + int(counts.get("failed", 0))
-        conn.execute(update(experiments).where(experiments.c.id == int(experiment_id)).values(
-            runs_finished=done, runs_failed=int(counts.get("failed", 0)), heartbeat_at=utcnow()))
 
     def unfinished_runs_with_data(self, experiment_id: int) -> list[int]:
         """Run ids of queued experiment runs whose run was created but whose result was not
