@@ -75,12 +75,26 @@ def main() -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer runs (memory: 1,000 instead of 10,000)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--parts", default="throughput,overhead,memory",
+                        help="comma-separated: throughput, overhead, memory")
+    parser.add_argument("--memory-runs", type=int, default=None, help="runs of the memory part")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
 
+    if "throughput" in parts:
+        measure_throughput(args.repeats)
+    if "overhead" in parts:
+        measure_overhead(args.repeats, args.quick)
+    if "memory" in parts:
+        measure_memory(args.memory_runs or (1000 if args.quick else 10_000))
+    return 0
+
+
+def measure_throughput(repeats: int) -> None:
     throughput = _spec("1k", 300, 40)
     one, two, dask, pool_wall, dask_wall = [], [], [], [], []
-    for i in range(args.repeats):
+    for i in range(repeats):
         r1, _ = sweep(LocalPoolBackend(1), throughput)
         r2, w2 = sweep(LocalPoolBackend(2), throughput)
         rd, wd = sweep(DaskBackend(None, 2), throughput)
@@ -98,9 +112,12 @@ def main() -> int:
     print(f"wall_40_runs_pool_s={statistics.median(pool_wall):.1f}")
     print(f"wall_40_runs_dask_local_s={statistics.median(dask_wall):.1f}")
 
-    short = _spec("default", 200, 100 if args.quick else 300)
+
+
+def measure_overhead(repeats: int, quick: bool) -> None:
+    short = _spec("default", 200, 100 if quick else 300)
     ratios, steady = [], []
-    for i in range(args.repeats):
+    for i in range(repeats):
         seq = sequential(short)
         rate, wall = sweep(LocalPoolBackend(1), short)
         ratios.append(wall / seq)
@@ -112,7 +129,9 @@ def main() -> int:
     print(f"overhead_short_runs_with_startup={statistics.median(ratios):.2f}")
     print(f"overhead_short_runs_steady={statistics.median(steady):.2f}")
 
-    n = 1000 if args.quick else 10_000
+
+
+def measure_memory(n: int) -> None:
     many = _spec("default", 20, n)
     rss: list[float] = [psutil.Process().memory_info().rss / 2**20]
     rate, wall = sweep(LocalPoolBackend(), many, rss)
@@ -121,7 +140,6 @@ def main() -> int:
     print(f"memory_runs={n}")
     print(f"owner_rss_peak_mb={max(rss):.0f}")
     print(f"owner_rss_growth_mb={rss[-1] - rss[0]:.0f}")
-    return 0
 
 
 if __name__ == "__main__":
