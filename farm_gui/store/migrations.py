@@ -4,9 +4,15 @@ Schema changes are additive: new tables, and new nullable (or defaulted) columns
 existing tables. Declaring them in ``schema.py`` is enough: on opening a database for
 writing, ``migrate`` creates the tables it lacks and adds the columns it lacks, then
 records the current schema version. A database opened read-only is left as it is.
+A SQLite workspace is first copied, as it was, next to itself
+(``<name>.before-schema-<N>.bak``, N the version it is brought to), so that an older
+release can still open the copy.
 """
 
 from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
 
 from sqlalchemy import Column, Connection, inspect, update
 from sqlalchemy.ext.compiler import compiles
@@ -63,3 +69,26 @@ def migrate(conn: Connection, version: int) -> None:
     if version != SCHEMA_VERSION:
         conn.execute(update(schema_info).where(schema_info.c.key == "schema_version")
                      .values(value=str(SCHEMA_VERSION)))
+
+
+def backup_sqlite_file(path: Path, version: int) -> Path | None:
+    """Copy the workspace at ``path`` (schema ``version``) before it is migrated; an
+    existing copy of the same name is kept (it is the older state). Returns the copy's path,
+    or None when the folder is not writable (the migration goes on: it is additive)."""
+    target = path.with_name(f"{path.name}.before-schema-{SCHEMA_VERSION}.bak")
+    if target.exists():
+        return target
+    try:
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst)  # consistent with the WAL, unlike copying the file
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except (sqlite3.Error, OSError):
+        target.unlink(missing_ok=True)
+        return None
+    return target

@@ -20,7 +20,7 @@ from .analyses_table import AnalysisTable
 from .checkpoints import CheckpointTable
 from .experiments import ExperimentTable
 from .liveness import writer_gone
-from .migrations import migrate, missing_columns
+from .migrations import backup_sqlite_file, migrate, missing_columns
 from .queries import RunQueries
 from .records import LIVE_STATUSES, STATUSES, RunInfo, StoreError, as_utc, utcnow
 from .run_edits import RunEdits
@@ -57,6 +57,7 @@ class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable, ExperimentTabl
         self.readonly = readonly
         self._columns: dict[str, list] = {}
         self.closed = False
+        self.backup: Path | None = None  # the copy kept before migrating an older workspace
 
     # ----- plumbing -------------------------------------------------------------------
     @contextmanager
@@ -106,11 +107,17 @@ class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable, ExperimentTabl
                 conn.execute(insert(table), [{"id": i, "name": n} for i, n in enumerate(names)])
 
     def _migrate(self) -> None:
-        with self._errors("bringing the schema up to date"), self.engine.begin() as conn:
-            version = int(conn.execute(select(schema_info.c.value)
-                                       .where(schema_info.c.key == "schema_version")).scalar_one())
-            if version != SCHEMA_VERSION or missing_columns(conn) or \
-                    set(metadata.tables) - set(inspect(conn).get_table_names()):
+        with self._errors("bringing the schema up to date"):
+            with self.engine.connect() as conn:
+                version = int(conn.execute(select(schema_info.c.value)
+                                           .where(schema_info.c.key == "schema_version")).scalar_one())
+                needed = version != SCHEMA_VERSION or bool(missing_columns(conn)) or \
+                    bool(set(metadata.tables) - set(inspect(conn).get_table_names()))
+            if not needed:
+                return
+            if self.engine.dialect.name == "sqlite":
+                self.backup = backup_sqlite_file(Path(self.engine.url.database), version)
+            with self.engine.begin() as conn:
                 migrate(conn, version)
 
     def _check_open(self, doing: str) -> None:
