@@ -84,7 +84,7 @@ def _run_to_end(store, experiment_id: int, args) -> int:
             signal.signal(sig, handler)
     info = store.get_experiment(experiment_id)
     if received or status == "cancelled":
-        print(f"farm-gui: experiment {experiment_id} stopped with {info.runs_finished} of {info.runs_total} "
+        print(f"farm-gui: experiment {experiment_id} stopped with {info.runs_done} of {info.runs_total} "
               f"runs done; `farm-gui experiment resume {experiment_id}` runs the rest", file=sys.stderr)
         return 128 + (received[0] if received else signal.SIGINT)
     if info.runs_failed:
@@ -125,7 +125,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
         if info.status in ("running", "paused"):
             raise UsageError(f"experiment {info.id} is {info.status} in another process")
         print(info.id, flush=True)
-        if info.runs_finished >= info.runs_total:
+        if info.runs_done >= info.runs_total:
             print(f"farm-gui: experiment {info.id} has no runs left to do", file=sys.stderr)
         return _run_to_end(store, info.id, args)
     finally:
@@ -145,7 +145,7 @@ def _summary(store, info) -> dict:
         "id": info.id, "name": info.name, "model": info.model, "design": info.design, "status": info.status,
         "seed": info.seed, "backend": info.backend, "runs_total": info.runs_total,
         "runs_finished": info.runs_finished, "runs_failed": info.runs_failed,
-        "runs_queued": info.runs_queued,
+        "runs_done": info.runs_done, "runs_queued": info.runs_queued,
         "created_at": info.created_at.isoformat(),
         "started_at": info.started_at.isoformat() if info.started_at else None,
         "finished_at": info.finished_at.isoformat() if info.finished_at else None,
@@ -167,8 +167,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
         return EXIT_OK
     lines = [f"experiment {info.id}: {info.name}", f"  model     {info.model}", f"  design    {info.design}",
-             f"  status    {info.status}", f"  runs      {info.runs_finished} of {info.runs_total} done, "
-             f"{info.runs_failed} failed", f"  seed      {info.seed}", f"  backend   {info.backend or '-'}",
+             f"  status    {info.status}", f"  runs      {info.runs_done} of {info.runs_total} done "
+             f"({info.runs_finished} finished, {info.runs_failed} failed)", f"  seed      {info.seed}",
+             f"  backend   {info.backend or '-'}",
              f"  created   {_fmt_time(info.created_at)}", f"  finished  {_fmt_time(info.finished_at)}",
              "  spec", *("    " + line for line in spec_text.rstrip().splitlines()), "  runs"]
     for r in data["runs"]:
@@ -197,7 +198,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"{'id':>5}  {'status':<11} {'runs':>13} {'failed':>7}  {'created':<19}  name")
     for i in infos:
-        print(f"{i.id:>5}  {i.status:<11} {f'{i.runs_finished}/{i.runs_total}':>13} {i.runs_failed:>7}  "
+        print(f"{i.id:>5}  {i.status:<11} {f'{i.runs_done}/{i.runs_total}':>13} {i.runs_failed:>7}  "
               f"{_fmt_time(i.created_at):<19}  {i.name}")
     return EXIT_OK
 

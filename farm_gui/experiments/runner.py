@@ -149,7 +149,7 @@ class ExperimentRunner:
         self._clean_half_written()
         queued = {r.index for r in self.store.experiment_runs(self.experiment_id, status="queued")}
         todo = [t for t in plan.tasks if t.index in queued]
-        finished, failed = info.runs_finished, info.runs_failed
+        finished, failed = info.runs_done, info.runs_failed
         self.store.set_experiment_status(self.experiment_id, "running", backend=self.backend.label)
         self.status = "running"
         started = time.monotonic()

@@ -40,8 +40,8 @@ class ExperimentInfo:
     status: str
     seed: int
     runs_total: int
-    runs_finished: int  # finished or failed: every run whose result is stored
-    runs_failed: int
+    runs_finished: int  # runs that finished (status "finished")
+    runs_failed: int  # runs that failed (recorded with their error)
     backend: str | None
     created_at: datetime
     started_at: datetime | None
@@ -49,8 +49,13 @@ class ExperimentInfo:
     error: str | None
 
     @property
+    def runs_done(self) -> int:
+        """Runs whose result is stored, failed ones included."""
+        return self.runs_finished + self.runs_failed
+
+    @property
     def runs_queued(self) -> int:
-        return self.runs_total - self.runs_finished
+        return self.runs_total - self.runs_done
 
 
 @dataclass(frozen=True)
@@ -186,7 +191,7 @@ class ExperimentTable:
             # counters, not a recount: a GROUP BY over the experiment's runs made recording
             # 10,000 runs quadratic
             conn.execute(update(experiments).where(experiments.c.id == int(experiment_id)).values(
-                runs_finished=experiments.c.runs_finished + 1,
+                runs_finished=experiments.c.runs_finished + (1 if status == "finished" else 0),
                 runs_failed=experiments.c.runs_failed + (1 if status == "failed" else 0),
                 heartbeat_at=utcnow()))
 

@@ -207,7 +207,7 @@ class ExperimentsPanel(QWidget):
                 out.append((eid, info.name if info else "", status, f"{p.finished}/{p.total}", p.failed,
                             p.running, p.queued, f"{p.rate:.2f}", _fmt_eta(p.eta_s)))
             elif info is not None:
-                out.append((eid, info.name, info.status, f"{info.runs_finished}/{info.runs_total}",
+                out.append((eid, info.name, info.status, f"{info.runs_done}/{info.runs_total}",
                             info.runs_failed, 0, info.runs_queued, "-", "-"))
         return out
 
