@@ -14,6 +14,7 @@ Without a subcommand it opens the GUI; with one it works headless over the same 
     farm-gui import-agentfarm FILE [--db PATH] [--name NAME]
     farm-gui resume RUN [--steps N] [--db PATH]                    (cli_continue.py)
     farm-gui fork RUN --at STEP [--set K=V ...] [--name NAME] [--db PATH]
+    farm-gui experiment run|list|show|resume|export ...          (cli_experiment.py)
 
 Exit codes: 0 success; 2 bad input (bad arguments, configuration, database or run:
 the message names the file or field); 1 unexpected failure (message plus the log
@@ -478,8 +479,14 @@ def _add_models(sub) -> None:
     add_models(sub)
 
 
+def _add_experiment(sub) -> None:
+    from farm_gui.cli_experiment import add_experiment
+
+    add_experiment(sub)
+
+
 COMMANDS = [_add_models, _add_run, _add_runs, _add_show, _add_export, _add_analyze, add_analyses, add_rename,
-            add_notes, add_delete, _add_desktop, _add_import_agentfarm, _add_continue]
+            add_notes, add_delete, _add_desktop, _add_import_agentfarm, _add_continue, _add_experiment]
 
 
 def build_parser() -> argparse.ArgumentParser:

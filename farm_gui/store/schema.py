@@ -243,3 +243,46 @@ LOOKUPS: dict[Table, tuple[str, ...]] = {
 
 Index("ix_runs_created", runs.c.created_at)
 
+
+# Experiments (sweeps and replications, farm_gui/experiments): the spec as written, its
+# status and counts; each of its runs is an ordinary run (experiment_runs.run_id, set when
+# its result is stored) with its design point, replicate, seed and factor values.
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", Text, nullable=False),
+    Column("model", String(64), nullable=False),
+    Column("spec_text", Text, nullable=False),  # the spec's YAML
+    Column("design", String(16), nullable=False),
+    Column("status", String(16), nullable=False),  # queued running paused finished cancelled interrupted
+    Column("seed", BigInteger, nullable=False),
+    Column("runs_total", Integer, nullable=False),
+    Column("runs_finished", Integer, nullable=False, default=0),
+    Column("runs_failed", Integer, nullable=False, default=0),
+    Column("backend", Text),  # e.g. "local:2", "dask:tcp://10.0.0.5:8786"
+    Column("created_at", DateTime, nullable=False),
+    Column("started_at", DateTime),
+    Column("finished_at", DateTime),
+    Column("writer_pid", Integer),
+    Column("writer_host", String(255)),
+    Column("heartbeat_at", DateTime),
+    Column("error", Text),
+)
+
+experiment_runs = Table(
+    "experiment_runs",
+    metadata,
+    Column("experiment_id", Integer, ForeignKey("experiments.id", ondelete="CASCADE"), primary_key=True),
+    Column("run_index", Integer, primary_key=True),  # point * replications + replicate
+    Column("point", Integer, nullable=False),
+    Column("replicate", Integer, nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("factors_json", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # queued running finished failed
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL")),
+    Column("error", Text),
+    sqlite_with_rowid=False,
+)
+
+Index("ix_experiment_runs_run", experiment_runs.c.run_id)

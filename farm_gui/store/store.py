@@ -18,6 +18,7 @@ from farm_gui.config import ConfigError, RunConfig, config_from_dict
 from . import backend
 from .analyses_table import AnalysisTable
 from .checkpoints import CheckpointTable
+from .experiments import ExperimentTable
 from .generic_runs import GenericRuns, model_of_params, params_to_dict
 from .liveness import writer_gone
 from .migrations import backup_sqlite_file, migrate, missing_columns
@@ -49,7 +50,7 @@ RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots,
                    extra_metrics, run_sources, checkpoints, layer_snapshots)
 
 
-class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable, GenericRuns):
+class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable, GenericRuns, ExperimentTable):
     """A Farm GUI database. Thread-safe: every call takes its own short-lived connection
     from the engine's pool; a RunWriter holds one connection of its own."""
 

@@ -28,7 +28,7 @@ from farm_gui import __version__
 from farm_gui.runtime.aio import ensure_loop, release_loop, wait_blocking
 from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import Store, StoreError, open_store
-from farm_gui.ui import agentfarm_flows, analysis_panel, chart_menus, run_menu
+from farm_gui.ui import agentfarm_flows, analysis_panel, chart_menus, experiments_panel, run_menu
 from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
 from farm_gui.ui.charts import ChartsPanel
 from farm_gui.ui.config_form import ConfigForm
@@ -107,6 +107,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         self.run_menu = run_menu.install(self)  # context menu: rename, notes, re-run, delete
         chart_menus.install_other_plots(self)
         self.agentfarm = agentfarm_flows.install(self)
+        self.experiments_panel = experiments_panel.install(self)  # Run > New Experiment..., its dock
 
         last = self.settings.last_config()
         if last is not None:
@@ -344,6 +345,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         self.registry.stop_all()
         if self.analysis_panel is not None:
             self.analysis_panel.stop_all()
+        self.experiments_panel.stop_all()  # cancels; the finished runs are kept (resumable)
         t0 = time.monotonic()
         if not self.registry.wait(CLOSE_WAIT_S):
             log.warning("runs still going after %.0f s at close", time.monotonic() - t0)

@@ -1,0 +1,126 @@
+"""Running one model headless, in memory: what an experiment's workers do (a process-pool
+or Dask worker holds no database; it sends the ``RunResult`` back to the process that owns
+the workspace). Model-generic: everything model-specific comes from the ``ModelSpec``.
+
+    result = run_engine(spec, params, seed=7, steps=300, keep_every=50)
+
+Step numbering follows ``core/model.py``: the metrics row of the n-th step performed has
+``step = n - 1``; snapshots are keyed by steps performed (0 = the initial world).
+An engine that raises gives a result with ``status="failed"`` and the error, keeping the
+steps it did.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from .model import BIRTH_KEYS, DEATH_KEYS, ModelSpec, RunParameters, check_metrics
+from .results import RunResult
+
+log = logging.getLogger(__name__)
+
+StopCondition = Callable[[Mapping[str, float]], bool]
+# How often (in steps) ``cancelled`` is asked at most; it is also asked at least every
+# CANCEL_CHECK_S seconds of running, whichever comes first.
+CANCEL_CHECK_S = 0.25
+
+
+class _Columns:
+    """Per-metric float64 columns that double when full (no Python list per step)."""
+
+    def __init__(self, names: tuple[str, ...], capacity: int):
+        self.names = names
+        self.n = 0
+        self.data = np.empty((len(names), max(1, capacity)), dtype=np.float64)
+
+    def append(self, metrics: Mapping[str, float]) -> None:
+        if self.n == self.data.shape[1]:
+            grown = np.empty((self.data.shape[0], 2 * self.data.shape[1]), dtype=np.float64)
+            grown[:, :self.n] = self.data[:, :self.n]
+            self.data = grown
+        col = self.data[:, self.n]
+        for i, name in enumerate(self.names):
+            col[i] = float(metrics[name])
+        self.n += 1
+
+    def arrays(self, integer: frozenset[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {"step": np.arange(self.n, dtype=np.int64)}
+        for i, name in enumerate(self.names):
+            values = self.data[i, :self.n].copy()
+            out[name] = values.astype(np.int64) if name in integer else values
+        return out
+
+
+def _merge_events(parts: list[dict[str, np.ndarray]], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    if not parts:
+        return {k: np.empty(0, dtype=np.int64) for k in keys}
+    return {k: np.concatenate([np.asarray(p[k]) for p in parts]) for k in keys}
+
+
+def run_engine(spec: ModelSpec, params: RunParameters, seed: int, steps: int, keep_every: int = 0,
+               stop: StopCondition | None = None, *,
+               cancelled: Callable[[], bool] | None = None) -> RunResult:
+    """Build ``spec.create_engine(params, seed)`` and step it ``steps`` times (fewer when the
+    engine is done, ``stop(metrics)`` says so, or ``cancelled()`` turns True: then the
+    result's status is "stopped"). ``keep_every`` > 0 keeps the world (``engine.layers()``)
+    at step 0, every ``keep_every`` steps and at the end. Never raises for a failing engine:
+    the result says "failed" and carries the error."""
+    started = time.perf_counter()
+    names = spec.metric_names
+    integer = frozenset(m.name for m in spec.metrics if m.integer)
+    columns = _Columns(names, min(int(steps), 100_000))
+    snapshots: list[tuple[int, dict[str, dict[str, np.ndarray]]]] = []
+    births: list[dict[str, np.ndarray]] = []
+    deaths: list[dict[str, np.ndarray]] = []
+    status, error = "finished", None
+    engine = None
+
+    def drain() -> None:
+        if engine is None or not spec.events or not hasattr(engine, "drain_events"):
+            return
+        b, d = engine.drain_events()
+        if b is not None and len(b.get(BIRTH_KEYS[0], ())):
+            births.append(b)
+        if d is not None and len(d.get(DEATH_KEYS[0], ())):
+            deaths.append(d)
+
+    try:
+        engine = spec.create_engine(params, int(seed))
+        drain()
+        if keep_every > 0:
+            snapshots.append((int(engine.step_index), engine.layers()))
+        next_check = time.perf_counter() + CANCEL_CHECK_S
+        done = 0
+        while done < steps and not engine.done:
+            metrics = engine.step()
+            check_metrics(spec, metrics)
+            columns.append(metrics)
+            done += 1
+            if spec.events and done % 256 == 0:
+                drain()
+            if keep_every > 0 and (engine.step_index % keep_every == 0):
+                snapshots.append((int(engine.step_index), engine.layers()))
+            if stop is not None and stop(metrics):
+                break
+            if cancelled is not None and time.perf_counter() >= next_check:
+                next_check = time.perf_counter() + CANCEL_CHECK_S
+                if cancelled():
+                    status = "stopped"
+                    break
+        drain()
+        if keep_every > 0 and (not snapshots or snapshots[-1][0] != engine.step_index):
+            snapshots.append((int(engine.step_index), engine.layers()))
+    except Exception as err:  # the run fails; what it did so far is kept
+        log.debug("headless run of %s (seed %s) failed", spec.name, seed, exc_info=True)
+        status, error = "failed", f"{type(err).__name__}: {err}"
+    return RunResult(
+        model=spec.name, model_version=spec.version, seed=int(seed), metrics=columns.arrays(integer),
+        status=status, error=error, snapshots=snapshots,
+        births=_merge_events(births, BIRTH_KEYS) if spec.events else None,
+        deaths=_merge_events(deaths, DEATH_KEYS) if spec.events else None,
+        elapsed_s=time.perf_counter() - started,
+    )

@@ -1,0 +1,246 @@
+"""Execution backends behind one interface: a local process pool (the default) and Dask
+distributed (a ``LocalCluster`` or the address of a running scheduler).
+
+A backend starts workers (warmed up once each), takes ``RunTask``s (``submit``), says which
+are done (``wait``) and hands back each one's ``RunResult`` (``outcome``), raising
+``WorkerLost`` when the process running it died (the dispatcher then runs it again). It
+never touches the workspace. ``cancel()`` tells the runs in flight to stop (they check
+about every 0.25 s) and ``close()`` lets go of the workers.
+
+The local pool uses the "forkserver" start method on Linux ("spawn" elsewhere): fork
+from a process running Qt threads (the window) is unsafe, and a fresh interpreter per
+worker behaves the same on every platform.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+import sys
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from typing import Any
+
+from farm_gui.core.results import RunResult
+
+from .plan import RunTask
+
+log = logging.getLogger(__name__)
+
+RUNS_IN_FLIGHT_PER_WORKER = 2
+
+
+class WorkerLost(RuntimeError):
+    """The worker running a task died (killed, out of memory, crashed)."""
+
+
+class BackendError(RuntimeError):
+    """A backend could not start (no scheduler at the address, ...): a user-facing sentence."""
+
+
+class Backend(ABC):
+    label: str = ""
+
+    @abstractmethod
+    def start(self, models: Iterable[str], preload: Iterable[str] = ()) -> None: ...
+
+    @property
+    @abstractmethod
+    def workers(self) -> int: ...
+
+    @property
+    def capacity(self) -> int:
+        """How many runs may be in flight at once."""
+        return max(1, self.workers) * RUNS_IN_FLIGHT_PER_WORKER
+
+    @abstractmethod
+    def submit(self, task: RunTask) -> Any: ...
+
+    @abstractmethod
+    def wait(self, futures: Iterable[Any], timeout: float) -> set[Any]: ...
+
+    @abstractmethod
+    def outcome(self, future: Any) -> RunResult: ...
+
+    @abstractmethod
+    def cancel(self) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+def start_context():
+    method = "forkserver" if sys.platform.startswith("linux") else "spawn"
+    return multiprocessing.get_context(method)
+
+
+class LocalPoolBackend(Backend):
+    """``concurrent.futures.ProcessPoolExecutor``; as many workers as cores by default."""
+
+    def __init__(self, workers: int | None = None):
+        self._n = max(1, int(workers or os.cpu_count() or 1))
+        self.label = f"local:{self._n}"
+        self._ctx = start_context()
+        self._cancel = self._ctx.Event()
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._models: tuple[str, ...] = ()
+        self._preload: tuple[str, ...] = ()
+
+    @property
+    def workers(self) -> int:
+        return self._n
+
+    def start(self, models: Iterable[str], preload: Iterable[str] = ()) -> None:
+        from .worker import init_pool_worker
+
+        self._models, self._preload = tuple(models), tuple(preload)
+        self._pool = cf.ProcessPoolExecutor(
+            max_workers=self._n, mp_context=self._ctx, initializer=init_pool_worker,
+            initargs=(self._models, self._preload, self._cancel))
+
+    def submit(self, task: RunTask) -> cf.Future:
+        from .worker import execute_in_pool
+
+        if self._pool is None:
+            self.start(self._models, self._preload)
+        try:
+            return self._pool.submit(execute_in_pool, task)
+        except cf.process.BrokenProcessPool:  # a worker died: start a fresh pool
+            self._restart()
+            return self._pool.submit(execute_in_pool, task)
+
+    def _restart(self) -> None:
+        log.warning("a worker process of the experiment pool died; starting a new pool")
+        old = self._pool
+        self._pool = None
+        if old is not None:
+            old.shutdown(wait=False, cancel_futures=True)
+        self.start(self._models, self._preload)
+
+    def wait(self, futures: Iterable[cf.Future], timeout: float) -> set[cf.Future]:
+        done, _ = cf.wait(list(futures), timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return set(done)
+
+    def outcome(self, future: cf.Future) -> RunResult:
+        try:
+            return future.result()
+        except (cf.process.BrokenProcessPool, cf.CancelledError) as err:
+            if self._pool is not None and getattr(self._pool, "_broken", False):
+                self._restart()
+            raise WorkerLost(f"the worker process running it stopped ({type(err).__name__})") from None
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:  # runs check the cancel flag every 0.25 s; a stuck one is ended
+            p.join(timeout=1.5)
+            if p.is_alive():
+                p.terminate()
+
+
+class DaskBackend(Backend):
+    """Dask distributed: ``address`` of a running scheduler, or None for a ``LocalCluster``
+    of ``workers`` single-threaded worker processes. A task whose worker dies is
+    rescheduled by Dask on another worker (up to its ``allowed-failures``), then reported
+    as ``WorkerLost``."""
+
+    def __init__(self, address: str | None = None, workers: int | None = None):
+        self.address = address
+        self._n_local = max(1, int(workers or os.cpu_count() or 1))
+        self.label = f"dask:{address}" if address else f"dask-local:{self._n_local}"
+        self._client = None
+        self._cluster = None
+        self._event_name = f"farm-gui-cancel-{uuid.uuid4().hex}"
+        self._event = None
+        self._prefix = f"farm-gui-run-{uuid.uuid4().hex[:12]}"
+
+    @property
+    def workers(self) -> int:
+        if self._client is None:
+            return self._n_local
+        try:
+            return max(1, len(self._client.scheduler_info().get("workers", {})))
+        except Exception:  # noqa: BLE001
+            return 1
+
+    def start(self, models: Iterable[str], preload: Iterable[str] = ()) -> None:
+        try:
+            from distributed import Client, Event, LocalCluster
+        except ImportError as err:
+            raise BackendError(f"the Dask backend needs dask[distributed] ({err})") from None
+        from .dask_plugin import WarmUp
+
+        try:
+            if self.address:
+                self._client = Client(self.address, timeout="10s")
+            else:
+                self._cluster = LocalCluster(n_workers=self._n_local, threads_per_worker=1, processes=True,
+                                             dashboard_address=None)
+                self._client = Client(self._cluster)
+        except (OSError, TimeoutError) as err:
+            self.close()
+            raise BackendError(f"cannot reach the Dask scheduler at {self.address}: {err}") from None
+        self._client.register_plugin(WarmUp(tuple(models), tuple(preload)), name="farm-gui-warm-up")
+        self._event = Event(self._event_name, client=self._client)
+
+    def submit(self, task: RunTask):
+        from .dask_plugin import execute_on_dask
+
+        return self._client.submit(execute_on_dask, task, self._event_name, pure=False,
+                                   key=f"{self._prefix}-{task.index}-{uuid.uuid4().hex[:6]}")
+
+    def wait(self, futures, timeout: float) -> set:
+        from distributed import wait
+        from distributed.client import FIRST_COMPLETED
+
+        futures = list(futures)
+        try:
+            done, _ = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
+        except TimeoutError:
+            return {f for f in futures if f.done()}
+        return set(done)
+
+    def outcome(self, future) -> RunResult:
+        from distributed import KilledWorker
+
+        try:
+            return future.result()
+        except KilledWorker as err:
+            raise WorkerLost(f"Dask workers running it died ({err})") from None
+        except Exception as err:  # noqa: BLE001 - the task itself never raises; this is transport
+            raise WorkerLost(f"{type(err).__name__}: {err}") from None
+        finally:
+            future.release()
+
+    def cancel(self) -> None:
+        if self._event is not None:
+            try:
+                self._event.set()
+            except Exception:  # noqa: BLE001
+                log.warning("could not tell the Dask workers to stop", exc_info=True)
+
+    def close(self) -> None:
+        client, cluster = self._client, self._cluster
+        self._client = self._cluster = None
+        for thing in (client, cluster):
+            if thing is not None:
+                try:
+                    thing.close()
+                except Exception:  # noqa: BLE001
+                    log.warning("closing the Dask %s failed", type(thing).__name__, exc_info=True)
+
+
+def make_backend(workers: int | None = None, scheduler: str | None = None, dask: bool = False) -> Backend:
+    """The backend the options ask for: a scheduler address (or ``dask``) -> Dask, else the pool."""
+    if scheduler or dask:
+        return DaskBackend(scheduler, workers)
+    return LocalPoolBackend(workers)

@@ -1,0 +1,85 @@
+"""What runs inside a worker process (a local pool's or a Dask worker's): warm-up once per
+process (imports, numba kernels loaded from their cache by a tiny run of each model), then
+one ``RunTask`` at a time through ``farm_gui.core.headless.run_engine``. No database.
+
+Workers see the models of the ``farm_gui.models`` entry points; ``preload`` names extra
+modules to import first (a test's or notebook's module that calls ``registry.register``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import time
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from farm_gui.core.headless import run_engine
+from farm_gui.core.registry import get_model
+from farm_gui.core.results import RunResult
+
+from .plan import RunTask
+
+log = logging.getLogger(__name__)
+
+_cancelled: Callable[[], bool] | None = None  # set in each worker process
+_warmed: set[str] = set()
+
+
+def preload_modules(names: Iterable[str]) -> None:
+    for name in names:
+        importlib.import_module(name)
+
+
+def warm_up(models: Iterable[str]) -> float:
+    """A two-step run of each model's default preset (compiles or loads the numba kernels
+    once per process, not once per run); returns the seconds it took."""
+    started = time.perf_counter()
+    for name in models:
+        if name in _warmed:
+            continue
+        try:
+            spec = get_model(name)
+            params = spec.preset("default").model_copy(update={"simulation_steps": 2, "snapshot_every": 0})
+            run_engine(spec, params, 1, 2)
+        except Exception:  # noqa: BLE001 - a failing warm-up shows again, clearly, in the run itself
+            log.warning("warming up model %s failed", name, exc_info=True)
+        _warmed.add(name)
+    return time.perf_counter() - started
+
+
+def init_pool_worker(models: tuple[str, ...], preload: tuple[str, ...], cancel_event) -> None:
+    """ProcessPoolExecutor initializer: Ctrl-C goes to the owning process only (it stops the
+    experiment and tells the workers through ``cancel_event``)."""
+    global _cancelled
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _cancelled = cancel_event.is_set
+    preload_modules(preload)
+    warm_up(models)
+
+
+def _failed(task: RunTask, error: str) -> RunResult:
+    try:
+        version = get_model(task.model).version
+    except Exception:  # noqa: BLE001
+        version = ""
+    return RunResult(model=task.model, model_version=version, seed=task.seed,
+                     metrics={"step": np.arange(0, dtype=np.int64)}, status="failed", error=error)
+
+
+def execute(task: RunTask, cancelled: Callable[[], bool] | None = None) -> RunResult:
+    """Run one task; never raises for a failing model (the result says failed)."""
+    try:
+        spec = get_model(task.model)
+        params = spec.parameters.model_validate(task.params)
+    except Exception as err:  # noqa: BLE001 - recorded with the run
+        return _failed(task, f"{type(err).__name__}: {err}")
+    warm_up((task.model,))
+    return run_engine(spec, params, task.seed, task.steps, task.keep_every, task.stop,
+                      cancelled=cancelled or _cancelled)
+
+
+def execute_in_pool(task: RunTask) -> RunResult:
+    return execute(task)

@@ -1,0 +1,326 @@
+"""Experiments in the window: Run > New Experiment... (``action_new_experiment``) opens a
+dialog holding the experiment's spec (YAML, started from the parameter form), the backend
+and a preview of the number of runs; the Experiments panel (``experiments_panel``) lists
+the workspace's experiments with their progress (done / failed / running / queued, runs
+per second, time left) and pauses, resumes, cancels or resumes an interrupted one.
+
+An experiment runs on a plain thread (``runtime.experiment_jobs``) whose runs are in
+worker processes; the panel reads each job's latest progress on a 0.5 s timer (no
+signal per result). Store calls are awaited off the GUI loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import yaml
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from farm_gui.runtime.aio import run_blocking, spawn
+from farm_gui.runtime.experiment_jobs import ExperimentJob
+from farm_gui.ui.dialogs import show_warning
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("Id", "Name", "Status", "Done", "Failed", "Running", "Queued", "Runs/s", "Time left")
+BACKENDS = (("local", "Local processes"), ("dask-local", "Dask (local cluster)"), ("dask", "Dask scheduler"))
+
+
+def spec_from_form(window: Any) -> str:
+    """A starting spec: the form's model and the parameters it changed from the defaults."""
+    config = window.config_form.config()
+    model = getattr(window, "current_model", None) or "foraging"
+    lines = [f"model: {model}"]
+    steps = 200
+    if config is not None:
+        steps = int(config.simulation_steps)
+        defaults = type(config)().model_dump(mode="json", by_alias=True)
+        now = config.model_dump(mode="json", by_alias=True)
+        base = {k: v for k, v in now.items()
+                if v != defaults.get(k) and k not in ("seed", "simulation_steps", "snapshot_every")}
+        if base:
+            lines.append(yaml.safe_dump({"base": base}, sort_keys=False, default_flow_style=False).rstrip())
+    lines += ["factors: {}   # e.g. base_consumption_rate: {values: [0.1, 0.2]}", "design: grid",
+              "replications: 5", f"steps: {steps}", "seed: 1"]
+    return "\n".join(lines) + "\n"
+
+
+class NewExperimentDialog(QDialog):
+    def __init__(self, text: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("new_experiment_dialog")
+        self.setWindowTitle("New Experiment")
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.editor = QPlainTextEdit(text)
+        self.editor.setObjectName("experiment_spec_editor")
+        self.backend = QComboBox()
+        self.backend.setObjectName("experiment_backend")
+        for key, label in BACKENDS:
+            self.backend.addItem(label, key)
+        self.workers = QSpinBox()
+        self.workers.setObjectName("experiment_workers")
+        self.workers.setRange(1, 4 * (os.cpu_count() or 1))
+        self.workers.setValue(os.cpu_count() or 1)
+        self.address = QLineEdit()
+        self.address.setObjectName("experiment_scheduler")
+        self.address.setPlaceholderText("tcp://host:8786")
+        self.preview = QLabel()
+        self.preview.setObjectName("experiment_preview")
+        self.preview.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.start_button = buttons.addButton("Start", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setObjectName("experiment_start")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("Backend", self.backend)
+        form.addRow("Workers", self.workers)
+        form.addRow("Scheduler", self.address)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Experiment specification (YAML; see the README's Experiments section)"))
+        layout.addWidget(self.editor, 1)
+        layout.addLayout(form)
+        layout.addWidget(self.preview)
+        layout.addWidget(buttons)
+        self.resize(640, 560)
+        self.spec = None
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.update_preview)
+        self.editor.textChanged.connect(self._debounce.start)
+        self.backend.currentIndexChanged.connect(self._backend_changed)
+        self._backend_changed()
+        self.update_preview()
+
+    def _backend_changed(self) -> None:
+        self.address.setEnabled(self.backend.currentData() == "dask")
+        self.workers.setEnabled(self.backend.currentData() != "dask")
+
+    def update_preview(self) -> None:
+        from farm_gui.config import ConfigError
+        from farm_gui.experiments.designs import n_points
+        from farm_gui.experiments.spec import spec_from_text
+
+        try:
+            spec = spec_from_text(self.editor.toPlainText(), "spec")
+        except ConfigError as err:
+            self.spec = None
+            self.preview.setText(f"<span style='color:#c0392b'>{str(err).replace(chr(10), '<br>')}</span>")
+            self.start_button.setEnabled(False)
+            return
+        self.spec = spec
+        points = n_points(spec)
+        steps = spec.steps or "the model's"
+        self.preview.setText(f"{points * spec.replications:,} runs: {points:,} design points x "
+                             f"{spec.replications} replications, {steps} steps each")
+        self.start_button.setEnabled(True)
+
+    def make_backend(self):
+        from farm_gui.experiments.backends import make_backend
+
+        kind = self.backend.currentData()
+        if kind == "dask":
+            return make_backend(scheduler=self.address.text().strip() or None, dask=True)
+        return make_backend(self.workers.value(), dask=kind == "dask-local")
+
+
+def _fmt_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"
+
+
+class ExperimentsPanel(QWidget):
+    def __init__(self, window: Any):
+        super().__init__(window)
+        self.setObjectName("experiments_panel")
+        self.window_ = window
+        self.jobs: dict[int, ExperimentJob] = {}
+        self.infos: dict[int, Any] = {}
+        self._listed_store: Any = None  # the workspace whose experiments are listed
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("experiments_table")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.buttons = {}
+        row = QHBoxLayout()
+        for name, label, slot in (("pause", "Pause", self.pause), ("resume", "Resume", self.resume),
+                                  ("cancel", "Cancel", self.cancel),
+                                  ("continue", "Resume Experiment", self.continue_selected)):
+            button = QPushButton(label)
+            button.setObjectName(f"experiment_{name}")
+            button.clicked.connect(slot)
+            row.addWidget(button)
+            self.buttons[name] = button
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.table)
+        layout.addLayout(row)
+        self.timer = QTimer(self)
+        self.timer.setInterval(500)
+        self.timer.timeout.connect(self.refresh)
+        self.timer.start()
+
+    # ----- data ---------------------------------------------------------------------
+    async def reload(self) -> None:
+        store = self.window_.store
+        if store is None:
+            return
+        infos = await run_blocking(store.list_experiments)
+        self.infos = {i.id: i for i in infos}
+        self.refresh()
+
+    def rows(self) -> list[tuple]:
+        out = []
+        for eid in sorted(set(self.infos) | set(self.jobs), reverse=True):
+            info, job = self.infos.get(eid), self.jobs.get(eid)
+            p = job.progress if job is not None else None
+            if job is not None and job.alive and p is not None:
+                status = "paused" if p.paused else "running"
+                out.append((eid, info.name if info else "", status, f"{p.finished}/{p.total}", p.failed,
+                            p.running, p.queued, f"{p.rate:.2f}", _fmt_eta(p.eta_s)))
+            elif info is not None:
+                out.append((eid, info.name, info.status, f"{info.runs_done}/{info.runs_total}",
+                            info.runs_failed, 0, info.runs_queued, "-", "-"))
+        return out
+
+    def refresh(self) -> None:
+        if self.window_.store is not self._listed_store:
+            self._listed_store = self.window_.store
+            self.infos = {}
+            spawn(self.reload())
+        ended = [eid for eid, job in self.jobs.items() if not job.alive]
+        for eid in ended:
+            job = self.jobs.pop(eid)
+            if job.error:
+                show_warning(self.window_, "Experiment", f"Experiment {eid} stopped: {job.error}")
+        if ended:
+            spawn(self._after_end())
+        rows = self.rows()
+        if self.table.rowCount() != len(rows):
+            self.table.setRowCount(len(rows))
+        for r, values in enumerate(rows):
+            for c, value in enumerate(values):
+                text = str(value)
+                item = self.table.item(r, c)
+                if item is None:
+                    self.table.setItem(r, c, QTableWidgetItem(text))
+                elif item.text() != text:
+                    item.setText(text)
+
+    async def _after_end(self) -> None:
+        await self.reload()
+        await self.window_.refresh_runs_async()
+
+    def selected_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return int(self.table.item(rows[0].row(), 0).text())
+
+    # ----- actions ------------------------------------------------------------------
+    def _job(self) -> ExperimentJob | None:
+        eid = self.selected_id()
+        if eid is None and len(self.jobs) == 1:
+            eid = next(iter(self.jobs))
+        return self.jobs.get(eid) if eid is not None else None
+
+    def pause(self) -> None:
+        if (job := self._job()) is not None:
+            job.control.pause()
+
+    def resume(self) -> None:
+        if (job := self._job()) is not None:
+            job.control.resume()
+
+    def cancel(self) -> None:
+        if (job := self._job()) is not None:
+            job.control.cancel()
+
+    def continue_selected(self) -> None:
+        eid = self.selected_id()
+        info = self.infos.get(eid) if eid is not None else None
+        if info is None or eid in self.jobs or info.status not in ("interrupted", "cancelled"):
+            return
+        from farm_gui.experiments.backends import make_backend
+
+        self.start_job(eid, make_backend())
+
+    def start_job(self, experiment_id: int, backend) -> None:
+        job = ExperimentJob(self.window_.store, experiment_id, backend)
+        self.jobs[experiment_id] = job
+        job.start()
+        spawn(self.reload())
+
+    async def create_and_start(self, spec, backend) -> None:
+        from farm_gui.experiments.runner import create_experiment
+
+        store = self.window_.store
+        if store is None or spec is None:
+            return
+        try:
+            experiment_id = await run_blocking(create_experiment, store, spec)
+        except Exception as err:  # noqa: BLE001 - the store's message, in front of the user
+            show_warning(self.window_, "New Experiment", str(err))
+            return
+        self.start_job(experiment_id, backend)
+
+    def open_dialog(self) -> None:
+        dialog = NewExperimentDialog(spec_from_form(self.window_), self.window_)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # read the dialog now: it is deleted when it closes
+        dialog.accepted.connect(lambda: spawn(self.create_and_start(dialog.spec, dialog.make_backend())))
+        self.dialog = dialog
+        dialog.open()
+
+    def stop_all(self, timeout: float = 5.0) -> None:
+        for job in list(self.jobs.values()):
+            job.control.cancel()
+        for job in list(self.jobs.values()):
+            job.stop(timeout)
+
+
+def install(window: Any) -> ExperimentsPanel:
+    """Add the panel (a tab beside the run list), Run > New Experiment..., and a View entry."""
+    panel = ExperimentsPanel(window)
+    dock = window._add_dock("experiments", "Experiments", panel, "bottom")
+    window.tabifyDockWidget(window.docks["runs"], dock)
+    window.docks["runs"].raise_()
+    action = QAction("New E&xperiment...", window)
+    action.setObjectName("action_new_experiment")
+    action.setStatusTip("Run a parameter sweep or replications of the form's parameters")
+    action.triggered.connect(lambda _checked=False: (dock.show(), dock.raise_(), panel.open_dialog()))
+    menu = window.menuBar().findChild(QMenu, "menu_run")
+    if menu is not None:
+        menu.addSeparator()
+        menu.addAction(action)
+    window.addAction(action)
+    window.actions_new_experiment = action
+    return panel

@@ -1,0 +1,188 @@
+"""Experiments run on the local process pool and recorded in the workspace: every run an
+ordinary run with its design point, replicate and seed; failed runs recorded; cancel and
+resume giving the same results as an uninterrupted experiment."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from farm_gui.experiments.backends import LocalPoolBackend
+from farm_gui.experiments.plan import build_plan
+from farm_gui.experiments.runner import ExperimentControl, ExperimentRunner, create_experiment
+from farm_gui.experiments.spec import spec_from_text
+from farm_gui.experiments.worker import execute
+
+from . import toy_model
+
+PRELOAD = (toy_model.MODULE,)
+
+SPEC = f"""
+model: {toy_model.NAME}
+preset: tiny
+factors:
+  step_size: {{values: [0.5, 2.0]}}
+  fail_at: {{values: [0, 4]}}
+replications: 3
+steps: 8
+seed: 11
+"""
+
+
+def _run(store, text, workers=2, control=None, **kw):
+    spec = spec_from_text(text)
+    experiment_id = create_experiment(store, spec)
+    runner = ExperimentRunner(store, experiment_id, LocalPoolBackend(workers), control, preload=PRELOAD, **kw)
+    return experiment_id, runner.run()
+
+
+def test_every_run_lands_once_with_its_seed_and_failures_are_recorded(store):
+    experiment_id, status = _run(store, SPEC)
+    assert status == "finished"
+    info = store.get_experiment(experiment_id)
+    assert (info.status, info.runs_total, info.runs_finished, info.runs_failed) == ("finished", 12, 6, 6)
+    plan = build_plan(spec_from_text(SPEC))
+    runs = store.experiment_runs(experiment_id)
+    assert [r.index for r in runs] == list(range(12))
+    assert len({r.run_id for r in runs}) == 12 and len(store.list_runs()) == 12
+    for r, task in zip(runs, plan.tasks, strict=True):
+        assert (r.seed, r.factors, r.point, r.replicate) == (
+            task.seed,
+            task.factors,
+            task.point,
+            task.replicate,
+        )
+        run = store.get_run(r.run_id)
+        assert run.model == toy_model.NAME and run.seed == task.seed
+        metrics = store.metrics(r.run_id)
+        if task.factors["fail_at"] == 4:  # the run that raises: recorded failed with its error and 3 steps
+            assert r.status == "failed" and run.status == "failed" and "toy failure" in (run.error or "")
+            assert "toy failure" in r.error
+            assert len(metrics["step"]) == 3
+        else:
+            assert r.status == "finished" and run.status == "finished"
+            expected = execute(task)  # the same run in this process
+            assert np.array_equal(metrics["mean_distance"], expected.metrics["mean_distance"])
+            assert np.array_equal(metrics["far"], expected.metrics["far"])
+        assert store.experiment_of_run(r.run_id).index == r.index
+
+
+def test_cancel_stops_quickly_keeps_what_finished_and_resume_matches_an_uninterrupted_run(store, tmp_path):
+    text = f"""
+model: {toy_model.NAME}
+preset: tiny
+base: {{step_sleep: 0.02}}
+factors:
+  step_size: {{values: [0.5, 1.0, 1.5, 2.0]}}
+replications: 3
+steps: 15
+seed: 5
+"""
+    control = ExperimentControl()
+    stored = threading.Event()
+    import time
+
+    cancelled_at = []
+
+    def on_result(task, run_id, status):
+        if not stored.is_set():
+            stored.set()
+            control.cancel()
+            cancelled_at.append(time.monotonic())
+
+    experiment_id, status = _run(store, text, control=control, on_result=on_result)
+    returned = time.monotonic()
+    assert status == "cancelled"
+    assert returned - cancelled_at[0] < 2.0  # the runs in flight stopped within 2 s
+    info = store.get_experiment(experiment_id)
+    assert info.status == "cancelled" and 1 <= info.runs_finished < 12
+    done_before = {r.index: r.run_id for r in store.experiment_runs(experiment_id) if r.status == "finished"}
+    assert len(store.list_runs()) == len(done_before)  # no half-made runs left behind
+
+    runner = ExperimentRunner(store, experiment_id, LocalPoolBackend(2), preload=PRELOAD)
+    assert runner.run() == "finished"
+    info = store.get_experiment(experiment_id)
+    assert (info.status, info.runs_finished, info.runs_failed) == ("finished", 12, 0)
+    runs = store.experiment_runs(experiment_id)
+    assert {r.index: r.run_id for r in runs if r.index in done_before} == done_before  # kept, not redone
+    assert len(store.list_runs()) == 12
+
+    # the same spec run without interruption into another workspace gives the same results
+    from farm_gui.store import open_store
+
+    with open_store(tmp_path / "whole.db") as other:
+        whole_id, _ = _run(other, text)
+        whole = other.experiment_runs(whole_id)
+        for a, b in zip(runs, whole, strict=True):
+            assert (a.seed, a.factors) == (b.seed, b.factors)
+            assert np.array_equal(
+                store.metrics(a.run_id)["mean_distance"], other.metrics(b.run_id)["mean_distance"]
+            )
+
+
+def test_pause_stops_dispatching(store):
+    text = f"model: {toy_model.NAME}\npreset: tiny\nbase: {{step_sleep: 0.01}}\nreplications: 10\nsteps: 10\n"
+    control = ExperimentControl()
+    progress = []
+    paused_seen = threading.Event()
+
+    def on_result(task, run_id, status):
+        if len(progress) == 0:
+            control.pause()
+            threading.Timer(1.0, control.resume).start()
+        progress.append(store.get_experiment(experiment_holder[0]).status)
+
+    experiment_holder = []
+    spec = spec_from_text(text)
+    experiment_holder.append(create_experiment(store, spec))
+
+    def on_progress(p):
+        if p.paused and p.running == 0:
+            paused_seen.set()
+
+    runner = ExperimentRunner(
+        store,
+        experiment_holder[0],
+        LocalPoolBackend(1),
+        control,
+        preload=PRELOAD,
+        on_result=on_result,
+        on_progress=on_progress,
+    )
+    assert runner.run() == "finished"
+    assert paused_seen.is_set()  # while paused, nothing was in flight: dispatch stopped
+    assert "paused" in progress
+    assert store.get_experiment(experiment_holder[0]).runs_finished == 10
+
+
+def test_a_worker_killed_mid_experiment_its_runs_are_run_again(store):
+    import os
+    import signal
+
+    text = f"model: {toy_model.NAME}\npreset: tiny\nbase: {{step_sleep: 0.01}}\n"
+    text += "replications: 8\nsteps: 20\nseed: 9\n"
+    backend = LocalPoolBackend(2)
+    killed = []
+
+    def on_result(task, run_id, status):
+        if not killed:
+            pid = next(iter(backend._pool._processes))
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    experiment_id = create_experiment(store, spec_from_text(text))
+    assert (
+        ExperimentRunner(store, experiment_id, backend, preload=PRELOAD, on_result=on_result).run()
+        == "finished"
+    )
+    assert killed
+    info = store.get_experiment(experiment_id)
+    assert (info.runs_finished, info.runs_failed) == (8, 0)
+    runs = store.experiment_runs(experiment_id)
+    assert len({r.run_id for r in runs}) == 8 and len(store.list_runs()) == 8  # nothing duplicated
+    plan = build_plan(spec_from_text(text))
+    for r, task in zip(runs, plan.tasks, strict=True):
+        assert np.array_equal(
+            store.metrics(r.run_id)["mean_distance"], execute(task).metrics["mean_distance"]
+        )

@@ -1,0 +1,55 @@
+"""Run > New Experiment... and the Experiments panel, clicked as a user would."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QPushButton
+
+from .conftest import WAIT_MS
+
+SPEC = """model: foraging
+preset: default
+factors:
+  base_consumption_rate: {values: [0.1, 0.3]}
+replications: 2
+steps: 15
+seed: 4
+"""
+
+
+def _table_rows(panel):
+    t = panel.table
+    return [[t.item(r, c).text() for c in range(t.columnCount())] for r in range(t.rowCount())]
+
+
+def test_new_experiment_runs_and_lists_in_the_panel(qtbot, make_window):
+    window = make_window()
+    action = window.findChild(type(window.actions.start), "action_new_experiment")
+    assert action is not None and action in window.menuBar().findChild(type(window.actions.analysis_menu),
+                                                                       "menu_run").actions()
+    action.trigger()
+    qtbot.waitUntil(lambda: window.findChild(QDialog, "new_experiment_dialog") is not None, timeout=WAIT_MS)
+    dialog = window.findChild(QDialog, "new_experiment_dialog")
+    assert "model: foraging" in dialog.editor.toPlainText()  # started from the form
+
+    dialog.editor.setPlainText(SPEC.replace("[0.1, 0.3]", "[-1, 0.3]"))
+    qtbot.waitUntil(lambda: "factors.base_consumption_rate" in dialog.preview.text(), timeout=WAIT_MS)
+    start = dialog.findChild(QPushButton, "experiment_start")
+    assert not start.isEnabled()  # a bad spec cannot start; the field is named
+
+    dialog.editor.setPlainText(SPEC)
+    qtbot.waitUntil(lambda: dialog.preview.text().startswith("4 runs"), timeout=WAIT_MS)
+    assert start.isEnabled()
+    dialog.workers.setValue(2)
+    qtbot.mouseClick(start, Qt.MouseButton.LeftButton)
+
+    panel = window.findChild(type(window.experiments_panel), "experiments_panel")
+    assert panel is window.experiments_panel
+    qtbot.waitUntil(lambda: any(r[2] == "finished" and r[3] == "4/4" for r in _table_rows(panel)),
+                    timeout=WAIT_MS)
+    experiments = window.store.list_experiments()
+    assert len(experiments) == 1 and experiments[0].runs_finished == 4
+    runs = window.store.experiment_runs(experiments[0].id)
+    # the experiment's runs are ordinary runs: they appear in the run list
+    qtbot.waitUntil(lambda: window.run_table.table_model.rowCount() >= 4, timeout=WAIT_MS)
+    assert {r.status for r in runs} == {"finished"}
