@@ -27,7 +27,7 @@ from farm_gui.config import ACTIONS, AGENT_TYPES
 from farm_gui.sim.protocol import DEATH_CAUSES, METRIC_NAMES
 
 APPLICATION = "farm-gui"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Metrics that are counts: stored as INTEGER and returned as int64.
 INTEGER_METRICS: frozenset[str] = frozenset(
