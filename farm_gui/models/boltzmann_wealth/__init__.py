@@ -41,9 +41,10 @@ def _spec() -> ModelSpec:
         ),
         charts=(Chart("inequality", "Inequality", "0-1"),
                 Chart("richest", "Wealth of the richest agent", "units")),
-        layers=(PointLayer("agents", "Agents (coloured by wealth)", fields=("value", "id"), color="#1f77b4"),
-                RasterLayer("cell_wealth", "Wealth per cell", mode="value",
-                            colormap=("#fff7ec", "#7f0000"))),
+        # drawn in this order, the last on top: the points over the per-cell raster
+        layers=(RasterLayer("cell_wealth", "Wealth per cell", mode="value",
+                            colormap=("#fff7ec", "#7f0000")),
+                PointLayer("agents", "Agents (coloured by wealth)", fields=("value", "id"), color="#1f77b4")),
         presets=PRESETS,
         world_size=lambda p: (p.width, p.height),
     )

@@ -62,26 +62,26 @@ class BoltzmannEngine:
         self.width, self.height, self.n_agents = w, h, n
         if _state is None:
             self._rng = _seed_state(params.seed if seed is None else seed)
-            self._ag = np.zeros((n, 4), dtype=np.int64)
+            self._ag = np.zeros((n, 4), dtype=np.int32)
             k.place(self._ag, w * h, self._rng)
             self._ag[:, k.WEALTH] = 1
-            self._ids = np.arange(n, dtype=np.int64)
-            self._cl = np.empty((w * h, 2), dtype=np.int64)
+            self._ids = np.arange(n, dtype=np.int32)
+            self._cl = np.empty((w * h, 2), dtype=np.int32)
             k.link_all(self._ag, self._cl)
             self.step_index = 0
         else:
             self._rng = np.array(_state["rng"], dtype=np.uint64).reshape(1)
-            self._ag = np.array(_state["agents"], dtype=np.int64)
-            self._ids = np.array(_state["ids"], dtype=np.int64)
-            self._cl = np.array(_state["cells"], dtype=np.int64)
+            self._ag = np.array(_state["agents"], dtype=np.int32)
+            self._ids = np.array(_state["ids"], dtype=np.int32)
+            self._cl = np.array(_state["cells"], dtype=np.int32)
             self.step_index = int(_state["step_index"])
             if self._ag.shape != (n, 4) or self._cl.shape != (w * h, 2):
                 raise ValueError("the saved state does not match the parameters (agents or grid size)")
         self.done = False  # the model has no end (Mesa's never stops either)
-        self._order = np.empty(n, dtype=np.int64)
-        self._inv = np.empty(n, dtype=np.int64)
-        self._ag2 = np.empty((n, 4), dtype=np.int64)
-        self._ids2 = np.empty(n, dtype=np.int64)
+        self._order = np.empty(n, dtype=np.int32)
+        self._inv = np.empty(n, dtype=np.int32)
+        self._ag2 = np.empty((n, 4), dtype=np.int32)
+        self._ids2 = np.empty(n, dtype=np.int32)
         self._hist = np.zeros(int(self._ag[:, k.WEALTH].sum()) + 1, dtype=np.int64)
         self._out = np.zeros(k.N_METRICS, dtype=np.float64)
         k.wealth_metrics(self._ag, self._hist, self._out)

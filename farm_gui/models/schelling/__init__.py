@@ -54,8 +54,10 @@ def _spec() -> ModelSpec:
         ),
         charts=(Chart("shares", "Happiness and segregation", "share"),
                 Chart("agents", "Happy agents and moves", "agents")),
-        layers=(RasterLayer("groups", "Groups", mode="category", categories=GROUPS),
-                RasterLayer("mood", "Happy / unhappy", mode="category", categories=MOODS)),
+        # the window draws the layers in this order, the last on top: the groups are what
+        # one wants to see; the mood raster (under them) is there for the layer toggles
+        layers=(RasterLayer("mood", "Happy / unhappy", mode="category", categories=MOODS),
+                RasterLayer("groups", "Groups", mode="category", categories=GROUPS)),
         presets=PRESETS,
         world_size=lambda p: (p.width, p.height),
     )
