@@ -21,15 +21,22 @@ import logging
 log = logging.getLogger(__name__)
 
 KERNEL_MODULES = ("farm_gui.sim._kernel", "farm_gui.sim._snapshot", "farm_gui.sim.grid",
-                  "farm_gui.ui.envelope", "farm_gui.ui.world_view",
-                  "farm_gui.models.wolf_sheep._kernel")
+                  "farm_gui.ui.envelope", "farm_gui.ui.world_view")
+
+
+def kernel_modules() -> tuple[str, ...]:
+    """Farm GUI's own kernel modules and those every available model declares."""
+    from farm_gui.core.registry import models
+
+    declared = [name for spec in models().values() for name in spec.kernel_modules]
+    return KERNEL_MODULES + tuple(n for n in declared if n not in KERNEL_MODULES)
 
 
 def cached_dispatchers() -> list:
     from numba.core.registry import CPUDispatcher
 
     found = []
-    for name in KERNEL_MODULES:
+    for name in kernel_modules():
         module = importlib.import_module(name)
         for value in vars(module).values():
             if isinstance(value, CPUDispatcher) and getattr(value, "_cache", None) is not None \

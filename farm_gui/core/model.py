@@ -156,6 +156,9 @@ class ModelSpec:
     # snapshots, events) or "foraging_v1" (the first release's tables, kept for the
     # foraging ecology so its workspaces and SQL queries keep working).
     storage: str = "generic"
+    # Modules holding the model's numba kernels (cache=True): `make`'s warm-up compiles them
+    # and the window checks at start whether they are compiled for this computer.
+    kernel_modules: tuple[str, ...] = ()
     # The model's own analysis modules, beside the generic ones (which apply to any model
     # with the data they need): "package.module:ATTRIBUTE" paths, each naming an
     # ``farm_gui.analysis.AnalysisModule`` or a sequence of them; imported only when

@@ -32,6 +32,7 @@ def _spec() -> ModelSpec:
                     "meet; equal shares turn into a skewed distribution (Mesa 3.3's example rules).",
         parameters=BoltzmannParameters,
         create_engine=create_engine,
+        kernel_modules=("farm_gui.models.boltzmann_wealth._kernel",),
         restore_engine=restore_engine,
         metrics=(
             Metric("gini", "Gini coefficient", "", chart="inequality", color="#d62728"),

@@ -45,6 +45,7 @@ def _spec() -> ModelSpec:
                     "random empty cell until everyone is happy (Mesa 3.3's example rules).",
         parameters=SchellingParameters,
         create_engine=create_engine,
+        kernel_modules=("farm_gui.models.schelling._kernel",),
         restore_engine=restore_engine,
         metrics=(
             Metric("happy", "happy agents", "agents", integer=True, chart="agents", color="#2ca02c"),

@@ -48,6 +48,7 @@ def _spec() -> ModelSpec:
                     "wolves hunt sheep; both spend energy each step, starve and reproduce.",
         parameters=WolfSheepParameters,
         create_engine=create_engine,
+        kernel_modules=("farm_gui.models.wolf_sheep._kernel",),
         restore_engine=restore_engine,
         metrics=metrics,
         charts=(Chart("population", "Animals alive", "animals"),
