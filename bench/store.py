@@ -7,6 +7,10 @@
     metric_rows_per_s                  step metric rows recorded per second through RunWriter
     metrics_load_100k_steps_s          Store.metrics() of a 100,000-step run (target <= 0.3 s)
     world_state_load_10k_ms            Store.world_state() of one stored step, 10k preset (target <= 50 ms)
+    generic_metrics_load_100k_steps_s  Store.metrics() of a 100,000-step run of a plug-in model (the example
+                                       random walk; target <= 0.3 s)
+    generic_layer_load_10k_ms          Store.layers() of one stored 10k-point layer snapshot (target <= 50 ms)
+    generic_save_result_ms             Store.save_result() of a 100-step plug-in run (experiments)
     export_rows_per_s_{csv,parquet}    rows exported per second (metrics + snapshots + counts + agents)
     db_bytes_per_agent_snapshot_*      database bytes per stored agent-snapshot (file size / agent rows)
 
@@ -149,6 +153,44 @@ def bench_world_state(folder: Path) -> None:
     emit("db_bytes_per_agent_snapshot_10k", path.stat().st_size / agent_rows, "{:.1f}")
 
 
+def bench_generic(folder: Path) -> None:
+    """The model-generic path, with the example plug-in (examples/random_walk_plugin)."""
+    from farm_gui_random_walk import SPEC
+
+    from farm_gui.core.results import RunResult
+
+    steps = 100_000
+    params = SPEC.parameters(simulation_steps=steps, walkers=10_000, width=200, height=150, snapshot_every=0)
+    rng = np.random.default_rng(1)
+    metrics = {m.name: (rng.integers(0, 10_000, steps) if m.integer else rng.random(steps))
+               for m in SPEC.metrics}
+    metrics["step"] = np.arange(steps)
+    engine = SPEC.create_engine(params, 1)
+    engine.step()
+    layers = engine.layers()
+    with open_store(folder / "generic.db") as store:
+        run_id = store.create_run(params, model=SPEC.name)
+        store.save_result(run_id, RunResult(SPEC.name, SPEC.version, 1, metrics, snapshots=[(1, layers)]))
+        times, layer_times = [], []
+        for _ in range(3 if QUICK else 5):
+            started = time.perf_counter()
+            loaded = store.metrics(run_id)
+            times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            stored = store.layers(run_id, 1)
+            layer_times.append(time.perf_counter() - started)
+        assert loaded["step"].size == steps and stored["walkers"]["x"].size == 10_000
+        emit("generic_metrics_load_100k_steps_s", statistics.median(times))
+        emit("generic_layer_load_10k_ms", 1000 * statistics.median(layer_times), "{:.2f}")
+        short = {k: v[:100] for k, v in metrics.items()}
+        small = SPEC.parameters(simulation_steps=100)
+        ids = [store.create_run(small, model=SPEC.name) for _ in range(50)]
+        started = time.perf_counter()
+        for rid in ids:
+            store.save_result(rid, RunResult(SPEC.name, SPEC.version, 1, short))
+        emit("generic_save_result_ms", 1000 * (time.perf_counter() - started) / len(ids), "{:.2f}")
+
+
 def bench_export(folder: Path) -> None:
     config = preset("1k").model_copy(update={"simulation_steps": 100, "snapshot_every": 10})
     with open_store(folder / "export.db") as store:
@@ -173,6 +215,7 @@ def main() -> int:
         bench_overhead(folder)
         bench_metrics(folder)
         bench_world_state(folder)
+        bench_generic(folder)
         bench_export(folder)
     return 0
 

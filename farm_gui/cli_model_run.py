@@ -21,11 +21,9 @@ def read_model_file(path: str) -> tuple[str | None, dict[str, Any], str]:
     """(model named by its `model:` key or None, the parameters, the file's name)."""
     src, text = read_config_text(path)
     data = parse_yaml(text, src)
-    if data is None:
-        data = {}
     if not isinstance(data, Mapping):
-        raise ConfigError(src, [("", f"the configuration is a {type(data).__name__}, not a mapping of "
-                                     "parameters")])
+        kind = "empty" if data is None else f"a {type(data).__name__}, not a mapping of parameters"
+        raise ConfigError(src, [("", f"the configuration is {kind}")])
     data = dict(data)
     model = data.pop("model", None)
     if model is not None and not isinstance(model, str):

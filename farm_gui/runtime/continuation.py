@@ -14,11 +14,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from farm_gui.config import ConfigError, RunConfig, config_from_dict, config_to_dict
+from farm_gui.core.registry import UnknownModelError, get_model
+from farm_gui.runtime.generic_run import restore_engine
 from farm_gui.sim import Model, restore_model
 from farm_gui.store import CheckpointError, Store
 from farm_gui.store.records import LIVE_STATUSES
+
+
+def _generic_spec(model: str):
+    """The declaration of a model-generic model, None for the foraging ecology."""
+    try:
+        spec = get_model(model)
+    except UnknownModelError:
+        return None
+    return spec if spec.storage != "foraging_v1" else None
 
 
 @dataclass
@@ -50,6 +62,7 @@ def parse_settings(items: list[str] | None) -> dict[str, Any]:
 
 
 def apply_settings(config: RunConfig, settings: Mapping[str, Any], source: str) -> RunConfig:
+    """`config` (any model's parameters) with `settings` applied and validated."""
     data = config_to_dict(config)
     for key, value in settings.items():
         target = data
@@ -61,11 +74,20 @@ def apply_settings(config: RunConfig, settings: Mapping[str, Any], source: str) 
         if last not in target:
             raise ConfigError(source, [(key, "unknown setting")])
         target[last] = value
+    if not isinstance(config, RunConfig):  # another model's parameters
+        try:
+            return type(config).model_validate(data)
+        except ValidationError as err:
+            raise ConfigError(source, [(".".join(map(str, e["loc"])), e["msg"])
+                                       for e in err.errors(include_url=False)]) from None
     return config_from_dict(data, source=source)
 
 
 def _restore(config: RunConfig, state: dict[str, Any], model: str, where: str) -> Model:
+    spec = _generic_spec(model)
     try:
+        if spec is not None:
+            return restore_engine(spec, config, state)
         return restore_model(config, state, model)
     except ValueError as err:
         raise CheckpointError(f"{where} cannot be used: {err}") from None
@@ -86,7 +108,7 @@ def prepare_resume(store: Store, run_id: int, more_steps: int | None = None) -> 
         config = apply_settings(config, {"simulation_steps": step + more_steps}, "resume")
     where = f"the checkpoint of run {run_id} at step {step}"
     model = _restore(config, state, info.model, where)
-    if model.done:
+    if model.done or model.step_index >= config.simulation_steps:
         if int(state.get("alive", 1)) == 0:
             raise CheckpointError(f"run {run_id} ({info.name}) has no agent alive at step {step}; "
                                   "there is nothing to continue")
@@ -107,7 +129,7 @@ def prepare_fork(store: Store, parent_id: int, step: int, settings: Mapping[str,
         config = apply_settings(config, settings, "fork settings")
     where = f"the checkpoint of run {parent_id} at step {step}"
     model = _restore(config, state, info.model, where)
-    if model.done:
+    if model.done or model.step_index >= config.simulation_steps:
         raise CheckpointError(
             f"a fork of run {parent_id} at step {step} would have nothing to run "
             + ("(no agent is alive)" if int(state.get("alive", 1)) == 0 else

@@ -18,12 +18,14 @@ from farm_gui import __version__
 from farm_gui.config import RunConfig, config_to_dict
 
 from .checkpoint_format import FORMAT_VERSION, CheckpointFormatError, decode_state
+from .model_tables import delete_model_rows
 from .records import LIVE_STATUSES, StoreError, utcnow
 from .schema import (
     action_counts,
     agent_snapshots,
     agents,
     checkpoints,
+    layer_snapshots,
     metric_chunks,
     node_snapshots,
     runs,
@@ -101,8 +103,9 @@ class CheckpointTable:
             conn.execute(delete(agents).where(agents.c.run_id == rid, agents.c.birth_step > k))
             conn.execute(update(agents).where(agents.c.run_id == rid, agents.c.death_step >= k)
                          .values(death_step=None, death_cause=None))
-            for table in (agent_snapshots, node_snapshots):
+            for table in (agent_snapshots, node_snapshots, layer_snapshots):
                 conn.execute(delete(table).where(table.c.run_id == rid, table.c.step >= k))
+            delete_model_rows(conn, info.model, rid, from_step=k)
             conn.execute(delete(checkpoints).where(checkpoints.c.run_id == rid, checkpoints.c.step > k))
             conn.execute(update(runs).where(runs.c.id == rid).values(
                 status="pending", steps_done=k, last_alive=int(last_alive), error=None, finished_at=None,
@@ -122,7 +125,7 @@ class CheckpointTable:
                 name=name or "", model=parent.model, config_json=json.dumps(config_to_dict(config)),
                 seed=config.seed, status="pending", total_steps=config.simulation_steps, steps_done=k,
                 last_alive=int(last_alive), created_at=now, app_version=__version__,
-                parent_run=pid, parent_step=k)).inserted_primary_key[0])
+                parent_run=pid, parent_step=k, model_version=parent.model_version)).inserted_primary_key[0])
             if not name:
                 conn.execute(update(runs).where(runs.c.id == run_id)
                              .values(name=f"{parent.name} fork@{k}"))

@@ -17,7 +17,18 @@ import threading
 import weakref
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Float, Integer, MetaData, Table, inspect, text, update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    delete,
+    inspect,
+    update,
+)
 
 from farm_gui.core.model import BIRTH_KEYS, ModelSpec
 from farm_gui.core.registry import UnknownModelError, get_model
@@ -96,9 +107,11 @@ def delete_model_rows(conn: Connection, model: str, run_id: int, from_step: int 
     name = table_name(model)
     if model in LEGACY_MODELS or not inspect(conn).has_table(name):
         return
-    quoted = conn.dialect.identifier_preparer.quote(name)
-    where = "run_id = :run" + ("" if from_step is None else " AND step >= :step")
-    conn.execute(text(f"DELETE FROM {quoted} WHERE {where}"), {"run": int(run_id), "step": from_step})
+    table = Table(name, MetaData(), Column("run_id", Integer), Column("step", BigInteger))
+    where = [table.c.run_id == int(run_id)]
+    if from_step is not None:
+        where.append(table.c.step >= int(from_step))
+    conn.execute(delete(table).where(*where))
 
 
 class GenericStatements:

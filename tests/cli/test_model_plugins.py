@@ -180,3 +180,25 @@ def test_the_run_loop_honours_stop_and_reports_each_step_with_its_number(tmp_pat
             assert np.array_equal(store.metrics(run_id)["step"], np.arange(25))
     finally:
         registry.unregister("walk2")
+
+
+def test_a_plugin_run_resumes_and_forks_from_its_checkpoints_bit_identically(tmp_path, capsys):
+    db = tmp_path / "runs.db"
+    common = ("--model", "random_walk", "--preset", "turnover", "--seed", 4, "--db", db, "--quiet")
+    assert run_cli("run", *common, "--steps", 40) == 0
+    whole = int(capsys.readouterr().out)
+    assert run_cli("run", *common, "--steps", 25) == 0
+    short = int(capsys.readouterr().out)
+    assert run_cli("resume", short, "--steps", 15, "--db", db) == 0
+    capsys.readouterr()
+    assert run_cli("fork", whole, "--at", 40, "--set", "simulation_steps=50", "--db", db) == 0
+    fork = int(capsys.readouterr().out.strip().splitlines()[-1])
+    with open_store(db) as store:
+        a, b = store.metrics(whole), store.metrics(short)
+        for name in a:
+            np.testing.assert_array_equal(a[name], b[name])
+        assert store.get_run(short).steps_done == 40
+        forked = store.metrics(fork)
+        assert list(forked["step"]) == list(range(40, 50))
+        assert store.get_run(fork).parent_run == whole
+        assert list(store.snapshot_steps(short)) == list(store.snapshot_steps(whole))
