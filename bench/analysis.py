@@ -27,7 +27,7 @@ import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from farm_gui.analysis import StoreRunSource, available_modules, run_analysis  # noqa: E402
+from farm_gui.analysis import AnalysisError, StoreRunSource, available_modules, run_analysis  # noqa: E402
 from farm_gui.config import config_from_dict, config_to_dict, preset  # noqa: E402
 from farm_gui.runtime.session import RunSession  # noqa: E402
 from farm_gui.store import open_store  # noqa: E402
@@ -74,7 +74,11 @@ def time_modules(store, runs: dict[str, int]) -> None:
     for label, run_id in runs.items():
         for name in sorted(m for m in available_modules() if not m.startswith("_")):
             sources = [StoreRunSource(store, run_id)] * (2 if name == "comparison" else 1)
-            run_analysis(name, sources)  # warm-up: first-touch imports and database pages
+            try:
+                run_analysis(name, sources)  # warm-up: first-touch imports and database pages
+            except AnalysisError as err:  # e.g. sensitivity: runs of an experiment only
+                print(f"# {name} skipped: {err}")
+                continue
             times = []
             for _ in range(REPEATS):
                 ctl = GapRecorder()

@@ -1,5 +1,7 @@
 """The wealth-distribution analysis against independent NumPy computations."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,3 +85,30 @@ def test_wealth_needs_snapshots_and_a_known_layer():
                           layers={2: _layers[10]})
     with pytest.raises(AnalysisError, match="no snapshot at or before step 1"):
         run_analysis("wealth", [late], {"step": 1})
+
+
+def test_boltzmann_wealth_runs_gini_and_share_with_nothing_match_its_metrics(tmp_path, capsys):
+    """The Boltzmann wealth model (a built-in plug-in) run and analysed from the command line."""
+    from farm_gui.cli import main
+    from farm_gui.store import open_store
+
+    db = tmp_path / "bw.db"
+    assert main(["run", "--model", "boltzmann_wealth", "--preset", "default", "--steps", "60", "--seed", "4",
+                 "--snapshot-every", "20", "--quiet", "--db", str(db)]) == 0
+    run = capsys.readouterr().out.split()[-1]
+    store = open_store(db)
+    try:
+        metrics = store.metrics(int(run))
+        steps = store.snapshot_steps(int(run)).tolist()
+    finally:
+        store.close()
+    assert steps == [0, 20, 40, 60]
+    for step in steps[1:]:
+        assert main(["analyze", run, "--module", "wealth", "--param", f"step={step}", "--db", str(db),
+                     "--out", str(tmp_path / str(step))]) == 0
+        summary = json.loads((tmp_path / str(step) / f"wealth_run{run}.json").read_text())["summary"]
+        assert summary["gini"] == pytest.approx(metrics["gini"][step - 1])
+        assert summary["share_with_nothing"] == pytest.approx(metrics["zero_share"][step - 1])
+        assert summary["max"] == metrics["max_wealth"][step - 1] and summary["total"] == 100
+    assert main(["analyze", run, "--module", "population", "--db", str(db)]) == 2
+    assert "declares no metric that counts a category" in capsys.readouterr().err

@@ -1,0 +1,79 @@
+"""The Analysis panel offers only the modules that apply to the ticked runs' models."""
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QComboBox, QLabel, QListWidget, QToolButton
+
+from farm_gui.config import RunConfig
+from farm_gui.core import registry
+from farm_gui.store import open_store
+from farm_gui.ui.analysis_panel import AnalysisPanel
+from tests.analysis.test_generic_runs import exchange_result
+from tests.analysis.toy_models import EXCHANGE
+
+WAIT_MS = 30_000
+
+
+@pytest.fixture
+def panel(qtbot, tmp_path):
+    registry.register(EXCHANGE)
+    store = open_store(tmp_path / "models.db")
+    forage = store.create_run(RunConfig(simulation_steps=5), name="forage")
+    toy = store.create_run(EXCHANGE.parameters(agents=40, seed=3, simulation_steps=40), name="toy",
+                           model=EXCHANGE.name)
+    store.save_result(toy, exchange_result())
+    p = AnalysisPanel(store)
+    qtbot.addWidget(p)
+    p.resize(1100, 600)
+    p.show()
+    qtbot.waitExposed(p)
+    qtbot.waitUntil(lambda: p.runs_list.count() == 2, timeout=WAIT_MS)  # read off the GUI thread
+    yield p, forage, toy
+    p.shutdown()
+    store.close()
+    registry.unregister(EXCHANGE.name)
+
+
+def offered(panel):
+    combo = panel.findChild(QComboBox, "analysis_module_combo")
+    return [combo.itemData(i) for i in range(combo.count())]
+
+
+def tick(qtbot, panel, run_ids):
+    runs = panel.findChild(QListWidget, "analysis_runs_list")
+    for i in range(runs.count()):
+        item = runs.item(i)
+        wanted = item.data(Qt.ItemDataRole.UserRole) in run_ids
+        if (item.checkState() == Qt.CheckState.Checked) != wanted:
+            rect = runs.visualItemRect(item)  # the check box sits at the item's left end
+            qtbot.mouseClick(runs.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(rect.left() + 10,
+                                                                                  rect.center().y()))
+    qtbot.waitUntil(lambda: sorted(panel.checked_runs()) == sorted(run_ids), timeout=WAIT_MS)
+
+
+def test_module_list_follows_the_ticked_runs(qtbot, panel):
+    p, forage, toy = panel
+    assert {"actions", "resources", "wealth", "population"} <= set(offered(p))  # nothing ticked: any run's
+    tick(qtbot, p, [toy])
+    qtbot.waitUntil(lambda: "actions" not in offered(p), timeout=WAIT_MS)
+    assert set(offered(p)) == {"spatial", "comparison", "wealth", "sensitivity"}
+    tick(qtbot, p, [toy, forage])
+    assert set(offered(p)) == {"spatial", "comparison", "wealth", "sensitivity"}  # what applies to both
+    tick(qtbot, p, [forage])
+    qtbot.waitUntil(lambda: "actions" in offered(p), timeout=WAIT_MS)
+    assert {"population", "survival", "resources", "wealth"} <= set(offered(p))
+
+
+def test_wealth_of_a_toy_run_from_the_panel(qtbot, panel):
+    p, _forage, toy = panel
+    tick(qtbot, p, [toy])
+    p.set_module("wealth")
+    p.params_edit.setText("step=20")
+    qtbot.mouseClick(p.findChild(QToolButton, "button_run_analysis"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: p.results.result is not None, timeout=WAIT_MS)
+    result = p.results.result
+    assert result.module == "wealth" and result.summary["step"] == 20
+    plots = [p.results.plot_combo.itemText(i) for i in range(p.results.plot_combo.count())]
+    assert "lorenz curve" in plots and "histogram at step 20" in plots
+    message = p.findChild(QLabel, "analysis_message_label")
+    assert "queued" in message.text()
