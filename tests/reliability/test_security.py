@@ -11,12 +11,23 @@ from pathlib import Path
 import pytest
 
 from farm_gui import cli
+from farm_gui.analysis.requirements import ExperimentRuns
 from farm_gui.config import RunConfig
 from farm_gui.store import open_store
 
 from .support import REPO, forbid_network
 
 STORE_DIR = REPO / "farm_gui" / "store"
+# A small sweep whose runs the modules that need an experiment's design points analyse.
+EXPERIMENT = """
+model: foraging
+preset: default
+factors:
+  base_consumption_rate: {values: [0.1, 0.2, 0.3]}
+replications: 2
+steps: 40
+seed: 8
+"""
 SQL_CALLS = {"execute", "exec_driver_sql", "executemany", "executescript", "text"}
 
 
@@ -56,11 +67,20 @@ def test_headless_run_export_and_analyses_open_no_network_socket(workdir, quiet_
         for fmt in ("csv", "parquet", "json"):
             assert cli.main(["export", "1", "2", "--format", fmt, "--out", str(workdir / fmt),
                              "--db", str(db)]) == 0
+        spec = workdir / "sweep.yaml"
+        spec.write_text(EXPERIMENT)
+        capsys.readouterr()
+        assert cli.main(["experiment", "run", str(spec), "--workers", "1", "--quiet", "--db", str(db)]) == 0
+        experiment_id = int(capsys.readouterr().out.strip())
         store = open_store(db)
         try:
+            experiment_run_ids = [r.run_id for r in store.experiment_runs(experiment_id)]
             done = []
             for name, module in available_modules().items():
-                ids = [1, 2] if module.min_runs > 1 else [1]
+                if any(isinstance(need, ExperimentRuns) for need in module.requires):
+                    ids = experiment_run_ids
+                else:
+                    ids = [1, 2] if module.min_runs > 1 else [1]
                 analysis_id, result = analyse_stored_runs(store, name, ids)
                 assert load_result(store, analysis_id) is not None
                 write_result_files(result, workdir / "analysis" / name)
