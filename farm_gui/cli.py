@@ -115,10 +115,12 @@ class Progress:
     """A throttled progress line on stderr: at most 10 updates a second on a terminal,
     one line every 5 s otherwise."""
 
-    def __init__(self, total: int, stream=sys.stderr):
+    def __init__(self, total: int, headline: str = "alive", stream=None):
         self.total = max(1, total)
-        self.stream = stream
-        self.tty = stream.isatty()
+        self.headline = headline  # the metric shown next to the rate (the model's first)
+        self.latest: float | None = None
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.interval = 0.1 if self.tty else 5.0
         self.started: float | None = None
         self.last = time.monotonic()
@@ -127,25 +129,55 @@ class Progress:
         now = time.monotonic()
         if self.started is None:
             self.started = now
+        self.latest = metrics.get(self.headline)
         if now - self.last < self.interval:
             return
         self.last = now
-        alive = metrics.get("alive")  # the foraging ecology's; other models have none
-        self.show(int(metrics["step"]) + 1, int(alive) if alive is not None else None)
+        self.show(int(metrics["step"]) + 1)
 
-    def show(self, done: int, alive: int | None, final: bool = False) -> None:
+    def show(self, done: int, final: bool = False) -> None:
         elapsed = max(0.0, time.monotonic() - (self.started or time.monotonic()))
         rate = done / elapsed if elapsed > 0 else 0.0
         width = 30
         filled = int(width * min(done, self.total) / self.total)
         text = (f"[{'#' * filled}{'-' * (width - filled)}] {done}/{self.total} steps "
                 f"{100 * done / self.total:5.1f}%  {rate:,.0f} steps/s  "
-                f"alive {alive if alive is not None else '-'}  {elapsed:.1f}s")
+                f"{self.headline} {_headline_value(self.latest)}  {elapsed:.1f}s")
         if self.tty:
             self.stream.write("\r" + text + ("\n" if final else ""))
         else:
             self.stream.write(text + "\n")
         self.stream.flush()
+
+
+def _headline_value(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{int(value):,}" if float(value).is_integer() else f"{float(value):.3g}"
+
+
+def _final_values(store, run) -> str:
+    """The first few metrics at the run's last recorded step ("-" before its first step)."""
+    from farm_gui.core.registry import UnknownModelError, get_model
+
+    if run.steps_done < 1:
+        return "-"
+    try:
+        names = [m.name for m in get_model(run.model).metrics]
+    except UnknownModelError:
+        names = ["alive"]
+    last = store.metrics(run.id, run.steps_done - 1, run.steps_done)
+    shown = [f"{n} {_headline_value(last[n][-1])}" for n in names if n in last and len(last[n])][:4]
+    return ", ".join(shown) or "-"
+
+
+def _headline_metric(model: str | None) -> str:
+    from farm_gui.core.registry import UnknownModelError, get_model
+
+    try:
+        return get_model(model).metrics[0].name
+    except (UnknownModelError, IndexError):
+        return "alive"
 
 
 # ----- commands ----------------------------------------------------------------------------
@@ -165,7 +197,9 @@ def record_in_foreground(store, run_id: int, config, quiet: bool, **session_opti
         control.stop()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    progress = Progress(config.simulation_steps) if not quiet else None
+    progress = None
+    if not quiet:
+        progress = Progress(config.simulation_steps, _headline_metric(store.get_run(run_id).model))
     try:
         status = RunSession(store, run_id, config, control, on_step=progress, **session_options).run()
     finally:
@@ -173,7 +207,7 @@ def record_in_foreground(store, run_id: int, config, quiet: bool, **session_opti
             signal.signal(sig, handler)
     info = store.get_run(run_id)
     if progress is not None:
-        progress.show(info.steps_done, info.last_alive, final=True)
+        progress.show(info.steps_done, final=True)
     print(run_id)
     if status == "failed":
         print(f"farm-gui: run {run_id} failed: {info.error} (details in {log_path()})", file=sys.stderr)
@@ -254,6 +288,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         from farm_gui.store.side_tables import read_run_source
 
         source = read_run_source(store, run_id)
+        final = _final_values(store, r)
     finally:
         store.close()
     rate = f"{r.steps_per_s:,.1f}" if r.steps_per_s else "-"
@@ -261,7 +296,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         f"run {r.id}: {r.name}",
         f"  model       {r.model}" + (f" (version {r.model_version})" if r.model_version else ""),
         f"  status      {r.status}",
-        f"  steps       {r.steps_done} of {r.total_steps}", f"  last alive  {r.last_alive}",
+        f"  steps       {r.steps_done} of {r.total_steps}", f"  last step   {final}",
         f"  seed        {r.seed}", f"  created     {_fmt_time(r.created_at)}",
         f"  started     {_fmt_time(r.started_at)}", f"  finished    {_fmt_time(r.finished_at)}",
         f"  speed       {rate} steps/s", f"  snapshots   {len(snapshots)} stored",

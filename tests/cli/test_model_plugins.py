@@ -43,6 +43,10 @@ def test_a_plugin_model_runs_is_stored_shown_and_exported(tmp_path, capsys):
     assert run_cli("show", run_id, "--db", db) == 0
     shown = capsys.readouterr().out
     assert "random_walk (version 0.1.0)" in shown and "walkers: 30" in shown
+    # the last step's values of the model's own metrics (red + blue walkers = 30)
+    last = next(line for line in shown.splitlines() if line.strip().startswith("last step"))
+    values = dict(part.split() for part in last.split(None, 2)[2].split(", "))
+    assert int(values["red"]) + int(values["blue"]) == 30, last
     assert run_cli("runs", "--db", db) == 0
     assert "random_walk" in capsys.readouterr().out
     # the per-model table, as a researcher reads it
@@ -61,6 +65,15 @@ def test_a_plugin_model_runs_is_stored_shown_and_exported(tmp_path, capsys):
     assert len(visits) == 6 * 40 * 30
     meta = json.loads(next(out.glob("*_metadata.json")).read_text())
     assert meta["run"]["model"] == "random_walk" and meta["config"]["walkers"] == 30
+
+
+def test_the_progress_line_shows_the_models_first_metric(tmp_path, capsys):
+    db = tmp_path / "runs.db"
+    assert run_cli("run", "--model", "random_walk", "--steps", 20, "--set", "walkers=30", "--db", db) == 0
+    final = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "20/20 steps" in final and "alive" not in final
+    red = int(final.split(" red ")[1].split()[0])
+    assert 0 <= red <= 30, final
 
 
 def test_a_config_file_names_its_model_and_bad_input_is_refused(tmp_path, capsys):
