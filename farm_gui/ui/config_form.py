@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -162,7 +163,10 @@ class FieldEditor(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         fits = low is not None and high is not None and (not self.is_int or high <= INT32_MAX)
-        if not fits:
+        if spec.info.annotation is bool:
+            self.editor = QCheckBox()
+            self.editor.toggled.connect(self.changed)
+        elif not fits:
             self.editor: QWidget = QLineEdit()
             self.editor.textChanged.connect(self.changed)
         elif self.is_int:
@@ -215,6 +219,8 @@ class FieldEditor(QWidget):
     def value(self) -> Any:
         if self.refused is not None:
             return self.refused
+        if isinstance(self.editor, QCheckBox):
+            return self.editor.isChecked()
         if isinstance(self.editor, QLineEdit):
             text = self.editor.text().strip()
             try:
@@ -224,6 +230,11 @@ class FieldEditor(QWidget):
         return self.editor.value()
 
     def set_value(self, value: Any) -> None:
+        if isinstance(self.editor, QCheckBox):
+            if self.editor.isChecked() == bool(value):
+                self.changed.emit()
+            self.editor.setChecked(bool(value))
+            return
         if isinstance(self.editor, QLineEdit):
             self.editor.setText(str(value))
             return

@@ -90,3 +90,23 @@ def test_a_file_of_a_model_not_installed_is_refused_with_its_name(qtbot, toys, t
     wrong.write_text("model: toy_grid\nwalkers: -4\n")
     form.load_file(str(wrong))
     assert "walkers" in shown[-1] and form.spec.name == "foraging"
+
+
+def test_a_yes_no_parameter_is_a_check_box(qtbot, tmp_path):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtWidgets import QCheckBox
+
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    form.show()
+    pick(qtbot, form, "wolf_sheep")
+    box = form.findChild(QCheckBox, "grass")
+    assert box is not None and box.isChecked() and form.config().grass is True
+    form.scroll.ensureWidgetVisible(box)
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))  # on the tick box
+    assert form.config().grass is False and form.is_valid
+    path = tmp_path / "no_grass.yaml"
+    assert form.save_file(str(path))
+    assert yaml.safe_load(path.read_text())["grass"] is False
+    form.set_value("grass", True)
+    assert box.isChecked() and form.config().grass is True
