@@ -50,7 +50,7 @@ BACKENDS = (("local", "Local processes"), ("dask-local", "Dask (local cluster)")
 def spec_from_form(window: Any) -> str:
     """A starting spec: the form's model and the parameters it changed from the defaults."""
     config = window.config_form.config()
-    model = getattr(window, "current_model", None) or "foraging"
+    model = window.config_form.spec.name
     lines = [f"model: {model}"]
     steps = 200
     if config is not None:
@@ -61,9 +61,25 @@ def spec_from_form(window: Any) -> str:
                 if v != defaults.get(k) and k not in ("seed", "simulation_steps", "snapshot_every")}
         if base:
             lines.append(yaml.safe_dump({"base": base}, sort_keys=False, default_flow_style=False).rstrip())
-    lines += ["factors: {}   # e.g. base_consumption_rate: {values: [0.1, 0.2]}", "design: grid",
+    example = _example_factor(window.config_form.spec.parameters())
+    lines += ["factors: {}" + (f"   # e.g. {example}" if example else ""), "design: grid",
               "replications: 5", f"steps: {steps}", "seed: 1"]
     return "\n".join(lines) + "\n"
+
+
+def _example_factor(defaults: Any) -> str | None:
+    """A factor line for the spec's comment: the model's first rate-like parameter (a
+    default in (0, 1]) at half and at its default, else its first other number."""
+    numbers = []
+    for name, info in type(defaults).model_fields.items():
+        value = getattr(defaults, name)
+        if name in ("seed", "simulation_steps", "snapshot_every") or isinstance(value, bool):
+            continue
+        if isinstance(value, float) and 0 < value <= 1:
+            return f"{info.alias or name}: {{values: [{value / 2:g}, {value:g}]}}"
+        if isinstance(value, (int, float)) and value > 1:
+            numbers.append(f"{info.alias or name}: {{values: [{type(value)(value / 2):g}, {value:g}]}}")
+    return numbers[0] if numbers else None
 
 
 class NewExperimentDialog(QDialog):

@@ -53,3 +53,31 @@ def test_new_experiment_runs_and_lists_in_the_panel(qtbot, make_window):
     # the experiment's runs are ordinary runs: they appear in the run list
     qtbot.waitUntil(lambda: window.run_table.table_model.rowCount() >= 4, timeout=WAIT_MS)
     assert {r.status for r in runs} == {"finished"}
+
+
+def test_the_dialog_starts_from_the_model_chosen_in_the_form(qtbot, make_window):
+    import yaml
+    from PySide6.QtWidgets import QComboBox
+
+    from farm_gui.experiments.plan import build_plan
+    from farm_gui.experiments.spec import spec_from_text
+
+    window = make_window()
+    picker = window.findChild(QComboBox, "model_picker")
+    index = picker.findData("schelling")
+    picker.setCurrentIndex(index)
+    picker.activated.emit(index)
+    qtbot.waitUntil(lambda: window.config_form.spec.name == "schelling", timeout=WAIT_MS)
+    window.config_form.set_value("homophily", 0.5)
+    window.findChild(type(window.actions.start), "action_new_experiment").trigger()
+    qtbot.waitUntil(lambda: window.findChild(QDialog, "new_experiment_dialog") is not None, timeout=WAIT_MS)
+    dialog = window.findChild(QDialog, "new_experiment_dialog")
+    text = dialog.editor.toPlainText()
+    spec = yaml.safe_load(text)
+    assert spec["model"] == "schelling" and spec["base"] == {"homophily": 0.5}
+    # the commented example factor is one of the model's own parameters: uncommented, it runs
+    example = text.split("# e.g. ", 1)[1].splitlines()[0]
+    text = text.replace("factors: {}", "factors:\n  " + example).replace("   # e.g. " + example, "", 1)
+    plan = build_plan(spec_from_text(text))
+    assert len(plan.tasks) == 2 * spec["replications"]
+    dialog.reject()
