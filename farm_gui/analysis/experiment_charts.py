@@ -54,6 +54,7 @@ class ExperimentRead:
     done: int
     points: list[int]
     factors: tuple[str, ...] | None = None  # the design's factors in order (first read only)
+    levels: dict[str, list[Any]] | None = None  # each factor's planned values, in plan order (first read)
 
 
 @dataclass(frozen=True)
@@ -123,24 +124,30 @@ def read_new_runs(store: Any, experiment_id: int, known: Collection[int] = (),
     runs = [read_outcome(store, r, r.point in drawn) for r in rows
             if r.status == "finished" and r.run_id is not None and int(r.run_id) not in known]
     done = sum(r.status in ("finished", "failed") for r in rows)
-    factors = None
+    factors = levels = None
     if not known:
         factors = experiment_design_of(store, experiment_id).factors or \
             (tuple(rows[0].factors) if rows else ())
-    return ExperimentRead(runs, done, points, factors)
+        levels = {f: list(dict.fromkeys(r.factors.get(f) for r in rows)) for f in factors}
+    return ExperimentRead(runs, done, points, factors, levels)
 
 
-def factor_scatter(runs: Sequence[RunOutcome], factor: str, metric: str) -> Scatter:
+def is_numeric(values: Iterable[Any]) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+
+
+def factor_scatter(runs: Sequence[RunOutcome], factor: str, metric: str,
+                   levels: Sequence[Any] | None = None) -> Scatter:
     """x: each run's value of ``factor``; y: its final value of ``metric``; one point per
     run, in the order given. Values that are not all numbers (``values: [a, b]``) become the
-    index of the value among ``categories`` (in order of first appearance)."""
+    index of the value among ``categories``: ``levels`` (the planned values, so that a value
+    keeps its place while runs arrive) followed by any other, in order of appearance."""
     values = [r.factors.get(factor) for r in runs]
     y = np.array([r.finals.get(metric, np.nan) for r in runs], dtype=float)
     ids = np.array([r.run_id for r in runs], dtype=np.int64)
-    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
-    if numeric:
+    if is_numeric(values) and (levels is None or is_numeric(levels)):
         return Scatter(np.array(values, dtype=float), y, ids)
-    categories = list(dict.fromkeys(str(v) for v in values))
+    categories = list(dict.fromkeys([*(str(v) for v in levels or ()), *(str(v) for v in values)]))
     x = np.array([categories.index(str(v)) for v in values], dtype=float)
     return Scatter(x, y, ids, categories)
 

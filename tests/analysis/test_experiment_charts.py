@@ -81,6 +81,10 @@ def test_scatter_has_one_point_per_run_with_its_factor_value_and_final_value():
     kinds = factor_scatter(runs, "kind", "grass")
     assert kinds.categories == ["x", "y"] and kinds.x.tolist() == [0, 0, 1]
     assert np.isnan(factor_scatter(runs, "a", "foxes").y).all()  # no such metric: no value
+    # planned values keep their places while runs arrive: "z" (planned first) is 0
+    planned = factor_scatter(runs, "kind", "grass", levels=["z", "y", "x"])
+    assert planned.categories == ["z", "y", "x"] and planned.x.tolist() == [2, 2, 1]
+    assert factor_scatter(runs, "a", "grass", levels=[0.1, 2, 5]).categories is None
 
 
 def test_drawn_points_are_the_first_ones():
@@ -114,6 +118,7 @@ def test_read_new_runs_reads_finished_runs_once_with_curves_for_the_drawn_points
     store, exp_id, planned = stored
     first = read_new_runs(store, exp_id, most=2)
     assert first.runs == [] and first.done == 0 and first.points == [0, 1, 2] and first.factors == ("a",)
+    assert first.levels == {"a": [0.0, 0.5, 1.0]}
 
     ids = [finish(store, exp_id, planned[0], [0.1, 0.2, 0.3]), finish(store, exp_id, planned[4], [0.5, 0.4])]
     finish(store, exp_id, planned[5], [0.9], status="failed")
@@ -131,6 +136,7 @@ def test_read_new_runs_reads_finished_runs_once_with_curves_for_the_drawn_points
     later = finish(store, exp_id, planned[1], [0.3, 0.5, 0.7])
     again = read_new_runs(store, exp_id, known=set(by_id), most=2)
     assert [r.run_id for r in again.runs] == [later] and again.done == 4 and again.factors is None
+    assert again.levels is None
     bands = point_bands([*read.runs, *again.runs], "gini", EXCHANGE)
     assert [b.point for b in bands] == [0]
     assert bands[0].mean.tolist() == pytest.approx([0.2, 0.35, 0.5])
