@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 
 # The first ten are the main charts' palette; two more so that twelve points differ.
 COLORS = (*PALETTE, "#393b79", "#e7969c")
-SCATTER_COLOR = "#1f77b4"
+SCATTER_BRUSH = (31, 119, 180, 170)  # the first palette colour, a little transparent
 CONFIDENCE = 0.95
 
 
@@ -128,7 +128,7 @@ class ExperimentCharts(QWidget):
         pickers.addStretch(1)
 
         self.scatter_plot = self._plot("experiment_scatter")
-        self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen(None), brush=pg.mkBrush(31, 119, 180, 170),
+        self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen(None), brush=SCATTER_BRUSH,
                                           hoverable=True, tip=self._tip)
         self.scatter_plot.addItem(self.scatter)
         self.bands_plot = self._plot("experiment_bands")
@@ -144,7 +144,8 @@ class ExperimentCharts(QWidget):
         self.legend.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.legend.setSpacing(2)
         self.legend.setMaximumHeight(96)
-        self.legend.currentRowChanged.connect(self._emphasise)
+        self.legend.itemClicked.connect(self._clicked)
+        self.chosen: int | None = None  # the design point picked out in the legend
         bands_box = QWidget()
         bands_layout = QVBoxLayout(bands_box)
         bands_layout.setContentsMargins(0, 0, 0, 0)
@@ -210,6 +211,7 @@ class ExperimentCharts(QWidget):
         self._name = name
         self.experiment_id = experiment_id
         self.runs, self.points, self.bands, self.levels, self.seen_done = {}, [], [], {}, -1
+        self.chosen = None
         self.spec = None
         self.outcome.blockSignals(True)
         self.factor.blockSignals(True)
@@ -326,6 +328,7 @@ class ExperimentCharts(QWidget):
         if lo is not None:
             pad = 0.05 * (hi - lo) if hi > lo else max(abs(lo) * 0.1, 1.0)
             item.getViewBox().setXRange(lo - pad, hi + pad, padding=0)
+        self._emphasise()
 
     def _tip(self, x: float, y: float, data: Any) -> str:
         run = self.runs.get(int(data))
@@ -363,9 +366,21 @@ class ExperimentCharts(QWidget):
             entry = QListWidgetItem(_swatch(color), f"{band.label}, {runs}")
             entry.setData(Qt.ItemDataRole.UserRole, band.point)
             self.legend.addItem(entry)
+            if band.point == self.chosen:
+                entry.setSelected(True)
+        self._emphasise()
 
-    def _emphasise(self, row: int) -> None:
-        chosen = self.legend.item(row).data(Qt.ItemDataRole.UserRole) if row >= 0 else None
+    def _clicked(self, entry: QListWidgetItem) -> None:
+        """A legend entry picks its design point out (its curve, band and scatter points);
+        clicking it again shows all alike."""
+        point = entry.data(Qt.ItemDataRole.UserRole)
+        self.chosen = None if point == self.chosen else point
+        if self.chosen is None:
+            self.legend.clearSelection()
+        self._emphasise()
+
+    def _emphasise(self) -> None:
+        chosen = self.chosen if self.chosen in self.band_items else None
         for point, (curve, fills) in self.band_items.items():
             color = pg.mkPen(curve.opts["pen"]).color()
             picked = chosen is None or point == chosen
@@ -374,3 +389,14 @@ class ExperimentCharts(QWidget):
             curve.setZValue(1 if point == chosen else 0)
             for fill in fills:
                 fill.setVisible(picked)
+        ids = self.scatter.data["data"]
+        if not len(ids):
+            return
+        normal = pg.mkBrush(*SCATTER_BRUSH)
+        if chosen is None:  # a list: one brush per point replaces the ones set before
+            self.scatter.setBrush([normal] * len(ids))
+            return
+        color = QColor(COLORS[drawn_points(self.points).index(chosen) % len(COLORS)])
+        faded = pg.mkBrush(150, 150, 150, 90)
+        self.scatter.setBrush([pg.mkBrush(color) if (r := self.runs.get(int(rid))) and r.point == chosen
+                               else faded for rid in ids])

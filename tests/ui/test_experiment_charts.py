@@ -110,6 +110,24 @@ def test_charts_of_a_finished_experiment_follow_the_outcome_and_factor(qtbot, ma
     legend = [charts.legend.item(i).text() for i in range(charts.legend.count())]
     assert legend[0] == "point 0 (base_consumption_rate=0.1, max_resource_amount=10), 3 runs"
     assert len(legend) == 4
+    # a legend entry picks its design point out: its runs on the scatter take its colour
+    entry = charts.legend.item(2)
+    qtbot.mouseClick(charts.legend.viewport(), Qt.MouseButton.LeftButton,
+                     pos=charts.legend.visualItemRect(entry).center())
+    assert charts.chosen == 2
+    points = {r.run_id: r.point for r in store.experiment_runs(experiment_db)}
+    data = charts.scatter.data
+    colours = [(points[int(rid)], brush.color().name())
+               for rid, brush in zip(data["data"], data["brush"], strict=True)]
+    swatch = entry.icon().pixmap(12, 12).toImage().pixelColor(5, 5).name()
+    assert {c for p, c in colours if p == 2} == {swatch}
+    assert len({c for p, c in colours if p != 2}) == 1 and colours[0][1] != colours[6][1]
+    assert charts.band_items[2][0].opts["pen"].widthF() > charts.band_items[0][0].opts["pen"].widthF()
+    qtbot.mouseClick(charts.legend.viewport(), Qt.MouseButton.LeftButton,
+                     pos=charts.legend.visualItemRect(entry).center())
+    assert charts.chosen is None
+    assert len({b.color().name() for b in charts.scatter.data["brush"]}) == 1
+
     reads = charts.reads
     qtbot.wait(1500)  # three ticks of the panel's timer with nothing new: no read
     assert charts.reads == reads
