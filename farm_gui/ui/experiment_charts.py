@@ -47,8 +47,8 @@ from farm_gui.ui.plot_widget import PlotWidget
 
 log = logging.getLogger(__name__)
 
-# The first ten are the main charts' palette; two more so that twelve points differ.
-COLORS = (*PALETTE, "#393b79", "#e7969c")
+# The main charts' ten colours and two more (mid-tones: legible on the light and dark theme).
+COLORS = (*PALETTE, "#6b6ecf", "#b5cf6b")
 SCATTER_BRUSH = (31, 119, 180, 170)  # the first palette colour, a little transparent
 CONFIDENCE = 0.95
 
@@ -312,7 +312,7 @@ class ExperimentCharts(QWidget):
             return
         levels = self.levels.get(factor)
         data = factor_scatter(self.ordered_runs(), factor, metric, levels)
-        item.setTitle(_title(f"{metric_title(self.spec, metric)} at the end of each run",
+        item.setTitle(_title(f"{metric_title(self.spec, metric)} – final value of each run",
                              f"by {factor}; one point per finished run"))
         item.setLabel("bottom", factor)
         bottom.setTicks([list(enumerate(data.categories))] if data.categories else None)
@@ -346,7 +346,7 @@ class ExperimentCharts(QWidget):
         n = len(self.points)
         shown = (f"the first {len(drawn)} of {n} design points" if n > len(drawn)
                  else f"{n} design point{'' if n == 1 else 's'}")
-        item.setTitle(_title(f"Mean {metric_title(self.spec, metric)} per step",
+        item.setTitle(_title(f"{metric_title(self.spec, metric)} – mean per step",
                              f"over replicates, {CONFIDENCE:.0%} band (Student t); {shown}"))
         for band in self.bands:
             color = COLORS[drawn.index(band.point) % len(COLORS)]
