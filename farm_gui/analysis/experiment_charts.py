@@ -53,6 +53,7 @@ class ExperimentRead:
     runs: list[RunOutcome]
     done: int
     points: list[int]
+    more: bool = False  # more new runs than ``limit``: read again for the rest
     factors: tuple[str, ...] | None = None  # the design's factors in order (first read only)
     levels: dict[str, list[Any]] | None = None  # each factor's planned values, in plan order (first read)
 
@@ -81,10 +82,10 @@ def drawn_points(points: Iterable[int], most: int = MAX_CURVE_POINTS) -> list[in
     return sorted(set(points))[:most]
 
 
-def _finals(frame, names: Sequence[str]) -> dict[str, float]:
-    if not len(frame):
-        return {n: float("nan") for n in names}
-    return {n: float(frame[n].iloc[-1]) for n in names if n in frame}
+def _columns(frame) -> dict[str, np.ndarray]:
+    """A metrics frame as float arrays (one conversion, not one per column)."""
+    values = frame.to_numpy(dtype=float)
+    return {str(c): values[:, i] for i, c in enumerate(frame.columns)}
 
 
 def _extinct(finals: dict[str, float], spec: ModelSpec) -> bool:
@@ -104,32 +105,33 @@ def read_outcome(store: Any, row: Any, with_curves: bool) -> RunOutcome:
         frame = source.metrics(max(0, n - 1), None)  # the metrics row of the n-th step is step n - 1
         if not len(frame) and n > 0:
             frame = load_metrics(source, NullControl())
-    finals = _finals(frame, names)
-    curves = None
-    if with_curves:
-        curves = {c: frame[c].to_numpy(dtype=float) for c in frame.columns}
+    columns = _columns(frame)
+    finals = {n: float(columns[n][-1]) if len(frame) else float("nan") for n in names if n in columns}
+    curves = columns if with_curves else None
     return RunOutcome(int(row.run_id), int(row.point), int(row.replicate), dict(row.factors), finals,
                       _extinct(finals, source.spec), curves)
 
 
 def read_new_runs(store: Any, experiment_id: int, known: Collection[int] = (),
-                  most: int = MAX_CURVE_POINTS) -> ExperimentRead:
-    """The experiment's finished runs not in ``known`` (run ids), read from ``store``. Reads
-    the experiment's run list, then only the new runs' metrics: whole for the first ``most``
+                  most: int = MAX_CURVE_POINTS, limit: int | None = None) -> ExperimentRead:
+    """The experiment's finished runs not in ``known`` (run ids), read from ``store``, at
+    most ``limit`` of them (in run order; ``more`` says whether some were left). Reads the
+    experiment's run list, then only the new runs' metrics: whole for the first ``most``
     design points (their curves are drawn), the last step for the others. Blocking: call it
     off the GUI thread."""
     rows = store.experiment_runs(experiment_id)
     points = sorted({int(r.point) for r in rows})
     drawn = set(drawn_points(points, most))
-    runs = [read_outcome(store, r, r.point in drawn) for r in rows
-            if r.status == "finished" and r.run_id is not None and int(r.run_id) not in known]
+    new = [r for r in rows if r.status == "finished" and r.run_id is not None and int(r.run_id) not in known]
+    more = limit is not None and len(new) > limit
+    runs = [read_outcome(store, r, r.point in drawn) for r in (new[:limit] if more else new)]
     done = sum(r.status in ("finished", "failed") for r in rows)
     factors = levels = None
     if not known:
         factors = experiment_design_of(store, experiment_id).factors or \
             (tuple(rows[0].factors) if rows else ())
         levels = {f: list(dict.fromkeys(r.factors.get(f) for r in rows)) for f in factors}
-    return ExperimentRead(runs, done, points, factors, levels)
+    return ExperimentRead(runs, done, points, more, factors, levels)
 
 
 def is_numeric(values: Iterable[Any]) -> bool:

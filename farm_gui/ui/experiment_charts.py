@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 COLORS = (*PALETTE, "#6b6ecf", "#b5cf6b")
 SCATTER_BRUSH = (31, 119, 180, 170)  # the first palette colour, a little transparent
 CONFIDENCE = 0.95
+READ_BATCH = 64  # runs read at most per store read (~0.5 s): a large experiment fills in steps
 
 
 def metric_title(spec: ModelSpec, metric: str) -> str:
@@ -101,11 +102,13 @@ class ExperimentCharts(QWidget):
         self.levels: dict[str, list[Any]] = {}  # each factor's planned values
         self.seen_done = -1  # runs done (finished or failed) at the last read; -1: not read yet
         self.reads = 0  # store reads done (tests count them)
+        self._reads_here = 0  # of the experiment shown
         self._loading = False
         self._generation = 0  # bumped when the experiment or workspace changes: late reads are dropped
         self._store_seen: Any = None
         self._name = ""
         self._shut = False
+        self._asked_done = -1  # runs done when the read under way was asked for
 
         self.heading = QLabel("Select an experiment in the Experiments panel to chart it.")
         self.heading.setObjectName("experiment_charts_heading")
@@ -195,6 +198,7 @@ class ExperimentCharts(QWidget):
         if done is not None and done == self.seen_done:
             return
         self._loading = True
+        self._asked_done = -1 if done is None else done
         spawn(self._read(store, experiment_id, self._generation))
 
     def shut(self) -> None:
@@ -212,6 +216,7 @@ class ExperimentCharts(QWidget):
         self.experiment_id = experiment_id
         self.runs, self.points, self.bands, self.levels, self.seen_done = {}, [], [], {}, -1
         self.chosen = None
+        self._reads_here = 0
         self.spec = None
         self.outcome.blockSignals(True)
         self.factor.blockSignals(True)
@@ -238,10 +243,11 @@ class ExperimentCharts(QWidget):
     async def _read(self, store: Any, experiment_id: int, generation: int) -> None:
         try:
             read = await run_blocking(read_new_runs, store, experiment_id, frozenset(self.runs),
-                                      MAX_CURVE_POINTS)
+                                      MAX_CURVE_POINTS, READ_BATCH)
         except Exception as err:  # noqa: BLE001 - a message in the dock, not a traceback
             if generation == self._generation:
                 self._loading = False
+                self.seen_done = self._asked_done  # try again when more runs are done
                 self.heading.setText(f"Could not read experiment {experiment_id}: {err}")
                 log.warning("reading experiment %s for its charts failed", experiment_id, exc_info=True)
             return
@@ -249,14 +255,13 @@ class ExperimentCharts(QWidget):
             return
         self._loading = False
         self.reads += 1
-        first = self.seen_done < 0
-        self.seen_done = read.done
+        first, self._reads_here = self._reads_here == 0, self._reads_here + 1
         self.points = read.points
-        if read.levels is not None:
+        if read.levels is not None and not self.levels:
             self.levels = read.levels
         for run in read.runs:
             self.runs[run.run_id] = run
-        if read.factors is not None:
+        if read.factors is not None and self.factor.count() == 0:
             self.factor.blockSignals(True)
             self.factor.clear()
             self.factor.addItems(list(read.factors))
@@ -265,6 +270,11 @@ class ExperimentCharts(QWidget):
         self._update_heading()
         if read.runs or first:
             self.redraw()
+        if read.more:  # a large experiment: its next batch at once, drawn as it comes
+            self._loading = True
+            spawn(self._read(store, experiment_id, generation))
+        else:
+            self.seen_done = read.done
 
     def _update_heading(self) -> None:
         name = f", {self._name}" if self._name else ""

@@ -133,6 +133,12 @@ def test_read_new_runs_reads_finished_runs_once_with_curves_for_the_drawn_points
     # point 2 is not among the first two: its final values only
     assert by_id[ids[1]].finals == {"gini": 0.4, "richest": 41} and by_id[ids[1]].curves is None
 
+    # at most `limit` new runs per read, in run order; `more` says that some were left
+    batch = read_new_runs(store, exp_id, most=2, limit=1)
+    assert [r.run_id for r in batch.runs] == ids[:1] and batch.more
+    rest = read_new_runs(store, exp_id, known={ids[0]}, most=2, limit=1)
+    assert [r.run_id for r in rest.runs] == ids[1:] and not rest.more and not read.more
+
     later = finish(store, exp_id, planned[1], [0.3, 0.5, 0.7])
     again = read_new_runs(store, exp_id, known=set(by_id), most=2)
     assert [r.run_id for r in again.runs] == [later] and again.done == 4 and again.factors is None

@@ -67,7 +67,11 @@ def expected(store, experiment_id, factor, metric):
     return np.array(xs, dtype=float), np.array(finals), bands
 
 
-def test_charts_of_a_finished_experiment_follow_the_outcome_and_factor(qtbot, make_window, experiment_db):
+def test_charts_of_a_finished_experiment_follow_the_outcome_and_factor(qtbot, make_window, experiment_db,
+                                                                      monkeypatch):
+    from farm_gui.ui import experiment_charts
+
+    monkeypatch.setattr(experiment_charts, "READ_BATCH", 5)  # 12 runs: read in three batches
     window = make_window()
     charts = _select(qtbot, window, experiment_db)
     assert charts is not None and window.findChild(QDockWidget, "dock_experiment_charts").isVisible()
@@ -78,6 +82,7 @@ def test_charts_of_a_finished_experiment_follow_the_outcome_and_factor(qtbot, ma
     assert factors == ["base_consumption_rate", "max_resource_amount"]
     assert outcome.currentData() == "alive"
     assert "12 finished runs over 4 design points" in charts.heading.text()
+    assert charts.reads == 3
 
     store = window.store
     for metric, factor_name in (("alive", "base_consumption_rate"),
