@@ -117,7 +117,9 @@ def mean_ci(matrix: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, n
     bands; NaNs are skipped, bands are NaN where fewer than two values exist."""
     matrix = np.asarray(matrix, dtype=float)
     n = np.sum(~np.isnan(matrix), axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # columns with one value (replicates that ended earlier): NumPy warns, the band is NaN there
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(matrix, axis=0) if matrix.size else np.zeros(matrix.shape[1])
         sd = np.nanstd(matrix, axis=0, ddof=1) if matrix.shape[0] > 1 else np.full(matrix.shape[1], np.nan)
         half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)

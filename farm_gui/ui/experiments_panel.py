@@ -2,7 +2,9 @@
 dialog holding the experiment's spec (YAML, started from the parameter form), the backend
 and a preview of the number of runs; the Experiments panel (``experiments_panel``) lists
 the workspace's experiments with their progress (done / failed / running / queued, runs
-per second, time left) and pauses, resumes, cancels or resumes an interrupted one.
+per second, time left) and pauses, resumes, cancels or resumes an interrupted one. The
+experiment selected in it is charted in the Experiment Charts dock (``experiment_charts``,
+see ``experiment_charts``), which the panel's timer keeps up to date as runs finish.
 
 An experiment runs on a plain thread (``runtime.experiment_jobs``) whose runs are in
 worker processes; the panel reads each job's latest progress on a 0.5 s timer (no
@@ -178,12 +180,17 @@ class ExperimentsPanel(QWidget):
         self.jobs: dict[int, ExperimentJob] = {}
         self.infos: dict[int, Any] = {}
         self._listed_store: Any = None  # the workspace whose experiments are listed
+        self.charts: Any = None  # the ExperimentCharts of the selected experiment (install sets it)
+        self.charts_dock: Any = None
+        self.closed = False  # the window is closing: no more refreshes
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("experiments_table")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
         self.buttons = {}
         row = QHBoxLayout()
         for name, label, slot in (("pause", "Pause", self.pause), ("resume", "Resume", self.resume),
@@ -210,6 +217,8 @@ class ExperimentsPanel(QWidget):
         if store is None:
             return
         infos = await run_blocking(store.list_experiments)
+        if self.closed:
+            return
         self.infos = {i.id: i for i in infos}
         self.refresh()
 
@@ -228,6 +237,8 @@ class ExperimentsPanel(QWidget):
         return out
 
     def refresh(self) -> None:
+        if self.closed:
+            return
         if self.window_.store is not self._listed_store:
             self._listed_store = self.window_.store
             self.infos = {}
@@ -250,6 +261,39 @@ class ExperimentsPanel(QWidget):
                     self.table.setItem(r, c, QTableWidgetItem(text))
                 elif item.text() != text:
                     item.setText(text)
+        self._follow()
+
+    def done_count(self, experiment_id: int) -> int | None:
+        """Runs of the experiment with a stored result (finished or failed), as known now:
+        its job's latest progress while it runs, else the workspace's count."""
+        job, info = self.jobs.get(experiment_id), self.infos.get(experiment_id)
+        if job is not None and job.progress is not None:
+            return job.progress.finished
+        return info.runs_done if info is not None else None
+
+    def _follow(self) -> None:
+        """Keep the charts on the selected experiment; they read only when runs were added."""
+        if self.charts is None:
+            return
+        eid = self.selected_id()
+        info = self.infos.get(eid) if eid is not None else None
+        if info is None:  # not listed yet (just started): wait for the list
+            self.charts.follow(None, None, None)
+            return
+        self.charts.follow(eid, info.model, self.done_count(eid), info.name)
+
+    def _selection_changed(self) -> None:
+        if self.selected_id() is not None and self.charts_dock is not None:
+            self.charts_dock.show()
+            self.charts_dock.raise_()
+        self._follow()
+
+    def select_experiment(self, experiment_id: int) -> None:
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, 0)
+            if item is not None and item.text() == str(experiment_id):
+                self.table.selectRow(r)
+                return
 
     async def _after_end(self) -> None:
         await self.reload()
@@ -293,7 +337,12 @@ class ExperimentsPanel(QWidget):
         job = ExperimentJob(self.window_.store, experiment_id, backend)
         self.jobs[experiment_id] = job
         job.start()
-        spawn(self.reload())
+        spawn(self._reload_and_select(experiment_id))
+
+    async def _reload_and_select(self, experiment_id: int) -> None:
+        """List the experiment just started and select it: its charts fill as runs finish."""
+        await self.reload()
+        self.select_experiment(experiment_id)
 
     async def create_and_start(self, spec, backend) -> None:
         from farm_gui.experiments.runner import create_experiment
@@ -317,6 +366,12 @@ class ExperimentsPanel(QWidget):
         dialog.open()
 
     def stop_all(self, timeout: float = 5.0) -> None:
+        """At close: cancel the experiments (what finished is kept, resumable) and stop
+        refreshing (the window takes its widgets and workspace away next)."""
+        self.closed = True
+        self.timer.stop()
+        if self.charts is not None:
+            self.charts.shut()
         for job in list(self.jobs.values()):
             job.control.cancel()
         for job in list(self.jobs.values()):
@@ -324,11 +379,24 @@ class ExperimentsPanel(QWidget):
 
 
 def install(window: Any) -> ExperimentsPanel:
-    """Add the panel (a tab beside the run list), Run > New Experiment..., and a View entry."""
+    """Add the panel (a tab beside the run list), its charts (a tab beside the world view,
+    where there is height for two charts), Run > New Experiment..., and View entries."""
+    from farm_gui.ui.experiment_charts import ExperimentCharts
+
     panel = ExperimentsPanel(window)
     dock = window._add_dock("experiments", "Experiments", panel, "bottom")
     window.tabifyDockWidget(window.docks["runs"], dock)
     window.docks["runs"].raise_()
+    panel.charts = ExperimentCharts(lambda: window.store, window)
+    panel.charts_dock = window._add_dock("experiment_charts", "Experiment Charts", panel.charts, "right")
+    window.tabifyDockWidget(window.docks["world"], panel.charts_dock)
+    window.docks["world"].raise_()
+    view = window.actions.view_menu
+    after_docks = window.findChild(QAction, "action_show_toolbar")  # the View menu's docks end there
+    for d in (dock, panel.charts_dock):
+        toggle = d.toggleViewAction()
+        toggle.setObjectName(f"action_show_{d.objectName().removeprefix('dock_')}")
+        view.insertAction(after_docks, toggle) if after_docks is not None else view.addAction(toggle)
     action = QAction("New E&xperiment...", window)
     action.setObjectName("action_new_experiment")
     action.setStatusTip("Run a parameter sweep or replications of the form's parameters")

@@ -1,0 +1,412 @@
+"""Live charts of the experiment selected in the Experiments panel (a dock,
+``experiment_charts``): each finished run's final value of a metric against a factor (one
+point per run), and per design point the mean over replicates of the metric per step with
+its Student-t 95 % band (the first design points only; the chart says how many).
+
+The panel calls ``follow`` on its 0.5 s timer with the number of runs done; the charts
+read the store (off the GUI thread, ``analysis.experiment_charts.read_new_runs``) only
+when that number moved since their last read, and then only the runs they have not read
+yet. Changing the metric or factor redraws from what was read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from farm_gui.analysis.experiment_charts import (
+    MAX_CURVE_POINTS,
+    PointBand,
+    RunOutcome,
+    drawn_points,
+    factor_scatter,
+    point_bands,
+    read_new_runs,
+)
+from farm_gui.core.model import ModelSpec
+from farm_gui.runtime.aio import run_blocking, spawn
+from farm_gui.ui.chart_specs import PALETTE
+from farm_gui.ui.charts import AXIS_WIDTH
+from farm_gui.ui.plot_widget import PlotWidget
+
+log = logging.getLogger(__name__)
+
+# The main charts' ten colours and two more (mid-tones: legible on the light and dark theme).
+COLORS = (*PALETTE, "#6b6ecf", "#b5cf6b")
+SCATTER_BRUSH = (31, 119, 180, 170)  # the first palette colour, a little transparent
+CONFIDENCE = 0.95
+READ_BATCH = 64  # runs read at most per store read (~0.5 s): a large experiment fills in steps
+
+
+def metric_title(spec: ModelSpec, metric: str) -> str:
+    """A metric's label that says what it is on its own: a lower-case label drawn in one of
+    the model's charts gets the chart's title ("system" -> "Agents alive: system")."""
+    m = spec.metric(metric)
+    titles = {c.name: c.title for c in spec.charts}
+    title = titles.get(m.chart or "", "")
+    if title and m.label[:1].islower() and title.lower() not in m.label.lower():
+        return f"{title}: {m.label}"
+    return m.label
+
+
+def _axis_label(spec: ModelSpec, metric: str) -> str:
+    """The value axis: the metric's unit (the title names the metric), else its label."""
+    m = spec.metric(metric)
+    return m.unit or m.label
+
+
+def _title(text: str, note: str) -> str:
+    """A chart title with a smaller second line."""
+    return f"{text}<br><span style='font-size:8pt'>{note}</span>"
+
+
+def _finite_runs(*ys: np.ndarray) -> list[slice]:
+    """The stretches (slices) where every one of ``ys`` is finite (a band is drawn over
+    each: none where fewer than two replicates have a value)."""
+    ok = np.logical_and.reduce([np.isfinite(y) for y in ys]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], ok, [0]])))
+    return [slice(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= 2]
+
+
+def _swatch(color: str) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)
+
+
+class ExperimentCharts(QWidget):
+    def __init__(self, store_provider: Callable[[], Any], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("experiment_charts")
+        self._store = store_provider
+        self.experiment_id: int | None = None
+        self.spec: ModelSpec | None = None
+        self.runs: dict[int, RunOutcome] = {}  # run id -> what was read of it
+        self.points: list[int] = []  # design points planned
+        self.levels: dict[str, list[Any]] = {}  # each factor's planned values
+        self.seen_done = -1  # runs done (finished or failed) at the last read; -1: not read yet
+        self.reads = 0  # store reads done (tests count them)
+        self._reads_here = 0  # of the experiment shown
+        self._loading = False
+        self._generation = 0  # bumped when the experiment or workspace changes: late reads are dropped
+        self._store_seen: Any = None
+        self._name = ""
+        self._shut = False
+        self._asked_done = -1  # runs done when the read under way was asked for
+
+        self.heading = QLabel("Select an experiment in the Experiments panel to chart it.")
+        self.heading.setObjectName("experiment_charts_heading")
+        self.heading.setWordWrap(True)
+        self.outcome = QComboBox()
+        self.outcome.setObjectName("experiment_outcome")
+        self.outcome.setToolTip("The metric charted: each run's final value (top), "
+                                "its mean per step (bottom)")
+        self.outcome.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.factor = QComboBox()
+        self.factor.setObjectName("experiment_factor")
+        self.factor.setToolTip("The factor on the scatter's horizontal axis")
+        self.factor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        pickers = QHBoxLayout()
+        pickers.addWidget(QLabel("Outcome"))
+        pickers.addWidget(self.outcome)
+        pickers.addSpacing(12)
+        pickers.addWidget(QLabel("Factor"))
+        pickers.addWidget(self.factor)
+        pickers.addStretch(1)
+
+        self.scatter_plot = self._plot("experiment_scatter")
+        self.scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen(None), brush=SCATTER_BRUSH,
+                                          hoverable=True, tip=self._tip)
+        self.scatter_plot.addItem(self.scatter)
+        self.bands_plot = self._plot("experiment_bands")
+        self.bands_plot.getPlotItem().setLabel("bottom", "step")
+        # point -> (mean curve, band fills: one per stretch of steps where the band is defined)
+        self.band_items: dict[int, tuple[pg.PlotDataItem, list[pg.FillBetweenItem]]] = {}
+        self.bands: list[PointBand] = []
+        self.legend = QListWidget()
+        self.legend.setObjectName("experiment_bands_legend")
+        self.legend.setToolTip("Design points drawn (click one to pick its curve out)")
+        self.legend.setFlow(QListWidget.Flow.LeftToRight)
+        self.legend.setWrapping(True)
+        self.legend.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.legend.setSpacing(2)
+        self.legend.setMaximumHeight(96)
+        self.legend.itemClicked.connect(self._clicked)
+        self.chosen: int | None = None  # the design point picked out in the legend
+        bands_box = QWidget()
+        bands_layout = QVBoxLayout(bands_box)
+        bands_layout.setContentsMargins(0, 0, 0, 0)
+        bands_layout.setSpacing(2)
+        bands_layout.addWidget(self.bands_plot, 1)
+        bands_layout.addWidget(self.legend)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.scatter_plot)
+        splitter.addWidget(bands_box)
+        splitter.setSizes([1, 1])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.heading)
+        layout.addLayout(pickers)
+        layout.addWidget(splitter, 1)
+        self.outcome.currentIndexChanged.connect(lambda _i: self.redraw())
+        self.factor.currentIndexChanged.connect(lambda _i: self.draw_scatter())
+        self._clear_plots()
+
+    @staticmethod
+    def _plot(name: str) -> PlotWidget:
+        plot = PlotWidget()
+        plot.setObjectName(name)
+        plot.setMinimumSize(260, 160)
+        item = plot.getPlotItem()
+        item.getAxis("left").setWidth(AXIS_WIDTH)
+        item.showGrid(x=True, y=True, alpha=0.15)
+        for axis in ("left", "bottom"):  # factor values as given (0.1, not 100 x 0.001)
+            item.getAxis(axis).enableAutoSIPrefix(False)
+        return plot
+
+    # ----- following the panel ----------------------------------------------------------
+    def follow(self, experiment_id: int | None, model: str | None, done: int | None, name: str = "") -> None:
+        """Show ``experiment_id`` (None: nothing); read its new runs when ``done`` (runs
+        with a result) differs from the last read's count. Called on the panel's timer."""
+        if self._shut:
+            return
+        store = self._store()
+        if experiment_id != self.experiment_id or store is not self._store_seen:
+            self._reset(experiment_id, model, store, name)
+        if experiment_id is None or store is None or self.spec is None or self._loading:
+            return
+        if not self.isVisible():  # read when shown (the next tick after)
+            return
+        if done is not None and done == self.seen_done:
+            return
+        self._loading = True
+        self._asked_done = -1 if done is None else done
+        spawn(self._read(store, experiment_id, self._generation))
+
+    def shut(self) -> None:
+        """The window is closing: follow nothing more, drop reads still under way."""
+        self._shut = True
+        self._generation += 1
+
+    def _reset(self, experiment_id: int | None, model: str | None, store: Any, name: str) -> None:
+        from farm_gui.core.registry import get_model
+
+        self._generation += 1
+        self._loading = False
+        self._store_seen = store
+        self._name = name
+        self.experiment_id = experiment_id
+        self.runs, self.points, self.bands, self.levels, self.seen_done = {}, [], [], {}, -1
+        self.chosen = None
+        self._reads_here = 0
+        self.spec = None
+        self.outcome.blockSignals(True)
+        self.factor.blockSignals(True)
+        self.outcome.clear()
+        self.factor.clear()
+        if experiment_id is not None and model is not None:
+            try:
+                self.spec = get_model(model)
+            except Exception as err:  # noqa: BLE001 - a plug-in that is not installed here
+                self.heading.setText(f"Experiment {experiment_id} is of model {model!r}, which this "
+                                     f"installation does not have ({err}).")
+            else:
+                for metric in self.spec.metrics:
+                    self.outcome.addItem(metric_title(self.spec, metric.name), metric.name)
+                self.heading.setText(f"Experiment {experiment_id}{f', {name}' if name else ''}: reading…")
+        else:
+            self.heading.setText("Select an experiment in the Experiments panel to chart it.")
+        self.outcome.blockSignals(False)
+        self.factor.blockSignals(False)
+        self.outcome.setEnabled(self.outcome.count() > 0)
+        self.factor.setEnabled(False)  # filled by the first read
+        self._clear_plots()
+
+    async def _read(self, store: Any, experiment_id: int, generation: int) -> None:
+        try:
+            read = await run_blocking(read_new_runs, store, experiment_id, frozenset(self.runs),
+                                      MAX_CURVE_POINTS, READ_BATCH)
+        except Exception as err:  # noqa: BLE001 - a message in the dock, not a traceback
+            if generation == self._generation:
+                self._loading = False
+                self.seen_done = self._asked_done  # try again when more runs are done
+                self.heading.setText(f"Could not read experiment {experiment_id}: {err}")
+                log.warning("reading experiment %s for its charts failed", experiment_id, exc_info=True)
+            return
+        if generation != self._generation:  # another experiment or workspace meanwhile
+            return
+        self._loading = False
+        self.reads += 1
+        first, self._reads_here = self._reads_here == 0, self._reads_here + 1
+        self.points = read.points
+        if read.levels is not None and not self.levels:
+            self.levels = read.levels
+        for run in read.runs:
+            self.runs[run.run_id] = run
+        if read.factors is not None and self.factor.count() == 0:
+            self.factor.blockSignals(True)
+            self.factor.clear()
+            self.factor.addItems(list(read.factors))
+            self.factor.blockSignals(False)
+            self.factor.setEnabled(self.factor.count() > 0)
+        self._update_heading()
+        if read.runs or first:
+            self.redraw()
+        if read.more:  # a large experiment: its next batch at once, drawn as it comes
+            self._loading = True
+            spawn(self._read(store, experiment_id, generation))
+        else:
+            self.seen_done = read.done
+
+    def _update_heading(self) -> None:
+        name = f", {self._name}" if self._name else ""
+        runs = len(self.runs)
+        self.heading.setText(f"Experiment {self.experiment_id}{name}: {runs} finished run"
+                             f"{'' if runs == 1 else 's'} over {len(self.points)} design point"
+                             f"{'' if len(self.points) == 1 else 's'}")
+
+    # ----- drawing ----------------------------------------------------------------------
+    def ordered_runs(self) -> list[RunOutcome]:
+        return sorted(self.runs.values(), key=lambda r: (r.point, r.replicate, r.run_id))
+
+    def metric(self) -> str | None:
+        return self.outcome.currentData()
+
+    def redraw(self) -> None:
+        self.draw_scatter()
+        self.draw_bands()
+
+    def _clear_plots(self) -> None:
+        self.scatter.setData([], [])
+        self.scatter_plot.getPlotItem().setTitle("")
+        self._clear_bands()
+        self.bands_plot.getPlotItem().setTitle("")
+
+    def _clear_bands(self) -> None:
+        item = self.bands_plot.getPlotItem()
+        for curve, fills in self.band_items.values():
+            item.removeItem(curve)
+            for fill in fills:
+                item.removeItem(fill)
+        self.band_items = {}
+        self.legend.clear()
+
+    def draw_scatter(self) -> None:
+        metric, factor, item = self.metric(), self.factor.currentText(), self.scatter_plot.getPlotItem()
+        if self.spec is None or metric is None:
+            return
+        item.setLabel("left", _axis_label(self.spec, metric))
+        bottom = item.getAxis("bottom")
+        if not factor:
+            self.scatter.setData([], [])
+            item.setTitle("No factors: the experiment only replicates")
+            item.setLabel("bottom", "")
+            return
+        levels = self.levels.get(factor)
+        data = factor_scatter(self.ordered_runs(), factor, metric, levels)
+        item.setTitle(_title(f"{metric_title(self.spec, metric)} – final value of each run",
+                             f"by {factor}; one point per finished run"))
+        item.setLabel("bottom", factor)
+        bottom.setTicks([list(enumerate(data.categories))] if data.categories else None)
+        ok = np.isfinite(data.y)
+        self.scatter.setData(data.x[ok], data.y[ok], data=data.run_ids[ok])
+        # the planned values' range from the start: points do not move as runs arrive
+        if data.categories:
+            lo, hi = -0.5, len(data.categories) - 0.5
+        elif levels:
+            lo, hi = float(min(levels)), float(max(levels))
+        else:
+            lo = hi = None
+        if lo is not None:
+            pad = 0.05 * (hi - lo) if hi > lo else max(abs(lo) * 0.1, 1.0)
+            item.getViewBox().setXRange(lo - pad, hi + pad, padding=0)
+        self._emphasise()
+
+    def _tip(self, x: float, y: float, data: Any) -> str:
+        run = self.runs.get(int(data))
+        where = f" (point {run.point}, replicate {run.replicate})" if run else ""
+        return f"run {int(data)}{where}\n{self.factor.currentText()} = {x:.4g}\nfinal = {y:.4g}"
+
+    def draw_bands(self) -> None:
+        metric, item = self.metric(), self.bands_plot.getPlotItem()
+        self._clear_bands()
+        if self.spec is None or metric is None:
+            return
+        drawn = drawn_points(self.points)
+        self.bands = point_bands(self.ordered_runs(), metric, self.spec, points=drawn, confidence=CONFIDENCE)
+        item.setLabel("left", _axis_label(self.spec, metric))
+        n = len(self.points)
+        shown = (f"the first {len(drawn)} of {n} design points" if n > len(drawn)
+                 else f"{n} design point{'' if n == 1 else 's'}")
+        item.setTitle(_title(f"{metric_title(self.spec, metric)} – mean per step",
+                             f"over replicates, {CONFIDENCE:.0%} band (Student t); {shown}"))
+        for band in self.bands:
+            color = COLORS[drawn.index(band.point) % len(COLORS)]
+            c = QColor(color)
+            fills = []
+            for part in _finite_runs(band.lo, band.hi):
+                # PlotCurveItems: a PlotDataItem without a pen has no path to fill between
+                lo = pg.PlotCurveItem(band.x[part], band.lo[part], pen=None)
+                hi = pg.PlotCurveItem(band.x[part], band.hi[part], pen=None)
+                fill = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(c.red(), c.green(), c.blue(), 50))
+                item.addItem(fill)
+                fills.append(fill)
+            curve = pg.PlotDataItem(band.x, band.mean, pen=pg.mkPen(color, width=1.5), connect="finite")
+            item.addItem(curve)
+            self.band_items[band.point] = (curve, fills)
+            runs = f"{band.runs} run{'' if band.runs == 1 else 's'}"
+            entry = QListWidgetItem(_swatch(color), f"{band.label}, {runs}")
+            entry.setData(Qt.ItemDataRole.UserRole, band.point)
+            self.legend.addItem(entry)
+            if band.point == self.chosen:
+                entry.setSelected(True)
+        self._emphasise()
+
+    def _clicked(self, entry: QListWidgetItem) -> None:
+        """A legend entry picks its design point out (its curve, band and scatter points);
+        clicking it again shows all alike."""
+        point = entry.data(Qt.ItemDataRole.UserRole)
+        self.chosen = None if point == self.chosen else point
+        if self.chosen is None:
+            self.legend.clearSelection()
+        self._emphasise()
+
+    def _emphasise(self) -> None:
+        chosen = self.chosen if self.chosen in self.band_items else None
+        for point, (curve, fills) in self.band_items.items():
+            color = pg.mkPen(curve.opts["pen"]).color()
+            picked = chosen is None or point == chosen
+            color.setAlpha(255 if picked else 60)
+            curve.setPen(pg.mkPen(color, width=2.5 if point == chosen else 1.5))
+            curve.setZValue(1 if point == chosen else 0)
+            for fill in fills:
+                fill.setVisible(picked)
+        ids = self.scatter.data["data"]
+        if not len(ids):
+            return
+        normal = pg.mkBrush(*SCATTER_BRUSH)
+        if chosen is None:  # a list: one brush per point replaces the ones set before
+            self.scatter.setBrush([normal] * len(ids))
+            return
+        color = QColor(COLORS[drawn_points(self.points).index(chosen) % len(COLORS)])
+        faded = pg.mkBrush(150, 150, 150, 90)
+        self.scatter.setBrush([pg.mkBrush(color) if (r := self.runs.get(int(rid))) and r.point == chosen
+                               else faded for rid in ids])

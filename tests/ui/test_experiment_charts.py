@@ -1,0 +1,174 @@
+"""The Experiment Charts dock: select an experiment in the Experiments panel and see each
+run's final value against a factor and the design points' mean curves with their
+Student-t bands, computed here independently from the store's metrics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDockWidget
+from scipy import stats
+
+from farm_gui.experiments.backends import make_backend
+from farm_gui.experiments.runner import create_experiment, run_experiment
+from farm_gui.experiments.spec import spec_from_text
+from farm_gui.store import open_store
+
+from .conftest import WAIT_MS
+
+SPEC = """model: foraging
+preset: default
+factors:
+  base_consumption_rate: {values: [0.1, 0.4]}
+  max_resource_amount: {values: [10, 30]}
+replications: 3
+steps: 25
+seed: 3
+"""
+
+
+@pytest.fixture
+def experiment_db(tmp_path):
+    store = open_store(tmp_path / "work.db")
+    experiment_id = run_experiment(store, spec_from_text(SPEC, "spec"), make_backend(2))
+    store.close()
+    return experiment_id
+
+
+def _select(qtbot, window, experiment_id):
+    panel = window.experiments_panel
+    window.findChild(QDockWidget, "dock_experiments").raise_()
+    qtbot.waitUntil(lambda: any(panel.table.item(r, 0).text() == str(experiment_id)
+                                for r in range(panel.table.rowCount())), timeout=WAIT_MS)
+    row = next(r for r in range(panel.table.rowCount())
+               if panel.table.item(r, 0).text() == str(experiment_id))
+    rect = panel.table.visualRect(panel.table.model().index(row, 1))
+    qtbot.mouseClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    return window.findChild(type(panel.charts), "experiment_charts")
+
+
+def expected(store, experiment_id, factor, metric):
+    """Per run (in point, replicate order): factor value and final value; per design point
+    the mean and a t band, from the store's metrics directly."""
+    runs = sorted(store.experiment_runs(experiment_id), key=lambda r: (r.point, r.replicate))
+    xs, finals, curves = [], [], {}
+    for r in runs:
+        values = store.metrics(r.run_id)[metric].astype(float)
+        xs.append(r.factors[factor])
+        finals.append(values[-1])
+        curves.setdefault(r.point, []).append(values)
+    bands = {}
+    for point, members in curves.items():
+        m = np.vstack(members)  # 25 steps each: no run stops early here
+        mean = m.mean(axis=0)
+        half = stats.t.ppf(0.975, len(m) - 1) * m.std(axis=0, ddof=1) / np.sqrt(len(m))
+        bands[point] = (mean, mean - half, mean + half)
+    return np.array(xs, dtype=float), np.array(finals), bands
+
+
+def test_charts_of_a_finished_experiment_follow_the_outcome_and_factor(qtbot, make_window, experiment_db,
+                                                                      monkeypatch):
+    from farm_gui.ui import experiment_charts
+
+    monkeypatch.setattr(experiment_charts, "READ_BATCH", 5)  # 12 runs: read in three batches
+    window = make_window()
+    charts = _select(qtbot, window, experiment_db)
+    assert charts is not None and window.findChild(QDockWidget, "dock_experiment_charts").isVisible()
+    outcome = charts.findChild(QComboBox, "experiment_outcome")
+    factor = charts.findChild(QComboBox, "experiment_factor")
+    qtbot.waitUntil(lambda: len(charts.scatter.getData()[0]) == 12, timeout=WAIT_MS)
+    factors = [factor.itemText(i) for i in range(factor.count())]
+    assert factors == ["base_consumption_rate", "max_resource_amount"]
+    assert outcome.currentData() == "alive"
+    assert "12 finished runs over 4 design points" in charts.heading.text()
+    assert charts.reads == 3
+
+    store = window.store
+    for metric, factor_name in (("alive", "base_consumption_rate"),
+                                ("resources_in_nodes", "base_consumption_rate"),
+                                ("resources_in_nodes", "max_resource_amount")):
+        outcome.setCurrentIndex(outcome.findData(metric))
+        factor.setCurrentIndex(factor.findText(factor_name))
+        x, y = charts.scatter.getData()
+        want_x, want_y, bands = expected(store, experiment_db, factor_name, metric)
+        assert x.tolist() == want_x.tolist()
+        assert y.tolist() == pytest.approx(want_y.tolist())
+        assert charts.scatter_plot.getPlotItem().getAxis("bottom").labelText == factor_name
+        assert sorted(charts.band_items) == [0, 1, 2, 3]
+        for point, (mean, lo, hi) in bands.items():
+            curve, fills = charts.band_items[point]
+            assert curve.getData()[0].tolist() == list(range(25))
+            assert curve.getData()[1].tolist() == pytest.approx(mean.tolist())
+            assert len(fills) == 1  # the band is defined at every step: one fill
+            assert fills[0].curves[0].getData()[1].tolist() == pytest.approx(lo.tolist())
+            assert fills[0].curves[1].getData()[1].tolist() == pytest.approx(hi.tolist())
+            assert fills[0].path().boundingRect().height() > 0  # something is filled
+    # another outcome gives other data (final resources are not agents alive)
+    alive = expected(store, experiment_db, "base_consumption_rate", "alive")[1]
+    assert charts.scatter.getData()[1].tolist() != pytest.approx(alive.tolist())
+
+    # the x axis spans the planned values of the factor shown
+    x_range = charts.scatter_plot.getPlotItem().getViewBox().viewRange()[0]
+    assert x_range[0] < 10 < 30 < x_range[1] < 32
+
+    legend = [charts.legend.item(i).text() for i in range(charts.legend.count())]
+    assert legend[0] == "point 0 (base_consumption_rate=0.1, max_resource_amount=10), 3 runs"
+    assert len(legend) == 4
+    # a legend entry picks its design point out: its runs on the scatter take its colour
+    entry = charts.legend.item(2)
+    qtbot.mouseClick(charts.legend.viewport(), Qt.MouseButton.LeftButton,
+                     pos=charts.legend.visualItemRect(entry).center())
+    assert charts.chosen == 2
+    points = {r.run_id: r.point for r in store.experiment_runs(experiment_db)}
+    data = charts.scatter.data
+    colours = [(points[int(rid)], brush.color().name())
+               for rid, brush in zip(data["data"], data["brush"], strict=True)]
+    swatch = entry.icon().pixmap(12, 12).toImage().pixelColor(5, 5).name()
+    assert {c for p, c in colours if p == 2} == {swatch}
+    assert len({c for p, c in colours if p != 2}) == 1 and colours[0][1] != colours[6][1]
+    assert charts.band_items[2][0].opts["pen"].widthF() > charts.band_items[0][0].opts["pen"].widthF()
+    qtbot.mouseClick(charts.legend.viewport(), Qt.MouseButton.LeftButton,
+                     pos=charts.legend.visualItemRect(entry).center())
+    assert charts.chosen is None
+    assert len({b.color().name() for b in charts.scatter.data["brush"]}) == 1
+
+    reads = charts.reads
+    qtbot.wait(1500)  # three ticks of the panel's timer with nothing new: no read
+    assert charts.reads == reads
+
+
+def test_charts_gain_points_while_an_experiment_runs(qtbot, make_window):
+    window = make_window()
+    longer = SPEC.replace("steps: 25", "steps: 400").replace("replications: 3", "replications: 4")
+    spec = spec_from_text(longer, "spec")
+    experiment_id = create_experiment(window.store, spec)
+    panel = window.experiments_panel
+    panel.start_job(experiment_id, make_backend(1))
+    charts = panel.charts
+    # the experiment just started is selected: its charts fill as its runs finish
+    qtbot.waitUntil(lambda: panel.selected_id() == experiment_id, timeout=WAIT_MS)
+    seen: list[int] = []
+
+    def count():
+        n = len(charts.scatter.getData()[0])
+        if not seen or seen[-1] != n:
+            seen.append(n)
+        return n
+
+    qtbot.waitUntil(lambda: count() == 16, timeout=4 * WAIT_MS)
+    assert any(0 < n < 16 for n in seen), seen  # points arrived while it ran, not all at the end
+    qtbot.waitUntil(lambda: experiment_id not in panel.jobs, timeout=WAIT_MS)
+    want_x, want_y, bands = expected(window.store, experiment_id, "base_consumption_rate", "alive")
+    assert charts.scatter.getData()[1].tolist() == pytest.approx(want_y.tolist())
+    assert charts.band_items[3][0].getData()[1].tolist() == pytest.approx(bands[3][0].tolist())
+    assert charts.reads < 16 + 3  # one read per tick with news, not one per tick
+
+
+def test_bands_are_drawn_where_they_are_defined():
+    from farm_gui.ui.experiment_charts import _finite_runs
+
+    nan = np.nan
+    lo = np.array([nan, 1, 2, 3, nan, 5, nan, 7, 8])
+    assert _finite_runs(lo, lo + 1) == [slice(1, 4), slice(7, 9)]  # a lone value has no area
+    assert _finite_runs(np.array([nan, nan]), np.array([1.0, 2.0])) == []
