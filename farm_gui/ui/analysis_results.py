@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from farm_gui.analysis import AnalysisResult, write_result_json, write_table_csv
 from farm_gui.ui.analysis_style import GENERIC_BLANK, axis_labels, blank_note, blank_reason, curve_styles
+from farm_gui.ui.bands import add_band
 
 BLANK = "–"
 
@@ -194,12 +195,7 @@ class ResultView(QWidget):
                 continue
             x, y = np.asarray(data["x"], dtype=float), np.asarray(data["y"], dtype=float)
             if "lo" in data and "hi" in data:
-                lo = pg.PlotDataItem(x, np.asarray(data["lo"], dtype=float), pen=None, connect="finite")
-                hi = pg.PlotDataItem(x, np.asarray(data["hi"], dtype=float), pen=None, connect="finite")
-                band = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(pg.mkColor(color).red(),
-                                                                   pg.mkColor(color).green(),
-                                                                   pg.mkColor(color).blue(), 50))
-                item.addItem(band)
+                add_band(item, x, data["lo"], data["hi"], color)
             item.plot(x, y, pen=pg.mkPen(color, width=1, style=style), name=label, connect="finite")
 
     @staticmethod

@@ -41,6 +41,7 @@ from farm_gui.analysis.experiment_charts import (
 )
 from farm_gui.core.model import ModelSpec
 from farm_gui.runtime.aio import run_blocking, spawn
+from farm_gui.ui.bands import add_band
 from farm_gui.ui.chart_specs import PALETTE
 from farm_gui.ui.charts import AXIS_WIDTH
 from farm_gui.ui.plot_widget import PlotWidget
@@ -74,14 +75,6 @@ def _axis_label(spec: ModelSpec, metric: str) -> str:
 def _title(text: str, note: str) -> str:
     """A chart title with a smaller second line."""
     return f"{text}<br><span style='font-size:8pt'>{note}</span>"
-
-
-def _finite_runs(*ys: np.ndarray) -> list[slice]:
-    """The stretches (slices) where every one of ``ys`` is finite (a band is drawn over
-    each: none where fewer than two replicates have a value)."""
-    ok = np.logical_and.reduce([np.isfinite(y) for y in ys]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], ok, [0]])))
-    return [slice(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= 2]
 
 
 def _swatch(color: str) -> QIcon:
@@ -360,15 +353,7 @@ class ExperimentCharts(QWidget):
                              f"over replicates, {CONFIDENCE:.0%} band (Student t); {shown}"))
         for band in self.bands:
             color = COLORS[drawn.index(band.point) % len(COLORS)]
-            c = QColor(color)
-            fills = []
-            for part in _finite_runs(band.lo, band.hi):
-                # PlotCurveItems: a PlotDataItem without a pen has no path to fill between
-                lo = pg.PlotCurveItem(band.x[part], band.lo[part], pen=None)
-                hi = pg.PlotCurveItem(band.x[part], band.hi[part], pen=None)
-                fill = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(c.red(), c.green(), c.blue(), 50))
-                item.addItem(fill)
-                fills.append(fill)
+            fills = add_band(item, band.x, band.lo, band.hi, color)
             curve = pg.PlotDataItem(band.x, band.mean, pen=pg.mkPen(color, width=1.5), connect="finite")
             item.addItem(curve)
             self.band_items[band.point] = (curve, fills)

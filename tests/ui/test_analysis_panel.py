@@ -176,3 +176,26 @@ def test_a_result_view_closed_with_the_window_ignores_a_late_reset(qtbot):
     view.plot.close()
     view.set_result(None)  # no AttributeError from the closed plot
     assert view.result is None
+
+
+def test_a_band_in_a_result_is_filled(qtbot):
+    # A curve with "lo"/"hi" (comparison over design points: Student-t bands) gets a
+    # filled area between them; a gap (NaN) splits the band.
+    import numpy as np
+    import pyqtgraph as pg
+
+    from farm_gui.analysis import AnalysisResult
+    from farm_gui.ui.analysis_results import ResultView
+
+    view = ResultView()
+    qtbot.addWidget(view)
+    x = np.arange(10.0)
+    lo, hi = x - 1, x + 1
+    lo[5] = np.nan
+    series = {"alive/point 0": {"x": x, "y": x, "lo": lo, "hi": hi}}
+    view.set_result(AnalysisResult("comparison", series=series))
+    view.draw_plot("alive")
+    fills = [i for i in view.plot.getPlotItem().items if isinstance(i, pg.FillBetweenItem)]
+    assert len(fills) == 2
+    heights = sorted(f.path().boundingRect().height() for f in fills)
+    assert heights == [5.0, 6.0]  # y from -1..4+1 over steps 0-4 and 5..10 over steps 6-9

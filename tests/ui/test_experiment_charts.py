@@ -166,7 +166,7 @@ def test_charts_gain_points_while_an_experiment_runs(qtbot, make_window):
 
 
 def test_bands_are_drawn_where_they_are_defined():
-    from farm_gui.ui.experiment_charts import _finite_runs
+    from farm_gui.ui.bands import finite_runs as _finite_runs
 
     nan = np.nan
     lo = np.array([nan, 1, 2, 3, nan, 5, nan, 7, 8])
