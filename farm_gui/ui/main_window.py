@@ -309,8 +309,10 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
             self.progress.setValue(0)
             self.rate_label.setText("")
             return
-        self.progress.setMaximum(max(1, row.total_steps))
-        self.progress.setValue(min(row.steps_done, row.total_steps))
+        # A model may end its run early (everyone happy, both species extinct): finished is 100 %.
+        total = row.steps_done if row.status == "finished" else row.total_steps
+        self.progress.setMaximum(max(1, total))
+        self.progress.setValue(min(row.steps_done, total))
         self.rate_label.setText(f"{row.steps_per_s:,.1f} steps/s" if row.steps_per_s else "")
 
     # ---- settings and closing -----------------------------------------------------------

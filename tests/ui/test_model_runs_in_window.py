@@ -101,3 +101,16 @@ def test_the_model_chosen_is_shown_again_next_time(qtbot, tmp_path):
     assert again.config_form.spec.name == "toy_grid"
     assert again.findChild(QComboBox, "model_picker").currentData() == "toy_grid"
     again.close()
+
+
+def test_a_run_the_model_ends_early_shows_as_complete(qtbot, make_window):
+    # Schelling ends its run when everyone is happy: 'finished' long before the steps asked.
+    window = make_window()
+    pick(qtbot, window, "schelling")
+    window.config_form.set_value("simulation_steps", 500)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    info = window.store.get_run(run.run_id)
+    assert info.status == "finished" and info.steps_done < 500
+    window.refresh_status()
+    assert window.progress.value() == window.progress.maximum() == info.steps_done
