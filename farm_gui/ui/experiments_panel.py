@@ -84,9 +84,32 @@ def _example_factor(defaults: Any) -> str | None:
     return numbers[0] if numbers else None
 
 
+def step_rates(rows: Any) -> dict[str, float]:
+    """Median steps per second of the finished runs of each model (from the run table's
+    rows): what the dialog's time estimate scales."""
+    import statistics
+
+    seen: dict[str, list[float]] = {}
+    for row in rows:
+        if row.status == "finished" and row.steps_per_s and row.model:
+            seen.setdefault(row.model, []).append(float(row.steps_per_s))
+    return {model: statistics.median(rates) for model, rates in seen.items()}
+
+
+def estimate_text(runs: int, steps: int, rate: float | None, workers: int | None, model: str) -> str:
+    """About how long ``runs`` runs of ``steps`` steps take at ``rate`` steps/s per worker."""
+    if not rate:
+        return f"no finished run of {model} in this workspace to estimate the time from"
+    seconds = runs * steps / rate / max(1, workers or 1)
+    where = f"on {workers} worker{'' if workers == 1 else 's'}" if workers else "per worker"
+    return (f"about {_fmt_eta(seconds)} {where} (this workspace's runs of {model}: "
+            f"{rate:,.0f} steps/s)")
+
+
 class NewExperimentDialog(QDialog):
-    def __init__(self, text: str, parent: QWidget | None = None):
+    def __init__(self, text: str, parent: QWidget | None = None, rates: dict[str, float] | None = None):
         super().__init__(parent)
+        self.rates = rates or {}
         self.setObjectName("new_experiment_dialog")
         self.setWindowTitle("New Experiment")
         self.setWindowModality(Qt.WindowModality.WindowModal)
@@ -129,12 +152,14 @@ class NewExperimentDialog(QDialog):
         self._debounce.timeout.connect(self.update_preview)
         self.editor.textChanged.connect(self._debounce.start)
         self.backend.currentIndexChanged.connect(self._backend_changed)
+        self.workers.valueChanged.connect(self._debounce.start)
         self._backend_changed()
         self.update_preview()
 
     def _backend_changed(self) -> None:
         self.address.setEnabled(self.backend.currentData() == "dask")
         self.workers.setEnabled(self.backend.currentData() != "dask")
+        self._debounce.start()
 
     def update_preview(self) -> None:
         from farm_gui.config import ConfigError
@@ -151,8 +176,12 @@ class NewExperimentDialog(QDialog):
         self.spec = spec
         points = n_points(spec)
         steps = spec.steps or "the model's"
-        self.preview.setText(f"{points * spec.replications:,} runs: {points:,} design points x "
-                             f"{spec.replications} replications, {steps} steps each")
+        runs = points * spec.replications
+        workers = None if self.backend.currentData() == "dask" else self.workers.value()
+        steps_each = int(spec.steps or _default_steps(spec.model))
+        estimate = estimate_text(runs, steps_each, self.rates.get(spec.model), workers, spec.model)
+        self.preview.setText(f"{runs:,} runs: {points:,} design points x "
+                             f"{spec.replications} replications, {steps} steps each; {estimate}")
         self.start_button.setEnabled(True)
 
     def make_backend(self):
@@ -162,6 +191,15 @@ class NewExperimentDialog(QDialog):
         if kind == "dask":
             return make_backend(scheduler=self.address.text().strip() or None, dask=True)
         return make_backend(self.workers.value(), dask=kind == "dask-local")
+
+
+def _default_steps(model: str) -> int:
+    from farm_gui.core.registry import UnknownModelError, get_model
+
+    try:
+        return int(get_model(model).parameters().simulation_steps)
+    except UnknownModelError:
+        return 0
 
 
 def _fmt_eta(seconds: float | None) -> str:
@@ -358,7 +396,8 @@ class ExperimentsPanel(QWidget):
         self.start_job(experiment_id, backend)
 
     def open_dialog(self) -> None:
-        dialog = NewExperimentDialog(spec_from_form(self.window_), self.window_)
+        dialog = NewExperimentDialog(spec_from_form(self.window_), self.window_,
+                                     step_rates(self.window_.run_table.table_model.rows))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # read the dialog now: it is deleted when it closes
         dialog.accepted.connect(lambda: spawn(self.create_and_start(dialog.spec, dialog.make_backend())))

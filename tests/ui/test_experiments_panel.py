@@ -5,7 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton
 
-from .conftest import WAIT_MS
+from farm_gui.ui.experiments_panel import _fmt_eta
+
+from .conftest import WAIT_MS, start_and_get_run, wait_final
 
 SPEC = """model: foraging
 preset: default
@@ -40,6 +42,7 @@ def test_new_experiment_runs_and_lists_in_the_panel(qtbot, make_window):
     dialog.editor.setPlainText(SPEC)
     qtbot.waitUntil(lambda: dialog.preview.text().startswith("4 runs"), timeout=WAIT_MS)
     assert start.isEnabled()
+    assert "no finished run of foraging in this workspace" in dialog.preview.text()
     dialog.workers.setValue(2)
     qtbot.mouseClick(start, Qt.MouseButton.LeftButton)
 
@@ -80,4 +83,23 @@ def test_the_dialog_starts_from_the_model_chosen_in_the_form(qtbot, make_window)
     text = text.replace("factors: {}", "factors:\n  " + example).replace("   # e.g. " + example, "", 1)
     plan = build_plan(spec_from_text(text))
     assert len(plan.tasks) == 2 * spec["replications"]
+    dialog.reject()
+
+
+def test_the_time_estimate_comes_from_the_workspaces_earlier_runs(qtbot, make_window):
+    window = make_window()
+    window.config_form.set_value("simulation_steps", 60)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    qtbot.waitUntil(lambda: any(r.steps_per_s for r in window.run_table.table_model.rows), timeout=WAIT_MS)
+    rate = window.run_table.table_model.rows[0].steps_per_s
+    window.findChild(type(window.actions.start), "action_new_experiment").trigger()
+    qtbot.waitUntil(lambda: window.findChild(QDialog, "new_experiment_dialog") is not None, timeout=WAIT_MS)
+    dialog = window.findChild(QDialog, "new_experiment_dialog")
+    dialog.editor.setPlainText(SPEC.replace("steps: 15", "steps: 3000"))  # 4 runs of 3,000 steps
+    dialog.workers.setValue(2)
+    text = dialog.preview.text
+    qtbot.waitUntil(lambda: text().startswith("4 runs") and "2 workers" in text(), timeout=WAIT_MS)
+    expected = _fmt_eta(4 * 3000 / rate / 2)
+    assert f"about {expected} on 2 workers" in dialog.preview.text(), (dialog.preview.text(), rate)
     dialog.reject()
