@@ -90,3 +90,15 @@ def test_a_file_of_a_model_not_installed_is_refused_with_its_name(qtbot, toys, t
     wrong.write_text("model: toy_grid\nwalkers: -4\n")
     form.load_file(str(wrong))
     assert "walkers" in shown[-1] and form.spec.name == "foraging"
+
+
+def test_parameter_groups_keep_the_declared_order(qtbot):
+    """Groups the form does not know come in the order the model declares them, the same
+    at every start (a set's order changed with the interpreter's string hashing)."""
+    from PySide6.QtWidgets import QGroupBox
+
+    form = ConfigForm()
+    qtbot.addWidget(form)
+    pick(qtbot, form, "wolf_sheep")
+    titles = [box.title() for box in form.findChildren(QGroupBox)]
+    assert titles == ["Run", "World", "Sheep", "Wolves"]
