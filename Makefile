@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench screenshot package test-package clean
+.PHONY: run test lint bench screenshot model-screenshots package test-package clean
 
 $(STAMP): pyproject.toml examples/random_walk_plugin/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: $(STAMP)
 
 screenshot: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshot.py docs/screenshot.png
+
+# docs/schelling.png, docs/boltzmann_wealth.png and docs/wolf_sheep.png (README, "Classic models")
+model-screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/model_screenshots.py
 
 # The packaged Linux build (PyInstaller, the `package` extra): dist/farm-gui-<version>-linux-<arch>.tar.gz,
 # then the test that unpacks it into an empty folder and uses it (scripts/test_package.sh).

@@ -10,9 +10,18 @@ points against one with 1,000.
 Prints name=value lines, medians over --pairs alternated headless/GUI measurements
 (the worst pair's maximum lateness too). Targets: heartbeat p99 <= 20 ms and max <=
 50 ms, >= 30 chart frames/s, GUI/headless speed >= 0.9, frame-time ratio <= 2.
-Usage: QT_QPA_PLATFORM=offscreen python bench/ui_latency.py [--preset 10k] [--seconds 6] [--pairs 6]
+Usage: QT_QPA_PLATFORM=offscreen python bench/ui_latency.py [--model NAME] [--preset 10k]
+       [--set KEY=VALUE ...] [--seconds 6] [--pairs 6]
 (--preset default, 1k, 10k, ...: the same figures for each; the preset's run is made
 long enough to outlast the measurement).
+
+--model NAME measures a run of another model (`farm-gui models`: schelling, wolf_sheep,
+boltzmann_wealth, ...; --preset then names one of its presets, default "default",
+--set changes a parameter). Its speed is counted in steps/s (the foraging ecology's in
+agent-steps/s). A run that ends before the measurement does (a Schelling run ends once
+everyone is happy: the large preset after ~25 steps) is followed by another one, started
+from the window's Start action as a user would, and headless likewise; `gui_runs` says
+how many the GUI measurement took.
 """
 
 from __future__ import annotations
@@ -24,7 +33,9 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -33,7 +44,9 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 
 from farm_gui.app import create_main_window, ensure_app  # noqa: E402
-from farm_gui.config import PRESETS, preset  # noqa: E402
+from farm_gui.config import PRESETS, ConfigError, preset  # noqa: E402
+from farm_gui.core.registry import UnknownModelError, get_model  # noqa: E402
+from farm_gui.runtime.continuation import apply_settings, parse_settings  # noqa: E402
 from farm_gui.runtime.live_buffer import LiveBuffer  # noqa: E402
 from farm_gui.runtime.session import RunControl, RunSession  # noqa: E402
 from farm_gui.sim import METRIC_NAMES, build_model  # noqa: E402
@@ -41,30 +54,76 @@ from farm_gui.store import open_store  # noqa: E402
 from farm_gui.ui.charts import ChartsPanel  # noqa: E402
 from farm_gui.ui.series import RunSeries  # noqa: E402
 
-PRESET = "10k"  # --preset
+LONG_RUN = 10_000_000  # steps: longer than any measurement
 
 
-def big_config(steps: int = 10_000_000):
-    config = preset(PRESET)
-    config.simulation_steps = steps
-    return config
+@dataclass
+class Target:
+    """The run measured: the foraging ecology (a preset of farm_gui.config) or a plug-in
+    model (one of its presets), with --set overrides."""
+
+    model: str = "foraging"
+    preset: str = "10k"
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def foraging(self) -> bool:
+        return self.model == "foraging"
+
+    @property
+    def unit(self) -> str:
+        return "agent_steps" if self.foraging else "steps"
+
+    def config(self):
+        if self.foraging:
+            base = preset(self.preset)
+        else:
+            spec = get_model(self.model)
+            base = spec.parameters(**spec.presets[self.preset])
+        return apply_settings(base, {**self.overrides, "simulation_steps": LONG_RUN}, "--set")
+
+    def weight(self, row) -> float:
+        """What one step counts for the speed: its agents (foraging), or 1 (a step)."""
+        return float(row["alive"]) if self.foraging else 1.0
+
+    def warm_up(self) -> None:
+        """Compile the model's kernels before anything is timed."""
+        if self.foraging:
+            build_model(preset("default")).step()
+        else:
+            spec = get_model(self.model)
+            params = spec.parameters()
+            spec.create_engine(params, params.seed).step()
+
+
+TARGET = Target()  # --model, --preset, --set
+
+
+def big_config():
+    return TARGET.config()
 
 
 def headless_rate(workdir: Path, seconds: float) -> float:
-    """Agent-steps/s of RunSession (engine + store writer) without any Qt."""
+    """Agent-steps/s (foraging) or steps/s (other models) of RunSession (engine + store
+    writer) without any Qt; a run that ends early is followed by another."""
     store = open_store(workdir / "headless.db")
-    config = big_config()
-    run_id = store.create_run(config, "headless")
-    control = RunControl()
-    alive: list[tuple[float, float]] = []
-    session = RunSession(store, run_id, config, control,
-                         on_step=lambda m, _model: alive.append((time.perf_counter(), m["alive"])))
-    timer = threading.Timer(seconds + 1.0, control.stop)
-    timer.start()
-    session.run()
-    timer.cancel()
+    samples: list[tuple[float, float]] = []
+    end = time.perf_counter() + seconds + 1.0
+
+    def on_step(metrics, _model) -> None:
+        samples.append((time.perf_counter(), TARGET.weight(metrics)))
+
+    while time.perf_counter() < end:
+        config = big_config()
+        run_id = store.create_run(config, "headless", model=TARGET.model)
+        control = RunControl()
+        session = RunSession(store, run_id, config, control, on_step=on_step)
+        timer = threading.Timer(max(0.0, end - time.perf_counter()), control.stop)
+        timer.start()
+        session.run()
+        timer.cancel()
     store.close()
-    return window_rate(alive, skip_s=1.0)
+    return window_rate(samples, skip_s=1.0)
 
 
 def window_rate(samples: list[tuple[float, float]], skip_s: float) -> float:
@@ -87,19 +146,34 @@ def gui_run(workdir: Path, seconds: float) -> dict[str, float]:
     window = create_main_window(str(workdir / "gui.db"))
     window.resize(1600, 1000)
     window.show()
-    window.config_form.set_config(big_config())
+    if TARGET.foraging:
+        window.config_form.set_config(big_config())
+    else:
+        window.config_form.set_model(TARGET.model, big_config())
     window.set_speed(None)
     pump(app, 0.5)
     lateness: list[float] = []
     last = [time.perf_counter()]
-    progress: list[tuple[float, int]] = []  # (time, steps in the live buffer) at each beat
+    progress: list[tuple[float, int]] = []  # (time, steps in the runs' live buffers) at each beat
+
+    def steps_so_far() -> int:
+        return sum(len(r.buffer) for r in window.registry.runs())
 
     def beat() -> None:
         now = time.perf_counter()
         lateness.append(max(0.0, now - last[0] - 0.005))
         last[0] = now
-        progress.append((now, len(run.buffer)))
+        progress.append((now, steps_so_far()))
 
+    started = [0]  # runs started (a run that ends before the measurement is followed by another)
+
+    def restart() -> None:
+        runs = window.registry.runs()
+        if len(runs) == started[0] and runs and not runs[-1].active:
+            started[0] += 1
+            window.actions.start.trigger()
+
+    started[0] = 1
     window.actions.start.trigger()
     deadline = time.monotonic() + 30
     while not window.registry.runs() and time.monotonic() < deadline:
@@ -112,21 +186,32 @@ def gui_run(workdir: Path, seconds: float) -> dict[str, float]:
     heartbeat = QTimer()
     heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
     heartbeat.timeout.connect(beat)
-    frames0, steps0, t0 = window.charts.frames, len(run.buffer), time.perf_counter()
+    restarter = QTimer()
+    restarter.timeout.connect(restart)
+    frames0, steps0, t0 = window.charts.frames, steps_so_far(), time.perf_counter()
     last[0] = t0
     heartbeat.start(5)
+    restarter.start(20)
     # The headless rate leaves out its run's first second (warm-up); so does the GUI
     # rate, over the same length of run after it. Lateness and frames count it all.
     pump(app, seconds + 1.0)
     heartbeat.stop()
+    restarter.stop()
     elapsed = time.perf_counter() - t0
     frames = window.charts.frames - frames0
-    snap = run.buffer.snapshot()
     steady = [(t, n) for t, n in progress if t >= t0 + 1.0]
     (t_a, n_a), (t_b, n_b) = steady[0], steady[-1]
-    agent_steps = float(np.sum(snap["alive"][n_a:n_b]))
-    from_start = float(np.sum(snap["alive"][steps0: snap.length])) / elapsed
+    if TARGET.foraging:  # one run (10,000,000 steps): its agents alive at each step
+        snap = run.buffer.snapshot()
+        agent_steps = float(np.sum(snap["alive"][n_a:n_b]))
+        from_start = float(np.sum(snap["alive"][steps0: snap.length])) / elapsed
+        gui_steps = snap.length - steps0
+    else:
+        agent_steps = float(n_b - n_a)
+        gui_steps = steps_so_far() - steps0
+        from_start = gui_steps / elapsed
     world_shown = window.world_view.displayed_step is not None
+    gui_runs = len(window.registry.runs())
     window.registry.stop_all()
     window.registry.wait(30)
     window.close()
@@ -139,7 +224,8 @@ def gui_run(workdir: Path, seconds: float) -> dict[str, float]:
         "chart_frames_per_s": frames / elapsed,
         "gui_agent_steps_per_s": agent_steps / (t_b - t_a),
         "gui_agent_steps_per_s_from_start": from_start,
-        "gui_steps": float(snap.length - steps0),
+        "gui_steps": float(gui_steps),
+        "gui_runs": float(gui_runs),
         "world_view_updated": float(world_shown),
     }
 
@@ -190,19 +276,43 @@ def frame_time(points: int, frames: int = 40) -> float:
     return statistics.median(times)
 
 
+def parse_target(parser: argparse.ArgumentParser, args) -> Target:
+    """The run to measure, from --model, --preset and --set; bad input ends the bench
+    with a message (exit 2)."""
+    if args.model == "foraging":
+        presets = sorted(PRESETS)
+    else:
+        try:
+            presets = sorted(get_model(args.model).presets)
+        except UnknownModelError as err:
+            parser.error(str(err))
+    name = args.preset or ("10k" if args.model == "foraging" else "default")
+    if name not in presets:
+        parser.error(f"model {args.model!r} has no preset {name!r}; choose from {', '.join(presets)}")
+    try:
+        target = Target(args.model, name, parse_settings(args.set))
+        target.config()
+    except ConfigError as err:
+        parser.error(str(err))
+    return target
+
+
 def main() -> int:
-    global PRESET
+    global TARGET
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=6.0, help="length of each measurement")
     parser.add_argument("--pairs", type=int, default=6,
                         help="headless and GUI measurements, alternated; medians are printed")
-    parser.add_argument("--preset", default=PRESET, choices=sorted(PRESETS),
-                        help="the run measured (default 10k)")
+    parser.add_argument("--model", default="foraging", help="the model run (default foraging)")
+    parser.add_argument("--preset", default=None,
+                        help="the model's preset measured (foraging: default 10k; others: default)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="change a parameter of the preset (repeatable; value read as YAML)")
     args = parser.parse_args()
-    PRESET = args.preset
-    print(f"preset={PRESET}", file=sys.stderr)
+    TARGET = parse_target(parser, args)
+    print(f"model={TARGET.model} preset={TARGET.preset} set={TARGET.overrides}", file=sys.stderr)
     ensure_app()
-    build_model(preset("default")).step()  # compile the kernels before timing
+    TARGET.warm_up()  # compile the kernels before timing
     guis, ratios, from_start_ratios = [], [], []
     with tempfile.TemporaryDirectory(prefix="farm-gui-bench-") as tmp:
         os.environ["FARM_GUI_SETTINGS"] = str(Path(tmp) / "settings.ini")
@@ -227,20 +337,24 @@ def main() -> int:
             gui["headless_agent_steps_per_s"] = headless
             print(f"pair {pair + 1}: p99 {gui['heartbeat_late_p99_ms']:.1f} ms, "
                   f"max {gui['heartbeat_late_max_ms']:.1f} ms, {gui['chart_frames_per_s']:.1f} frames/s, "
-                  f"gui/headless {ratios[-1]:.3f} ({gui['gui_agent_steps_per_s']:.3g} / {headless:.3g}), "
+                  f"gui/headless {ratios[-1]:.3f} ({gui['gui_agent_steps_per_s']:.3g} / {headless:.3g} "
+                  f"{TARGET.unit}/s), {int(gui['gui_runs'])} run(s), "
                   f"threads {threading.active_count()}", file=sys.stderr)
     small, large = frame_time(1_000), frame_time(1_000_000)
 
     def median(key: str) -> float:
         return statistics.median(g[key] for g in guis)
 
+    print(f"model={TARGET.model}")
+    print(f"preset={TARGET.preset}")
     print(f"heartbeat_late_p50_ms={median('heartbeat_late_p50_ms'):.2f}")
     print(f"heartbeat_late_p99_ms={median('heartbeat_late_p99_ms'):.2f}")
     print(f"heartbeat_late_max_ms={median('heartbeat_late_max_ms'):.2f}")
     print(f"heartbeat_late_max_ms_worst_pair={max(g['heartbeat_late_max_ms'] for g in guis):.2f}")
     print(f"chart_frames_per_s={median('chart_frames_per_s'):.1f}")
-    print(f"headless_agent_steps_per_s={median('headless_agent_steps_per_s'):.0f}")
-    print(f"gui_agent_steps_per_s={median('gui_agent_steps_per_s'):.0f}")
+    print(f"headless_{TARGET.unit}_per_s={median('headless_agent_steps_per_s'):.0f}")
+    print(f"gui_{TARGET.unit}_per_s={median('gui_agent_steps_per_s'):.0f}")
+    print(f"gui_runs={median('gui_runs'):.0f}")
     print(f"gui_to_headless_speed_ratio={statistics.median(ratios):.3f}")
     # the same with the GUI run's first second in (the headless one's left out)
     print(f"gui_to_headless_speed_ratio_incl_start={statistics.median(from_start_ratios):.3f}")

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from farm_gui import __version__
 from farm_gui.config import AGENT_TYPES, config_to_dict
 from farm_gui.config.file_mode import default_file_mode
 
-from .generic_export import generic_frames, generic_tables, legacy_tables
+from .generic_export import generic_frames, generic_tables, is_layer_table, legacy_tables
 from .model_tables import LEGACY, find_spec, storage_of
 from .records import StoreError
 from .side_tables import read_extra_metrics, read_run_source
@@ -30,16 +30,26 @@ from .side_tables import read_extra_metrics, read_run_source
 FORMATS: dict[str, str] = {"csv": "csv", "parquet": "parquet", "json": "json"}
 TABLES: tuple[str, ...] = ("metrics", "agent_snapshots", "node_snapshots", "action_counts", "agents")
 # Also accepted: "layers" (the world snapshots of any model: a generic run's layer files, a
-# foraging run's agent and node snapshots). Tables a run does not have are left out for it.
+# foraging run's agent and node snapshots) and "layer_<name>" (one layer of a generic run).
+# Tables a run does not have are left out for it.
 ACCEPTED_TABLES: tuple[str, ...] = (*TABLES, "layers")
+# The tables to export: the same for every run, or each run's own (run id -> tables).
+TableChoice = Sequence[str] | Mapping[int, Sequence[str]] | None
+
+
+def tables_of_model(model: str, chosen: Sequence[str] = ACCEPTED_TABLES) -> list[str]:
+    """The files (table names) a run of `model` gets for the chosen tables (by default
+    all it has: the foraging ecology's TABLES; a generic model's metrics, one
+    "layer_<name>" per declared layer and, with life events, agents; only metrics for a
+    model that is not installed here)."""
+    if storage_of(model) == LEGACY:
+        return legacy_tables(chosen)
+    return generic_tables(find_spec(model), chosen)
 
 
 def run_tables(store, run_id: int, chosen) -> list[str]:
     """The files (table names) `run_id` gets for the chosen tables."""
-    model = store.get_run(run_id).model
-    if storage_of(model) == LEGACY:
-        return legacy_tables(chosen)
-    return generic_tables(find_spec(model), chosen)
+    return tables_of_model(store.get_run(run_id).model, chosen)
 
 
 class ExportError(StoreError):
@@ -258,33 +268,48 @@ class ExportCancelled(ExportError):
     """The user cancelled an export; nothing of it was kept."""
 
 
-def _plan(store, run_ids: Sequence[int], out: Path, fmt: str, tables: Sequence[str]
+def _plan(store, run_ids: Sequence[int], out: Path, fmt: str, tables: Mapping[int, tuple[str, ...]]
           ) -> list[tuple[int, str, Path]]:
     plan: list[tuple[int, str, Path]] = []
     for run_id in run_ids:
         base = f"{safe_name(store.get_run(run_id).name)}_run{int(run_id)}"
         plan += [(int(run_id), table, out / f"{base}_{table}.{FORMATS[fmt]}")
-                 for table in run_tables(store, run_id, tables)]
+                 for table in run_tables(store, run_id, tables[int(run_id)])]
         plan.append((int(run_id), "metadata", out / f"{base}_metadata.json"))
     return plan
 
 
-def _check_args(run_ids, fmt: str, tables: Sequence[str] | None) -> tuple[str, ...]:
+def _check_tables(tables: Sequence[str] | None, what: str = "") -> tuple[str, ...]:
+    if isinstance(tables, str):
+        tables = [tables]
+    chosen = tuple(ACCEPTED_TABLES if tables is None else dict.fromkeys(tables))
+    unknown = [t for t in chosen if t not in ACCEPTED_TABLES and not is_layer_table(t)]
+    if unknown:
+        raise ExportError(f"unknown table {unknown[0]!r}{what}; choose from {', '.join(ACCEPTED_TABLES)} "
+                          "or layer_<layer name>")
+    if not chosen:
+        raise ExportError(f"no tables chosen to export{what}")
+    return chosen
+
+
+def _check_args(run_ids, fmt: str, tables: TableChoice) -> dict[int, tuple[str, ...]]:
+    """Each run's chosen tables (checked), by run id."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if not run_ids:
         raise ExportError("no runs to export")
-    chosen = tuple(ACCEPTED_TABLES if tables is None else dict.fromkeys(tables))
-    unknown = [t for t in chosen if t not in ACCEPTED_TABLES]
-    if unknown:
-        raise ExportError(f"unknown table {unknown[0]!r}; choose from {', '.join(ACCEPTED_TABLES)}")
-    if not chosen:
-        raise ExportError("no tables chosen to export")
-    return chosen
+    if isinstance(tables, Mapping):
+        per_run = {int(k): v for k, v in tables.items()}
+        missing = [int(r) for r in run_ids if int(r) not in per_run]
+        if missing:
+            raise ExportError(f"no tables chosen for run {missing[0]}")
+        return {int(r): _check_tables(per_run[int(r)], f" for run {int(r)}") for r in run_ids}
+    chosen = _check_tables(tables)
+    return {int(r): chosen for r in run_ids}
 
 
 def files_in_the_way(store, run_ids: Sequence[int], out_dir: str | os.PathLike[str], fmt: str,
-                     tables: Sequence[str] | None = None) -> list[Path]:
+                     tables: TableChoice = None) -> list[Path]:
     """The files an export would replace: existing data files of the same names, and
     metadata files that are not this exporter's for the same run (its own are added to).
     A folder that does not exist yet has none."""
@@ -296,13 +321,13 @@ def files_in_the_way(store, run_ids: Sequence[int], out_dir: str | os.PathLike[s
             if target.exists() and (table != "metadata" or _mergeable_metadata(target, run_id) is None)]
 
 
-def export_work(store, run_ids: Sequence[int], tables: Sequence[str] | None = None, steps=None) -> int:
+def export_work(store, run_ids: Sequence[int], tables: TableChoice = None, steps=None) -> int:
     """Units of work ``export_runs`` reports progress in: per run, one per table (and
     one per stored world snapshot in the range for each snapshot table) plus the files."""
     chosen = _check_args(run_ids, "csv", tables)
     total = 0
     for run_id in run_ids:
-        mine = run_tables(store, run_id, chosen)
+        mine = run_tables(store, run_id, chosen[int(run_id)])
         total += 2 * len(mine) + 1
         snapshots = int(_in_range(store.snapshot_steps(run_id), steps).sum())
         total += snapshots * sum(t in ("agent_snapshots", "node_snapshots") or t.startswith("layer_")
@@ -312,11 +337,12 @@ def export_work(store, run_ids: Sequence[int], tables: Sequence[str] | None = No
 
 def export_runs(store, run_ids: Sequence[int], out_dir: str | os.PathLike[str], fmt: str,
                 steps: tuple[int | None, int | None] | None = None, overwrite: bool = False,
-                tables: Sequence[str] | None = None,
+                tables: TableChoice = None,
                 progress: Callable[[int, int], bool] | None = None) -> list[Path]:
     """Export metrics, agent and node snapshots, action counts and agent lives of each
-    run (``tables``, all by default; optionally only steps in [start, stop)) as `fmt`
-    files, plus a `<name>_metadata.json` per run, shared by the run's exports in other
+    run (a generic run: metrics, its layers and agent lives) as `fmt` files (``tables``,
+    all by default, or a mapping run id -> that run's tables; optionally only steps in
+    [start, stop)), plus a `<name>_metadata.json` per run, shared by the run's exports in other
     formats (each adds its files to it). Returns the written paths, which get the
     user's default permissions. Raises ExportError naming the file or folder when
     something is in the way; writes nothing then. ``progress(done, total)`` is called

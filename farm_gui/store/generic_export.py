@@ -19,22 +19,34 @@ GENERIC_TABLES: tuple[str, ...] = ("metrics", "layers", "agents")
 SNAPSHOT_TABLES = ("agent_snapshots", "node_snapshots")
 
 
+LAYER_PREFIX = "layer_"
+
+
+def is_layer_table(table: str) -> bool:
+    """A single layer's table, "layer_<layer name>" (asks for that layer only)."""
+    return table.startswith(LAYER_PREFIX) and len(table) > len(LAYER_PREFIX)
+
+
 def generic_tables(spec: ModelSpec | None, chosen: Sequence[str]) -> list[str]:
-    """The files (table names) a generic run of `spec` gets for the `chosen` tables."""
+    """The files (table names) a generic run of `spec` gets for the `chosen` tables:
+    "layers" (or a snapshot table) asks for every declared layer, "layer_<name>" for
+    that one; tables the run does not have are left out."""
     out: list[str] = []
     wants_layers = any(t in chosen for t in ("layers", *SNAPSHOT_TABLES))
     if "metrics" in chosen:
         out.append("metrics")
-    if wants_layers and spec is not None:
-        out += [f"layer_{layer.name}" for layer in spec.layers]
+    if spec is not None:
+        out += [f"{LAYER_PREFIX}{layer.name}" for layer in spec.layers
+                if wants_layers or f"{LAYER_PREFIX}{layer.name}" in chosen]
     if "agents" in chosen and spec is not None and spec.events:
         out.append("agents")
     return out
 
 
 def legacy_tables(chosen: Sequence[str]) -> list[str]:
-    """The foraging ecology's tables for `chosen` ("layers" = its two snapshot tables)."""
-    out = [t for t in chosen if t != "layers"]
+    """The foraging ecology's tables for `chosen` ("layers" = its two snapshot tables;
+    it has no "layer_<name>" tables)."""
+    out = [t for t in chosen if t != "layers" and not is_layer_table(t)]
     if "layers" in chosen:
         out += [t for t in SNAPSHOT_TABLES if t not in out]
     return out
@@ -110,7 +122,7 @@ def generic_frames(store, run_id: int, spec: ModelSpec | None, steps, tables: Se
             frames[table] = metrics_frame(store, run_id, lo, hi)
         elif table == "agents":
             frames[table] = store.agents_frame(run_id)
-        elif table.startswith("layer_") and spec is not None:
-            frames[table] = layer_frame(store, run_id, spec, table[len("layer_"):], steps, tick)
+        elif is_layer_table(table) and spec is not None:
+            frames[table] = layer_frame(store, run_id, spec, table[len(LAYER_PREFIX):], steps, tick)
         tick()
     return frames

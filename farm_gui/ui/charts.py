@@ -545,7 +545,8 @@ class ChartsPanel(QWidget):
         # moves its own axis in its own turn (they compute the same range); a range the
         # user pans or zooms to is copied to the others.
         # Two charts or fewer: one above the other, each the panel's width (time series want
-        # width); more: two columns. Rows share the height equally.
+        # width); more: two columns, an odd last chart spanning both (no empty cell). Rows
+        # share the height equally.
         columns = 2 if len(charts) > 2 else 1
         for row in range(self.grid.rowCount()):
             self.grid.setRowStretch(row, 0)
@@ -553,7 +554,8 @@ class ChartsPanel(QWidget):
             chart.follow_range = self.follow_range
             chart.follow_changed.connect(self._set_follow)
             chart.x_range_picked.connect(self._share_x_range)
-            self.grid.addWidget(chart, i // columns, i % columns)
+            span = columns if i == len(charts) - 1 and i % columns == 0 else 1
+            self.grid.addWidget(chart, i // columns, i % columns, 1, span)
             chart.show()  # now, not when the layout gets round to it: the next frame draws it
             chart.scene().sigMouseMoved.connect(lambda pos, c=chart: self._on_mouse_moved(c, pos))
         for row in range(max(1, (len(charts) + columns - 1) // columns)):

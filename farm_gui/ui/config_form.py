@@ -351,7 +351,9 @@ class ConfigForm(QWidget):
         groups: dict[str, QFormLayout] = {}
         specs = list(iter_fields(spec.parameters))
         order = {g: i for i, g in enumerate(GROUP_ORDER)}
-        for group in sorted({s.group for s in specs}, key=lambda g: order.get(g, len(order))):
+        # known groups first, the others in the order the parameters declare them (not a
+        # set's order, which changes from one start to the next)
+        for group in sorted(dict.fromkeys(s.group for s in specs), key=lambda g: order.get(g, len(order))):
             box = QGroupBox(group)
             box.setObjectName(f"group_{group}")
             form = QFormLayout(box)

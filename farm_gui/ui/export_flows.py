@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog
 from farm_gui.config.model_files import save_model_yaml
 from farm_gui.runtime.aio import current_loop, run_blocking, spawn
 from farm_gui.store import StoreError
-from farm_gui.store.export import ExportCancelled, export_runs, files_in_the_way
+from farm_gui.store.export import ExportCancelled, TableChoice, export_runs, files_in_the_way
 from farm_gui.ui import chart_export
 from farm_gui.ui.ask import ask_yes
 from farm_gui.ui.chart_render import FILTERS, with_suffix
@@ -39,8 +39,11 @@ class ExportFlows:
             spawn(self.export_run_data_async(ids, directory, fmt), self._report("Export failed"))
 
     async def export_run_data_async(self: MainWindow, ids: list[int], directory: str, fmt: str,
-                                    tables: list[str] | None = None,
-                                    steps: tuple[int | None, int | None] | None = None) -> list[Path]:
+                                    tables: TableChoice = None,
+                                    steps: tuple[int | None, int | None] | None = None,
+                                    skipped: list[int] | None = None) -> list[Path]:
+        """Export runs `ids` (``tables``: the same for all, or each run's own); `skipped`
+        runs (selected, but with none of the chosen tables) are named in the status bar."""
         written: list[Path] = []
         async with self._export_lock:
             store = self.store
@@ -58,7 +61,9 @@ class ExportFlows:
             except EXPORT_ERRORS as err:
                 self.show_error("Export failed", _describe(err, directory))
                 return written
-        self.statusBar().showMessage(f"Exported {len(written)} file(s) to {directory}", 8000)
+        left_out = f"; not exported (none of the chosen tables): run(s) {', '.join(map(str, skipped))}" \
+            if skipped else ""
+        self.statusBar().showMessage(f"Exported {len(written)} file(s) to {directory}{left_out}", 8000)
         return written
 
     async def _export_with_progress(self: MainWindow, store, ids, directory, fmt, tables, steps,
@@ -100,17 +105,23 @@ class ExportFlows:
 
     def export_run_data_dialog(self: MainWindow) -> None:
         """File > Export > Run Data...: format, tables, step range and folder chosen in a dialog."""
-        from farm_gui.ui.data_export_dialog import DataExportDialog
+        from farm_gui.ui.data_export_dialog import DataExportDialog, ExportRun
 
         ids = self.run_table.selected_ids()
         if not ids or self.store is None:
             self.show_error("Nothing to export", "Select one or more runs in the run table first.")
             return
-        dialog = DataExportDialog(self, ids, self.settings)
+        rows = {row.run_id: row for row in self.run_table.table_model.rows}
+        runs = [ExportRun(i, rows[i].name, rows[i].model) for i in ids if i in rows]
+        old = getattr(self, "data_export_dialog", None)
+        if old is not None and not old.isVisible():
+            old.deleteLater()  # the one of an earlier export (its choice has been taken)
+        dialog = DataExportDialog(self, runs, self.settings)
 
         def accepted() -> None:
             c = dialog.choice()
-            job = self.export_run_data_async(ids, c.folder, c.fmt, list(c.tables), c.steps)
+            job = self.export_run_data_async(c.run_ids, c.folder, c.fmt, c.per_run, c.steps,
+                                             skipped=list(c.skipped))
             spawn(job, self._report("Export failed"))
 
         dialog.accepted.connect(accepted)

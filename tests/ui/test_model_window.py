@@ -149,3 +149,20 @@ def test_live_buffer_columns_come_from_the_declaration():
     buffer = LiveBuffer(buffer_names(GRID))
     buffer.append({"step": 0, "grass": 3, "empty": 2, "red": 1, "blue": 1, "spread": 0.5})
     assert buffer.snapshot().last("grass") == 3
+
+
+def test_an_odd_last_chart_spans_both_columns(qtbot):
+    """Three charts (wolf-sheep): two side by side, the third the panel's width below
+    them, not beside an empty cell."""
+    from farm_gui.models.wolf_sheep import SPEC as WOLF_SHEEP
+
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    panel.set_model(WOLF_SHEEP)
+    qtbot.waitUntil(lambda: panel.chart("births_deaths").isVisible(), timeout=WAIT_MS)
+    population, grass, births = (panel.chart(n) for n in ("population", "grass", "births_deaths"))
+    qtbot.waitUntil(lambda: births.width() > 1.8 * population.width(), timeout=WAIT_MS)
+    assert population.y() == grass.y() < births.y()
+    assert births.x() == population.x() and births.geometry().right() == grass.geometry().right()
