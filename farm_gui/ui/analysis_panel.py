@@ -12,10 +12,12 @@ the store closes. Store reads and writes are in ``analysis_panel_data``.
 
 from __future__ import annotations
 
+import logging
 import shlex
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QAbstractItemModel, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -46,6 +48,8 @@ from farm_gui.runtime.analysis_jobs import DEFAULT_MAX_CONCURRENT, AnalysisJob, 
 from farm_gui.ui.analysis_history import HistoryFilters
 from farm_gui.ui.analysis_panel_data import PanelData
 from farm_gui.ui.analysis_results import ResultView
+
+log = logging.getLogger(__name__)
 
 COLUMNS = ("Job", "Module", "Runs", "Status", "Progress", "Started", "Time", "Error")
 COL = {name: i for i, name in enumerate(COLUMNS)}
@@ -437,6 +441,9 @@ class AnalysisPanel(PanelData, QWidget):
 
     @Slot(str, bool)
     def _say(self, text: str, error: bool = False) -> None:
+        if not shiboken6.isValid(self.message):  # a late reply after the window closed
+            log.info("analysis panel (closed): %s", text)
+            return None
         self.message.setText(text)
         self.message.setStyleSheet("color: #c0392b;" if error else "")
         return None

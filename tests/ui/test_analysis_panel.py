@@ -199,3 +199,20 @@ def test_a_band_in_a_result_is_filled(qtbot):
     assert len(fills) == 2
     heights = sorted(f.path().boundingRect().height() for f in fills)
     assert heights == [5.0, 6.0]  # y from -1..4+1 over steps 0-4 and 5..10 over steps 6-9
+
+
+def test_a_late_failure_after_the_panel_closed_is_logged_not_raised(qtbot, store, caplog):
+    # A store read still in flight when the window closes fails afterwards; its message
+    # has no label to go to any more.
+    import logging
+
+    import shiboken6
+
+    p = AnalysisPanel(store)
+    report = p._failed("Cannot list runs")
+    label = p.message
+    shiboken6.delete(p)
+    assert not shiboken6.isValid(label)
+    with caplog.at_level(logging.INFO, logger="farm_gui.ui.analysis_panel"):
+        report(RuntimeError("no running event loop"))
+    assert "Cannot list runs: no running event loop" in caplog.text
