@@ -105,9 +105,9 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         self.analysis_panel = None
         self._install_analysis_panel()
         self.run_menu = run_menu.install(self)  # context menu: rename, notes, re-run, delete
-        chart_menus.install_other_plots(self)
         self.agentfarm = agentfarm_flows.install(self)
         self.experiments_panel = experiments_panel.install(self)  # Run > New Experiment..., its dock
+        chart_menus.install_other_plots(self)  # after every dock with plots is built
 
         last = self.settings.last_config()
         if last is not None:
