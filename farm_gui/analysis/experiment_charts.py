@@ -119,6 +119,8 @@ def read_new_runs(store: Any, experiment_id: int, known: Collection[int] = (),
     experiment's run list, then only the new runs' metrics: whole for the first ``most``
     design points (their curves are drawn), the last step for the others. Blocking: call it
     off the GUI thread."""
+    if not known:  # the first read: scipy.stats loads lazily; let that happen here, not when drawing
+        mean_ci(np.zeros((2, 1)), 0.95)
     rows = store.experiment_runs(experiment_id)
     points = sorted({int(r.point) for r in rows})
     drawn = set(drawn_points(points, most))

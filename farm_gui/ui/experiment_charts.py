@@ -12,12 +12,13 @@ yet. Changing the metric or factor redraws from what was read.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -53,6 +54,7 @@ COLORS = (*PALETTE, "#6b6ecf", "#b5cf6b")
 SCATTER_BRUSH = (31, 119, 180, 170)  # the first palette colour, a little transparent
 CONFIDENCE = 0.95
 READ_BATCH = 64  # runs read at most per store read (~0.5 s): a large experiment fills in steps
+BANDS_EVERY_S = 1.0  # seconds between redraws of the mean curves while runs stream in
 
 
 def metric_title(spec: ModelSpec, metric: str) -> str:
@@ -159,7 +161,13 @@ class ExperimentCharts(QWidget):
         layout.addWidget(self.heading)
         layout.addLayout(pickers)
         layout.addWidget(splitter, 1)
-        self.outcome.currentIndexChanged.connect(lambda _i: self.redraw())
+        # While runs stream in, the mean curves are redrawn at most every BANDS_EVERY_S (a
+        # redraw of many bands costs tens of ms on the GUI thread); the last one always comes.
+        self._bands_drawn_at = 0.0
+        self._bands_timer = QTimer(self)
+        self._bands_timer.setSingleShot(True)
+        self._bands_timer.timeout.connect(self.draw_bands)
+        self.outcome.currentIndexChanged.connect(lambda _i: (self.draw_scatter(), self.draw_bands()))
         self.factor.currentIndexChanged.connect(lambda _i: self.draw_scatter())
         self._clear_plots()
 
@@ -198,11 +206,14 @@ class ExperimentCharts(QWidget):
         """The window is closing: follow nothing more, drop reads still under way."""
         self._shut = True
         self._generation += 1
+        self._bands_timer.stop()
 
     def _reset(self, experiment_id: int | None, model: str | None, store: Any, name: str) -> None:
         from farm_gui.core.registry import get_model
 
         self._generation += 1
+        self._bands_timer.stop()
+        self._bands_drawn_at = 0.0
         self._loading = False
         self._store_seen = store
         self._name = name
@@ -284,8 +295,14 @@ class ExperimentCharts(QWidget):
         return self.outcome.currentData()
 
     def redraw(self) -> None:
+        """After a read: the scatter now, the mean curves now or at most BANDS_EVERY_S after
+        they were last drawn."""
         self.draw_scatter()
-        self.draw_bands()
+        wait = self._bands_drawn_at + BANDS_EVERY_S - time.monotonic()
+        if wait <= 0:
+            self.draw_bands()
+        elif not self._bands_timer.isActive():
+            self._bands_timer.start(int(wait * 1000) + 1)
 
     def _clear_plots(self) -> None:
         self.scatter.setData([], [])
@@ -339,6 +356,8 @@ class ExperimentCharts(QWidget):
         return f"run {int(data)}{where}\n{self.factor.currentText()} = {x:.4g}\nfinal = {y:.4g}"
 
     def draw_bands(self) -> None:
+        self._bands_timer.stop()
+        self._bands_drawn_at = time.monotonic()
         metric, item = self.metric(), self.bands_plot.getPlotItem()
         self._clear_bands()
         if self.spec is None or metric is None:
