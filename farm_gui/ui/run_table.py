@@ -70,6 +70,8 @@ class RunTableModel(QStandardItemModel):
     repainted every row and made the view, its selection and the Analysis panel start
     over, each time a run started or ended."""
 
+    rows_set = Signal()  # set_rows was called (the run list was reloaded), changed or not
+
     def __init__(self, parent=None):
         super().__init__(0, len(COLUMNS), parent)
         self.setHorizontalHeaderLabels(list(COLUMNS))
@@ -129,10 +131,11 @@ class RunTableModel(QStandardItemModel):
                 self.blockSignals(blocked)
             self.rows = rows
             self.endResetModel()
-            return
-        for i, row in enumerate(rows):
-            if self.rows[i] != row:
-                self._set_row(i, row)
+        else:
+            for i, row in enumerate(rows):
+                if self.rows[i] != row:
+                    self._set_row(i, row)
+        self.rows_set.emit()
 
     def _move_rows(self, old_ids: list[int], new_ids: list[int], rows: list[RunRow]) -> bool:
         """Remove the runs that are gone and insert the new ones, when the runs kept are
