@@ -119,3 +119,34 @@ def test_starting_and_ending_runs_in_the_window_never_resets_the_table(qtbot, ma
     assert "reset" not in signals.seen and "inserted 0-0" in signals.seen
     assert _texts(window.run_table, 0)[2] == "30 / 30"
     assert window.run_table.selected_ids() == [second.run_id]
+
+
+def test_status_bar_progress_does_not_paint_the_window_at_once(qtbot, make_window):
+    """QProgressBar.setValue repaints at once, and with it everything in the window waiting
+    to be painted (a table whose rows changed, the charts), inside the slot that set it."""
+    from PySide6.QtCore import QEvent, QObject
+
+    window = make_window(steps=40)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    qtbot.waitUntil(lambda: window.primary_row() is not None
+                    and window.primary_row().status == "finished", timeout=WAIT_MS)
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, obj, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                self.count += 1
+            return False
+
+    paints = Paints()
+    for widget in (window.progress, window.run_table.viewport()):
+        widget.installEventFilter(paints)
+    window.progress.setValue(0)
+    window.run_table.viewport().update()  # waits for the next paint
+    paints.count = 0
+    window.refresh_status()
+    assert paints.count == 0
+    assert window.progress.value() == window.progress.maximum() == 40
+    qtbot.waitUntil(lambda: paints.count >= 2, timeout=WAIT_MS)  # painted with the window
