@@ -113,6 +113,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         if last is not None:
             self.config_form.set_config(last)
         self.config_form.restore_model(self.settings.last_model())
+        self.config_form.model_changed.connect(self.on_form_model_changed)
         self.resize(1400, 900)
         if (geometry := self.settings.geometry()) is not None:
             self.restoreGeometry(geometry)
