@@ -141,3 +141,22 @@ def test_picking_a_model_with_no_run_shown_builds_its_charts_before_its_first_ru
 
     pick(qtbot, window, "foraging")  # a run is shown: the charts stay with it
     assert rebuilt == ["toy_grid"] and window.charts.chart("cells") is chart
+
+
+def test_a_window_opens_with_the_charts_of_the_model_chosen_last_time(qtbot, make_window):
+    from farm_gui.ui.settings import WindowSettings
+
+    settings = WindowSettings()
+    settings.set_last_model("toy_grid")
+    settings.sync()
+    window = make_window()
+    assert window.config_form.spec.name == "toy_grid"
+    assert window.charts.model.name == "toy_grid" and window.charts.chart("cells") is not None
+    rebuilt = []
+    window.charts.charts_rebuilt.connect(lambda: rebuilt.append(window.charts.model.name))
+    window.config_form.set_value("simulation_steps", 20)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    chart = window.charts.chart("cells")
+    qtbot.waitUntil(lambda: len(chart.data("grass cells")[0]) == 20, timeout=WAIT_MS)
+    assert rebuilt == []
