@@ -42,7 +42,9 @@ from PySide6.QtWidgets import (
 from superqt import QCollapsible
 
 from farm_gui.analysis import AnalysisError, applicable_modules, available_modules, check_models
+from farm_gui.analysis.base import registered_modules
 from farm_gui.analysis.cli_support import parse_param_options
+from farm_gui.core.registry import models as installed_models
 from farm_gui.runtime.aio import spawn
 from farm_gui.runtime.analysis_jobs import DEFAULT_MAX_CONCURRENT, AnalysisJob, AnalysisJobManager
 from farm_gui.ui.analysis_history import HistoryFilters
@@ -96,6 +98,7 @@ class AnalysisPanel(PanelData, QWidget):
         self._selected_runs = selected_runs
         self._max_concurrent = max_concurrent
         self._rows: dict[int, int] = {}
+        self._offered_for: tuple | None = None  # what the modules offered were judged for
         self._follow_job: int | None = None
         self._init_data(run_model, refresh_runs, qsettings)
         self._build()
@@ -274,6 +277,13 @@ class AnalysisPanel(PanelData, QWidget):
         run), judged from their models' declarations: no store call."""
         ticked = self.checked_runs()
         models = {self._run_models.get(r) for r in ticked}
+        # Judging every module against every model is done again only when what it depends
+        # on changed: it was done on every change of the run list (a run's steps included).
+        key = (frozenset(models) if ticked else None, frozenset(self._run_models.values()),
+               tuple(installed_models()), tuple(registered_modules()))
+        if key == self._offered_for:
+            return
+        self._offered_for = key
         if ticked:
             offered = applicable_modules(models)
         elif self._run_models:

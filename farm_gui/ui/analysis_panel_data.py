@@ -30,6 +30,7 @@ class PanelData:
         self._qsettings = qsettings
         self._present_runs: set[int] = set()
         self._run_models: dict[int, str] = {}  # run id -> model name (which modules apply)
+        self._listed_ids: list[int] = []  # the runs in runs_list, in order
         self._runs_known = False
         self._ended: set[int] = set()  # jobs whose end has been counted in the statistics
         self._stats_running = False
@@ -42,10 +43,37 @@ class PanelData:
         model = self._run_model
         if model is None:
             return
-        for signal in (model.modelReset, model.dataChanged, model.rowsInserted, model.rowsRemoved,
-                       model.layoutChanged):
-            signal.connect(self._on_run_model_changed)
+        # The window's run table says when its list was reloaded (rows_set), once for all
+        # the rows it inserted, removed or changed; another model by its own signals.
+        reloaded = getattr(model, "rows_set", None)
+        if reloaded is not None:
+            reloaded.connect(self._on_run_model_changed)
+        else:
+            for signal in (model.modelReset, model.rowsInserted, model.rowsRemoved, model.layoutChanged):
+                signal.connect(self._on_run_model_changed)
+        model.dataChanged.connect(self._on_run_rows_changed)
         self._on_run_model_changed()
+
+    def _on_run_rows_changed(self: AnalysisPanel, top_left, bottom_right, *_roles) -> None:
+        """Rows of the window's run list changed (a live run's steps, a run's status): only
+        those rows' texts are set, and the modules offered are judged again only when a
+        run's model changed. Rebuilding the whole list did that many times a second while
+        runs went."""
+        rows = getattr(self._run_model, "rows", [])
+        if self._listed_ids != [r.run_id for r in rows]:
+            if getattr(self._run_model, "rows_set", None) is None:
+                self._on_run_model_changed()
+            return  # runs added or removed: rows_set follows
+        models_changed = False
+        for i in range(max(0, top_left.row()), min(bottom_right.row() + 1, len(rows))):
+            row = rows[i]
+            model = getattr(row, "model", None)
+            if self._run_models.get(row.run_id) != model:
+                self._run_models[row.run_id] = model
+                models_changed = True
+            self._set_run_text(self.runs_list.item(i), (row.run_id, row.name, row.status, row.steps_done))
+        if models_changed:
+            self.offer_modules()
 
     def _on_run_model_changed(self: AnalysisPanel, *_args) -> None:
         """The window's run list changed (it was reloaded off the GUI thread): follow its
@@ -75,27 +103,34 @@ class PanelData:
     def fill_runs(self: AnalysisPanel, runs: list[tuple[int, str, str, int]]) -> None:
         """Show these runs (id, name, status, steps done), keeping the ticks; when the
         runs are the same ones only changed texts are set, so live updates cost little."""
-        shown = [self.runs_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.runs_list.count())]
-        same = shown == [r[0] for r in runs]
-        checked = set(self.checked_runs())
-        if not same:
+        same = self._listed_ids == [r[0] for r in runs] and self.runs_list.count() == len(runs)
+        if same:
+            for i, run in enumerate(runs):
+                self._set_run_text(self.runs_list.item(i), run)
+        else:
+            checked = set(self.checked_runs())
             self.runs_list.clear()
-        for i, (run_id, name, status, steps) in enumerate(runs):
-            text = f"{run_id}  {name or ''}  ({status}, {steps} steps)"
-            if same:
-                item = self.runs_list.item(i)
-                if item.text() != text:
-                    item.setText(text)
-                    item.setToolTip(text)
-                continue
-            item = QListWidgetItem(text)
-            item.setToolTip(text)
-            item.setData(Qt.ItemDataRole.UserRole, run_id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if run_id in checked else Qt.CheckState.Unchecked)
-            self.runs_list.addItem(item)
+            for run_id, name, status, steps in runs:
+                text = self._run_text(run_id, name, status, steps)
+                item = QListWidgetItem(text)
+                item.setToolTip(text)
+                item.setData(Qt.ItemDataRole.UserRole, run_id)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if run_id in checked else Qt.CheckState.Unchecked)
+                self.runs_list.addItem(item)
+        self._listed_ids = [r[0] for r in runs]
         self._set_present_runs({r[0] for r in runs})
         self.offer_modules()
+
+    @staticmethod
+    def _run_text(run_id: int, name: str | None, status: str, steps: int) -> str:
+        return f"{run_id}  {name or ''}  ({status}, {steps} steps)"
+
+    def _set_run_text(self: AnalysisPanel, item: QListWidgetItem, run: tuple[int, str, str, int]) -> None:
+        text = self._run_text(*run)
+        if item.text() != text:
+            item.setText(text)
+            item.setToolTip(text)
 
     async def _list_runs_async(self: AnalysisPanel, store: Any) -> None:
         infos = await run_blocking(store.list_runs)

@@ -10,6 +10,8 @@ to an event filter on the viewport.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
@@ -30,11 +32,84 @@ class _PrepareBeforePaint(QObject):
         return False
 
 
+class RangeCachedAxis(pg.AxisItem):
+    """An axis that keeps the pictures of the last few ranges it showed, and shows one
+    again without working out its ticks and labels anew when its range comes back.
+
+    A window that starts run after run of a model whose runs end quickly (a large
+    Schelling world: ~25 steps) moves each chart's step axis through the same few ranges
+    every run (the follow range's ladder, then the settled end); laying out an axis is
+    pyqtgraph Python (generateDrawSpecs: ~3-8 ms a time on the GUI thread). Anything else
+    that makes the axis draw itself anew (its pens, fonts, labels, ticks, log mode, size)
+    forgets the kept pictures."""
+
+    KEPT = 8
+
+    def __init__(self, *args, **kwargs) -> None:
+        self._pictures: OrderedDict[tuple, object] = OrderedDict()
+        self._keep_pictures = False
+        super().__init__(*args, **kwargs)
+
+    @property
+    def picture(self):
+        return self.__dict__.get("_picture")
+
+    @picture.setter
+    def picture(self, value) -> None:
+        pictures = self.__dict__.get("_pictures")
+        if pictures is not None:
+            if value is not None:
+                key = self._picture_key()
+                pictures[key] = value
+                pictures.move_to_end(key)
+                while len(pictures) > self.KEPT:
+                    pictures.popitem(last=False)
+            elif not self.__dict__.get("_keep_pictures"):
+                pictures.clear()  # drawn differently from now on: a kept picture would be stale
+        self.__dict__["_picture"] = value
+
+    def _picture_key(self) -> tuple:
+        size = self.size()
+        grid = getattr(self, "grid", False)  # (set up after the first range)
+        key = (tuple(self.range), size.width(), size.height(), getattr(self, "logMode", None),
+               getattr(self, "scale", None), getattr(self, "autoSIPrefixScale", None), grid)
+        view = self.linkedView() if grid is not False else None
+        if view is not None:  # grid lines reach across the view
+            bounds = view.boundingRect()
+            key += (bounds.width(), bounds.height())
+        return key
+
+    def setRange(self, mn, mx) -> None:  # noqa: N802 (pyqtgraph API)
+        self._keep_pictures = True
+        try:
+            super().setRange(mn, mx)
+        finally:
+            self._keep_pictures = False
+        kept = self._pictures.get(self._picture_key())
+        if kept is not None:
+            self.__dict__["_picture"] = kept  # update() was called: painted from it
+
+    def paint(self, *args) -> None:
+        # Working out the ticks resets the picture on the way (pyqtgraph sizes the axis to
+        # its labels each time); the size is in the key, so that keeps the others.
+        self._keep_pictures = True
+        try:
+            super().paint(*args)
+        finally:
+            self._keep_pictures = False
+
+
 class PlotWidget(pg.PlotWidget):
     paintEvent = QGraphicsView.paintEvent  # noqa: N815 (Qt API): Qt's own, see above
 
     def __init__(self, *args, **kwargs) -> None:
+        ours = "plotItem" not in kwargs and "axisItems" not in kwargs
+        if ours:
+            kwargs["axisItems"] = {name: RangeCachedAxis(name) for name in ("left", "bottom", "right", "top")}
         super().__init__(*args, **kwargs)
+        if ours:  # pyqtgraph shows every axis handed in; its own plot shows the left and bottom ones
+            for name in ("right", "top"):
+                self.getPlotItem().hideAxis(name)
         self._prepare = _PrepareBeforePaint(self)
         self.viewport().installEventFilter(self._prepare)
         self.cache_axes(True)

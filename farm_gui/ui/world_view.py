@@ -170,6 +170,31 @@ def stamp_world(pixels, w, h, m11, m21, dx, m12, m22, dy, node_x, node_y, node_a
                        agent_argb[t])
 
 
+class StepLabel(QLabel):
+    """A label whose text changes with every world state shown ("step 1234, ..."), at a
+    fixed size that changes only when a text needs more room or much less.
+
+    Each new text of a label that may change size lays out its parents again: the world
+    view, its dock and the main window, up to ~17 ms of the GUI thread, ten times a second
+    while a run went. A widget of fixed size asks for no layout when its text changes."""
+
+    def __init__(self, text: str, min_width: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._min_width = min_width
+        self._measure = QLabel()  # the size a text wants (a fixed-size label's hint is its size)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt API)
+        super().setText(text)
+        self._measure.setFont(self.font())
+        self._measure.setText(text)
+        hint = self._measure.sizeHint()
+        width = max(self._min_width, hint.width())
+        current = self.maximumWidth()
+        if width > current or width < 0.6 * current or hint.height() != self.maximumHeight():
+            self.setFixedSize(width, hint.height())
+
+
 class WorldView(QWidget):
     """Live world picture plus the step slider (objectName ``step_slider``)."""
 
@@ -205,9 +230,8 @@ class WorldView(QWidget):
         self.slider.setEnabled(False)
         self.slider.setToolTip("Scrub the stored steps of a paused or finished run")
         self.slider.valueChanged.connect(self._on_slider)
-        self.step_label = QLabel("no run")
+        self.step_label = StepLabel("no run", min_width=150)
         self.step_label.setObjectName("world_step_label")
-        self.step_label.setMinimumWidth(150)
         row = QHBoxLayout()
         row.addWidget(self.slider, 1)
         row.addWidget(self.step_label)

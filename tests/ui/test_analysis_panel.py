@@ -216,3 +216,45 @@ def test_a_late_failure_after_the_panel_closed_is_logged_not_raised(qtbot, store
     with caplog.at_level(logging.INFO, logger="farm_gui.ui.analysis_panel"):
         report(RuntimeError("no running event loop"))
     assert "Cannot list runs: no running event loop" in caplog.text
+
+
+def test_live_run_rows_change_their_texts_not_the_module_list(qtbot, store, monkeypatch):
+    """A running run's row changes several times a second: the panel sets that run's text
+    and judges the modules offered again only when the runs' models change."""
+    from dataclasses import replace
+
+    from farm_gui.ui import analysis_panel as panel_module
+    from farm_gui.ui.run_table import RunRow, RunTableModel
+
+    rows = [RunRow(info.id, info.name, info.status, info.steps_done, info.total_steps, None, None, None,
+                   None, model=info.model) for info in store.list_runs()]
+    table = RunTableModel()
+    table.set_rows(rows)
+    p = AnalysisPanel(store, run_model=table)
+    qtbot.addWidget(p)
+    p.show()
+    assert [p.runs_list.item(i).text() for i in range(2)] == [
+        f"{r.run_id}  {r.name}  ({r.status}, {r.steps_done} steps)" for r in rows]
+    judged = []
+    real = panel_module.applicable_modules
+    monkeypatch.setattr(panel_module, "applicable_modules", lambda models: judged.append(1) or real(models))
+    combo_changes = []
+    p.module_combo.model().rowsRemoved.connect(lambda *_: combo_changes.append("removed"))
+    p.module_combo.model().rowsInserted.connect(lambda *_: combo_changes.append("inserted"))
+    offered = [p.module_combo.itemData(i) for i in range(p.module_combo.count())]
+
+    table.update_row(replace(rows[1], status="running", steps_done=17))
+    table.set_rows([replace(rows[0], steps_done=21), replace(rows[1], status="running", steps_done=17)])
+    assert p.runs_list.item(1).text() == f"{rows[1].run_id}  {rows[1].name}  (running, 17 steps)"
+    assert p.runs_list.item(0).text() == f"{rows[0].run_id}  {rows[0].name}  (finished, 21 steps)"
+    assert judged == [] and combo_changes == []
+
+    p.runs_list.item(0).setCheckState(Qt.CheckState.Checked)  # ticking a run judges them again
+    assert judged and [p.module_combo.itemData(i) for i in range(p.module_combo.count())] == offered
+    judged.clear()
+    newest = replace(rows[0], run_id=99, name="new", status="running", steps_done=0)
+    table.set_rows([newest, *rows])  # a run started: the list shows it, ticks are kept
+    listed = [p.runs_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(3)]
+    assert listed == [99, *(r.run_id for r in rows)]
+    assert p.checked_runs() == [rows[0].run_id]
+    p.shutdown()

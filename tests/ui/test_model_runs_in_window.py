@@ -114,3 +114,49 @@ def test_a_run_the_model_ends_early_shows_as_complete(qtbot, make_window):
     assert info.status == "finished" and info.steps_done < 500
     window.refresh_status()
     assert window.progress.value() == window.progress.maximum() == info.steps_done
+
+
+def test_picking_a_model_with_no_run_shown_builds_its_charts_before_its_first_run(qtbot, make_window):
+    """Building another model's charts took ~100-300 ms of the GUI thread in the turn that
+    showed its first run; with no run shown they are built when the model is picked, and
+    its runs one after the other keep the same charts and curve items."""
+    window = make_window()
+    rebuilt = []
+    window.charts.charts_rebuilt.connect(lambda: rebuilt.append(window.charts.model.name))
+    pick(qtbot, window, "toy_grid")
+    assert rebuilt == ["toy_grid"]
+    chart = window.charts.chart("cells")
+    assert chart is not None and chart.data("grass cells") is not None  # the curve, empty
+    assert len(chart.data("grass cells")[0]) == 0
+    items = [c.item for c in chart.curves]
+    window.config_form.set_value("simulation_steps", 30)
+    for _ in range(2):
+        run = start_and_get_run(qtbot, window)
+        wait_final(qtbot, window, run)
+        qtbot.waitUntil(lambda r=run: window.shown_ids == [r.run_id]
+                        and len(chart.data("grass cells")[0]) == 30, timeout=WAIT_MS)
+    assert rebuilt == ["toy_grid"] and window.charts.chart("cells") is chart
+    assert [c.item for c in chart.curves] == items
+    np.testing.assert_array_equal(chart.data("grass cells")[1], window.store.metrics(run.run_id)["grass"])
+
+    pick(qtbot, window, "foraging")  # a run is shown: the charts stay with it
+    assert rebuilt == ["toy_grid"] and window.charts.chart("cells") is chart
+
+
+def test_a_window_opens_with_the_charts_of_the_model_chosen_last_time(qtbot, make_window):
+    from farm_gui.ui.settings import WindowSettings
+
+    settings = WindowSettings()
+    settings.set_last_model("toy_grid")
+    settings.sync()
+    window = make_window()
+    assert window.config_form.spec.name == "toy_grid"
+    assert window.charts.model.name == "toy_grid" and window.charts.chart("cells") is not None
+    rebuilt = []
+    window.charts.charts_rebuilt.connect(lambda: rebuilt.append(window.charts.model.name))
+    window.config_form.set_value("simulation_steps", 20)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    chart = window.charts.chart("cells")
+    qtbot.waitUntil(lambda: len(chart.data("grass cells")[0]) == 20, timeout=WAIT_MS)
+    assert rebuilt == []
