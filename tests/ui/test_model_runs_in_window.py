@@ -10,11 +10,8 @@ from PySide6.QtWidgets import QComboBox
 
 from farm_gui.core import registry
 from farm_gui.core.registry import BrokenModel
-from farm_gui.store import Store
 from tests.ui.conftest import WAIT_MS, start_and_get_run, wait_final
 from tests.ui.toy_models import register_toys, unregister_toys
-
-GENERIC_STORE = all(hasattr(Store, name) for name in ("layers", "run_parameters", "snapshot_steps"))
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +55,6 @@ def test_picking_a_model_in_the_window_rebuilds_the_form_and_presets(qtbot, make
     assert "agent_parameters.SystemAgent.share_weight" in window.config_form.fields
 
 
-@pytest.mark.skipif(not GENERIC_STORE, reason="needs the store's generic runs (branch generic)")
 def test_a_run_of_another_model_is_charted_drawn_and_scrubbed(qtbot, make_window):
     window = make_window()
     pick(qtbot, window, "toy_grid")
