@@ -411,18 +411,26 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
 
 
 def set_progress(bar: QProgressBar, maximum: int, value: int) -> None:
-    """Set a progress bar to be repainted with the rest of the window. QProgressBar's
-    setValue repaints at once, and a repaint at once paints everything else in the window
-    that waits to be painted (the run table, the charts) in the same event-loop turn:
-    inside the slot that started a run, ~50 ms."""
+    """Set a progress bar to be repainted with the rest of the window, and only when what
+    it shows changes (its percentage or its filled width). QProgressBar's setValue
+    repaints at once, and a repaint at once paints everything else in the window that
+    waits to be painted (the run table, the charts) in the same event-loop turn: inside
+    the slot that started a run, ~50 ms."""
     if bar.maximum() == maximum and bar.value() == value:
         return
-    bar.setUpdatesEnabled(False)
+    bar.setUpdatesEnabled(False)  # setValue's repaint does nothing
     try:
         bar.setMaximum(maximum)
         bar.setValue(value)
     finally:
-        bar.setUpdatesEnabled(True)  # an ordinary update, painted in the next paint event
+        # Not setUpdatesEnabled(True): that would repaint the bar, changed or not.
+        bar.setAttribute(Qt.WidgetAttribute.WA_UpdatesDisabled, False)
+    total = max(1, maximum - bar.minimum())
+    done = max(0, value - bar.minimum())
+    shown = (maximum, done * 100 // total, done * bar.width() // total)
+    if shown != getattr(bar, "_shown", None):
+        bar._shown = shown
+        bar.update()
 
 
 def installed_model(name: str | None):
