@@ -296,6 +296,11 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
             interval = FRAME_MS if live else IDLE_FRAME_MS
             if self.frame_timer.interval() != interval:
                 self.frame_timer.setInterval(interval)
+        elif self._world_version < 0 and self._world_run is not None:
+            # A run shown a moment ago: its first world state as soon as it has one, not up
+            # to a world slot later (a run that ends after ~25 steps showed "no world state"
+            # for most of its life).
+            self.refresh_live_world()
 
     def refresh_status(self) -> None:
         counts = self.registry.counts()
