@@ -296,6 +296,11 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
             interval = FRAME_MS if live else IDLE_FRAME_MS
             if self.frame_timer.interval() != interval:
                 self.frame_timer.setInterval(interval)
+        elif self._world_version < 0 and self._world_run is not None:
+            # A run shown a moment ago: its first world state as soon as it has one, not up
+            # to a world slot later (a run that ends after ~25 steps showed "no world state"
+            # for most of its life).
+            self.refresh_live_world()
 
     def refresh_status(self) -> None:
         counts = self.registry.counts()
@@ -411,18 +416,26 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
 
 
 def set_progress(bar: QProgressBar, maximum: int, value: int) -> None:
-    """Set a progress bar to be repainted with the rest of the window. QProgressBar's
-    setValue repaints at once, and a repaint at once paints everything else in the window
-    that waits to be painted (the run table, the charts) in the same event-loop turn:
-    inside the slot that started a run, ~50 ms."""
+    """Set a progress bar to be repainted with the rest of the window, and only when what
+    it shows changes (its percentage or its filled width). QProgressBar's setValue
+    repaints at once, and a repaint at once paints everything else in the window that
+    waits to be painted (the run table, the charts) in the same event-loop turn: inside
+    the slot that started a run, ~50 ms."""
     if bar.maximum() == maximum and bar.value() == value:
         return
-    bar.setUpdatesEnabled(False)
+    bar.setUpdatesEnabled(False)  # setValue's repaint does nothing
     try:
         bar.setMaximum(maximum)
         bar.setValue(value)
     finally:
-        bar.setUpdatesEnabled(True)  # an ordinary update, painted in the next paint event
+        # Not setUpdatesEnabled(True): that would repaint the bar, changed or not.
+        bar.setAttribute(Qt.WidgetAttribute.WA_UpdatesDisabled, False)
+    total = max(1, maximum - bar.minimum())
+    done = max(0, value - bar.minimum())
+    shown = (maximum, done * 100 // total, done * bar.width() // total)
+    if shown != getattr(bar, "_shown", None):
+        bar._shown = shown
+        bar.update()
 
 
 def installed_model(name: str | None):
