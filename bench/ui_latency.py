@@ -45,10 +45,11 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 
 from farm_gui.app import create_main_window, ensure_app  # noqa: E402
 from farm_gui.config import PRESETS, ConfigError, preset  # noqa: E402
+from farm_gui.core.jobs import JobControl  # noqa: E402
 from farm_gui.core.registry import UnknownModelError, get_model  # noqa: E402
 from farm_gui.runtime.continuation import apply_settings, parse_settings  # noqa: E402
 from farm_gui.runtime.live_buffer import LiveBuffer  # noqa: E402
-from farm_gui.runtime.session import RunControl, RunSession  # noqa: E402
+from farm_gui.runtime.session import RunSession  # noqa: E402
 from farm_gui.sim import METRIC_NAMES, build_model  # noqa: E402
 from farm_gui.store import open_store  # noqa: E402
 from farm_gui.ui.charts import ChartsPanel  # noqa: E402
@@ -116,7 +117,7 @@ def headless_rate(workdir: Path, seconds: float) -> float:
     while time.perf_counter() < end:
         config = big_config()
         run_id = store.create_run(config, "headless", model=TARGET.model)
-        control = RunControl()
+        control = JobControl()
         session = RunSession(store, run_id, config, control, on_step=on_step)
         timer = threading.Timer(max(0.0, end - time.perf_counter()), control.stop)
         timer.start()

@@ -187,9 +187,10 @@ def record_in_foreground(store, run_id: int, config, quiet: bool, **session_opti
     """Run ``run_id`` to its end in this process with a progress bar, Ctrl-C / SIGTERM
     stopping it cleanly; print its id and return the exit code (shared by run, resume
     and fork)."""
-    from farm_gui.runtime.session import RunControl, RunSession
+    from farm_gui.core.jobs import JobControl
+    from farm_gui.runtime.session import RunSession
 
-    control = RunControl()
+    control = JobControl()
     received: list[int] = []
 
     def on_signal(signum, _frame) -> None:

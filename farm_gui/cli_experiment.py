@@ -60,15 +60,16 @@ def _backend(args):
 
 
 def _run_to_end(store, experiment_id: int, args) -> int:
+    from farm_gui.core.jobs import JobControl
     from farm_gui.experiments.backends import BackendError
-    from farm_gui.experiments.runner import ExperimentControl, ExperimentRunner
+    from farm_gui.experiments.runner import ExperimentRunner
 
-    control = ExperimentControl()
+    control = JobControl()
     received: list[int] = []
 
     def on_signal(signum, _frame) -> None:
         received.append(signum)
-        control.cancel()
+        control.stop()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:

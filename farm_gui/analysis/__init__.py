@@ -5,6 +5,8 @@
     result.tables["kaplan_meier"]; result.series["survival/system"]; result.summary
 """
 
+from farm_gui.core.jobs import Stopped
+
 from .base import (
     AnalysisError,
     AnalysisModule,
@@ -13,7 +15,6 @@ from .base import (
     ModuleParams,
     NullControl,
     ScaledControl,
-    Stopped,
 )
 from .runner import (
     analyse_stored_runs,

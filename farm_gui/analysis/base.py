@@ -4,7 +4,8 @@ to, the result it returns, and the registry modules enter themselves in.
 A module is a plain function ``compute(sources, params, ctl) -> AnalysisResult``
 over one or more runs. It works in chunks and calls ``ctl.checkpoint(fraction,
 message)`` between them; the caller's control may block there (paused) or raise
-``Stopped``. Nothing here knows about Qt or threads.
+``Stopped`` (``farm_gui.core.jobs``, the control every job shares). Nothing here
+knows about Qt or threads.
 """
 
 from __future__ import annotations
@@ -22,10 +23,6 @@ if TYPE_CHECKING:
 
     from .requirements import Requirement
     from .source import RunSource
-
-
-class Stopped(Exception):
-    """Raised from ``checkpoint`` when the caller asked the analysis to stop."""
 
 
 class AnalysisError(ValueError):

@@ -4,9 +4,10 @@ arrives (``Store.create_run`` + ``Store.save_result``, then the experiment run's
 Qt-free: the command line runs it on its main thread, the window in a worker thread.
 
 - A failed run is recorded (status failed, with its error) and the experiment goes on.
-- ``ExperimentControl.pause()`` stops dispatching (runs in flight finish and are kept);
-  ``cancel()`` stops dispatching and tells the runs in flight to stop: the runner returns
-  within ~2 s, keeping what finished. Runs that did not finish stay queued.
+- The control is the one every job shares (``farm_gui.core.jobs.JobControl``): ``pause()``
+  stops dispatching (runs in flight finish and are kept); ``stop()`` cancels: it stops
+  dispatching and tells the runs in flight to stop, and the runner returns within ~2 s,
+  keeping what finished. Runs that did not finish stay queued.
 - ``resume`` runs only the queued runs, with the seeds and parameters the spec gives them,
   so an interrupted experiment ends with the same results as an uninterrupted one.
 """
@@ -14,11 +15,11 @@ Qt-free: the command line runs it on its main thread, the window in a worker thr
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from farm_gui.core.jobs import JobControl
 from farm_gui.store import Store, StoreError
 
 from .backends import Backend, LocalPoolBackend, WorkerLost
@@ -30,38 +31,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3  # a run whose worker dies is run again, at most this many times in all
 HEARTBEAT_S = 5.0
 CANCEL_GRACE_S = 1.5  # how long runs in flight get to stop after a cancel
-
-
-class ExperimentControl:
-    """Pause / resume / cancel, shared by the caller's thread and the runner's."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._paused = False
-        self._cancelled = False
-
-    def pause(self) -> None:
-        with self._cond:
-            self._paused = True
-            self._cond.notify_all()
-
-    def resume(self) -> None:
-        with self._cond:
-            self._paused = False
-            self._cond.notify_all()
-
-    def cancel(self) -> None:
-        with self._cond:
-            self._cancelled = True
-            self._cond.notify_all()
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancelled
 
 
 @dataclass(frozen=True)
@@ -101,7 +70,7 @@ def load_plan(store: Store, experiment_id: int) -> ExperimentPlan:
 
 class ExperimentRunner:
     def __init__(self, store: Store, experiment_id: int, backend: Backend | None = None,
-                 control: ExperimentControl | None = None,
+                 control: JobControl | None = None,
                  on_progress: Callable[[Progress], None] | None = None,
                  on_result: Callable[[RunTask, int, str], None] | None = None,
                  preload: Iterable[str] = ()):
@@ -111,7 +80,7 @@ class ExperimentRunner:
         self.store = store
         self.experiment_id = int(experiment_id)
         self.backend = backend or LocalPoolBackend()
-        self.control = control or ExperimentControl()
+        self.control = control or JobControl()
         self.on_progress = on_progress
         self.on_result = on_result
         self.preload = tuple(preload)
@@ -171,7 +140,7 @@ class ExperimentRunner:
                 self.backend.start((plan.model.name,), self.preload)
             report()
             while pending or in_flight:
-                if self.control.cancelled:
+                if self.control.stopped:
                     break
                 if time.monotonic() - last_beat > HEARTBEAT_S:  # also while paused
                     last_beat = time.monotonic()
@@ -185,8 +154,7 @@ class ExperimentRunner:
                     task = pending.pop()
                     in_flight[self.backend.submit(task)] = task
                 if not in_flight:
-                    with self.control._cond:
-                        self.control._cond.wait(0.2)
+                    self.control.wait(0.2)
                     continue
                 for future in self.backend.wait(in_flight, timeout=0.2):
                     task = in_flight.pop(future)
@@ -194,7 +162,7 @@ class ExperimentRunner:
                         result = self.backend.outcome(future)
                     except WorkerLost as err:
                         attempts[task.index] = attempts.get(task.index, 1) + 1
-                        if attempts[task.index] <= MAX_ATTEMPTS and not self.control.cancelled:
+                        if attempts[task.index] <= MAX_ATTEMPTS and not self.control.stopped:
                             log.warning("run %s of experiment %s: %s; running it again", task.index,
                                         self.experiment_id, err)
                             pending.append(task)
@@ -211,7 +179,7 @@ class ExperimentRunner:
                     if self.on_result is not None:
                         self.on_result(task, run_id, status)
                     report()
-            if self.control.cancelled:
+            if self.control.stopped:
                 self._stop_in_flight(plan, info.name, in_flight)
                 self.status = "cancelled"
             else:

@@ -1,4 +1,5 @@
-"""Background analyses: each job is a QRunnable on the manager's own QThreadPool;
+"""Background analyses: each job is an ``AnalysisWorker`` (the job template of
+``farm_gui.core.jobs``) on the manager's own QThreadPool;
 a semaphore caps how many run at once and the rest wait, queued, in the manager
 (not in pool threads). Workers report progress through their JobControl, which
 throttles it to ~30 signals a second; state changes are signalled as they happen.
@@ -15,20 +16,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from farm_gui.analysis import (
     AnalysisError,
     AnalysisResult,
-    Stopped,
     get_module,
     load_result,
     result_to_json,
     run_analysis,
     store_sources,
 )
-from farm_gui.runtime.analysis_control import JobControl, SlotSemaphore
+from farm_gui.core.jobs import Job, JobControl, SlotSemaphore
 from farm_gui.runtime.gil_switching import fine_gil_switching
+from farm_gui.runtime.jobs import JobSignals, start_job
 from farm_gui.thread_priority import lower_this_thread_priority
 
 log = logging.getLogger(__name__)
@@ -75,47 +76,37 @@ class AnalysisJob:
         return self.status in FINAL
 
 
-class JobSignals(QObject):
-    """Lives in the GUI thread; emitted from worker threads (queued connections)."""
+class AnalysisWorker(Job):
+    """An analysis as a job (same id as its AnalysisJob); holds one of the manager's slots
+    until it is done."""
 
-    progress = Signal(int, float, str)  # job id, fraction 0..1, message
-    state = Signal(int, str)  # job id, "running" / "paused"
-    finished = Signal(int)  # job id
-
-
-class AnalysisWorker(QRunnable):
     def __init__(self, job: AnalysisJob, store: Any, signals: JobSignals, slots: SlotSemaphore):
-        super().__init__()
-        self.setAutoDelete(False)  # the manager keeps the reference until finished
+        super().__init__(job.id, job.control, signals)
         self.job = job
         self.store = store
-        self.signals = signals
         self.slots = slots
-        self.status = "failed"
-        self.error: str | None = None
         self.result: AnalysisResult | None = None
         self.analysis_id: int | None = None
         self.started_at = _now()
         self.finished_at: datetime | None = None
-        self.done = threading.Event()
 
-    def run(self) -> None:
+    def work(self) -> str:
         job = self.job
         lower_this_thread_priority()  # an analysis is background work: runs and the window first
         self.started_at = _now()
-        self.signals.state.emit(job.id, "running")
-        try:
-            with fine_gil_switching():
-                self.result = run_analysis(job.module, store_sources(self.store, job.run_ids), job.params,
-                                           job.control)
-            self.status = "finished"
-        except Stopped:
-            self.status = "stopped"
-        except AnalysisError as err:
-            self.status, self.error = "failed", str(err)
-        except Exception as err:
-            log.exception("analysis job %s (%s) failed", job.id, job.module)
-            self.status, self.error = "failed", f"{type(err).__name__}: {err}"
+        with fine_gil_switching():
+            self.result = run_analysis(job.module, store_sources(self.store, job.run_ids), job.params,
+                                       self.control)
+        return "finished"
+
+    def failure_message(self, err: Exception) -> str:
+        if isinstance(err, AnalysisError):  # bad input: its own words, no traceback in the log
+            return str(err)
+        return super().failure_message(err)
+
+    def wrap_up(self) -> None:
+        """Record the job in the store (whatever its end), then give its slot back."""
+        job = self.job
         self.finished_at = _now()
         try:
             payload = result_to_json(self.result) if self.result is not None else None
@@ -128,8 +119,6 @@ class AnalysisWorker(QRunnable):
                 self.status, self.error = "failed", f"result could not be saved: {err}"
         finally:
             self.slots.release()
-            self.done.set()
-            self.signals.finished.emit(job.id)
 
 
 class AnalysisJobManager(QObject):
@@ -153,7 +142,7 @@ class AnalysisJobManager(QObject):
         self._next_id = 1
         self._signals = JobSignals(self)
         self._signals.progress.connect(self._on_progress)
-        self._signals.state.connect(self._on_state)
+        self._signals.state_changed.connect(self._on_state)
         self._signals.finished.connect(self._on_finished)
 
     # ----- settings and queries ----------------------------------------------------------
@@ -204,10 +193,7 @@ class AnalysisJobManager(QObject):
             job = AnalysisJob(job_id, module, [int(r) for r in run_ids], dict(params or {}))
             self._jobs[job_id] = job
             self._queue.append(job_id)
-        job.control = JobControl(
-            on_progress=lambda f, m, jid=job_id: self._signals.progress.emit(jid, f, m),
-            on_state=lambda s, jid=job_id: self._signals.state.emit(jid, s),
-        )
+        job.control = JobControl()  # its worker reports the control's progress and pauses
         self.job_added.emit(job_id)
         self._dispatch()
         self.counts_changed.emit()
@@ -316,7 +302,7 @@ class AnalysisJobManager(QObject):
             job._started_mono = time.monotonic()
             worker = AnalysisWorker(job, self.store, self._signals, self._slots)
             self._workers[job.id] = worker
-            self._pool.start(worker)
+            start_job(self._pool, worker)
             self._changed(job.id)
 
     @Slot(int, float, str)
@@ -335,8 +321,8 @@ class AnalysisJobManager(QObject):
             job.status = state
             self._changed(job_id)
 
-    @Slot(int)
-    def _on_finished(self, job_id: int) -> None:
+    @Slot(int, str)
+    def _on_finished(self, job_id: int, _status: str) -> None:
         worker = self._workers.pop(job_id)
         job = self.job(job_id)
         job.status, job.error = worker.status, worker.error

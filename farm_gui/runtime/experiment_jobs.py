@@ -1,40 +1,34 @@
-"""An experiment running in the window: an ``ExperimentRunner`` on a plain thread (it only
-waits on its workers and writes results; the runs are in worker processes). Qt-free: the
-panel reads ``progress`` / ``status`` on its timer (no signal per result)."""
+"""An experiment running in the window: an ``ExperimentRunner`` as a job (the template of
+``farm_gui.core.jobs``) on a plain daemon thread: it only waits on its workers and writes
+results (the runs are in worker processes), and a pool thread would hold the window's exit
+up while it waits. Qt-free: the panel reads ``progress`` / ``status`` / ``error`` on its
+timer (no signal per result)."""
 
 from __future__ import annotations
 
-import logging
 import threading
 
+from farm_gui.core.jobs import Job
 from farm_gui.experiments.backends import Backend
-from farm_gui.experiments.runner import ExperimentControl, ExperimentRunner, Progress
+from farm_gui.experiments.runner import ExperimentRunner, Progress
 from farm_gui.store import Store
 
-log = logging.getLogger(__name__)
 
-
-class ExperimentJob:
+class ExperimentJob(Job):
     def __init__(self, store: Store, experiment_id: int, backend: Backend):
+        super().__init__(experiment_id)
         self.experiment_id = experiment_id
-        self.control = ExperimentControl()
         self.progress: Progress | None = None
         self.status = "running"
-        self.error: str | None = None
         self._runner = ExperimentRunner(store, experiment_id, backend, self.control,
                                         on_progress=self._on_progress)
-        self._thread = threading.Thread(target=self._run, name=f"experiment-{experiment_id}", daemon=True)
+        self._thread = threading.Thread(target=self.run, name=f"experiment-{experiment_id}", daemon=True)
 
     def _on_progress(self, progress: Progress) -> None:
         self.progress = progress  # one reference assignment: read by the GUI timer
 
-    def _run(self) -> None:
-        try:
-            self.status = self._runner.run()
-        except Exception as err:  # noqa: BLE001 - shown in the panel
-            log.exception("experiment %s failed", self.experiment_id)
-            self.error = f"{type(err).__name__}: {err}"
-            self.status = "failed"
+    def work(self) -> str:
+        return self._runner.run()
 
     def start(self) -> None:
         self._thread.start()
@@ -45,6 +39,6 @@ class ExperimentJob:
 
     def stop(self, timeout: float = 5.0) -> bool:
         """Cancel and wait (bounded); True when the thread ended."""
-        self.control.cancel()
+        self.control.stop()
         self._thread.join(timeout)
         return not self._thread.is_alive()

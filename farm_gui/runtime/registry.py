@@ -17,19 +17,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
+from farm_gui.core.jobs import JobControl
 from farm_gui.core.model import ModelSpec, RunParameters
 from farm_gui.core.registry import get_model
+from farm_gui.runtime.jobs import JobSignals, start_job
 from farm_gui.runtime.live_buffer import LiveBuffer, WorldSlot, buffer_names
-from farm_gui.runtime.session import RunControl, RunSession
-from farm_gui.runtime.worker import RunSignals, RunWorker
+from farm_gui.runtime.session import RunSession
+from farm_gui.runtime.worker import RunWorker
 
 ACTIVE_STATES = ("pending", "running", "paused")
-
-# Every worker ever started stays referenced for the life of the process: QThreadPool
-# still touches a runnable after its run() returns, so a worker garbage-collected with
-# its window right after finishing would be a use-after-free. A finished worker drops
-# its session, buffers and store, so what is kept is tiny.
-_RETAINED: list[RunWorker] = []
 FINAL_STATES = ("finished", "stopped", "failed", "interrupted")
 
 
@@ -38,7 +34,7 @@ class ActiveRun:
     run_id: int
     name: str
     config: RunParameters
-    control: RunControl
+    control: JobControl
     buffer: LiveBuffer
     world: WorldSlot
     worker: RunWorker | None = None
@@ -90,7 +86,7 @@ class RunRegistry(QObject):
         self._lock = threading.Lock()
         self._runs: dict[int, ActiveRun] = {}
         self._session_factory = session_factory
-        self._signals = RunSignals(self)
+        self._signals = JobSignals(self)
         self._signals.state_changed.connect(self._on_state_changed)
         self._signals.finished.connect(self._on_finished)
 
@@ -102,7 +98,7 @@ class RunRegistry(QObject):
         model); ``history``: metrics already stored (a resumed run's earlier steps),
         put into the live buffer first; ``model``: the run's model (default: foraging)."""
         spec = model if model is not None else get_model(None)
-        control = RunControl()
+        control = JobControl()
         control.set_speed(speed)
         buffer = LiveBuffer(buffer_names(spec), capacity=min(config.simulation_steps + 1, 1 << 16))
         if history:
@@ -115,11 +111,10 @@ class RunRegistry(QObject):
                                session_factory=factory, spec=spec)
         with self._lock:
             self._runs[run_id] = run
-        _RETAINED.append(run.worker)
         needed = len(self.active_ids())
         if self._pool.maxThreadCount() < needed:
             self._pool.setMaxThreadCount(needed)
-        self._pool.start(run.worker)
+        start_job(self._pool, run.worker)
         return run
 
     # ---- queries ----------------------------------------------------------------
@@ -151,7 +146,7 @@ class RunRegistry(QObject):
         return out
 
     # ---- controls (any thread) ----------------------------------------------------
-    def _control(self, run_id: int) -> RunControl | None:
+    def _control(self, run_id: int) -> JobControl | None:
         run = self.get(run_id)
         return run.control if run is not None and run.active else None
 
@@ -176,8 +171,7 @@ class RunRegistry(QObject):
             c.set_speed(steps_per_s)
 
     def forget_inactive(self) -> list[int]:
-        """Drop the runs that are over (their workers are retained elsewhere, see
-        _RETAINED): run ids belong to a workspace, so when the window opens another
+        """Drop the runs that are over: run ids belong to a workspace, so when the window opens another
         one, a finished run 3 of the old workspace must not stand in for the new
         workspace's run 3. Returns the ids dropped; active runs are kept."""
         with self._lock:

@@ -9,9 +9,9 @@ import time
 from collections.abc import Callable
 
 from farm_gui.config import RunConfig
+from farm_gui.core.jobs import JobControl
 from farm_gui.core.model import EngineOutputError
 from farm_gui.core.registry import UnknownModelError, get_model
-from farm_gui.runtime.control import PauseStopControl
 from farm_gui.runtime.generic_run import EngineFailure, build_engine, run_generic
 from farm_gui.runtime.gil_switching import fine_gil_switching
 from farm_gui.sim import Model, build_model
@@ -30,76 +30,10 @@ def find_spec(model: str):
         return None
 
 
-class RunControl(PauseStopControl):
-    """Pause / resume / single step / speed / stop, shared by the UI thread and the worker."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._step_tokens = 0
-        self._speed: float | None = None
-
-    def resume(self) -> None:
-        with self._cond:
-            self._step_tokens = 0
-            super().resume()
-
-    def step_once(self) -> None:
-        """When paused: perform exactly one step, then stay paused."""
-        with self._cond:
-            if self._paused:
-                self._step_tokens += 1
-                self._cond.notify_all()
-
-    def set_speed(self, steps_per_s: float | None) -> None:
-        """Limit the run to `steps_per_s` (None or <= 0: as fast as possible)."""
-        with self._cond:
-            self._speed = steps_per_s if steps_per_s and steps_per_s > 0 else None
-            self._cond.notify_all()
-
-    @property
-    def speed(self) -> float | None:
-        return self._speed
-
-    # ----- worker side ----------------------------------------------------------------
-    def wait_until_runnable(self, on_pause: Callable[[], None], on_resume: Callable[[], None]) -> bool:
-        """Block while paused (without a step token). Returns False if stopped. Calls
-        on_pause when the worker starts waiting and on_resume when it leaves a real
-        resume (not a single step)."""
-        if not self._paused and not self._stopped:  # every step: no lock while running
-            return True
-        with self._cond:
-            if not self._paused or self._stopped:
-                return not self._stopped
-            if self._step_tokens:
-                self._step_tokens -= 1
-                return True
-        on_pause()
-        with self._cond:
-            while self._paused and not self._stopped and not self._step_tokens:
-                self._cond.wait()
-            if self._stopped:
-                return False
-            if self._paused:
-                self._step_tokens -= 1
-                return True
-        on_resume()
-        return True
-
-    def pace(self, step_started: float) -> None:
-        """Sleep out the rest of this step's time slot at the current speed limit; wakes
-        early on stop, pause or a speed change."""
-        with self._cond:
-            while self._speed and not self._stopped and not self._paused:
-                remaining = step_started + 1.0 / self._speed - time.perf_counter()
-                if remaining <= 0:
-                    return
-                self._cond.wait(remaining)
-
-
 class RunSession:
     """Runs one stored run to its end (or until stopped) and records it."""
 
-    def __init__(self, store: Store, run_id: int, config: RunConfig, control: RunControl | None = None,
+    def __init__(self, store: Store, run_id: int, config: RunConfig, control: JobControl | None = None,
                  on_step: Callable[[dict[str, float], Model], None] | None = None,
                  on_state: Callable[[str], None] | None = None, *,
                  batch_steps: int = 200, batch_seconds: float = 0.25,
@@ -109,7 +43,7 @@ class RunSession:
         self.store = store
         self.run_id = run_id
         self.config = config
-        self.control = control or RunControl()
+        self.control = control or JobControl()
         self.on_step = on_step
         self.on_state = on_state
         self.model: Model | None = model

@@ -1,4 +1,4 @@
-"""One simulation run on a QThreadPool thread.
+"""One simulation run as a job (``farm_gui.core.jobs``), put on a QThreadPool by the registry.
 
 The worker wraps a ``RunSession`` (Qt-free) and connects it to the GUI without
 a signal per step: each step's metrics go into the run's ``LiveBuffer`` and a
@@ -10,17 +10,15 @@ which happen at human speed, are signalled.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Signal
-
+from farm_gui.core.jobs import Job, JobControl
 from farm_gui.core.model import ModelSpec, RunParameters
 from farm_gui.core.registry import get_model
 from farm_gui.runtime.live_buffer import LiveBuffer, WorldSlot
-from farm_gui.runtime.session import RunControl, RunSession
+from farm_gui.runtime.session import RunSession
 
 log = logging.getLogger(__name__)
 YIELD_EVERY_S = 0.001
@@ -46,29 +44,21 @@ def session_engine(session: Any) -> Any:
     return engine if engine is not None else getattr(session, "model", None)
 
 
-class RunSignals(QObject):
-    """Lives in the GUI thread; emitted from the worker thread (queued)."""
+class RunWorker(Job):
+    """A run as a job (its id is the run id); the session reports "running", "paused"
+    and the final status itself."""
 
-    state_changed = Signal(int, str)  # run_id, state
-    finished = Signal(int, str)  # run_id, final status
+    announces_running = False
 
-
-class RunWorker(QRunnable):
-    def __init__(self, store: Any, run_id: int, config: RunParameters, control: RunControl,
-                 buffer: LiveBuffer, world: WorldSlot, signals: RunSignals,
+    def __init__(self, store: Any, run_id: int, config: RunParameters, control: JobControl,
+                 buffer: LiveBuffer, world: WorldSlot, signals: Any,
                  session_factory: Callable[..., Any] = RunSession, spec: ModelSpec | None = None):
-        super().__init__()
+        super().__init__(run_id, control, signals)
         self.spec = spec if spec is not None else get_model(None)
-        self.setAutoDelete(False)  # the registry keeps the reference until finished
         self.run_id = run_id
-        self.control = control
         self.buffer = buffer
         self.world = world
-        self.signals = signals
-        self.done = threading.Event()
         self._yielded = 0.0
-        self.status: str | None = None
-        self.error: str | None = None
         self._session = session_factory(store, run_id, config, control=control,
                                         on_step=self._on_step, on_state=self._on_state)
 
@@ -102,29 +92,17 @@ class RunWorker(QRunnable):
         model = session_engine(self._session)
         if state == "paused" and model is not None:
             self._put_world(model)
-        self._emit(self.signals.state_changed, state)
+        self.report_state(state)
 
-    def _emit(self, signal, value: str) -> None:
-        try:
-            signal.emit(self.run_id, value)
-        except RuntimeError:  # the window (and its signals object) is already gone
-            log.debug("run %s: %s not delivered, receiver deleted", self.run_id, value)
+    def work(self) -> str:
+        return self._session.run()  # RunSession records failures itself; the template is a last guard
 
-    def run(self) -> None:
-        try:
-            self.status = self._session.run()
-        except Exception as err:  # RunSession records failures itself; this is a last guard
-            log.exception("run %s crashed", self.run_id)
-            self.status = "failed"
-            self.error = str(err)
-        finally:
-            model = session_engine(self._session)
-            if model is not None:
-                try:
-                    self.world.put(world_state(self.spec, model))
-                except Exception:
-                    log.exception("final snapshot of run %s failed", self.run_id)
-            # The worker object is retained (see registry); it lets go of everything big.
-            self._session = self.buffer = self.world = None
-            self.done.set()
-            self._emit(self.signals.finished, self.status or "failed")
+    def wrap_up(self) -> None:
+        model = session_engine(self._session)
+        if model is not None:
+            try:
+                self.world.put(world_state(self.spec, model))
+            except Exception:
+                log.exception("final snapshot of run %s failed", self.run_id)
+        # The registry keeps the worker; it lets go of everything big.
+        self._session = self.buffer = self.world = None

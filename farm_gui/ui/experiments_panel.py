@@ -360,7 +360,7 @@ class ExperimentsPanel(QWidget):
 
     def cancel(self) -> None:
         if (job := self._job()) is not None:
-            job.control.cancel()
+            job.control.stop()
 
     def continue_selected(self) -> None:
         eid = self.selected_id()
@@ -412,7 +412,7 @@ class ExperimentsPanel(QWidget):
         if self.charts is not None:
             self.charts.shut()
         for job in list(self.jobs.values()):
-            job.control.cancel()
+            job.control.stop()
         for job in list(self.jobs.values()):
             job.stop(timeout)
 

@@ -11,7 +11,8 @@ import pytest
 from farm_gui.agentfarm import import_agentfarm
 from farm_gui.agentfarm.synthetic import write_database
 from farm_gui.analysis import analyse_stored_runs
-from farm_gui.runtime.session import RunControl, RunSession
+from farm_gui.core.jobs import JobControl
+from farm_gui.runtime.session import RunSession
 from farm_gui.store import open_store
 
 
@@ -111,7 +112,7 @@ def test_comparison_with_a_farm_gui_run_of_the_same_config(imported):
     store, run_id, _ = imported
     config = store.run_config(run_id)
     farm_id = store.create_run(config, name="farm gui")
-    assert RunSession(store, farm_id, config, RunControl()).run() == "finished"
+    assert RunSession(store, farm_id, config, JobControl()).run() == "finished"
     _, result = analyse_stored_runs(store, "comparison", [run_id, farm_id],
                                     {"groups": [[run_id], [farm_id]]})
     runs = result.tables["runs"].set_index("run_id")

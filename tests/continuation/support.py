@@ -40,13 +40,14 @@ def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 _STOP_AT = """
 import json, sys
 from farm_gui.config import config_from_dict
-from farm_gui.runtime.session import RunControl, RunSession
+from farm_gui.core.jobs import JobControl
+from farm_gui.runtime.session import RunSession
 from farm_gui.store import open_store
 db, stop_at, config_json = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 config = config_from_dict(json.loads(config_json), source="test")
 store = open_store(db)
 run_id = store.create_run(config, name="stopped")
-control = RunControl()
+control = JobControl()
 if stop_at == 0:
     control.stop()
 def on_step(metrics, model):

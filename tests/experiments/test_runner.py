@@ -8,9 +8,10 @@ import threading
 
 import numpy as np
 
+from farm_gui.core.jobs import JobControl
 from farm_gui.experiments.backends import LocalPoolBackend
 from farm_gui.experiments.plan import build_plan
-from farm_gui.experiments.runner import ExperimentControl, ExperimentRunner, create_experiment
+from farm_gui.experiments.runner import ExperimentRunner, create_experiment
 from farm_gui.experiments.spec import spec_from_text
 from farm_gui.experiments.worker import execute
 
@@ -79,7 +80,7 @@ replications: 3
 steps: 15
 seed: 5
 """
-    control = ExperimentControl()
+    control = JobControl()
     stored = threading.Event()
     import time
 
@@ -88,7 +89,7 @@ seed: 5
     def on_result(task, run_id, status):
         if not stored.is_set():
             stored.set()
-            control.cancel()
+            control.stop()
             cancelled_at.append(time.monotonic())
 
     experiment_id, status = _run(store, text, control=control, on_result=on_result)
@@ -123,7 +124,7 @@ seed: 5
 
 def test_pause_stops_dispatching(store):
     text = f"model: {toy_model.NAME}\npreset: tiny\nbase: {{step_sleep: 0.01}}\nreplications: 10\nsteps: 10\n"
-    control = ExperimentControl()
+    control = JobControl()
     progress = []
     paused_seen = threading.Event()
 

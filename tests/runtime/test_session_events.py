@@ -8,7 +8,8 @@ import threading
 import numpy as np
 
 from farm_gui.config import preset
-from farm_gui.runtime.session import RunControl, RunSession
+from farm_gui.core.jobs import JobControl
+from farm_gui.runtime.session import RunSession
 from farm_gui.sim import build_model
 from farm_gui.store import open_store
 
@@ -41,7 +42,7 @@ def stored_events(store, run_id) -> tuple[set[int], dict[int, int]]:
 
 def test_stopped_run_keeps_every_event_up_to_its_last_step(tmp_path):
     config = busy_config(400)
-    control = RunControl()
+    control = JobControl()
     with open_store(tmp_path / "events.db") as store:
         run_id = store.create_run(config)
 
@@ -63,7 +64,7 @@ def test_events_are_committed_with_the_batch_of_their_step(tmp_path):
     """While a run is paused, what is in the database is consistent: every agent born or
     dead up to the last committed step is there."""
     config = busy_config(300)
-    control = RunControl()
+    control = JobControl()
     paused_at = threading.Event()
     with open_store(tmp_path / "events.db") as store:
         run_id = store.create_run(config)

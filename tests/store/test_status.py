@@ -12,8 +12,9 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
+from farm_gui.core.jobs import JobControl
 from farm_gui.runtime import session as session_module
-from farm_gui.runtime.session import RunControl, RunSession
+from farm_gui.runtime.session import RunSession
 from farm_gui.store import StoreError, open_store
 from farm_gui.store.liveness import HOST, STALE_AFTER_S
 from farm_gui.store.records import utcnow
@@ -154,7 +155,7 @@ def test_store_failure_marks_the_run_failed(store, db_path):
 def test_pause_step_once_resume_and_stop(store):
     config = small_config(simulation_steps=100_000, snapshot_every=50)
     run_id = store.create_run(config)
-    control = RunControl()
+    control = JobControl()
     steps, states = [], []
     control.pause()
     session = RunSession(store, run_id, config, control, on_step=lambda m, _: steps.append(m["step"]),
@@ -189,7 +190,7 @@ def test_pause_step_once_resume_and_stop(store):
 def test_speed_limit_paces_the_run(store):
     config = small_config(simulation_steps=15, snapshot_every=0)
     run_id = store.create_run(config)
-    control = RunControl()
+    control = JobControl()
     control.set_speed(50.0)
     started = time.perf_counter()
     assert RunSession(store, run_id, config, control).run() == "finished"

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from farm_gui.config import RunConfig
-from farm_gui.runtime.session import RunControl, RunSession
+from farm_gui.core.jobs import JobControl
+from farm_gui.runtime.session import RunSession
 from farm_gui.store import open_store
 
 from .conftest import WAIT_MS, start_and_get_run, wait_final
@@ -21,7 +22,7 @@ def _make_other_workspace(path) -> dict[int, dict]:
             config = RunConfig(simulation_steps=steps, seed=seed, snapshot_every=5, system_agents=25)
             RunSession(store, store.create_run(config, f"b{steps}"), config).run()
         config = RunConfig(simulation_steps=60, seed=33, snapshot_every=5, control_agents=40)
-        control = RunControl()
+        control = JobControl()
         run_id = store.create_run(config, "b-stopped")
 
         def stop_at_12(_metrics, model):
