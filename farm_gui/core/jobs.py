@@ -213,12 +213,14 @@ class Job:
         except Exception as err:
             self.status, self.error = "failed", self.failure_message(err)
         finally:
+            if self.status is None:  # interrupted by a BaseException, which goes on up
+                self.status = "failed"
             try:
                 self.wrap_up()
             except Exception:
                 log.exception("%s %s: wrapping up failed", type(self).__name__, self.job_id)
             self.done.set()
-            self._emit("finished", self.status or "failed")
+            self._emit("finished", self.status)
 
     def report_state(self, state: str) -> None:
         self._emit("state_changed", state)
