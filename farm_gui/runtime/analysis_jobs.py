@@ -322,10 +322,10 @@ class AnalysisJobManager(QObject):
             self._changed(job_id)
 
     @Slot(int, str)
-    def _on_finished(self, job_id: int, _status: str) -> None:
+    def _on_finished(self, job_id: int, status: str) -> None:
         worker = self._workers.pop(job_id)
         job = self.job(job_id)
-        job.status, job.error = worker.status, worker.error
+        job.status, job.error = status, worker.error
         job.result, job.analysis_id = worker.result, worker.analysis_id
         job.started_at, job.finished_at = worker.started_at, worker.finished_at
         job._finished_mono = time.monotonic()
