@@ -92,7 +92,7 @@ class AgentFarmFlows(QObject):
         if self.importing:
             w.show_error("Import in progress", "Wait for the current AgentFarm import to finish.")
             return []
-        store = w.store
+        store = w.state.store
         if store is None:
             w.show_error("Cannot open the AgentFarm database", "Open a workspace first.")
             return []
@@ -113,7 +113,7 @@ class AgentFarmFlows(QObject):
             self.importing = False
             self._close_dialog()
         self.last_report = report
-        await w.refresh_runs_async(select=report.run_ids)
+        await w.runs.refresh_runs_async(select=report.run_ids)
         w.statusBar().showMessage(f"Imported {len(report.run_ids)} AgentFarm simulation(s) from {path}", 8000)
         notes = [r.summary() for r in report.results] + [f"skipped: {s}" for s in report.skipped]
         if any(r.missing or r.notes or r.config_mapping for r in report.results) or report.skipped:
@@ -173,7 +173,7 @@ class AgentFarmFlows(QObject):
     # ---- side by side --------------------------------------------------------------------
     def imported_selected(self) -> int | None:
         ids = self.window.run_table.selected_ids()
-        rows = self.window._run_rows
+        rows = self.window.state.run_rows
         imported = [i for i in ids if i in rows and rows[i].model == MODEL]
         return imported[0] if imported else None
 
@@ -187,7 +187,7 @@ class AgentFarmFlows(QObject):
     async def side_by_side_async(self, run_id: int) -> int | None:
         """Start a Farm GUI run from `run_id`'s configuration and seed; select both."""
         w = self.window
-        store = w.store
+        store = w.state.store
         if store is None:
             return None
         try:
@@ -203,7 +203,7 @@ class AgentFarmFlows(QObject):
         values = config_to_dict(config)
         values["snapshot_every"] = 1 if config.simulation_steps <= SIDE_BY_SIDE_SNAPSHOT_STEPS else 10
         name = info.name.removesuffix(" (AgentFarm)")
-        new_id = await w.start_run_async(config_from_dict(values), f"{name} (Farm GUI)")
+        new_id = await w.runs.start_run_async(config_from_dict(values), f"{name} (Farm GUI)")
         if new_id is not None:
             w.run_table.select_ids([run_id, new_id])
         return new_id
@@ -211,7 +211,7 @@ class AgentFarmFlows(QObject):
     def refuse_if_imported(self, run_ids: list[int], doing: str) -> bool:
         """Show why an imported run cannot be `doing`; True when one was refused."""
         for run_id in run_ids:
-            row = self.window._run_rows.get(run_id)
+            row = self.window.state.run_rows.get(run_id)
             if row is not None and row.model == MODEL:
                 try:
                     refuse_continuation(_Info(run_id, row.name, MODEL), doing)
@@ -221,7 +221,8 @@ class AgentFarmFlows(QObject):
         return False
 
     def update_actions(self) -> None:
-        self.side_action.setEnabled(self.imported_selected() is not None and self.window.store is not None)
+        self.side_action.setEnabled(self.imported_selected() is not None
+                                    and self.window.state.store is not None)
         self.open_action.setEnabled(not self.importing)
 
 

@@ -94,7 +94,7 @@ class RunMenu(QObject):
         return ids[0]
 
     def _store(self) -> Any:
-        return self.window.store
+        return self.window.state.store
 
     # ----- rename and notes -----------------------------------------------------------------
     def rename(self) -> None:
@@ -135,7 +135,7 @@ class RunMenu(QObject):
         except StoreError as err:
             self.window.show_error("Cannot change the run", str(err))
             return
-        await self.window.refresh_runs_async()
+        await self.window.runs.refresh_runs_async()
         self.window.statusBar().showMessage(
             f"Run {run_id} renamed." if method == "rename_run" else f"Notes of run {run_id} saved.", 5000)
 
@@ -149,7 +149,7 @@ class RunMenu(QObject):
         store = self._store()
         try:
             info = await run_blocking(store.get_run, run_id)
-            spec = self.window._model_of_run(run_id)
+            spec = self.window.runs.model_of_run(run_id)
             if spec is None:
                 return
             config = await run_blocking(run_parameters, store, run_id, spec)
@@ -179,7 +179,7 @@ class RunMenu(QObject):
             return
         window = self.window
         live = [i for i in ids if window.registry.state(i) in ("pending", "running", "paused")
-                or window._stored_status(i) in ("running", "paused")]
+                or window.state.stored_status(i) in ("running", "paused")]
         if live:
             window.show_error("Cannot delete a running run",
                               f"Run{'s' if len(live) > 1 else ''} {', '.join(map(str, live))} "
@@ -228,17 +228,17 @@ class RunMenu(QObject):
                 break
             deleted.append(run_id)
             removed_analyses += [a.id for a in removed]
-            window._stored_series.pop(run_id, None)
+            window.state.stored_series.pop(run_id, None)
             forget = getattr(window.registry, "forget", None)
             if forget is not None:
                 forget(run_id)
         if window.analysis_panel is not None:
             window.analysis_panel.forget_analyses(removed_analyses)
-        remaining = [i for i in window.shown_ids if i not in deleted]
+        remaining = [i for i in window.state.shown_ids if i not in deleted]
         keep = [i for i in window.run_table.selected_ids() if i not in deleted]
-        await window.refresh_runs_async(select=keep)
-        if remaining != window.shown_ids:
-            await window.show_runs_async(remaining)
+        await window.runs.refresh_runs_async(select=keep)
+        if remaining != window.state.shown_ids:
+            await window.runs.show_runs_async(remaining)
         if deleted:
             count = _plural(len(removed_analyses), "analysis", "analyses")
             tail = f" and {count}" if removed_analyses else ""
