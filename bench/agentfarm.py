@@ -79,7 +79,8 @@ def scrub_window(db: Path, run_id: int, steps: list[int]) -> list[float]:
         shown = window.world_view.step_label
         t0 = time.perf_counter()
         window.world_view.slider.setValue(step)
-        wait(lambda step=step, shown=shown: not window.state.scrub_running and f"step {step}," in shown.text())
+        wait(lambda step=step, shown=shown: not window.state.scrub_running
+             and f"step {step}," in shown.text())
         times.append((time.perf_counter() - t0) * 1000)
     window.close()
     return times

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QWidget,
@@ -43,8 +44,9 @@ from farm_gui.core.registry import UnknownModelError, get_model
 from farm_gui.runtime.aio import ensure_loop, release_loop, wait_blocking
 from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import Store
-from farm_gui.ui import agentfarm_flows, analysis_panel, chart_menus, experiments_panel, run_menu
+from farm_gui.ui import agentfarm_flows, analysis_panel, chart_menus, experiments_panel
 from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
+from farm_gui.ui.agentfarm_flows import AgentFarmFlows
 from farm_gui.ui.charts import ChartsPanel
 from farm_gui.ui.config_form import ConfigForm
 from farm_gui.ui.continue_flows import ContinueController
@@ -54,6 +56,7 @@ from farm_gui.ui.export_flows import ExportController
 from farm_gui.ui.icons import app_icon, app_pixmap, apply_action_icons
 from farm_gui.ui.model_picker import report_broken
 from farm_gui.ui.run_flows import RunController
+from farm_gui.ui.run_menu import RunMenu
 from farm_gui.ui.run_table import RunTable
 from farm_gui.ui.settings import WindowSettings
 from farm_gui.ui.state import WindowState
@@ -120,8 +123,16 @@ class MainWindow(QMainWindow):
             world_view=self.world_view, parent=self, show_error=self.show_error)
         self.analysis_panel = None
         self._install_analysis_panel()
-        self.run_menu = run_menu.install(self)  # context menu: rename, notes, re-run, delete
-        self.agentfarm = agentfarm_flows.install(self)
+        # the run table's context menu: rename, notes, re-run, delete
+        self.run_menu = RunMenu(
+            self.state, self.registry, self.runs, run_table=self.run_table, config_form=self.config_form,
+            parameters_dock=self.docks["parameters"], status_bar=self.statusBar(),
+            analysis_panel=self.analysis_panel, parent=self, show_error=self.show_error)
+        self.agentfarm = agentfarm_flows.install(
+            AgentFarmFlows(self.state, self.runs, run_table=self.run_table, status_bar=self.statusBar(),
+                           parent=self, show_error=self.show_error),
+            self.menuBar().findChild(QMenu, "menu_file"), self.actions.recent_menu.menuAction(),
+            self.menuBar().findChild(QMenu, "menu_run"))
         self.experiments_panel = experiments_panel.install(self)  # Run > New Experiment..., its dock
         chart_menus.install_other_plots(self)  # after every dock with plots is built
 

@@ -124,7 +124,8 @@ def test_progress_dialog_cancel_keeps_nothing(qtbot, finished, tmp_path, monkeyp
             seen.append((done, total))
             if len(seen) == 3:  # the user presses the dialog's Cancel (in the GUI thread)
                 loop.call_soon_threadsafe(lambda: next(
-                    b for b in window.exports.progress_dialog.findChildren(QPushButton) if b.text() == "Cancel"
+                    b for b in window.exports.progress_dialog.findChildren(QPushButton)
+                    if b.text() == "Cancel"
                 ).click())
                 deadline = time.monotonic() + 30
                 while progress(done, total) and time.monotonic() < deadline:
