@@ -222,7 +222,8 @@ class ExportController(QObject):
     def open_figure_dialog(self, charts=None) -> None:
         from farm_gui.ui.figure_dialog import FigureDialog
 
-        dialog = FigureDialog(self.dialog_parent, charts)
+        dialog = FigureDialog(self.dialog_parent, self.charts.charts, self.settings.qsettings,
+                              self.status_bar, self.show_error, charts)
         self.figure_dialog = dialog
         dialog.open()
 

@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         box.setIconPixmap(app_pixmap(64))
 
     def show_examples(self):
-        return show_examples(self)
+        return show_examples(self, self.config_form, self.statusBar(), self.show_error)
 
     def show_shortcuts(self) -> None:
         rows = []
