@@ -308,10 +308,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{title}: {text.splitlines()[0] if text else ''}", 10000)
         show_warning(self, title, text)
 
-    def _report(self, title: str):
-        """An error callback for ``spawn``: the error shown under ``title``."""
-        return lambda err: self.show_error(title, str(err))
-
     # ---- entry points for other panels, scripts and tests ------------------------------
     @property
     def store(self) -> Store | None:
