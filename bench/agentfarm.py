@@ -73,13 +73,14 @@ def scrub_window(db: Path, run_id: int, steps: list[int]) -> list[float]:
     wait(lambda: window.run_table.table_model.rows)
     window.run_table.select_ids([run_id])
     wait(lambda: window.shown_ids == [run_id] and window.world_view.slider.isEnabled())
-    wait(lambda: not window._scrub_running)
+    wait(lambda: not window.state.scrub_running)
     times = []
     for step in steps:
         shown = window.world_view.step_label
         t0 = time.perf_counter()
         window.world_view.slider.setValue(step)
-        wait(lambda step=step, shown=shown: not window._scrub_running and f"step {step}," in shown.text())
+        wait(lambda step=step, shown=shown: not window.state.scrub_running
+             and f"step {step}," in shown.text())
         times.append((time.perf_counter() - t0) * 1000)
     window.close()
     return times

@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import threading
 import types
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QStatusBar, QWidget
 
 from farm_gui.agentfarm import MODEL, AgentFarmError, ConfigMapping, ImportCancelled, import_agentfarm
 from farm_gui.config import config_from_dict, config_to_dict
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.store import StoreError
 from farm_gui.store.side_tables import refuse_continuation
-
-if TYPE_CHECKING:
-    from farm_gui.ui.main_window import MainWindow
+from farm_gui.ui.run_flows import RunController
+from farm_gui.ui.run_table import RunTable
+from farm_gui.ui.state import WindowState
 
 PROGRESS_MS = 50
 # A side-by-side run stores its world every step (like the import) up to this many steps.
@@ -57,9 +57,18 @@ def show_config_mapping(parent: QWidget | None, mapping: ConfigMapping) -> None:
 
 
 class AgentFarmFlows(QObject):
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
+    """Given the window's Qt-free state, the ``RunController`` (which lists and starts
+    runs) and the widgets it uses; ``parent`` is the dialogs' parent."""
+
+    def __init__(self, state: WindowState, runs: RunController, *, run_table: RunTable,
+                 status_bar: QStatusBar, parent: QWidget, show_error: Callable[[str, str], None]):
+        super().__init__(parent)
+        self.state = state
+        self.runs = runs
+        self.run_table = run_table
+        self.status_bar = status_bar
+        self.dialog_parent = parent
+        self.show_error = show_error
         self.importing = False
         self._progress: tuple[float, str] = (0.0, "")
         self._cancel = threading.Event()
@@ -67,11 +76,11 @@ class AgentFarmFlows(QObject):
         self._finished.set()
         self.dialog: QProgressDialog | None = None
         self.last_report = None
-        self.open_action = QAction("Open AgentFarm &Database...", window)
+        self.open_action = QAction("Open AgentFarm &Database...", parent)
         self.open_action.setObjectName("action_open_agentfarm")
         self.open_action.setStatusTip("Import the simulations of an AgentFarm database as read-only runs")
         self.open_action.triggered.connect(self.choose_file)
-        self.side_action = QAction("Run Side by &Side", window)
+        self.side_action = QAction("Run Side by &Side", parent)
         self.side_action.setObjectName("action_agentfarm_side_by_side")
         self.side_action.setStatusTip("Start a Farm GUI run from the selected AgentFarm run's configuration "
                                       "and seed, and overlay the two")
@@ -82,19 +91,21 @@ class AgentFarmFlows(QObject):
 
     # ---- importing ----------------------------------------------------------------------
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open AgentFarm database", "",
+        path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Open AgentFarm database", "",
                                               "AgentFarm databases (*.db *.sqlite *.sqlite3);;All files (*)")
         if path:
-            spawn(self.import_file_async(path), self.window._report("Cannot open the AgentFarm database"))
+            spawn(self.import_file_async(path), self._report("Cannot open the AgentFarm database"))
+
+    def _report(self, title: str):
+        return lambda err: self.show_error(title, str(err))
 
     async def import_file_async(self, path: str) -> list[int]:
-        w = self.window
         if self.importing:
-            w.show_error("Import in progress", "Wait for the current AgentFarm import to finish.")
+            self.show_error("Import in progress", "Wait for the current AgentFarm import to finish.")
             return []
-        store = w.store
+        store = self.state.store
         if store is None:
-            w.show_error("Cannot open the AgentFarm database", "Open a workspace first.")
+            self.show_error("Cannot open the AgentFarm database", "Open a workspace first.")
             return []
         self.importing = True
         self._cancel.clear()
@@ -104,22 +115,23 @@ class AgentFarmFlows(QObject):
         try:
             report = await run_blocking(self._import, path, store)
         except ImportCancelled:
-            w.statusBar().showMessage("AgentFarm import cancelled; nothing was kept", 8000)
+            self.status_bar.showMessage("AgentFarm import cancelled; nothing was kept", 8000)
             return []
         except (AgentFarmError, StoreError, OSError) as err:
-            w.show_error("Cannot open the AgentFarm database", str(err))
+            self.show_error("Cannot open the AgentFarm database", str(err))
             return []
         finally:
             self.importing = False
             self._close_dialog()
         self.last_report = report
-        await w.refresh_runs_async(select=report.run_ids)
-        w.statusBar().showMessage(f"Imported {len(report.run_ids)} AgentFarm simulation(s) from {path}", 8000)
+        await self.runs.refresh_runs_async(select=report.run_ids)
+        self.status_bar.showMessage(f"Imported {len(report.run_ids)} AgentFarm simulation(s) from {path}",
+                                    8000)
         notes = [r.summary() for r in report.results] + [f"skipped: {s}" for s in report.skipped]
         if any(r.missing or r.notes or r.config_mapping for r in report.results) or report.skipped:
             unmapped = "\n\n".join(r.config_mapping.message(limit=None) for r in report.results
                                    if r.config_mapping is not None and r.config_mapping.unmapped)
-            show_details(w, "AgentFarm database imported",
+            show_details(self.dialog_parent, "AgentFarm database imported",
                          f"{path}\n\n" + "\n".join(notes) + "\n\nThe file was opened read-only and is "
                          "unchanged. Run > Run Side by Side starts a Farm GUI run with the same "
                          "configuration and seed.", unmapped, "agentfarm_import_box")
@@ -142,7 +154,7 @@ class AgentFarmFlows(QObject):
         self._progress = (fraction, text)
 
     def _open_dialog(self, path: str) -> None:
-        dialog = QProgressDialog(f"Importing {path}", "Cancel", 0, 1000, self.window)
+        dialog = QProgressDialog(f"Importing {path}", "Cancel", 0, 1000, self.dialog_parent)
         dialog.setObjectName("agentfarm_progress")
         dialog.setWindowTitle("Open AgentFarm Database")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -159,7 +171,7 @@ class AgentFarmFlows(QObject):
         if self.dialog is not None:
             self.dialog.setValue(int(1000 * min(1.0, max(0.0, fraction))))
             self.dialog.setLabelText(f"Importing: {text}")
-        self.window.statusBar().showMessage(f"Importing AgentFarm database: {text} ({fraction:.0%})", 1000)
+        self.status_bar.showMessage(f"Importing AgentFarm database: {text} ({fraction:.0%})", 1000)
 
     def _close_dialog(self) -> None:
         self.timer.stop()
@@ -172,56 +184,55 @@ class AgentFarmFlows(QObject):
 
     # ---- side by side --------------------------------------------------------------------
     def imported_selected(self) -> int | None:
-        ids = self.window.run_table.selected_ids()
-        rows = self.window._run_rows
+        ids = self.run_table.selected_ids()
+        rows = self.state.run_rows
         imported = [i for i in ids if i in rows and rows[i].model == MODEL]
         return imported[0] if imported else None
 
     def side_by_side(self) -> None:
-        ids = self.window.run_table.selected_ids()
+        ids = self.run_table.selected_ids()
         if not ids:
-            self.window.show_error("Run Side by Side", "Select an imported AgentFarm run first.")
+            self.show_error("Run Side by Side", "Select an imported AgentFarm run first.")
             return
-        spawn(self.side_by_side_async(ids[0]), self.window._report("Cannot start the run"))
+        spawn(self.side_by_side_async(ids[0]), self._report("Cannot start the run"))
 
     async def side_by_side_async(self, run_id: int) -> int | None:
         """Start a Farm GUI run from `run_id`'s configuration and seed; select both."""
-        w = self.window
-        store = w.store
+        store = self.state.store
         if store is None:
             return None
         try:
             info = await run_blocking(store.get_run, run_id)
             config = await run_blocking(store.run_config, run_id)
         except StoreError as err:
-            w.show_error("Cannot start the run", str(err))
+            self.show_error("Cannot start the run", str(err))
             return None
         if info.model != MODEL:
-            w.show_error("Run Side by Side", f"Run {run_id} ({info.name}) was not imported from AgentFarm; "
-                         "select an imported AgentFarm run.")
+            self.show_error("Run Side by Side", f"Run {run_id} ({info.name}) was not imported from "
+                            "AgentFarm; select an imported AgentFarm run.")
             return None
         values = config_to_dict(config)
         values["snapshot_every"] = 1 if config.simulation_steps <= SIDE_BY_SIDE_SNAPSHOT_STEPS else 10
         name = info.name.removesuffix(" (AgentFarm)")
-        new_id = await w.start_run_async(config_from_dict(values), f"{name} (Farm GUI)")
+        new_id = await self.runs.start_run_async(config_from_dict(values), f"{name} (Farm GUI)")
         if new_id is not None:
-            w.run_table.select_ids([run_id, new_id])
+            self.run_table.select_ids([run_id, new_id])
         return new_id
 
     def refuse_if_imported(self, run_ids: list[int], doing: str) -> bool:
         """Show why an imported run cannot be `doing`; True when one was refused."""
         for run_id in run_ids:
-            row = self.window._run_rows.get(run_id)
+            row = self.state.run_rows.get(run_id)
             if row is not None and row.model == MODEL:
                 try:
                     refuse_continuation(_Info(run_id, row.name, MODEL), doing)
                 except StoreError as err:
-                    self.window.show_error("Read-only run", str(err))
+                    self.show_error("Read-only run", str(err))
                     return True
         return False
 
     def update_actions(self) -> None:
-        self.side_action.setEnabled(self.imported_selected() is not None and self.window.store is not None)
+        self.side_action.setEnabled(self.imported_selected() is not None and self.state.store is not None)
         self.open_action.setEnabled(not self.importing)
 
 
@@ -230,14 +241,12 @@ class _Info:
         self.id, self.name, self.model = run_id, name, model
 
 
-def install(window: MainWindow) -> AgentFarmFlows:
-    """Add the actions to the File and Run menus and keep them enabled as they apply."""
-    flows = AgentFarmFlows(window)
-    file_menu = window.menuBar().findChild(QMenu, "menu_file")
-    file_menu.insertAction(window.actions.recent_menu.menuAction(), flows.open_action)
-    run_menu = window.menuBar().findChild(QMenu, "menu_run")
+def install(flows: AgentFarmFlows, file_menu: QMenu, before: QAction, run_menu: QMenu) -> AgentFarmFlows:
+    """Add the actions to the File menu (Open... ``before`` the given entry) and the Run
+    menu, and keep them enabled as they apply."""
+    file_menu.insertAction(before, flows.open_action)
     run_menu.addSeparator()
     run_menu.addAction(flows.side_action)
-    window.run_table.selection_changed.connect(lambda _ids: flows.update_actions())
+    flows.run_table.selection_changed.connect(lambda _ids: flows.update_actions())
     flows.update_actions()
     return flows

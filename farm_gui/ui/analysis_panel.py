@@ -467,9 +467,10 @@ def install(window: Any) -> AnalysisPanel:
         cap = int(settings.value("analysis/max_concurrent", DEFAULT_MAX_CONCURRENT))
     except (TypeError, ValueError):
         cap = DEFAULT_MAX_CONCURRENT
-    panel = AnalysisPanel(store_provider=lambda: window.store, selected_runs=window.run_table.selected_ids,
+    panel = AnalysisPanel(store_provider=lambda: window.state.store,
+                          selected_runs=window.run_table.selected_ids,
                           max_concurrent=max(1, cap), parent=window, run_model=window.run_table.table_model,
-                          refresh_runs=lambda: spawn(window.refresh_runs_async()), qsettings=settings)
+                          refresh_runs=lambda: spawn(window.runs.refresh_runs_async()), qsettings=settings)
     panel.max_concurrent_changed.connect(lambda n: settings.setValue("analysis/max_concurrent", n))
     dock = window._add_dock("analysis", "Analysis", panel, "bottom")
     menu = window.actions.analysis_menu

@@ -48,16 +48,16 @@ def _chart_menu(window: MainWindow, chart, parent) -> QMenu:
     for fmt in FORMATS:
         act = menu.addAction(f"As {fmt.upper()}...")
         act.setObjectName(f"{chart.objectName()}_export_{fmt}")
-        act.triggered.connect(lambda _=False, f=fmt, c=chart: window.export_chart(f, c))
+        act.triggered.connect(lambda _=False, f=fmt, c=chart: window.exports.export_chart(f, c))
     menu.addSeparator()
     figure = menu.addAction("Figure...")
     figure.setObjectName(f"{chart.objectName()}_export_figure")
-    figure.triggered.connect(lambda _=False, c=chart: window.open_figure_dialog([c]))
+    figure.triggered.connect(lambda _=False, c=chart: window.exports.open_figure_dialog([c]))
     menu.addSeparator()
     every = menu.addMenu("All Charts")
     for fmt in FORMATS:
         act = every.addAction(f"As {fmt.upper()}...")
-        act.triggered.connect(lambda _=False, f=fmt: window.export_all_charts(f))
+        act.triggered.connect(lambda _=False, f=fmt: window.exports.export_all_charts(f))
     return menu
 
 
@@ -67,7 +67,7 @@ def _world_menu(window: MainWindow, parent) -> QMenu:
     for fmt in FORMATS:
         act = menu.addAction(f"As {fmt.upper()}...")
         act.setObjectName(f"world_export_{fmt}")
-        act.triggered.connect(lambda _=False, f=fmt: window.export_world(f))
+        act.triggered.connect(lambda _=False, f=fmt: window.exports.export_world(f))
     return menu
 
 
@@ -88,7 +88,7 @@ def _install_charts(window: MainWindow, current: _CurrentChart) -> None:
         copy = QAction("Copy to Clipboard", scene)
         copy.setObjectName(f"{chart.objectName()}_copy")
         copy.setShortcut("Ctrl+Shift+C")
-        copy.triggered.connect(lambda _=False, c=chart: window.copy_chart(c))
+        copy.triggered.connect(lambda _=False, c=chart: window.exports.copy_chart(c))
         # pyqtgraph adds these to every item's context menu (its own list held "Export...")
         scene.contextMenu = [_chart_menu(window, chart, chart), copy]
         ctrl = chart.getPlotItem().ctrl
@@ -134,8 +134,8 @@ def install_other_plots(window: MainWindow) -> None:
             path, _ = QFileDialog.getSaveFileName(window, f"Export plot as {fmt.upper()}", f"plot.{fmt}",
                                                   FILTERS[fmt])
             if path:
-                window._write_picture(lambda p: chart_export.write_plot(w, p, fmt), with_suffix(path, fmt),
-                                      "Plot")
+                window.exports.write_picture(lambda p: chart_export.write_plot(w, p, fmt),
+                                             with_suffix(path, fmt), "Plot")
 
         for fmt in FORMATS:
             act = menu.addAction(f"As {fmt.upper()}...")

@@ -8,15 +8,18 @@ checkpoints with the one at or before the slider's step chosen (and moves the sl
 there), and takes changed settings as ``key=value`` pairs. The new run is selected with
 its parent, so the charts overlay them, aligned at the fork step.
 
-The checkpoint work (runtime/continuation.py) and every store call are awaited off the
+``ContinueController`` does both for the window, on its Qt-free ``WindowState``
+(``ui/state.py``) and the ``RunController`` (which lists and shows the runs). The
+checkpoint work (runtime/continuation.py) and every store call are awaited off the
 loop; the dialogs are window-modal and opened with open().
 """
 
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -32,11 +35,13 @@ from PySide6.QtWidgets import (
 from farm_gui.config import ConfigError
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.continuation import parse_settings, prepare_fork, prepare_resume
-from farm_gui.runtime.registry import ACTIVE_STATES
+from farm_gui.runtime.registry import ACTIVE_STATES, RunRegistry
 from farm_gui.store import StoreError
-
-if TYPE_CHECKING:
-    from farm_gui.ui.main_window import MainWindow
+from farm_gui.ui.actions import WindowActions
+from farm_gui.ui.run_flows import RunController
+from farm_gui.ui.run_table import RunTable
+from farm_gui.ui.state import RunRow, WindowState
+from farm_gui.ui.world_view import WorldView
 
 RESUMABLE = ("stopped", "interrupted", "failed", "finished")
 _OK_CANCEL = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -109,47 +114,65 @@ def _nearest_at_or_before(steps: list[int], step: int) -> int:
     return before[-1] if before else steps[0]
 
 
-class ContinueFlows:
-    def _install_continue(self: MainWindow) -> None:
-        a = self.actions
-        a.resume_run.triggered.connect(self.resume_stored_run)
-        a.fork_run.triggered.connect(self.fork_shown_run)
+class ContinueController(QObject):
+    """Run > Resume Run... and Run > Fork from Here... (and the fork button it puts beside
+    the world view's step slider)."""
+
+    def __init__(self, state: WindowState, registry: RunRegistry, *, runs: RunController,
+                 actions: WindowActions, run_table: RunTable, world_view: WorldView, parent: QWidget,
+                 show_error: Callable[[str, str], None]):
+        super().__init__(parent)
+        self.state = state
+        self.registry = registry
+        self.runs = runs
+        self.actions = actions
+        self.run_table = run_table
+        self.world_view = world_view
+        self.dialog_parent = parent
+        self.show_error = show_error
+        actions.resume_run.triggered.connect(self.resume_stored_run)
+        actions.fork_run.triggered.connect(self.fork_shown_run)
         self.fork_button = QToolButton()
         self.fork_button.setObjectName("fork_button")
-        self.fork_button.setDefaultAction(a.fork_run)
-        self.world_view.slider_row.addWidget(self.fork_button)
+        self.fork_button.setDefaultAction(actions.fork_run)
+        world_view.slider_row.addWidget(self.fork_button)
         self.continue_dialog: QDialog | None = None
 
-    def _stored_row(self: MainWindow):
-        row = self.primary_row()
+    def _report(self, title: str):
+        return lambda err: self.show_error(title, str(err))
+
+    def _stored_row(self) -> RunRow | None:
+        row = self.runs.primary_row()
         if row is None or self.registry.state(row.run_id) in ACTIVE_STATES:
             return None
         return row
 
-    def update_continue_actions(self: MainWindow) -> None:
+    def update_actions(self) -> None:
         row = self._stored_row()
         a = self.actions
-        a.resume_run.setEnabled(self.store is not None and row is not None and row.status in RESUMABLE)
-        a.fork_run.setEnabled(self.store is not None and row is not None and row.status != "pending")
+        store = self.state.store
+        a.resume_run.setEnabled(store is not None and row is not None and row.status in RESUMABLE)
+        a.fork_run.setEnabled(store is not None and row is not None and row.status != "pending")
 
     # ---- resume ----------------------------------------------------------------------
-    def resume_stored_run(self: MainWindow) -> None:
+    def resume_stored_run(self) -> None:
         row = self._stored_row()
         if row is None or row.status not in RESUMABLE:
             return
         if row.status != "finished":
             spawn(self.resume_run_async(row.run_id), self._report("Cannot resume the run"))
             return
-        dialog = self.continue_dialog = ContinueDialog(self, row.name, row.steps_done)
+        dialog = self.continue_dialog = ContinueDialog(self.dialog_parent, row.name, row.steps_done)
         run_id = row.run_id
         dialog.accepted.connect(lambda: spawn(self.resume_run_async(run_id, dialog.steps.value()),
                                               self._report("Cannot continue the run")))
         dialog.open()
 
-    async def resume_run_async(self: MainWindow, run_id: int, more_steps: int | None = None) -> bool:
+    async def resume_run_async(self, run_id: int, more_steps: int | None = None) -> bool:
         """Continue `run_id` from its last checkpoint (`more_steps` from there); False if refused."""
-        async with self._state_lock:
-            store = self.store
+        state = self.state
+        async with state.store_lock:
+            store = state.store
             if store is None or self.registry.state(run_id) in ACTIVE_STATES:
                 return False
             try:
@@ -159,26 +182,26 @@ class ContinueFlows:
             except (StoreError, ConfigError) as err:
                 self.show_error("Cannot resume the run", str(err))
                 return False
-            self._stored_series.pop(run_id, None)
-            self.registry.start(store, run_id, info.name, cont.config, self.speed,
+            state.stored_series.pop(run_id, None)
+            self.registry.start(store, run_id, info.name, cont.config, state.speed,
                                 session_options={"model": cont.model, "fork": False}, history=history)
-        await self.refresh_runs_async(select=[run_id])
-        self.shown_ids = []  # the run is live again: bind its live buffer
-        await self.show_runs_async(self.run_table.selected_ids())
+        await self.runs.refresh_runs_async(select=[run_id])
+        state.shown_ids = []  # the run is live again: bind its live buffer
+        await self.runs.show_runs_async(self.run_table.selected_ids())
         return True
 
     # ---- fork ------------------------------------------------------------------------
-    def fork_shown_run(self: MainWindow) -> None:
+    def fork_shown_run(self) -> None:
         row = self._stored_row()
         if row is None:
             return
         # the step the world view shows (the slider's, or the last one when a run is shown)
-        shown = self._scrub_target if self._world_run == row.run_id else None
+        shown = self.state.scrub_target if self.state.world_run == row.run_id else None
         step = shown if shown is not None else row.steps_done
         spawn(self._open_fork_dialog(row.run_id, row.name, step), self._report("Cannot fork the run"))
 
-    async def _open_fork_dialog(self: MainWindow, run_id: int, name: str, step: int) -> None:
-        store = self.store
+    async def _open_fork_dialog(self, run_id: int, name: str, step: int) -> None:
+        store = self.state.store
         if store is None:
             return
         try:
@@ -190,9 +213,9 @@ class ContinueFlows:
             self.show_error("Cannot fork the run", f"{name} has no checkpoint to start a fork from.")
             return
         chosen = _nearest_at_or_before(steps, step)
-        if self._world_run == run_id and self.world_view.slider.isEnabled():
+        if self.state.world_run == run_id and self.world_view.slider.isEnabled():
             self.world_view.slider.setValue(chosen)  # snap to the checkpoint
-        dialog = self.continue_dialog = ForkDialog(self, name, steps, chosen)
+        dialog = self.continue_dialog = ForkDialog(self.dialog_parent, name, steps, chosen)
 
         def accepted() -> None:
             try:
@@ -207,11 +230,12 @@ class ContinueFlows:
         dialog.accepted.connect(accepted)
         dialog.open()
 
-    async def fork_run_async(self: MainWindow, run_id: int, step: int, settings: dict | None = None,
+    async def fork_run_async(self, run_id: int, step: int, settings: dict | None = None,
                              name: str | None = None) -> int | None:
         """A new run from the checkpoint of `run_id` at `step`; its id, or None if refused."""
-        async with self._state_lock:
-            store = self.store
+        state = self.state
+        async with state.store_lock:
+            store = state.store
             if store is None:
                 return None
             try:
@@ -220,7 +244,7 @@ class ContinueFlows:
             except (StoreError, ConfigError) as err:
                 self.show_error("Cannot fork the run", str(err))
                 return None
-            self.registry.start(store, cont.run_id, info.name, cont.config, self.speed,
+            self.registry.start(store, cont.run_id, info.name, cont.config, state.speed,
                                 session_options={"model": cont.model, "fork": True})
-        await self.refresh_runs_async(select=[cont.run_id, run_id])
+        await self.runs.refresh_runs_async(select=[cont.run_id, run_id])
         return cont.run_id

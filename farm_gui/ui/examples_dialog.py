@@ -7,7 +7,7 @@ the folder in the desktop's file manager, where the files can be copied and edit
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -18,23 +18,28 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStatusBar,
     QVBoxLayout,
+    QWidget,
 )
 
 from farm_gui import resources
 from farm_gui.config import ConfigError, load_yaml
 from farm_gui.runtime.aio import run_blocking, spawn
-
-if TYPE_CHECKING:
-    from farm_gui.ui.main_window import MainWindow
+from farm_gui.ui.config_form import ConfigForm
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 
 
 class ExamplesDialog(QDialog):
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window_ = window
+    """``config_form`` takes the example loaded; ``status_bar`` says so."""
+
+    def __init__(self, parent: QWidget, config_form: ConfigForm, status_bar: QStatusBar,
+                 show_error: Callable[[str, str], None]):
+        super().__init__(parent)
+        self.config_form = config_form
+        self.status_bar = status_bar
+        self.show_error = show_error
         self.setObjectName("examples_dialog")
         self.setWindowTitle("Example Configurations")
         self.resize(520, 360)
@@ -88,24 +93,25 @@ class ExamplesDialog(QDialog):
     def load_selected(self) -> None:
         path = self.selected_path()
         if path is not None:
-            spawn(self._load(path), lambda err: self.window_.show_error("Cannot load example", str(err)))
+            spawn(self._load(path), lambda err: self.show_error("Cannot load example", str(err)))
 
     async def _load(self, path: str) -> None:
         try:
             config = await run_blocking(load_yaml, path)
         except ConfigError as err:
-            self.window_.show_error("Cannot load example", str(err))
+            self.show_error("Cannot load example", str(err))
             return
-        self.window_.config_form.set_config(config)
-        self.window_.statusBar().showMessage(f"Loaded the example {path}", 5000)
+        self.config_form.set_config(config)
+        self.status_bar.showMessage(f"Loaded the example {path}", 5000)
         self.accept()
 
     def open_folder(self) -> bool:
         return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.folder)))
 
 
-def show_examples(window: MainWindow) -> ExamplesDialog:
-    dialog = ExamplesDialog(window)
+def show_examples(parent: QWidget, config_form: ConfigForm, status_bar: QStatusBar,
+                  show_error: Callable[[str, str], None]) -> ExamplesDialog:
+    dialog = ExamplesDialog(parent, config_form, status_bar, show_error)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog

@@ -5,9 +5,9 @@ live preview shows what will be written. The choices are remembered."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,36 +21,42 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSpinBox,
+    QStatusBar,
     QVBoxLayout,
+    QWidget,
 )
 
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.ui.chart_render import FILTERS, FORMATS, with_suffix
 from farm_gui.ui.figure_export import FigureOptions, FigureScene, panel_of, write_figure_data, write_picture
 
-if TYPE_CHECKING:
-    from farm_gui.ui.main_window import MainWindow
-
 SETTINGS_KEY = "figure/options"
 PREVIEW_WIDTH = 480
 
 
 class FigureDialog(QDialog):
-    def __init__(self, window: MainWindow, charts=None):
-        super().__init__(window)
-        self.window_ = window
+    """``all_charts``: the charts offered (``charts``: those ticked, all unless given);
+    ``qsettings`` keeps the choices; the outcome is said in ``status_bar`` or by
+    ``show_error``."""
+
+    def __init__(self, parent: QWidget, all_charts: list, qsettings: QSettings, status_bar: QStatusBar,
+                 show_error: Callable[[str, str], None], charts=None):
+        super().__init__(parent)
+        self.qsettings = qsettings
+        self.status_bar = status_bar
+        self.show_error = show_error
         self.setObjectName("figure_dialog")
         self.setWindowTitle("Export Figure")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.written: list = []
-        options = FigureOptions.from_json(window.settings.qsettings.value(SETTINGS_KEY, "", type=str))
-        chosen = list(charts) if charts else list(window.charts.charts)
+        options = FigureOptions.from_json(qsettings.value(SETTINGS_KEY, "", type=str))
+        chosen = list(charts) if charts else list(all_charts)
 
         self.chart_boxes = {}
         charts_box = QGroupBox("Charts (several make panels of one figure)")
         charts_row = QVBoxLayout(charts_box)
-        for chart in window.charts.charts:
+        for chart in all_charts:
             box = QCheckBox(chart.getPlotItem().titleLabel.text or chart.objectName())
             box.setObjectName(f"figure_{chart.objectName()}")
             box.setChecked(chart in chosen)
@@ -180,7 +186,7 @@ class FigureDialog(QDialog):
         if not charts:
             return
         options = self.options()
-        self.window_.settings.qsettings.setValue(SETTINGS_KEY, options.to_json())
+        self.qsettings.setValue(SETTINGS_KEY, options.to_json())
         filters = ";;".join(FILTERS[f] for f in FORMATS)
         path, chosen = QFileDialog.getSaveFileName(self, "Save figure", "figure.pdf", filters)
         if not path:
@@ -190,25 +196,26 @@ class FigureDialog(QDialog):
             fmt = next((f for f in FORMATS if FILTERS[f] == chosen), "pdf")
             path = with_suffix(path, fmt)
         panels = [panel_of(c) for c in charts]
-        window = self.window_
         try:
             write_picture(panels, options, path, fmt)
         except (OSError, ValueError) as err:
             reason = getattr(err, "strerror", None) or str(err)
-            window.show_error("Export failed", f"Could not write the figure to {path}: {reason}.")
+            self.show_error("Export failed", f"Could not write the figure to {path}: {reason}.")
             return
-        window.statusBar().showMessage(f"Figure saved to {path}", 8000)
+        self.status_bar.showMessage(f"Figure saved to {path}", 8000)
         if options.data:  # the raw data can be long: written off the event loop
-            spawn(_write_data(window, panels, options, path, fmt), window._report("Export failed"))
+            spawn(_write_data(self.status_bar, self.show_error, panels, options, path, fmt),
+                  lambda err: self.show_error("Export failed", str(err)))
         self.accept()
 
 
-async def _write_data(window: MainWindow, panels, options: FigureOptions, path: str, fmt: str) -> None:
+async def _write_data(status_bar: QStatusBar, show_error: Callable[[str, str], None], panels,
+                      options: FigureOptions, path: str, fmt: str) -> None:
     try:
         written = await run_blocking(write_figure_data, panels, options, path, fmt)
     except OSError as err:
-        window.show_error("Export failed", f"Could not write the figure's data beside {path}: "
-                                           f"{err.strerror or err}.")
+        show_error("Export failed", f"Could not write the figure's data beside {path}: "
+                                    f"{err.strerror or err}.")
         return
-    window.statusBar().showMessage(f"Figure saved to {path}, its data to {written[0].name} and "
-                                   f"{written[1].name}", 8000)
+    status_bar.showMessage(f"Figure saved to {path}, its data to {written[0].name} and "
+                           f"{written[1].name}", 8000)

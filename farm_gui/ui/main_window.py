@@ -1,16 +1,30 @@
-"""The main window: layout, docks, timers, status bar, settings and closing.
+"""The main window: a shell of layout, docks, menus, the frame timer, the status bar,
+settings and closing, composed from controller objects over a Qt-free state.
 
-Run flows (start, controls, display, scrubbing) live in ``run_flows`` and
-exports in ``export_flows``; both are mixed into ``MainWindow``.
+``self.state`` (``ui/state.py``, ``WindowState``) is what the window knows: the open
+workspace, the runs listed, shown and followed, the scrubbed step, the speed, the last
+error, and the asyncio locks. The controllers work on it, each given in its constructor
+the state and the widgets and services it needs (none imports this module):
+
+- ``self.runs`` (``run_flows.RunController``): the run list, start and the run controls,
+  which runs are shown, the live world view and scrubbing;
+- ``self.workspace`` (``workspace_flows.WorkspaceController``): opening, creating and
+  closing workspaces, the recent ones;
+- ``self.exports`` (``export_flows.ExportController``): run data, pictures, figures,
+  configurations;
+- ``self.continues`` (``continue_flows.ContinueController``): resume and fork.
+
+The window connects the actions to them, and offers a few entry points of its own to
+other panels, scripts and tests: ``store``, ``shown_ids`` and ``last_error`` (read from
+the state), ``open_workspace``, ``set_speed``, ``refresh_runs_async``, ``show_error``
+and ``update_actions``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import types
-from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Qt, QThreadPool, QTimer, Slot
@@ -19,6 +33,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QWidget,
@@ -28,22 +43,25 @@ from farm_gui import __version__
 from farm_gui.core.registry import UnknownModelError, get_model
 from farm_gui.runtime.aio import ensure_loop, release_loop, wait_blocking
 from farm_gui.runtime.registry import RunRegistry
-from farm_gui.store import Store, StoreError, open_store
-from farm_gui.ui import agentfarm_flows, analysis_panel, chart_menus, experiments_panel, run_menu
+from farm_gui.store import Store
+from farm_gui.ui import agentfarm_flows, analysis_panel, chart_menus, experiments_panel
 from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
+from farm_gui.ui.agentfarm_flows import AgentFarmFlows
 from farm_gui.ui.charts import ChartsPanel
 from farm_gui.ui.config_form import ConfigForm
-from farm_gui.ui.continue_flows import ContinueFlows
+from farm_gui.ui.continue_flows import ContinueController
 from farm_gui.ui.dialogs import show_info, show_warning
 from farm_gui.ui.examples_dialog import show_examples
-from farm_gui.ui.export_flows import ExportFlows
+from farm_gui.ui.export_flows import ExportController
 from farm_gui.ui.icons import app_icon, app_pixmap, apply_action_icons
 from farm_gui.ui.model_picker import report_broken
-from farm_gui.ui.run_flows import RunFlows
+from farm_gui.ui.run_flows import RunController
+from farm_gui.ui.run_menu import RunMenu
 from farm_gui.ui.run_table import RunTable
 from farm_gui.ui.settings import WindowSettings
+from farm_gui.ui.state import WindowState
 from farm_gui.ui.theme import all_plots, apply_theme, style_sheet
-from farm_gui.ui.workspace_flows import WorkspaceFlows
+from farm_gui.ui.workspace_flows import WorkspaceController
 from farm_gui.ui.world_view import WorldView
 
 log = logging.getLogger(__name__)
@@ -65,7 +83,7 @@ STATUS_EVERY = 6  # in "other" slots
 CLOSE_WAIT_S = 30.0
 
 
-class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWindow):
+class MainWindow(QMainWindow):
     def __init__(self, db_url: str | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("main_window")
@@ -74,15 +92,8 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         self.loop = ensure_loop()
         self._loop_released = False
         self.settings = WindowSettings()
-        self.store: Store | None = None
+        self.state = WindowState()
         self.registry = RunRegistry(pool=QThreadPool(self), parent=self)
-        self.speed: float | None = None
-        self.last_error: tuple[str, str] | None = None
-        self._state_lock = asyncio.Lock()  # store, run list
-        self._display_lock = asyncio.Lock()  # which runs are shown, chart bindings
-        self._world_lock = asyncio.Lock()  # world state loads (slider)
-        self._export_lock = asyncio.Lock()  # export jobs
-        self._init_flows()
 
         # The charts of the model the form will show (the one chosen last time): built now
         # instead of in the turn that shows that model's first run (~100-300 ms).
@@ -101,14 +112,27 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         self.toolbar = build_toolbar(self, self.actions)
         self._build_view_menu()
         self._build_status_bar()
+        self.state.speed_changed.connect(self._show_speed)
+        self._build_controllers()
         self._connect()
         self.chart_tracker = chart_menus.install(self)
+        self.exports.chart_tracker = self.chart_tracker
         self.charts.charts_rebuilt.connect(lambda: chart_menus.rewire(self))  # another model's charts
-        self._install_continue()
+        self.continues = ContinueController(
+            self.state, self.registry, runs=self.runs, actions=self.actions, run_table=self.run_table,
+            world_view=self.world_view, parent=self, show_error=self.show_error)
         self.analysis_panel = None
         self._install_analysis_panel()
-        self.run_menu = run_menu.install(self)  # context menu: rename, notes, re-run, delete
-        self.agentfarm = agentfarm_flows.install(self)
+        # the run table's context menu: rename, notes, re-run, delete
+        self.run_menu = RunMenu(
+            self.state, self.registry, self.runs, run_table=self.run_table, config_form=self.config_form,
+            parameters_dock=self.docks["parameters"], status_bar=self.statusBar(),
+            analysis_panel=self.analysis_panel, parent=self, show_error=self.show_error)
+        self.agentfarm = agentfarm_flows.install(
+            AgentFarmFlows(self.state, self.runs, run_table=self.run_table, status_bar=self.statusBar(),
+                           parent=self, show_error=self.show_error),
+            self.menuBar().findChild(QMenu, "menu_file"), self.actions.recent_menu.menuAction(),
+            self.menuBar().findChild(QMenu, "menu_run"))
         self.experiments_panel = experiments_panel.install(self)  # Run > New Experiment..., its dock
         chart_menus.install_other_plots(self)  # after every dock with plots is built
 
@@ -116,7 +140,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         if last is not None:
             self.config_form.set_config(last)
         self.config_form.restore_model(self.settings.last_model())
-        self.config_form.model_changed.connect(self.on_form_model_changed)
+        self.config_form.model_changed.connect(self.runs.on_form_model_changed)
         self.resize(1400, 900)
         if (geometry := self.settings.geometry()) is not None:
             self.restoreGeometry(geometry)
@@ -124,7 +148,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         self._default_layout_pending = state is None or not self.restoreState(state)
         self.actions.theme_dark.setChecked(self.settings.dark())
         self.set_dark(self.settings.dark())
-        self._rebuild_recent_menu()
+        self.workspace.rebuild_recent_menu()
 
         self._tick = 0
         self.frame_timer = QTimer(self)
@@ -132,11 +156,29 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         self.frame_timer.timeout.connect(self._on_frame)
         self.frame_timer.start(FRAME_MS)
 
-        self._open_initial(db_url)
+        self.workspace.open_initial(db_url)
         self.update_actions()
         report_broken(self.config_form.model_picker, self.statusBar())  # plug-ins that failed to load
 
     # ---- construction helpers -----------------------------------------------------
+    def _build_controllers(self) -> None:
+        state, status_bar = self.state, self.statusBar()
+        self.runs = RunController(
+            state, self.registry, self.settings, actions=self.actions, run_table=self.run_table,
+            charts=self.charts, world_view=self.world_view, config_form=self.config_form,
+            parameters_dock=self.docks["parameters"], status_bar=status_bar, parent=self,
+            show_error=self.show_error, update_actions=self.update_actions,
+            refresh_status=self.refresh_status,
+            refuse_imported=lambda ids, doing: self.agentfarm.refuse_if_imported(ids, doing))
+        self.workspace = WorkspaceController(
+            state, self.registry, self.settings, runs=self.runs, label=self.workspace_label,
+            recent_menu=self.actions.recent_menu, parent=self, show_error=self.show_error,
+            update_actions=self.update_actions)
+        self.exports = ExportController(
+            state, self.settings, run_table=self.run_table, charts=self.charts, world_view=self.world_view,
+            config_form=self.config_form, status_bar=status_bar, parent=self, show_error=self.show_error,
+            model_of_run=self.runs.model_of_run)
+
     def _add_dock(self, name: str, title: str, widget: QWidget, area: str) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{name}")
@@ -182,28 +224,28 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         bar.addPermanentWidget(self.progress)
 
     def _connect(self) -> None:
-        a = self.actions
-        a.new_run.triggered.connect(self.new_run)
-        a.open_workspace.triggered.connect(self.choose_workspace)
-        a.new_workspace.triggered.connect(self.action_new_workspace)
-        a.start.triggered.connect(self.start_run)
-        a.pause.triggered.connect(self.pause_run)
-        a.resume.triggered.connect(self.resume_run)
-        a.step.triggered.connect(self.step_run)
-        a.stop.triggered.connect(self.stop_run)
-        a.export_csv.triggered.connect(lambda: self.export_run_data("csv"))
-        a.export_parquet.triggered.connect(lambda: self.export_run_data("parquet"))
-        a.export_json.triggered.connect(lambda: self.export_run_data("json"))
-        a.export_png.triggered.connect(lambda: self.export_chart("png"))
-        a.export_svg.triggered.connect(lambda: self.export_chart("svg"))
-        a.export_pdf.triggered.connect(lambda: self.export_chart("pdf"))
+        a, runs, exports = self.actions, self.runs, self.exports
+        a.new_run.triggered.connect(runs.new_run)
+        a.open_workspace.triggered.connect(self.workspace.choose_workspace)
+        a.new_workspace.triggered.connect(self.workspace.new_workspace)
+        a.start.triggered.connect(runs.start_run)
+        a.pause.triggered.connect(runs.pause_run)
+        a.resume.triggered.connect(runs.resume_run)
+        a.step.triggered.connect(runs.step_run)
+        a.stop.triggered.connect(runs.stop_run)
+        a.export_csv.triggered.connect(lambda: exports.export_run_data("csv"))
+        a.export_parquet.triggered.connect(lambda: exports.export_run_data("parquet"))
+        a.export_json.triggered.connect(lambda: exports.export_run_data("json"))
+        a.export_png.triggered.connect(lambda: exports.export_chart("png"))
+        a.export_svg.triggered.connect(lambda: exports.export_chart("svg"))
+        a.export_pdf.triggered.connect(lambda: exports.export_chart("pdf"))
         for fmt in ("png", "svg", "pdf"):
-            a.export_all[fmt].triggered.connect(lambda _=False, f=fmt: self.export_all_charts(f))
-            a.export_world[fmt].triggered.connect(lambda _=False, f=fmt: self.export_world(f))
-        a.export_figure.triggered.connect(lambda: self.open_figure_dialog())
-        a.export_data.triggered.connect(self.export_run_data_dialog)
-        a.copy_chart.triggered.connect(lambda: self.copy_chart())
-        a.export_config.triggered.connect(self.export_config)
+            a.export_all[fmt].triggered.connect(lambda _=False, f=fmt: exports.export_all_charts(f))
+            a.export_world[fmt].triggered.connect(lambda _=False, f=fmt: exports.export_world(f))
+        a.export_figure.triggered.connect(lambda: exports.open_figure_dialog())
+        a.export_data.triggered.connect(exports.export_run_data_dialog)
+        a.copy_chart.triggered.connect(lambda: exports.copy_chart())
+        a.export_config.triggered.connect(exports.export_config)
         a.quit.triggered.connect(self.close)
         a.theme_dark.toggled.connect(self.set_dark)
         a.about.triggered.connect(self.show_about)
@@ -212,9 +254,9 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         a.speed_group.triggered.connect(lambda act: self.set_speed(act.data()))
         a.speed_box.activated.connect(lambda i: self.set_speed(a.speed_box.itemData(i)))
         self.config_form.validity_changed.connect(lambda _valid: self.update_actions())
-        self.run_table.selection_changed.connect(self.on_selection_changed)
-        self.registry.run_state_changed.connect(self.on_run_state_changed)
-        self.world_view.scrub_requested.connect(self.scrub_to)
+        self.run_table.selection_changed.connect(runs.on_selection_changed)
+        self.registry.run_state_changed.connect(runs.on_run_state_changed)
+        self.world_view.scrub_requested.connect(runs.scrub_to)
 
     def _install_analysis_panel(self) -> None:
         self.analysis_panel = analysis_panel.install(self)
@@ -247,7 +289,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         box.setIconPixmap(app_pixmap(64))
 
     def show_examples(self):
-        return show_examples(self)
+        return show_examples(self, self.config_form, self.statusBar(), self.show_error)
 
     def show_shortcuts(self) -> None:
         rows = []
@@ -259,22 +301,53 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
 
     def show_error(self, title: str, text: str) -> None:
         """Tell the user what went wrong, without blocking the loop (see ``dialogs``)."""
-        self.last_error = (title, text)
+        self.state.report_error(title, text)
         if not shiboken6.isValid(self):
             log.warning("%s: %s", title, text)
             return
         self.statusBar().showMessage(f"{title}: {text.splitlines()[0] if text else ''}", 10000)
         show_warning(self, title, text)
 
+    # ---- entry points for other panels, scripts and tests ------------------------------
+    @property
+    def store(self) -> Store | None:
+        """The open workspace's store (``state.store``; None while none is open)."""
+        return self.state.store
+
+    @property
+    def shown_ids(self) -> list[int]:
+        """The runs the charts show (``state.shown_ids``)."""
+        return self.state.shown_ids
+
+    @property
+    def last_error(self) -> tuple[str, str] | None:
+        """(title, text) of the last error shown (``state.last_error``)."""
+        return self.state.last_error
+
+    def open_workspace(self, path: str) -> None:
+        """Open the workspace at ``path`` (as File > Open Workspace... does)."""
+        self.workspace.open_workspace(path)
+
+    async def refresh_runs_async(self, select: list[int] | None = None,
+                                 unless_selected_since: int | None = None) -> None:
+        """Reload the run table (``RunController.refresh_runs_async``)."""
+        await self.runs.refresh_runs_async(select, unless_selected_since)
+
+    def update_actions(self) -> None:
+        """Enable every controller's actions as they apply now."""
+        self.runs.update_actions()
+        self.continues.update_actions()
+
     # ---- speed ------------------------------------------------------------------------
     def set_speed(self, steps_per_s: float | None) -> None:
-        self.speed = steps_per_s
+        """The speed of the selected runs and of new runs (None: as fast as possible)."""
+        self.state.set_speed(steps_per_s)
+
+    def _show_speed(self, steps_per_s: float | None) -> None:
         for i, (_label, value) in enumerate(SPEEDS):
             if value == steps_per_s:
                 self.actions.speed_actions[i].setChecked(True)
                 self.actions.speed_box.setCurrentIndex(i)
-        for run_id in self.run_table.selected_ids():
-            self.registry.set_speed(run_id, steps_per_s)
 
     # ---- periodic refresh -------------------------------------------------------------
     @Slot()
@@ -288,19 +361,19 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
             return
         other = self._tick // SLOTS
         if other % WORLD_EVERY == 0:
-            self.refresh_live_world()
+            self.runs.refresh_live_world()
         elif other % STATUS_EVERY == 1:
-            self.refresh_live_rows()
+            self.runs.refresh_live_rows()
             self.refresh_status()
             live = self.registry.counts()["running"] > 0
             interval = FRAME_MS if live else IDLE_FRAME_MS
             if self.frame_timer.interval() != interval:
                 self.frame_timer.setInterval(interval)
-        elif self._world_version < 0 and self._world_run is not None:
+        elif self.state.waits_for_first_world():
             # A run shown a moment ago: its first world state as soon as it has one, not up
             # to a world slot later (a run that ends after ~25 steps showed "no world state"
             # for most of its life).
-            self.refresh_live_world()
+            self.runs.refresh_live_world()
 
     def refresh_status(self) -> None:
         counts = self.registry.counts()
@@ -313,7 +386,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         shown = ["running", "paused", "finished"] + [k for k in ("stopped", "failed", "interrupted")
                                                      if counts.get(k)]
         self.counts_label.setText(" · ".join(f"{counts.get(k, 0)} {k}" for k in shown))
-        row = self.primary_row()
+        row = self.runs.primary_row()
         if row is None:
             set_progress(self.progress, self.progress.maximum(), 0)
             self.rate_label.setText("")
@@ -349,7 +422,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         if active and not self._ask_stop_runs(len(active)):
             event.ignore()
             return
-        self.closing = True
+        self.state.closing = True
         self.frame_timer.stop()
         # Ask runs and analyses to stop together, then wait for both: they wind down in parallel.
         self.registry.stop_all()
@@ -365,7 +438,7 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
         self.save_settings()
         if not wait_blocking(max(1.0, CLOSE_WAIT_S - (time.monotonic() - t0))):
             log.warning("reads or exports still going at close; the store refuses them from now on")
-        self.close_store()
+        self.workspace.close_store()
         if not self._loop_released:
             self._loop_released = True
             release_loop()
@@ -382,37 +455,6 @@ class MainWindow(RunFlows, ExportFlows, ContinueFlows, WorkspaceFlows, QMainWind
             # PlotWidget.close() unparents the widget: without this it outlived the window as a
             # hidden top-level, deleted whenever Python dropped it (the leak guard of tests/).
             plot.deleteLater()
-
-    def close_store(self) -> None:
-        store, self.store = self.store, None
-        if store is not None:
-            try:
-                store.close()
-            except StoreError:
-                log.exception("closing the workspace failed")
-
-    def _open_initial(self, db_url: str | None) -> None:
-        last = self.settings.last_workspace() if db_url is None else None
-        if last is not None and "://" not in last and not Path(last).exists():
-            last = None  # moved or deleted since: the default workspace
-        try:
-            try:
-                store = open_store(db_url if last is None else last)
-            except StoreError as err:
-                if last is None:
-                    raise
-                log.warning("the last workspace did not open (%s); opening the default one", err)
-                last, store = None, open_store(None)
-        except StoreError as err:
-            self.show_error("Cannot open workspace", str(err))
-            self.workspace_label.setText("no workspace")
-            return
-        self.set_store(store)
-        opened = str(db_url) if db_url is not None else (last or store.url)
-        self.settings.set_last_workspace(opened)
-        if db_url is not None and "://" not in str(db_url):
-            self.settings.add_recent(str(db_url))
-            self._rebuild_recent_menu()
 
 
 def set_progress(bar: QProgressBar, maximum: int, value: int) -> None:

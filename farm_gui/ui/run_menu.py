@@ -2,28 +2,32 @@
 back into the form ("Re-run with this configuration") and delete runs (after a
 confirmation that offers to delete their analyses too).
 
-Every store call is awaited off the GUI loop; dialogs are window-modal and opened
-with ``open()``. Object names: actions ``action_rename_run`` (F2),
-``action_run_notes``, ``action_rerun_config``, ``action_delete_run`` (Delete);
-dialogs ``rename_run_dialog``, ``run_notes_dialog``, ``delete_runs_box``.
+``RunMenu`` is given the window's Qt-free state, the ``RunController`` and the widgets it
+uses; it knows nothing of the window. Every store call is awaited off the GUI loop;
+dialogs are window-modal and opened with ``open()``. Object names: actions
+``action_rename_run`` (F2), ``action_run_notes``, ``action_rerun_config``,
+``action_delete_run`` (Delete); dialogs ``rename_run_dialog``, ``run_notes_dialog``,
+``delete_runs_box``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QDockWidget, QMenu, QStatusBar, QWidget
 
 from farm_gui.runtime.aio import run_blocking, spawn
+from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import StoreError
 from farm_gui.store.side_tables import refuse_continuation
+from farm_gui.ui.config_form import ConfigForm
 from farm_gui.ui.confirm import ask, ask_text
-from farm_gui.ui.run_flows import run_parameters
-
-if TYPE_CHECKING:
-    from farm_gui.ui.main_window import MainWindow
+from farm_gui.ui.run_flows import RunController, run_parameters
+from farm_gui.ui.run_table import RunTable
+from farm_gui.ui.state import WindowState
 
 
 def _plural(n: int, word: str, many: str | None = None) -> str:
@@ -31,10 +35,24 @@ def _plural(n: int, word: str, many: str | None = None) -> str:
 
 
 class RunMenu(QObject):
-    def __init__(self, window: MainWindow):
-        super().__init__(window)
-        self.window = window
-        table = window.run_table
+    """``analysis_panel`` (None: none) is asked which runs its analyses use and told which
+    analyses were deleted with their runs."""
+
+    def __init__(self, state: WindowState, registry: RunRegistry, runs: RunController, *,
+                 run_table: RunTable, config_form: ConfigForm, parameters_dock: QDockWidget,
+                 status_bar: QStatusBar, analysis_panel: Any, parent: QWidget,
+                 show_error: Callable[[str, str], None]):
+        super().__init__(parent)
+        self.state = state
+        self.registry = registry
+        self.runs = runs
+        self.run_table = table = run_table
+        self.config_form = config_form
+        self.parameters_dock = parameters_dock
+        self.status_bar = status_bar
+        self.analysis_panel = analysis_panel
+        self.dialog_parent = parent
+        self.show_error = show_error
         self.rename_action = self._action("action_rename_run", "&Rename...", self.rename, "F2")
         self.notes_action = self._action("action_run_notes", "&Notes...", self.edit_notes)
         self.rerun_action = self._action("action_rerun_config", "Re-run with this &Configuration",
@@ -46,10 +64,12 @@ class RunMenu(QObject):
             table.addAction(action)
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self.popup)
+        table.selection_changed.connect(lambda _ids: self.update_enabled())
         self.menu: QMenu | None = None
+        self.update_enabled()
 
     def _action(self, name: str, text: str, slot, shortcut=None) -> QAction:
-        action = QAction(text, self.window)
+        action = QAction(text, self.dialog_parent)
         action.setObjectName(name)
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
@@ -61,14 +81,14 @@ class RunMenu(QObject):
 
     # ----- the menu -------------------------------------------------------------------------
     def update_enabled(self) -> None:
-        ids = self.window.run_table.selected_ids()
+        ids = self.run_table.selected_ids()
         for action in (self.rename_action, self.notes_action, self.rerun_action):
             action.setEnabled(len(ids) == 1)
         self.delete_action.setEnabled(bool(ids))
         self.delete_action.setText("&Delete..." if len(ids) <= 1 else f"&Delete {len(ids)} Runs...")
 
     def popup(self, pos: QPoint) -> QMenu | None:
-        table = self.window.run_table
+        table = self.run_table
         index = table.indexAt(pos)
         if index.isValid():
             run_id = table.table_model.rows[index.row()].run_id
@@ -87,23 +107,23 @@ class RunMenu(QObject):
         return self.menu
 
     def _one(self) -> int | None:
-        ids = self.window.run_table.selected_ids()
+        ids = self.run_table.selected_ids()
         if len(ids) != 1:
-            self.window.statusBar().showMessage("Select one run first.", 5000)
+            self.status_bar.showMessage("Select one run first.", 5000)
             return None
         return ids[0]
 
     def _store(self) -> Any:
-        return self.window.store
+        return self.state.store
 
     # ----- rename and notes -----------------------------------------------------------------
     def rename(self) -> None:
         run_id = self._one()
         if run_id is None or self._store() is None:
             return
-        row = self.window.run_table.table_model.row_of(run_id)
-        current = self.window.run_table.table_model.rows[row].name if row is not None else ""
-        ask_text(self.window, "Rename Run", f"New name of run {run_id}:", current,
+        row = self.run_table.table_model.row_of(run_id)
+        current = self.run_table.table_model.rows[row].name if row is not None else ""
+        ask_text(self.dialog_parent, "Rename Run", f"New name of run {run_id}:", current,
                  lambda name: spawn(self._edit(run_id, "rename_run", name),
                                     self._report("Cannot rename the run")),
                  object_name="rename_run_dialog")
@@ -118,10 +138,11 @@ class RunMenu(QObject):
         try:
             info = await run_blocking(store.get_run, run_id)
         except StoreError as err:
-            self.window.show_error("Cannot read the run's notes", str(err))
+            self.show_error("Cannot read the run's notes", str(err))
             return
-        ask_text(self.window, "Run Notes", f"Notes on run {run_id} ({info.name}), kept in the workspace "
-                 "and in exports:", info.notes or "",
+        ask_text(self.dialog_parent, "Run Notes",
+                 f"Notes on run {run_id} ({info.name}), kept in the workspace and in exports:",
+                 info.notes or "",
                  lambda text: spawn(self._edit(run_id, "set_run_notes", text),
                                     self._report("Cannot save the notes")),
                  object_name="run_notes_dialog", multiline=True)
@@ -133,10 +154,10 @@ class RunMenu(QObject):
         try:
             await run_blocking(getattr(store, method), run_id, value)
         except StoreError as err:
-            self.window.show_error("Cannot change the run", str(err))
+            self.show_error("Cannot change the run", str(err))
             return
-        await self.window.refresh_runs_async()
-        self.window.statusBar().showMessage(
+        await self.runs.refresh_runs_async()
+        self.status_bar.showMessage(
             f"Run {run_id} renamed." if method == "rename_run" else f"Notes of run {run_id} saved.", 5000)
 
     # ----- re-run ---------------------------------------------------------------------------
@@ -149,47 +170,45 @@ class RunMenu(QObject):
         store = self._store()
         try:
             info = await run_blocking(store.get_run, run_id)
-            spec = self.window._model_of_run(run_id)
+            spec = self.runs.model_of_run(run_id)
             if spec is None:
                 return
             config = await run_blocking(run_parameters, store, run_id, spec)
         except StoreError as err:
-            self.window.show_error("Cannot load the configuration", str(err))
+            self.show_error("Cannot load the configuration", str(err))
             return
         try:  # an imported AgentFarm run is read-only
             refuse_continuation(info, "re-run (Run > Run Side by Side starts a Farm GUI run from its "
                                 "configuration and seed)")
         except StoreError as err:
-            self.window.show_error("Read-only run", str(err))
+            self.show_error("Read-only run", str(err))
             return
-        window = self.window
-        window.config_form.set_model(spec.name, config)  # the run's model, its parameters
-        row = window.run_table.table_model.row_of(run_id)
-        name = window.run_table.table_model.rows[row].name if row is not None else f"Run {run_id}"
-        window.config_form.name_edit.setText(f"{name} (again)")
-        window.docks["parameters"].show()
-        window.docks["parameters"].raise_()
-        window.statusBar().showMessage(
+        self.config_form.set_model(spec.name, config)  # the run's model, its parameters
+        row = self.run_table.table_model.row_of(run_id)
+        name = self.run_table.table_model.rows[row].name if row is not None else f"Run {run_id}"
+        self.config_form.name_edit.setText(f"{name} (again)")
+        self.parameters_dock.show()
+        self.parameters_dock.raise_()
+        self.status_bar.showMessage(
             f"The form holds the configuration of run {run_id}; Start runs it again.", 10000)
 
     # ----- delete ---------------------------------------------------------------------------
     def delete(self) -> None:
-        ids = self.window.run_table.selected_ids()
+        ids = self.run_table.selected_ids()
         if not ids or self._store() is None:
             return
-        window = self.window
-        live = [i for i in ids if window.registry.state(i) in ("pending", "running", "paused")
-                or window._stored_status(i) in ("running", "paused")]
+        live = [i for i in ids if self.registry.state(i) in ("pending", "running", "paused")
+                or self.state.stored_status(i) in ("running", "paused")]
         if live:
-            window.show_error("Cannot delete a running run",
+            self.show_error("Cannot delete a running run",
                               f"Run{'s' if len(live) > 1 else ''} {', '.join(map(str, live))} "
                               f"{'are' if len(live) > 1 else 'is'} still running or paused. Stop "
                               f"{'them' if len(live) > 1 else 'it'} first, then delete.")
             return
-        panel = window.analysis_panel
+        panel = self.analysis_panel
         busy = panel.runs_in_use() & set(ids) if panel is not None else set()
         if busy:
-            window.show_error("Cannot delete a run being analysed",
+            self.show_error("Cannot delete a run being analysed",
                               f"An analysis of run {', '.join(map(str, sorted(busy)))} is queued or running. "
                               "Stop it in the Analysis panel first.")
             return
@@ -200,15 +219,15 @@ class RunMenu(QObject):
         try:
             used = {a.id for run_id in ids for a in await run_blocking(store.analyses_of_run, run_id)}
         except StoreError as err:
-            self.window.show_error("Cannot delete the run", str(err))
+            self.show_error("Cannot delete the run", str(err))
             return
-        model = self.window.run_table.table_model
+        model = self.run_table.table_model
         names = [model.rows[r].name for i in ids if (r := model.row_of(i)) is not None]
         what = (f"run {ids[0]} ({names[0] if names else ''})" if len(ids) == 1
                 else _plural(len(ids), "run"))
         checkbox = (f"Also delete the {_plural(len(used), 'analysis', 'analyses')} that used "
                     f"{'it' if len(ids) == 1 else 'them'}" if used else None)
-        ask(self.window, "Delete Runs" if len(ids) > 1 else "Delete Run",
+        ask(self.dialog_parent, "Delete Runs" if len(ids) > 1 else "Delete Run",
             f"Delete {what} and all {'its' if len(ids) == 1 else 'their'} data?",
             lambda with_analyses: spawn(self._delete_async(ids, with_analyses),
                                         self._report("Cannot delete the run")),
@@ -217,41 +236,33 @@ class RunMenu(QObject):
                    "deleted run.")
 
     async def _delete_async(self, ids: list[int], with_analyses: bool) -> list[int]:
-        window = self.window
+        state = self.state
         store = self._store()
         deleted, removed_analyses = [], []
         for run_id in ids:
             try:
                 removed = await run_blocking(store.delete_run, run_id, with_analyses)
             except StoreError as err:
-                window.show_error("Cannot delete the run", str(err))
+                self.show_error("Cannot delete the run", str(err))
                 break
             deleted.append(run_id)
             removed_analyses += [a.id for a in removed]
-            window._stored_series.pop(run_id, None)
-            forget = getattr(window.registry, "forget", None)
+            state.stored_series.pop(run_id, None)
+            forget = getattr(self.registry, "forget", None)
             if forget is not None:
                 forget(run_id)
-        if window.analysis_panel is not None:
-            window.analysis_panel.forget_analyses(removed_analyses)
-        remaining = [i for i in window.shown_ids if i not in deleted]
-        keep = [i for i in window.run_table.selected_ids() if i not in deleted]
-        await window.refresh_runs_async(select=keep)
-        if remaining != window.shown_ids:
-            await window.show_runs_async(remaining)
+        if self.analysis_panel is not None:
+            self.analysis_panel.forget_analyses(removed_analyses)
+        remaining = [i for i in state.shown_ids if i not in deleted]
+        keep = [i for i in self.run_table.selected_ids() if i not in deleted]
+        await self.runs.refresh_runs_async(select=keep)
+        if remaining != state.shown_ids:
+            await self.runs.show_runs_async(remaining)
         if deleted:
             count = _plural(len(removed_analyses), "analysis", "analyses")
             tail = f" and {count}" if removed_analyses else ""
-            window.statusBar().showMessage(f"Deleted {_plural(len(deleted), 'run')}{tail}.", 8000)
+            self.status_bar.showMessage(f"Deleted {_plural(len(deleted), 'run')}{tail}.", 8000)
         return deleted
 
     def _report(self, title: str):
-        return lambda err: self.window.show_error(title, str(err))
-
-
-def install(window: MainWindow) -> RunMenu:
-    """Give the window's run table its context menu (and F2 / Delete on it)."""
-    menu = RunMenu(window)
-    window.run_table.selection_changed.connect(lambda _ids: menu.update_enabled())
-    menu.update_enabled()
-    return menu
+        return lambda err: self.show_error(title, str(err))

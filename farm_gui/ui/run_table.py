@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from farm_gui.ui.state import RunRow  # the row type lives with the window's Qt-free state
+
 COLUMNS = ("Name", "Status", "Step / total", "Alive", "Steps/s", "Started", "Duration", "Parent", "Model")
 STATUS_COLORS = {"running": "#2ca02c", "paused": "#e69f00", "failed": "#d62728", "interrupted": "#d62728",
                  "stopped": "#7f7f7f"}
-
-
-@dataclass
-class RunRow:
-    run_id: int
-    name: str
-    status: str
-    steps_done: int
-    total_steps: int
-    alive: int | None
-    steps_per_s: float | None
-    started_at: datetime | None
-    duration_s: float | None
-    error: str | None = None
-    model: str = "foraging"
-    parent: str = ""  # a fork's lineage: "run P @ step"
-
-    @classmethod
-    def from_info(cls, info) -> RunRow:
-        parent_run = getattr(info, "parent_run", None)
-        parent = "" if parent_run is None else f"run {parent_run} @ {info.parent_step}"
-        return cls(info.id, info.name, info.status, info.steps_done, info.total_steps, info.last_alive,
-                   info.steps_per_s, info.started_at, info.duration_s, info.error, info.model, parent)
 
 
 def model_label(name: str) -> str:

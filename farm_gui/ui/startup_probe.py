@@ -50,12 +50,12 @@ def watch(window) -> None:
 
 async def _finish(window, out: str, t0: float, shown_s: float) -> None:
     try:
-        await window.refresh_runs_async()
+        await window.runs.refresh_runs_async()
     finally:
         result = {
             "shown_s": round(shown_s, 4),
             "listed_s": round(time.time() - t0, 4),
-            "workspace": window.store.url if window.store is not None else None,
+            "workspace": window.state.store.url if window.state.store is not None else None,
             "runs": len(window.run_table.table_model.rows),
             "icon": not window.windowIcon().isNull(),
             "title": window.windowTitle(),

@@ -1,23 +1,35 @@
-"""Workspace flows of the main window: File > New Workspace..., and opening a path
-that does not exist yet (created after asking). Opening itself (``open_workspace``) is
-in ``run_flows``; the window remembers the last workspace and starts on it."""
+"""The workspace of the main window (``WorkspaceController``): the one opened at start
+(the last one, else the default), File > Open Workspace... and Open Recent, File > New
+Workspace..., opening a path that does not exist yet (created after asking), and closing.
+
+The open store is the window's ``WindowState.store`` (``ui/state.py``); opening another
+one makes the ``RunController`` forget every run id of the old one first. Store calls
+are awaited off the GUI loop, except the one opening the first workspace while the
+window is built.
+"""
 
 from __future__ import annotations
 
+import logging
 import types
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QWidget
 
 from farm_gui.desktop import NEW_WORKSPACE_FILTER, WORKSPACE_FILTER, WORKSPACE_SUFFIX, WORKSPACE_SUFFIXES
+from farm_gui.runtime.aio import run_blocking, spawn
+from farm_gui.runtime.registry import RunRegistry
+from farm_gui.store import StoreError, open_store
 from farm_gui.ui.ask import ask
+from farm_gui.ui.icons import app_icon
+from farm_gui.ui.run_flows import RunController
+from farm_gui.ui.settings import WindowSettings
+from farm_gui.ui.state import WindowState, workspace_name
 
-if TYPE_CHECKING:
-    from farm_gui.ui.main_window import MainWindow
-
+log = logging.getLogger(__name__)
 
 
 def with_suffix(path: str, chosen_filter: str = "") -> str:
@@ -49,11 +61,113 @@ def pick_workspace_to_open(parent, chosen: Callable[[str], None]) -> None:
     dialog.open()
 
 
-class WorkspaceFlows:
-    def action_new_workspace(self: MainWindow) -> None:
+class WorkspaceController(QObject):
+    """Opening, creating and closing workspaces. ``update_actions`` is the window's
+    (Start is disabled while no workspace is open)."""
+
+    def __init__(self, state: WindowState, registry: RunRegistry, settings: WindowSettings, *,
+                 runs: RunController, label: QLabel, recent_menu: QMenu, parent: QWidget,
+                 show_error: Callable[[str, str], None], update_actions: Callable[[], None]):
+        super().__init__(parent)
+        self.state = state
+        self.registry = registry
+        self.settings = settings
+        self.runs = runs
+        self.label = label
+        self.recent_menu = recent_menu
+        self.dialog_parent = parent
+        self.show_error = show_error
+        self._update_window_actions = update_actions
+        state.store_changed.connect(self._show_workspace)
+
+    def _report(self, title: str):
+        return lambda err: self.show_error(title, str(err))
+
+    def _show_workspace(self, store) -> None:
+        if store is not None:
+            self.label.setText(f"Workspace: {workspace_name(store.url)}")
+            self.label.setToolTip(store.url)
+
+    def set_store(self, store) -> None:
+        self.runs.forget_workspace()
+        self.state.store = store  # named in the status bar
+        self._update_window_actions()  # Start was disabled while no workspace was open
+        spawn(self.runs.refresh_runs_async(), self._report("Cannot list runs"))
+
+    def open_initial(self, db_url: str | None) -> None:
+        """The workspace the window starts on: ``db_url``, else the last one (the default
+        one when that is gone or does not open)."""
+        last = self.settings.last_workspace() if db_url is None else None
+        if last is not None and "://" not in last and not Path(last).exists():
+            last = None  # moved or deleted since: the default workspace
+        try:
+            try:
+                store = open_store(db_url if last is None else last)
+            except StoreError as err:
+                if last is None:
+                    raise
+                log.warning("the last workspace did not open (%s); opening the default one", err)
+                last, store = None, open_store(None)
+        except StoreError as err:
+            self.show_error("Cannot open workspace", str(err))
+            self.label.setText("no workspace")
+            return
+        self.set_store(store)
+        opened = str(db_url) if db_url is not None else (last or store.url)
+        self.settings.set_last_workspace(opened)
+        if db_url is not None and "://" not in str(db_url):
+            self.settings.add_recent(str(db_url))
+            self.rebuild_recent_menu()
+
+    def close_store(self) -> None:
+        store, self.state.store = self.state.store, None
+        if store is not None:
+            try:
+                store.close()
+            except StoreError:
+                log.exception("closing the workspace failed")
+
+    # ---- opening another one --------------------------------------------------------------
+    def choose_workspace(self) -> None:
+        pick_workspace_to_open(self.dialog_parent, self.open_or_create_workspace)
+
+    def open_workspace(self, path: str) -> None:
+        if self.registry.active_ids():
+            self.show_error("Cannot open workspace",
+                            "Stop the running simulations before opening another workspace.")
+            return
+        spawn(self.open_workspace_async(path), self._report("Cannot open workspace"))
+
+    async def open_workspace_async(self, path: str) -> None:
+        try:
+            store = await run_blocking(open_store, path)
+        except StoreError as err:
+            self.show_error("Cannot open workspace", str(err))
+            return
+        state = self.state
+        async with state.store_lock:
+            old, state.store = state.store, None
+            if old is not None:
+                await run_blocking(old.close)
+            self.set_store(store)
+        self.settings.add_recent(str(path))
+        self.settings.set_last_workspace(str(path))
+        self.rebuild_recent_menu()
+        await self.runs.show_runs_async([])
+
+    def rebuild_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        recent = self.settings.recent_workspaces()
+        for path in recent:
+            act = menu.addAction(app_icon(), path)
+            act.triggered.connect(partial(self.open_or_create_workspace, path))
+        menu.setEnabled(bool(recent))
+
+    def new_workspace(self) -> None:
         """File > New Workspace...: a new, empty workspace file, opened at once."""
-        path, chosen = QFileDialog.getSaveFileName(self, "New workspace", f"workspace{WORKSPACE_SUFFIX}",
-                                                   NEW_WORKSPACE_FILTER,
+        path, chosen = QFileDialog.getSaveFileName(self.dialog_parent, "New workspace",
+                                                   f"workspace{WORKSPACE_SUFFIX}", NEW_WORKSPACE_FILTER,
                                                    options=QFileDialog.Option.DontConfirmOverwrite)
         if not path:
             return
@@ -65,7 +179,7 @@ class WorkspaceFlows:
             return
         self.open_workspace(path)
 
-    def open_or_create_workspace(self: MainWindow, path: str) -> None:
+    def open_or_create_workspace(self, path: str) -> None:
         """Open ``path``; one that does not exist yet is created after asking."""
         if "://" in path or Path(path).exists():
             self.open_workspace(path)
@@ -74,5 +188,6 @@ class WorkspaceFlows:
         if not folder.is_dir():
             self.show_error("Cannot open workspace", f"{path}: the folder {folder} does not exist.")
             return
-        ask(self, "Create workspace?", f"{path} does not exist yet. Create a new, empty workspace there?",
+        ask(self.dialog_parent, "Create workspace?",
+            f"{path} does not exist yet. Create a new, empty workspace there?",
             lambda: self.open_workspace(path), "Create", "create_workspace_box")

@@ -58,7 +58,7 @@ def test_close_waits_for_a_running_export_and_leaves_no_connection(qtbot, make_g
     def held_csv(frame, path):
         if not writing.is_set():
             writing.set()
-            assert _wait_for(lambda: window.closing, 60), "the window never began to close"
+            assert _wait_for(lambda: window.state.closing, 60), "the window never began to close"
         real_csv(frame, path)
 
     monkeypatch.setitem(export_module.WRITERS, "csv", held_csv)

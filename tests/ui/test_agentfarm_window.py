@@ -66,7 +66,7 @@ def test_open_database_shows_the_run_and_scrubs_its_world(qtbot, make_window, mo
         assert window.world_view.step_label.text() == f"step {step}, {len(expected['agent_id'])} agents"
     assert not window.actions.resume.isEnabled()
     window.run_table.select_ids([run_id])
-    window.resume_run()
+    window.runs.resume_run()
     assert any(kind == "warning" and "cannot be resumed" in text for kind, _t, text in messages)
 
 

@@ -49,7 +49,7 @@ def test_duration_stands_still_while_paused(qtbot, make_window):
     model = window.run_table.table_model
 
     def duration() -> float:
-        window.refresh_live_rows()
+        window.runs.refresh_live_rows()
         return model.rows[model.row_of(run.run_id)].duration_s
 
     before = duration()

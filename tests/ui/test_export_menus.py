@@ -56,7 +56,7 @@ def test_three_formats_into_one_folder_leave_all_files(qtbot, finished, tmp_path
         getattr(window.actions, f"export_{fmt}").trigger()
         qtbot.waitUntil(lambda f=fmt: len([p for p in out.glob(f"*.{f}") if "_metadata" not in p.name]) == 5,
                         timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not window._export_lock.locked(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.state.export_lock.locked(), timeout=WAIT_MS)
     assert window.last_error is None
     meta = json.loads(next(out.glob("*_metadata.json")).read_text())
     assert set(meta["formats"]) == set(FORMATS)
@@ -124,7 +124,8 @@ def test_progress_dialog_cancel_keeps_nothing(qtbot, finished, tmp_path, monkeyp
             seen.append((done, total))
             if len(seen) == 3:  # the user presses the dialog's Cancel (in the GUI thread)
                 loop.call_soon_threadsafe(lambda: next(
-                    b for b in window.export_progress_dialog.findChildren(QPushButton) if b.text() == "Cancel"
+                    b for b in window.exports.progress_dialog.findChildren(QPushButton)
+                    if b.text() == "Cancel"
                 ).click())
                 deadline = time.monotonic() + 30
                 while progress(done, total) and time.monotonic() < deadline:

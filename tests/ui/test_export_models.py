@@ -57,7 +57,7 @@ def open_dialog(qtbot, window, run_ids):
     window.run_table.select_ids(run_ids)
     qtbot.waitUntil(lambda: sorted(window.run_table.selected_ids()) == sorted(run_ids), timeout=WAIT_MS)
     window.actions.export_data.trigger()
-    dialog = window.data_export_dialog  # the one just opened (an earlier one may still exist)
+    dialog = window.exports.data_export_dialog  # the one just opened (an earlier one may still exist)
     assert dialog.objectName() == "data_export_dialog"
     qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
     return dialog
@@ -86,7 +86,7 @@ def export(qtbot, window, dialog, out, fmt: str = "CSV") -> None:
     click(qtbot, ok)
     qtbot.waitUntil(lambda: "Exported" in window.statusBar().currentMessage()
                     or window.last_error is not None, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not window._export_lock.locked(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not window.state.export_lock.locked(), timeout=WAIT_MS)
     assert window.last_error is None
 
 

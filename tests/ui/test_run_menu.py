@@ -151,7 +151,7 @@ def test_a_running_run_cannot_be_deleted(qtbot, make_window, monkeypatch):
     window.run_menu.delete_action.trigger()
     assert seen and seen[0][0] == "Cannot delete a running run" and "Stop it first" in seen[0][1]
     assert window.findChild(QMessageBox, "delete_runs_box") is None
-    window.stop_run()
+    window.runs.stop_run()
     wait_final(qtbot, window, run)
     assert window.store.get_run(run.run_id).status == "stopped"
 

@@ -129,8 +129,8 @@ def test_status_bar_progress_does_not_paint_the_window_at_once(qtbot, make_windo
     window = make_window(steps=40)
     run = start_and_get_run(qtbot, window)
     wait_final(qtbot, window, run)
-    qtbot.waitUntil(lambda: window.primary_row() is not None
-                    and window.primary_row().status == "finished", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.runs.primary_row() is not None
+                    and window.runs.primary_row().status == "finished", timeout=WAIT_MS)
 
     class Paints(QObject):
         count = 0
