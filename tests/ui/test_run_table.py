@@ -126,6 +126,8 @@ def test_status_bar_progress_does_not_paint_the_window_at_once(qtbot, make_windo
     to be painted (a table whose rows changed, the charts), inside the slot that set it."""
     from PySide6.QtCore import QEvent, QObject
 
+    from farm_gui.ui.main_window import set_progress
+
     window = make_window(steps=40)
     run = start_and_get_run(qtbot, window)
     wait_final(qtbot, window, run)
@@ -143,7 +145,7 @@ def test_status_bar_progress_does_not_paint_the_window_at_once(qtbot, make_windo
     paints = Paints()
     for widget in (window.progress, window.run_table.viewport()):
         widget.installEventFilter(paints)
-    window.progress.setValue(0)
+    set_progress(window.progress, 40, 0)  # as the status bar showed the run's start
     window.run_table.viewport().update()  # waits for the next paint
     paints.count = 0
     window.refresh_status()
