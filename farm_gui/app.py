@@ -45,7 +45,7 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
         app.setStyle("Fusion")
         app.setDesktopFileName("farm-gui")  # ties the windows to the desktop entry (Wayland)
     if app.windowIcon().isNull():
-        from farm_gui.ui.icons import app_icon
+        from farm_gui.ui.widgets.icons import app_icon
 
         app.setWindowIcon(app_icon())  # every window and dialog inherits it
     _collect_garbage_in_gui_thread()
@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None, workspace: str | os.PathLike[str] | None
     closed = asyncio.Event()
 
     async def run() -> None:
-        from farm_gui.ui import kernel_progress, startup_probe
+        from farm_gui.ui import startup_probe
+        from farm_gui.ui.widgets import kernel_progress
 
         window = create_main_window(_absolute(workspace))
         window.show()

@@ -21,7 +21,7 @@ import logging
 log = logging.getLogger(__name__)
 
 KERNEL_MODULES = ("farm_gui.sim._kernel", "farm_gui.sim._snapshot", "farm_gui.sim.grid",
-                  "farm_gui.ui.envelope", "farm_gui.ui.world_view")
+                  "farm_gui.display.envelope", "farm_gui.display.raster")
 
 
 def kernel_modules() -> tuple[str, ...]:

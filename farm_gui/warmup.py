@@ -48,15 +48,15 @@ def _plug_in_models() -> None:
 
 
 def _chart_envelopes() -> None:
-    from farm_gui.ui import envelope
+    from farm_gui.display import envelope
 
     envelope.load_kernel()
 
 
 def _world_picture() -> None:
-    from farm_gui.ui import world_view
+    from farm_gui.display import raster
 
-    world_view.load_kernel()
+    raster.load_kernel()
 
 
 # (what is compiled, how) in order; each takes a few seconds the first time.

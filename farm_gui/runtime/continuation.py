@@ -1,6 +1,6 @@
 """Resume and fork: turning a stored checkpoint into a model ready to step and a run
 record ready to record it. Qt-free; the CLI (cli_continue.py) and the window
-(ui/continue_flows.py) both use these, then hand the result to a RunSession.
+(ui/controllers/continue_flows.py) both use these, then hand the result to a RunSession.
 
 Everything that can be refused (no checkpoint, a run still running, a damaged or newer
 checkpoint, parameters a continued run cannot take) is checked before the database is

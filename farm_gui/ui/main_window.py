@@ -44,25 +44,28 @@ from farm_gui.core.registry import UnknownModelError, get_model
 from farm_gui.runtime.aio import ensure_loop, release_loop, wait_blocking
 from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import Store
-from farm_gui.ui import agentfarm_flows, analysis_panel, chart_menus, experiments_panel
 from farm_gui.ui.actions import SPEEDS, build_actions, build_menus, build_toolbar
-from farm_gui.ui.agentfarm_flows import AgentFarmFlows
-from farm_gui.ui.charts import ChartsPanel
-from farm_gui.ui.config_form import ConfigForm
-from farm_gui.ui.continue_flows import ContinueController
-from farm_gui.ui.dialogs import show_info, show_warning
-from farm_gui.ui.examples_dialog import show_examples
-from farm_gui.ui.export_flows import ExportController
-from farm_gui.ui.icons import app_icon, app_pixmap, apply_action_icons
-from farm_gui.ui.model_picker import report_broken
-from farm_gui.ui.run_flows import RunController
-from farm_gui.ui.run_menu import RunMenu
-from farm_gui.ui.run_table import RunTable
+from farm_gui.ui.analysis import analysis_panel
+from farm_gui.ui.controllers import agentfarm_flows
+from farm_gui.ui.controllers.agentfarm_flows import AgentFarmFlows
+from farm_gui.ui.controllers.continue_flows import ContinueController
+from farm_gui.ui.controllers.export_flows import ExportController
+from farm_gui.ui.controllers.run_flows import RunController
+from farm_gui.ui.controllers.run_menu import RunMenu
+from farm_gui.ui.controllers.workspace_flows import WorkspaceController
+from farm_gui.ui.experiments import experiments_panel
+from farm_gui.ui.plots import chart_menus
+from farm_gui.ui.plots.charts import ChartsPanel
 from farm_gui.ui.settings import WindowSettings
 from farm_gui.ui.state import WindowState
-from farm_gui.ui.theme import all_plots, apply_theme, style_sheet
-from farm_gui.ui.workspace_flows import WorkspaceController
-from farm_gui.ui.world_view import WorldView
+from farm_gui.ui.widgets.config_form import ConfigForm
+from farm_gui.ui.widgets.dialogs import show_info, show_warning
+from farm_gui.ui.widgets.examples_dialog import show_examples
+from farm_gui.ui.widgets.icons import app_icon, app_pixmap, apply_action_icons
+from farm_gui.ui.widgets.model_picker import report_broken
+from farm_gui.ui.widgets.run_table import RunTable
+from farm_gui.ui.widgets.theme import all_plots, apply_theme, style_sheet
+from farm_gui.ui.world.world_view import WorldView
 
 log = logging.getLogger(__name__)
 

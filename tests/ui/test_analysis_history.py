@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from farm_gui.analysis import analyse_stored_runs
 from farm_gui.config import RunConfig
+from farm_gui.display.series import TYPE_COLORS
 from farm_gui.runtime.session import RunSession
 from farm_gui.store import open_store
 from farm_gui.store.schema import analyses
-from farm_gui.ui.analysis_panel import AnalysisPanel
-from farm_gui.ui.series import TYPE_COLORS
+from farm_gui.ui.analysis.analysis_panel import AnalysisPanel
 
 WAIT_MS = 30_000
 GUI_THREAD = threading.main_thread()

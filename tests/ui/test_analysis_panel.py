@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QTableView, QTableWidget, QToolButton
 from farm_gui.config import RunConfig
 from farm_gui.runtime.session import RunSession
 from farm_gui.store import open_store
-from farm_gui.ui.analysis_panel import AnalysisPanel
+from farm_gui.ui.analysis.analysis_panel import AnalysisPanel
 
 WAIT_MS = 30_000
 
@@ -169,7 +169,7 @@ def test_installed_in_the_main_window(qtbot, make_window):
 def test_a_result_view_closed_with_the_window_ignores_a_late_reset(qtbot):
     # Closing the window closes the plots, then lets the workspace go; the analysis
     # panel hears of that afterwards and resets its result view.
-    from farm_gui.ui.analysis_results import ResultView
+    from farm_gui.ui.analysis.analysis_results import ResultView
 
     view = ResultView()
     qtbot.addWidget(view)
@@ -185,7 +185,7 @@ def test_a_band_in_a_result_is_filled(qtbot):
     import pyqtgraph as pg
 
     from farm_gui.analysis import AnalysisResult
-    from farm_gui.ui.analysis_results import ResultView
+    from farm_gui.ui.analysis.analysis_results import ResultView
 
     view = ResultView()
     qtbot.addWidget(view)
@@ -213,7 +213,7 @@ def test_a_late_failure_after_the_panel_closed_is_logged_not_raised(qtbot, store
     label = p.message
     shiboken6.delete(p)
     assert not shiboken6.isValid(label)
-    with caplog.at_level(logging.INFO, logger="farm_gui.ui.analysis_panel"):
+    with caplog.at_level(logging.INFO, logger="farm_gui.ui.analysis.analysis_panel"):
         report(RuntimeError("no running event loop"))
     assert "Cannot list runs: no running event loop" in caplog.text
 
@@ -223,8 +223,8 @@ def test_live_run_rows_change_their_texts_not_the_module_list(qtbot, store, monk
     and judges the modules offered again only when the runs' models change."""
     from dataclasses import replace
 
-    from farm_gui.ui import analysis_panel as panel_module
-    from farm_gui.ui.run_table import RunRow, RunTableModel
+    from farm_gui.ui.analysis import analysis_panel as panel_module
+    from farm_gui.ui.widgets.run_table import RunRow, RunTableModel
 
     rows = [RunRow(info.id, info.name, info.status, info.steps_done, info.total_steps, None, None, None,
                    None, model=info.model) for info in store.list_runs()]

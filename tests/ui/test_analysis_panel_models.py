@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QListWidget, QToolButton
 from farm_gui.config import RunConfig
 from farm_gui.core import registry
 from farm_gui.store import open_store
-from farm_gui.ui.analysis_panel import AnalysisPanel
+from farm_gui.ui.analysis.analysis_panel import AnalysisPanel
 from tests.analysis.test_generic_runs import exchange_result
 from tests.analysis.toy_models import EXCHANGE
 

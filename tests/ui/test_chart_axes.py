@@ -45,7 +45,7 @@ def test_charts_show_the_same_steps_following_and_after_a_wheel_zoom(qtbot, make
 
 
 def test_axis_ends_grow_along_a_ladder_that_changes_rarely():
-    from farm_gui.ui.charts import ladder_ceiling
+    from farm_gui.ui.plots.charts import ladder_ceiling
 
     assert ladder_ceiling(1.0) == 1.0
     assert ladder_ceiling(1.1) == 1.25
@@ -58,7 +58,7 @@ def test_axis_ends_grow_along_a_ladder_that_changes_rarely():
 
 
 def _moves(follow, clock, monkeypatch, steps_per_s: float, seconds: float) -> list[float]:
-    from farm_gui.ui import charts
+    from farm_gui.ui.plots import charts
 
     monkeypatch.setattr(charts.time, "monotonic", lambda: clock[0])
     ends = []
@@ -73,7 +73,7 @@ def _moves(follow, clock, monkeypatch, steps_per_s: float, seconds: float) -> li
 
 
 def test_a_fast_run_moves_the_axis_ends_every_couple_of_seconds(monkeypatch):
-    from farm_gui.ui.charts import FollowRange, ladder_ceiling
+    from farm_gui.ui.plots.charts import FollowRange, ladder_ceiling
 
     ends = _moves(FollowRange(), [0.0], monkeypatch, steps_per_s=300, seconds=20)
     extent_only = {ladder_ceiling((1 + 300 * f / 30) * 1.1 + 10) for f in range(600)}
@@ -82,7 +82,7 @@ def test_a_fast_run_moves_the_axis_ends_every_couple_of_seconds(monkeypatch):
 
 
 def test_a_slow_run_moves_the_axis_ends_as_the_ladder_does(monkeypatch):
-    from farm_gui.ui.charts import FollowRange, ladder_ceiling
+    from farm_gui.ui.plots.charts import FollowRange, ladder_ceiling
 
     ends = _moves(FollowRange(), [0.0], monkeypatch, steps_per_s=2, seconds=200)
     assert ends == sorted({ladder_ceiling((1 + 2 * f / 30) * 1.1 + 10) for f in range(6000)})

@@ -91,7 +91,7 @@ def test_open_recent_shows_the_icon_and_farmws_is_offered(qtbot, make_window, tm
 def test_help_examples_loads_an_example_into_the_form(qtbot, make_window):
     window = make_window()
     window.findChild(QAction, "action_examples").trigger()
-    from farm_gui.ui.examples_dialog import ExamplesDialog
+    from farm_gui.ui.widgets.examples_dialog import ExamplesDialog
 
     dialog = window.findChild(ExamplesDialog, "examples_dialog")
     assert dialog is not None and dialog.isVisible()

@@ -69,7 +69,7 @@ def expected(store, experiment_id, factor, metric):
 
 def test_charts_of_a_finished_experiment_follow_the_outcome_and_factor(qtbot, make_window, experiment_db,
                                                                       monkeypatch):
-    from farm_gui.ui import experiment_charts
+    from farm_gui.ui.experiments import experiment_charts
 
     monkeypatch.setattr(experiment_charts, "READ_BATCH", 5)  # 12 runs: read in three batches
     window = make_window()
@@ -171,7 +171,7 @@ def test_charts_gain_points_while_an_experiment_runs(qtbot, make_window):
 
 
 def test_bands_are_drawn_where_they_are_defined():
-    from farm_gui.ui.bands import finite_runs as _finite_runs
+    from farm_gui.ui.plots.bands import finite_runs as _finite_runs
 
     nan = np.nan
     lo = np.array([nan, 1, 2, 3, nan, 5, nan, 7, 8])

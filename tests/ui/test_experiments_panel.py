@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton
 
-from farm_gui.ui.experiments_panel import _fmt_eta
+from farm_gui.ui.experiments.experiments_panel import _fmt_eta
 
 from .conftest import WAIT_MS, start_and_get_run, wait_final
 

@@ -109,7 +109,7 @@ def test_run_data_dialog_chooses_tables_and_steps(qtbot, finished, tmp_path):
 
 
 def test_progress_dialog_cancel_keeps_nothing(qtbot, finished, tmp_path, monkeypatch):
-    from farm_gui.ui import export_flows
+    from farm_gui.ui.controllers import export_flows
 
     window, run = finished
     monkeypatch.setattr(export_flows, "PROGRESS_AFTER_MS", 0)

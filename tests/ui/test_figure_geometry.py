@@ -10,7 +10,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog
 
-from farm_gui.ui.series import RunSeries, StoredSeries
+from farm_gui.display.series import RunSeries, StoredSeries
 
 from .conftest import WAIT_MS
 from .figure_probe import curve_centre, ink_runs, render_pdf, render_svg, to_array, view_point

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QProgressDialog
 
 from farm_gui import warmup
 from farm_gui.runtime.aio import current_loop
-from farm_gui.ui import kernel_progress
+from farm_gui.ui.widgets import kernel_progress
 
 
 def test_first_start_compiles_with_a_progress_dialog(qtbot, make_window, monkeypatch):

@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QImage
 
+from farm_gui.display.series import RunSeries
 from farm_gui.runtime.live_buffer import LiveBuffer
 from farm_gui.sim import METRIC_NAMES
-from farm_gui.ui.charts import ChartsPanel
-from farm_gui.ui.series import RunSeries
+from farm_gui.ui.plots.charts import ChartsPanel
 
 
 class PaintRecorder(QObject):

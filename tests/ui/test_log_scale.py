@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from farm_gui.ui.series import RunSeries, StoredSeries
+from farm_gui.display.series import RunSeries, StoredSeries
 
 from .conftest import WAIT_MS
 

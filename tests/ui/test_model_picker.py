@@ -7,7 +7,7 @@ import yaml
 from PySide6.QtWidgets import QComboBox
 
 from farm_gui.core import registry
-from farm_gui.ui.config_form import ConfigForm
+from farm_gui.ui.widgets.config_form import ConfigForm
 from tests.ui.toy_models import GRID, WEALTH, register_toys, unregister_toys
 
 
@@ -79,7 +79,8 @@ def test_yaml_round_trip_records_the_model_and_loading_switches_it(qtbot, toys, 
 
 def test_a_file_of_a_model_not_installed_is_refused_with_its_name(qtbot, toys, tmp_path, monkeypatch):
     shown = []
-    monkeypatch.setattr("farm_gui.ui.config_form.show_warning", lambda _w, title, text: shown.append(text))
+    monkeypatch.setattr("farm_gui.ui.widgets.config_form.show_warning",
+                        lambda _w, title, text: shown.append(text))
     form = ConfigForm()
     qtbot.addWidget(form)
     bad = tmp_path / "other.yaml"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from farm_gui.display.series import RunSeries, StoredSeries
 from farm_gui.runtime.live_buffer import LiveBuffer, buffer_names
-from farm_gui.ui.charts import ChartsPanel
-from farm_gui.ui.series import RunSeries, StoredSeries
-from farm_gui.ui.world_layers import category_lut
-from farm_gui.ui.world_view import WorldView
+from farm_gui.ui.plots.charts import ChartsPanel
+from farm_gui.ui.world.world_layers import category_lut
+from farm_gui.ui.world.world_view import WorldView
 from tests.ui.toy_models import GRID, WEALTH, register_toys, unregister_toys
 
 WAIT_MS = 30_000

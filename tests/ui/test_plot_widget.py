@@ -8,7 +8,7 @@ import functools
 from pyqtgraph.widgets.GraphicsView import GraphicsView
 from PySide6.QtWidgets import QWidget
 
-from farm_gui.ui.plot_widget import PlotWidget
+from farm_gui.ui.plots.plot_widget import PlotWidget
 
 
 def test_live_views_skip_pyqtgraphs_paint_event_and_are_prepared_before_painting(
@@ -40,7 +40,7 @@ def test_an_axis_shows_a_range_it_showed_before_without_laying_it_out_again(qtbo
     """Runs that end after a few dozen steps move the step axes through the same few
     ranges run after run: a range that comes back is drawn from the axis' kept picture,
     exactly as drawn before; a change of style draws it anew."""
-    from farm_gui.ui.plot_widget import RangeCachedAxis
+    from farm_gui.ui.plots.plot_widget import RangeCachedAxis
 
     laid_out = []
     original = RangeCachedAxis.generateDrawSpecs

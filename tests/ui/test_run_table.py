@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
 
-from farm_gui.ui.run_table import STATUS_COLORS, RunRow, RunTable
+from farm_gui.ui.widgets.run_table import STATUS_COLORS, RunRow, RunTable
 
 from .conftest import WAIT_MS, start_and_get_run, wait_final
 

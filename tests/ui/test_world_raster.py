@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from farm_gui.ui.world_view import stamp_world, world_arrays
+from farm_gui.ui.world.world_view import stamp_world, world_arrays
 
 
 def _numpy_stamp(pixels, w, h, x, y, m11, m21, dx, m12, m22, dy, size, argb) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QLabel
 
-from farm_gui.ui.world_view import WorldView
+from farm_gui.ui.world.world_view import WorldView
 
 
 def wanted(text: str) -> int:

@@ -18,13 +18,15 @@ from PySide6.QtWidgets import QGraphicsItem, QGridLayout, QVBoxLayout, QWidget
 
 from farm_gui.core.model import ModelSpec
 from farm_gui.core.registry import get_model
-from farm_gui.ui import chart_specs, envelope, foraging_look, log_scale
-from farm_gui.ui.chart_specs import RUN_STYLES  # noqa: F401 (the styles of overlaid runs)
-from farm_gui.ui.envelope import EnvelopeTrace
-from farm_gui.ui.foraging_look import TOTAL_COLOR  # noqa: F401
-from farm_gui.ui.plot_widget import PlotWidget, mark_unpainted
-from farm_gui.ui.readout import ReadoutLabel
-from farm_gui.ui.series import RunSeries, StoredSeries
+from farm_gui.display import envelope, log_scale
+from farm_gui.display.envelope import EnvelopeTrace
+from farm_gui.display.series import RunSeries, StoredSeries
+from farm_gui.ui.plots import chart_specs
+from farm_gui.ui.plots.chart_specs import RUN_STYLES  # noqa: F401 (the styles of overlaid runs)
+from farm_gui.ui.plots.plot_widget import PlotWidget, mark_unpainted
+from farm_gui.ui.plots.readout import ReadoutLabel
+from farm_gui.ui.world import foraging_look
+from farm_gui.ui.world.foraging_look import TOTAL_COLOR  # noqa: F401
 
 AXIS_WIDTH = 58  # pixels: room for "100k"-style tick labels and the axis title
 

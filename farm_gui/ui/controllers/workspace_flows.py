@@ -23,11 +23,11 @@ from farm_gui.desktop import NEW_WORKSPACE_FILTER, WORKSPACE_FILTER, WORKSPACE_S
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import StoreError, open_store
-from farm_gui.ui.ask import ask
-from farm_gui.ui.icons import app_icon
-from farm_gui.ui.run_flows import RunController
+from farm_gui.ui.controllers.run_flows import RunController
 from farm_gui.ui.settings import WindowSettings
 from farm_gui.ui.state import WindowState, workspace_name
+from farm_gui.ui.widgets.ask import ask
+from farm_gui.ui.widgets.icons import app_icon
 
 log = logging.getLogger(__name__)
 

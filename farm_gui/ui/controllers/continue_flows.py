@@ -38,10 +38,10 @@ from farm_gui.runtime.continuation import parse_settings, prepare_fork, prepare_
 from farm_gui.runtime.registry import ACTIVE_STATES, RunRegistry
 from farm_gui.store import StoreError
 from farm_gui.ui.actions import WindowActions
-from farm_gui.ui.run_flows import RunController
-from farm_gui.ui.run_table import RunTable
+from farm_gui.ui.controllers.run_flows import RunController
 from farm_gui.ui.state import RunRow, WindowState
-from farm_gui.ui.world_view import WorldView
+from farm_gui.ui.widgets.run_table import RunTable
+from farm_gui.ui.world.world_view import WorldView
 
 RESUMABLE = ("stopped", "interrupted", "failed", "finished")
 _OK_CANCEL = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel

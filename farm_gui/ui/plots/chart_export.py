@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
-from farm_gui.ui.chart_render import PNG_SCALE, figure_mode, render_to_file, scene_painter
+from farm_gui.ui.plots.chart_render import PNG_SCALE, figure_mode, render_to_file, scene_painter
 
 WORLD_KEY_GAP = 6.0  # pixels between the world's plot and its key
 
@@ -108,7 +108,7 @@ class WorldSquares(pg.GraphicsObject):
         return self.view.boundingRect()
 
     def paint(self, painter: QPainter, *args) -> None:
-        from farm_gui.ui.chart_render import map_to_view_pixels
+        from farm_gui.ui.plots.chart_render import map_to_view_pixels
 
         painter.setPen(Qt.PenStyle.NoPen)
         layers = [*self.world.node_items, *self.world.agent_items.values()]
@@ -126,7 +126,7 @@ class WorldSquares(pg.GraphicsObject):
 
 def world_key(world) -> list[tuple[str, str]]:
     """(colour, text) of each entry of the world view's key."""
-    from farm_gui.ui.world_view import NODE_COLOR
+    from farm_gui.ui.world.world_view import NODE_COLOR
 
     entries = [(QColor.fromRgba(int(layer.argb)).name(), name) for name, layer in world.agent_items.items()]
     entries.append((NODE_COLOR, "resource node (size = amount)"))

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.store import StoreError
 from farm_gui.store.analyses_table import ANALYSIS_STATUSES
-from farm_gui.ui.analysis_history import human_bytes
-from farm_gui.ui.confirm import ask
+from farm_gui.ui.analysis.analysis_history import human_bytes
+from farm_gui.ui.widgets.confirm import ask
 
 KEY = "analysis/cleanup/"
 DEFAULTS: dict[str, Any] = {"use_age": True, "days": 30, "statuses": "failed,stopped", "use_keep": False,

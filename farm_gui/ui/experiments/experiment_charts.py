@@ -42,10 +42,10 @@ from farm_gui.analysis.experiment_charts import (
 )
 from farm_gui.core.model import ModelSpec
 from farm_gui.runtime.aio import run_blocking, spawn
-from farm_gui.ui.bands import add_band
-from farm_gui.ui.chart_specs import PALETTE
-from farm_gui.ui.charts import AXIS_WIDTH
-from farm_gui.ui.plot_widget import PlotWidget
+from farm_gui.ui.plots.bands import add_band
+from farm_gui.ui.plots.chart_specs import PALETTE
+from farm_gui.ui.plots.charts import AXIS_WIDTH
+from farm_gui.ui.plots.plot_widget import PlotWidget
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 
 from farm_gui.core.model import Metric, ModelSpec
-from farm_gui.ui import foraging_look
-from farm_gui.ui.series import RunSeries
+from farm_gui.display.series import RunSeries
+from farm_gui.ui.world import foraging_look
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
            "#bcbd22", "#7f7f7f")

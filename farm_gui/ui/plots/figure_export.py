@@ -23,9 +23,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter
 
-from farm_gui.ui.chart_render import figure_mode, render_to_file
-from farm_gui.ui.envelope import PeakPyramid
-from farm_gui.ui.theme import chart_colors
+from farm_gui.display.envelope import PeakPyramid
+from farm_gui.ui.plots.chart_render import figure_mode, render_to_file
+from farm_gui.ui.widgets.theme import chart_colors
 
 CM_PER_INCH = 2.54
 # Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies.

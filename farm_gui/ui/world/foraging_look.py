@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from farm_gui.core.model import ModelSpec
-from farm_gui.ui.series import TYPE_COLORS, RunSeries
+from farm_gui.display.series import TYPE_COLORS, RunSeries
 
 TOTAL_COLOR = "#7f7f7f"
 STORAGE = "foraging_v1"

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from farm_gui import resources
 from farm_gui.config import ConfigError, load_yaml
 from farm_gui.runtime.aio import run_blocking, spawn
-from farm_gui.ui.config_form import ConfigForm
+from farm_gui.ui.widgets.config_form import ConfigForm
 
 PATH_ROLE = Qt.ItemDataRole.UserRole
 

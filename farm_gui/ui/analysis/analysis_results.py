@@ -32,8 +32,14 @@ from PySide6.QtWidgets import (
 )
 
 from farm_gui.analysis import AnalysisResult, write_result_json, write_table_csv
-from farm_gui.ui.analysis_style import GENERIC_BLANK, axis_labels, blank_note, blank_reason, curve_styles
-from farm_gui.ui.bands import add_band
+from farm_gui.ui.analysis.analysis_style import (
+    GENERIC_BLANK,
+    axis_labels,
+    blank_note,
+    blank_reason,
+    curve_styles,
+)
+from farm_gui.ui.plots.bands import add_band
 
 BLANK = "–"
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
-from farm_gui.ui.chart_render import FORMATS
+from farm_gui.ui.plots.chart_render import FORMATS
 
 if TYPE_CHECKING:
     from farm_gui.ui.main_window import MainWindow
@@ -100,7 +100,7 @@ def _install_charts(window: MainWindow, current: _CurrentChart) -> None:
 def rewire(window: MainWindow) -> None:
     """After the charts panel built another model's charts: their menus, the theme, and
     the current chart (the first, if the one remembered is gone)."""
-    from farm_gui.ui.theme import apply_theme
+    from farm_gui.ui.widgets.theme import apply_theme
 
     current = window.chart_tracker
     current._by_viewport = {}
@@ -115,8 +115,8 @@ def install_other_plots(window: MainWindow) -> None:
     PDF in place of pyqtgraph's Export... (whose SVG writes nothing on Qt 6.11)."""
     import pyqtgraph as pg
 
-    from farm_gui.ui import chart_export
-    from farm_gui.ui.chart_render import FILTERS, with_suffix
+    from farm_gui.ui.plots import chart_export
+    from farm_gui.ui.plots.chart_render import FILTERS, with_suffix
 
     own = {*window.charts.charts, window.world_view.plot}
     plots = list(window.findChildren(pg.PlotWidget))

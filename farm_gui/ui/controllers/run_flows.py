@@ -17,20 +17,20 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDockWidget, QStatusBar, QWidget
 
 from farm_gui.core.registry import UnknownModelError, get_model
+from farm_gui.display.series import RUN_COLORS, RunSeries, StoredSeries
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.memory import memory_warning
 from farm_gui.runtime.registry import ACTIVE_STATES, FINAL_STATES, RunRegistry
 from farm_gui.store import StoreError
-from farm_gui.ui import foraging_look
 from farm_gui.ui.actions import WindowActions
-from farm_gui.ui.ask import ask
-from farm_gui.ui.charts import ChartsPanel
-from farm_gui.ui.config_form import ConfigForm
-from farm_gui.ui.run_table import RunTable
-from farm_gui.ui.series import RUN_COLORS, RunSeries, StoredSeries
+from farm_gui.ui.plots.charts import ChartsPanel
 from farm_gui.ui.settings import WindowSettings
 from farm_gui.ui.state import RunRow, WindowState
-from farm_gui.ui.world_view import WorldView
+from farm_gui.ui.widgets.ask import ask
+from farm_gui.ui.widgets.config_form import ConfigForm
+from farm_gui.ui.widgets.run_table import RunTable
+from farm_gui.ui.world import foraging_look
+from farm_gui.ui.world.world_view import WorldView
 
 
 class RunController(QObject):

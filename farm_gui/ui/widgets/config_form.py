@@ -49,8 +49,8 @@ from farm_gui.config import (
 from farm_gui.config.model_files import params_from_dict, read_model_file, save_model_yaml
 from farm_gui.core.model import ModelSpec, RunParameters
 from farm_gui.core.registry import UnknownModelError, get_model
-from farm_gui.ui.dialogs import show_warning
-from farm_gui.ui.model_picker import ModelPicker
+from farm_gui.ui.widgets.dialogs import show_warning
+from farm_gui.ui.widgets.model_picker import ModelPicker
 
 INT32_MAX = 2**31 - 1
 INVALID_STYLE = "border: 2px solid #d62728; border-radius: 3px;"
@@ -506,7 +506,7 @@ class ConfigForm(QWidget):
 
     def _load_default_model_file(self, path: str) -> None:
         from farm_gui.agentfarm import load_any_config
-        from farm_gui.ui.agentfarm_flows import show_config_mapping
+        from farm_gui.ui.controllers.agentfarm_flows import show_config_mapping
 
         try:
             config, mapping = load_any_config(path)

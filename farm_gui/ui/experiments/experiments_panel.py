@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
 
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.experiment_jobs import ExperimentJob
-from farm_gui.ui.dialogs import show_warning
+from farm_gui.ui.widgets.dialogs import show_warning
 
 log = logging.getLogger(__name__)
 
@@ -420,7 +420,7 @@ class ExperimentsPanel(QWidget):
 def install(window: Any) -> ExperimentsPanel:
     """Add the panel (a tab beside the run list), its charts (a tab beside the world view,
     where there is height for two charts), Run > New Experiment..., and View entries."""
-    from farm_gui.ui.experiment_charts import ExperimentCharts
+    from farm_gui.ui.experiments.experiment_charts import ExperimentCharts
 
     panel = ExperimentsPanel(window)
     dock = window._add_dock("experiments", "Experiments", panel, "bottom")

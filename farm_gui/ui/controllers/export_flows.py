@@ -20,16 +20,16 @@ from farm_gui.config.model_files import save_model_yaml
 from farm_gui.runtime.aio import current_loop, run_blocking, spawn
 from farm_gui.store import StoreError
 from farm_gui.store.export import ExportCancelled, TableChoice, export_runs, files_in_the_way
-from farm_gui.ui import chart_export
-from farm_gui.ui.ask import ask_yes
-from farm_gui.ui.chart_render import FILTERS, with_suffix
-from farm_gui.ui.charts import ChartsPanel
-from farm_gui.ui.config_form import ConfigForm
-from farm_gui.ui.run_flows import run_parameters
-from farm_gui.ui.run_table import RunTable
+from farm_gui.ui.controllers.run_flows import run_parameters
+from farm_gui.ui.plots import chart_export
+from farm_gui.ui.plots.chart_render import FILTERS, with_suffix
+from farm_gui.ui.plots.charts import ChartsPanel
 from farm_gui.ui.settings import WindowSettings
 from farm_gui.ui.state import WindowState
-from farm_gui.ui.world_view import WorldView
+from farm_gui.ui.widgets.ask import ask_yes
+from farm_gui.ui.widgets.config_form import ConfigForm
+from farm_gui.ui.widgets.run_table import RunTable
+from farm_gui.ui.world.world_view import WorldView
 
 EXPORT_ERRORS = (OSError, StoreError, ValueError)
 PROGRESS_AFTER_MS = 400  # an export that takes longer shows a progress dialog
@@ -143,7 +143,7 @@ class ExportController(QObject):
 
     def export_run_data_dialog(self) -> None:
         """File > Export > Run Data...: format, tables, step range and folder chosen in a dialog."""
-        from farm_gui.ui.data_export_dialog import DataExportDialog, ExportRun
+        from farm_gui.ui.widgets.data_export_dialog import DataExportDialog, ExportRun
 
         ids = self.run_table.selected_ids()
         if not ids or self.state.store is None:
@@ -220,7 +220,7 @@ class ExportController(QObject):
         self.status_bar.showMessage(f"{title}: copied to the clipboard as an image", 8000)
 
     def open_figure_dialog(self, charts=None) -> None:
-        from farm_gui.ui.figure_dialog import FigureDialog
+        from farm_gui.ui.plots.figure_dialog import FigureDialog
 
         dialog = FigureDialog(self.dialog_parent, self.charts.charts, self.settings.qsettings,
                               self.status_bar, self.show_error, charts)

@@ -23,11 +23,11 @@ from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.registry import RunRegistry
 from farm_gui.store import StoreError
 from farm_gui.store.side_tables import refuse_continuation
-from farm_gui.ui.config_form import ConfigForm
-from farm_gui.ui.confirm import ask, ask_text
-from farm_gui.ui.run_flows import RunController, run_parameters
-from farm_gui.ui.run_table import RunTable
+from farm_gui.ui.controllers.run_flows import RunController, run_parameters
 from farm_gui.ui.state import WindowState
+from farm_gui.ui.widgets.config_form import ConfigForm
+from farm_gui.ui.widgets.confirm import ask, ask_text
+from farm_gui.ui.widgets.run_table import RunTable
 
 
 def _plural(n: int, word: str, many: str | None = None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from farm_gui.ui.envelope import EnvelopeTrace, PeakPyramid, bin_size
+from farm_gui.display.envelope import EnvelopeTrace, PeakPyramid, bin_size
 
 
 def brute_envelope(y, xs):

@@ -23,9 +23,9 @@ from farm_gui.config import config_from_dict, config_to_dict
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.store import StoreError
 from farm_gui.store.side_tables import refuse_continuation
-from farm_gui.ui.run_flows import RunController
-from farm_gui.ui.run_table import RunTable
+from farm_gui.ui.controllers.run_flows import RunController
 from farm_gui.ui.state import WindowState
+from farm_gui.ui.widgets.run_table import RunTable
 
 PROGRESS_MS = 50
 # A side-by-side run stores its world every step (like the import) up to this many steps.

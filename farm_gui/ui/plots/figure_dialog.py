@@ -27,8 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from farm_gui.runtime.aio import run_blocking, spawn
-from farm_gui.ui.chart_render import FILTERS, FORMATS, with_suffix
-from farm_gui.ui.figure_export import FigureOptions, FigureScene, panel_of, write_figure_data, write_picture
+from farm_gui.ui.plots.chart_render import FILTERS, FORMATS, with_suffix
+from farm_gui.ui.plots.figure_export import (
+    FigureOptions,
+    FigureScene,
+    panel_of,
+    write_figure_data,
+    write_picture,
+)
 
 SETTINGS_KEY = "figure/options"
 PREVIEW_WIDTH = 480

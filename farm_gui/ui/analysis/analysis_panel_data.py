@@ -16,11 +16,11 @@ from PySide6.QtWidgets import QListWidgetItem
 from farm_gui.analysis import AnalysisError, available_modules, load_result
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.store import StoreError
-from farm_gui.ui.analysis_cleanup import CleanupDialog, criteria, load_settings
-from farm_gui.ui.confirm import ask
+from farm_gui.ui.analysis.analysis_cleanup import CleanupDialog, criteria, load_settings
+from farm_gui.ui.widgets.confirm import ask
 
 if TYPE_CHECKING:
-    from farm_gui.ui.analysis_panel import AnalysisPanel
+    from farm_gui.ui.analysis.analysis_panel import AnalysisPanel
 
 
 class PanelData:

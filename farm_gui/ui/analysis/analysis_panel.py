@@ -47,9 +47,9 @@ from farm_gui.analysis.cli_support import parse_param_options
 from farm_gui.core.registry import models as installed_models
 from farm_gui.runtime.aio import spawn
 from farm_gui.runtime.analysis_jobs import DEFAULT_MAX_CONCURRENT, AnalysisJob, AnalysisJobManager
-from farm_gui.ui.analysis_history import HistoryFilters
-from farm_gui.ui.analysis_panel_data import PanelData
-from farm_gui.ui.analysis_results import ResultView
+from farm_gui.ui.analysis.analysis_history import HistoryFilters
+from farm_gui.ui.analysis.analysis_panel_data import PanelData
+from farm_gui.ui.analysis.analysis_results import ResultView
 
 log = logging.getLogger(__name__)
 

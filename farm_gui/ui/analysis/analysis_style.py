@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from farm_gui.analysis import AnalysisResult
 from farm_gui.config import AGENT_TYPES
-from farm_gui.ui.series import TYPE_COLORS
+from farm_gui.display.series import TYPE_COLORS
 
 OTHER_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 TOTAL_COLOR = "#7f7f7f"  # as the main charts' "total"

@@ -1,0 +1,1 @@
+"""The Analysis panel: choosing modules and runs, jobs, and their results as tables and plots."""

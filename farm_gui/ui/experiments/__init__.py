@@ -1,0 +1,1 @@
+"""The Experiments panel and its live charts of results as they arrive."""
