@@ -47,13 +47,13 @@ from farm_gui.app import create_main_window, ensure_app  # noqa: E402
 from farm_gui.config import PRESETS, ConfigError, preset  # noqa: E402
 from farm_gui.core.jobs import JobControl  # noqa: E402
 from farm_gui.core.registry import UnknownModelError, get_model  # noqa: E402
+from farm_gui.display.series import RunSeries  # noqa: E402
 from farm_gui.runtime.continuation import apply_settings, parse_settings  # noqa: E402
 from farm_gui.runtime.live_buffer import LiveBuffer  # noqa: E402
 from farm_gui.runtime.session import RunSession  # noqa: E402
 from farm_gui.sim import METRIC_NAMES, build_model  # noqa: E402
 from farm_gui.store import open_store  # noqa: E402
-from farm_gui.ui.charts import ChartsPanel  # noqa: E402
-from farm_gui.ui.series import RunSeries  # noqa: E402
+from farm_gui.ui.plots.charts import ChartsPanel  # noqa: E402
 
 LONG_RUN = 10_000_000  # steps: longer than any measurement
 
