@@ -127,3 +127,25 @@ def test_new_workspace_creates_a_farmws_file(qtbot, make_window, tmp_path, monke
     qtbot.waitUntil(lambda: window.store is not None and window.store.url == str(target), timeout=WAIT_MS)
     assert target.is_file() and window.run_table.table_model.rows == []
     assert window.workspace_label.text() == "Workspace: fresh.farmws"
+
+
+def test_chart_legends_have_a_backing_of_the_themes_chart_colour(qtbot, make_window):
+    """A legend sits on the curves: without a backing its labels were unreadable where a
+    curve passed under them."""
+    window = make_window()
+    for dark in (True, False):
+        window.actions.theme_dark.setChecked(dark)
+        chart_colours = resources.theme_colors()["dark" if dark else "light"]["chart"]
+        background, foreground = QColor(chart_colours["background"]), QColor(chart_colours["foreground"])
+        for chart in window.charts.charts:
+            legend = chart.getPlotItem().legend
+            brush = legend.opts["brush"].color()
+            assert brush.name() == background.name(), chart.objectName()
+            assert 150 <= brush.alpha() < 255
+            for _sample, label in legend.items:
+                assert QColor(label.opts["color"]).name() == foreground.name(), label.text
+        chart = window.charts.charts[0]
+        picture = chart.grab().toImage()
+        box = chart.mapFromScene(chart.getPlotItem().legend.sceneBoundingRect()).boundingRect()
+        inside = picture.pixelColor(box.right() - 3, box.center().y())  # right of the labels
+        assert abs(inside.lightness() - background.lightness()) < 40, (dark, inside.name())

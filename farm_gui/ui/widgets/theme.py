@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from farm_gui import resources
 
+LEGEND_ALPHA = 215  # of 255: the curves under a legend show through faintly
+
 
 def _theme(dark: bool) -> dict:
     return resources.theme_colors()["dark" if dark else "light"]
@@ -47,6 +49,12 @@ def apply_theme(dark: bool, plots: list[pg.PlotWidget]) -> None:
             axis.setPen(foreground)
             axis.setTextPen(foreground)
         plot.titleLabel.setText(plot.titleLabel.text, color=foreground)
+        if plot.legend is not None:
+            # A legend sits on the curves: a backing of the chart's colour keeps it readable.
+            backing = QColor(background)
+            backing.setAlpha(LEGEND_ALPHA)
+            plot.legend.setBrush(backing)
+            plot.legend.setLabelTextColor(foreground)
 
 
 def style_sheet(dark: bool) -> str:
