@@ -13,8 +13,10 @@ same worker call) the scatter's points and the mean curves with their bands for 
 metric and factor shown, and the plot items drawn before take the new data in place
 (``setData``; the band fills through ``bands.update_band``), as do the legend's entries;
 titles, axis labels, ticks and ranges are set only when they change (each of those makes
-pyqtgraph lay the plot or an axis out anew). The scatter is redrawn at most every
-SCATTER_EVERY_S, the curves at most every BANDS_EVERY_S; the last drawing always comes.
+pyqtgraph lay the plot or an axis out anew). The store is read at most every READ_EVERY_S
+and both charts take a read's drawing together (one repaint), at most every DRAW_EVERY_S:
+a reader follows that well, and each burst of work on the GUI thread is a chance for it to
+wait (for a core the simulations hold, for the GIL). The last drawing always comes.
 """
 
 from __future__ import annotations
@@ -64,8 +66,8 @@ COLORS = (*PALETTE, "#6b6ecf", "#b5cf6b")
 SCATTER_BRUSH = (31, 119, 180, 170)  # the first palette colour, a little transparent
 CONFIDENCE = 0.95
 READ_BATCH = 64  # runs read at most per store read (~0.5 s): a large experiment fills in steps
-BANDS_EVERY_S = 1.0  # seconds between redraws of the mean curves while runs stream in
-SCATTER_EVERY_S = 0.5  # seconds between redraws of the scatter while runs stream in
+DRAW_EVERY_S = 1.0  # seconds between redraws of the charts while runs stream in
+READ_EVERY_S = 1.0  # seconds between the starts of store reads while runs stream in
 
 
 @dataclass(frozen=True)
@@ -121,14 +123,11 @@ class _Throttled:
         self.at = time.monotonic()
         self._apply(value)
 
-    def cancel(self, applied_now: bool = False) -> None:
-        """Drop the value waiting (``applied_now``: one was just drawn another way)."""
+    def cancel(self) -> None:
+        """Drop the value waiting; the next one put is applied at once."""
         self.timer.stop()
         self.value = None
-        if applied_now:
-            self.at = time.monotonic()
-        else:
-            self.at = 0.0
+        self.at = 0.0
 
 
 def metric_title(spec: ModelSpec, metric: str) -> str:
@@ -237,10 +236,9 @@ class ExperimentCharts(QWidget):
         layout.addLayout(pickers)
         layout.addWidget(splitter, 1)
         # While runs stream in, the drawings worked out by the reads are set at most every
-        # SCATTER_EVERY_S / BANDS_EVERY_S (what a reader can follow); the last one always comes.
-        self._scatter_throttle = _Throttled(self, SCATTER_EVERY_S, self._drawn_scatter)
-        self._bands_throttle = _Throttled(self, BANDS_EVERY_S, self._drawn_bands)
-        self._bands_timer = self._bands_throttle.timer
+        # DRAW_EVERY_S (what a reader can follow); the last one always comes.
+        self._throttle = _Throttled(self, DRAW_EVERY_S, self._drawn)
+        self._read_at = 0.0  # when the last read was asked for (monotonic)
         self._shown: dict[tuple[int, str], Any] = {}  # (plot, what) -> the title, label, ticks or range set
         self.outcome.currentIndexChanged.connect(lambda _i: (self.draw_scatter(), self.draw_bands()))
         self.factor.currentIndexChanged.connect(lambda _i: self.draw_scatter())
@@ -273,6 +271,9 @@ class ExperimentCharts(QWidget):
             return
         if done is not None and done == self.seen_done:
             return
+        if time.monotonic() - self._read_at < READ_EVERY_S:  # the panel's next tick reads
+            return
+        self._read_at = time.monotonic()
         self._loading = True
         self._asked_done = -1 if done is None else done
         spawn(self._read(store, experiment_id, self._generation))
@@ -281,15 +282,14 @@ class ExperimentCharts(QWidget):
         """The window is closing: follow nothing more, drop reads still under way."""
         self._shut = True
         self._generation += 1
-        self._scatter_throttle.cancel()
-        self._bands_throttle.cancel()
+        self._throttle.cancel()
 
     def _reset(self, experiment_id: int | None, model: str | None, store: Any, name: str) -> None:
         from farm_gui.core.registry import get_model
 
         self._generation += 1
-        self._scatter_throttle.cancel()
-        self._bands_throttle.cancel()
+        self._throttle.cancel()
+        self._read_at = 0.0
         self._loading = False
         self._store_seen = store
         self._name = name
@@ -391,16 +391,13 @@ class ExperimentCharts(QWidget):
             drawing.factor == self.factor.currentText()
 
     def redraw(self, drawing: Drawing | None = None) -> None:
-        """After a read: its ``drawing`` (worked out with it) set on the scatter at most every
-        SCATTER_EVERY_S, on the mean curves at most every BANDS_EVERY_S; without one (or one
+        """After a read: its ``drawing`` (worked out with it) set on both charts now, or
+        DRAW_EVERY_S after they were last drawn so (the latest one then); without one (or one
         of a metric or factor no longer shown) the charts work it out here when they draw."""
-        self._scatter_throttle.put(drawing)
-        self._bands_throttle.put(drawing)
+        self._throttle.put(drawing)
 
-    def _drawn_scatter(self, drawing: Drawing | None) -> None:
+    def _drawn(self, drawing: Drawing | None) -> None:
         self.draw_scatter(drawing.scatter if self._fresh(drawing) else None)
-
-    def _drawn_bands(self, drawing: Drawing | None) -> None:
         self._draw_bands(drawing.bands if drawing is not None and drawing.metric == self.metric() else None)
 
     # what changes rarely is set only when it changes: pyqtgraph lays the plot or the axis
@@ -443,7 +440,6 @@ class ExperimentCharts(QWidget):
         metric, factor, item = self.metric(), self.factor.currentText(), self.scatter_plot.getPlotItem()
         if self.spec is None or metric is None:
             return
-        self._scatter_throttle.cancel(applied_now=True)
         self._set_label(self.scatter_plot, "left", _axis_label(self.spec, metric))
         if not factor:
             self.scatter.setData([], [])
@@ -494,7 +490,6 @@ class ExperimentCharts(QWidget):
         """The mean curves and bands: ``bands`` when worked out already (off the GUI
         thread), else worked out here. The curves, fills and legend entries of the design
         points drawn before are kept and take the new values."""
-        self._bands_throttle.cancel(applied_now=True)
         metric, item = self.metric(), self.bands_plot.getPlotItem()
         if self.spec is None or metric is None:
             self._clear_bands()
