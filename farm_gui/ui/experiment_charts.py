@@ -68,6 +68,44 @@ CONFIDENCE = 0.95
 READ_BATCH = 64  # runs read at most per store read (~0.5 s): a large experiment fills in steps
 DRAW_EVERY_S = 1.0  # seconds between redraws of the charts while runs stream in
 READ_EVERY_S = 1.0  # seconds between the starts of store reads while runs stream in
+STEADY_MARGIN = 0.1  # the vertical range's room on each side, in spans of the data (see SteadyViewBox)
+STEADY_FILL = 0.6  # the least part of the vertical range the data fill before it is narrowed
+
+
+class SteadyViewBox(pg.ViewBox):
+    """A view box whose automatic vertical range moves only when the data leave it or
+    fill less than STEADY_FILL of it; it is then the data's range with STEADY_MARGIN of
+    their span on each side (not below 0 for data that are not). A chart that gains a
+    point or a narrower band every second keeps its scale (pyqtgraph fits the range to the
+    data each time: the value axis was laid out anew, ~5-10 ms, at almost every redraw).
+    Zooming, panning and View All work as on any plot."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.steady: tuple[float, float] | None = None
+
+    def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):  # noqa: N802 (pyqtgraph API)
+        bounds = super().childrenBounds(frac=frac, orthoRange=orthoRange, items=items)
+        if items is not None:
+            return bounds
+        if bounds[1] is None:  # nothing drawn: the next data choose afresh
+            self.steady = None
+            return bounds
+        lo, hi = bounds[1]
+        kept = self.steady
+        inside = kept is not None and kept[0] <= lo <= hi <= kept[1]
+        if inside and hi - lo >= STEADY_FILL * (kept[1] - kept[0]):
+            bounds[1] = list(kept)
+            return bounds
+        margin = STEADY_MARGIN * (hi - lo)
+        if margin <= 0 or not np.isfinite(margin):  # one value (or none): as pyqtgraph does
+            self.steady = None
+            return bounds
+        near = 0.01 * (hi - lo)  # the bounds hold a pen's width in pixels: data at 0 reach a little past it
+        low, high = lo - margin, hi + margin
+        self.steady = (lo if lo >= -near and low < 0 else low, hi if hi <= near and high > 0 else high)
+        bounds[1] = list(self.steady)
+        return bounds
 
 
 @dataclass(frozen=True)
@@ -246,7 +284,7 @@ class ExperimentCharts(QWidget):
 
     @staticmethod
     def _plot(name: str) -> PlotWidget:
-        plot = PlotWidget()
+        plot = PlotWidget(viewBox=SteadyViewBox())
         plot.setObjectName(name)
         plot.setMinimumSize(260, 160)
         item = plot.getPlotItem()

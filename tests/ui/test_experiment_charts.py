@@ -177,3 +177,107 @@ def test_bands_are_drawn_where_they_are_defined():
     lo = np.array([nan, 1, 2, 3, nan, 5, nan, 7, 8])
     assert _finite_runs(lo, lo + 1) == [slice(1, 4), slice(7, 9)]  # a lone value has no area
     assert _finite_runs(np.array([nan, nan]), np.array([1.0, 2.0])) == []
+
+
+def test_charts_update_their_items_in_place_as_reads_come_in(qtbot, make_window, experiment_db, monkeypatch):
+    """Each read's drawing is set on the curves, band fills, scatter and legend entries
+    drawn before (no item removed and added again), with the values of all runs read."""
+    from farm_gui.ui import experiment_charts
+
+    monkeypatch.setattr(experiment_charts, "READ_BATCH", 5)  # 12 runs: three reads, drawn as they come
+    monkeypatch.setattr(experiment_charts, "DRAW_EVERY_S", 3.0)  # the first read's drawing stays a while
+    window = make_window()
+    charts = _select(qtbot, window, experiment_db)
+    qtbot.waitUntil(lambda: bool(charts.band_items) and charts.legend.count() > 0, timeout=WAIT_MS)
+    first_runs = len(charts.scatter.getData()[0])
+    assert first_runs < 12  # the first read's runs only: the next ones are drawn into these items
+    kept = {point: (curve, list(fills)) for point, (curve, fills) in charts.band_items.items()}
+    entries = {charts.legend.item(i).data(Qt.ItemDataRole.UserRole): charts.legend.item(i)
+               for i in range(charts.legend.count())}
+    plot_items = charts.bands_plot.getPlotItem().listDataItems()
+    qtbot.waitUntil(lambda: len(charts.scatter.getData()[0]) == 12 and charts.legend.count() == 4
+                    and all("3 runs" in charts.legend.item(i).text() for i in range(4)), timeout=WAIT_MS)
+    assert sorted(charts.band_items) == [0, 1, 2, 3]
+
+    for point, (curve, fills) in kept.items():
+        assert charts.band_items[point][0] is curve
+        assert charts.band_items[point][1][:len(fills)] == fills  # the same fill objects
+    assert all(item in charts.bands_plot.getPlotItem().listDataItems() for item in plot_items)
+    assert len(charts.bands_plot.getPlotItem().listDataItems()) == 4  # one mean curve a point, no leftovers
+    for entry in entries.values():
+        row = charts.legend.row(entry)
+        assert row >= 0 and charts.legend.item(row) is entry
+    legend = [charts.legend.item(i).data(Qt.ItemDataRole.UserRole) for i in range(charts.legend.count())]
+    assert legend == [0, 1, 2, 3]  # in design order, one entry each
+
+    # the values are those of all the runs, not of the first read's
+    want_x, want_y, bands = expected(window.store, experiment_db, "base_consumption_rate", "alive")
+    x, y = charts.scatter.getData()
+    assert x.tolist() == want_x.tolist() and y.tolist() == pytest.approx(want_y.tolist())
+    for point, (mean, lo, hi) in bands.items():
+        curve, fills = charts.band_items[point]
+        assert curve.getData()[1].tolist() == pytest.approx(mean.tolist())
+        assert len(fills) == 1 and fills[0].isVisible()
+        assert fills[0].curves[0].getData()[1].tolist() == pytest.approx(lo.tolist())
+        assert fills[0].curves[1].getData()[1].tolist() == pytest.approx(hi.tolist())
+        assert fills[0].path().boundingRect().height() > 0  # filled between the new edges
+    # a tooltip names the run under the pointer
+    run_id = int(charts.scatter.data["data"][0])
+    assert charts._tip(x[0], y[0], run_id).startswith(f"run {run_id} (point 0, replicate 0)")
+
+
+def test_band_fills_follow_stretches_in_place(qtbot):
+    """bands.update_band keeps the fills it is given, adds one per new stretch where both
+    edges are defined and removes those left over; add_band (the analysis results') as before."""
+    from farm_gui.ui.bands import add_band, update_band
+    from farm_gui.ui.plot_widget import PlotWidget
+
+    plot = PlotWidget()
+    qtbot.addWidget(plot)
+    item = plot.getPlotItem()
+    x = np.arange(6, dtype=float)
+    fills = add_band(item, x, np.zeros(6), np.ones(6), "#1f77b4")
+    assert len(fills) == 1 and fills[0] in item.items
+    first = fills[0]
+    lo = np.array([0, 0, np.nan, 1, 1, 1.0])
+    fills = update_band(item, fills, x, lo, lo + 2, "#1f77b4")
+    assert len(fills) == 2 and fills[0] is first and fills[1] in item.items
+    assert first.curves[0].getData()[0].tolist() == [0, 1] and first.curves[1].getData()[1].tolist() == [2, 2]
+    assert first.path().boundingRect().height() == pytest.approx(2)
+    second = fills[1]
+    fills = update_band(item, fills, x, np.zeros(6), np.full(6, 3.0), "#1f77b4")
+    assert fills == [first] and second not in item.items
+    assert first.path().boundingRect().height() == pytest.approx(3)
+    assert update_band(item, fills, x, np.full(6, np.nan), np.ones(6), "#1f77b4") == []
+    assert first not in item.items
+
+
+def test_value_axis_keeps_its_range_while_the_data_stay_inside(qtbot):
+    from farm_gui.ui.experiment_charts import SteadyViewBox
+    from farm_gui.ui.plot_widget import PlotWidget
+
+    plot = PlotWidget(viewBox=SteadyViewBox())
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    view = plot.getPlotItem().getViewBox()
+    curve = plot.plot([0, 1, 2], [10.0, 20.0, 30.0])
+
+    def y_range(values):
+        curve.setData([0, 1, 2], values)
+        view.updateAutoRange()
+        return view.viewRange()[1]
+
+    first = y_range([10.0, 20.0, 30.0])
+    assert first[0] <= 8 and first[1] >= 32  # room of a tenth of the data's span each side
+    assert y_range([12.0, 21.0, 29.0]) == first  # inside, and filling most of it: kept
+    grown = y_range([12.0, 21.0, 40.0])  # out of it: moved
+    assert grown[1] >= 40 and grown != first
+    narrow = y_range([20.0, 21.0, 22.0])  # a small part of it: fitted again
+    assert 18 < narrow[0] < 20 and 22 < narrow[1] < 24
+    # data that are not below 0: no room of their own under 0, only pyqtgraph's padding (<= 10 %)
+    lo, hi = y_range([0.0, 5.0, 10.0])
+    assert -0.1 * (hi - lo) < lo < 0 and hi >= 11
+    view.setYRange(100, 200, padding=0)  # the user's zoom stays
+    curve.setData([0, 1, 2], [1.0, 2.0, 3.0])
+    view.updateAutoRange()
+    assert view.viewRange()[1] == pytest.approx([100, 200])
