@@ -13,10 +13,12 @@ same worker call) the scatter's points and the mean curves with their bands for 
 metric and factor shown, and the plot items drawn before take the new data in place
 (``setData``; the band fills through ``bands.update_band``), as do the legend's entries;
 titles, axis labels, ticks and ranges are set only when they change (each of those makes
-pyqtgraph lay the plot or an axis out anew). The store is read at most every READ_EVERY_S
-and both charts take a read's drawing together (one repaint), at most every DRAW_EVERY_S:
-a reader follows that well, and each burst of work on the GUI thread is a chance for it to
-wait (for a core the simulations hold, for the GIL). The last drawing always comes.
+pyqtgraph lay the plot or an axis out anew). Both charts take a read's drawing together
+(one repaint), at most every DRAW_EVERY_S: a reader follows that well, and each burst of
+work on the GUI thread is a chance for it to wait (for a core the simulations hold, for
+the GIL). The last drawing always comes. The reads themselves still follow the panel's
+0.5 s tick: a read's time grows with the runs it reads, so small reads often keep the
+charts closest behind the experiment.
 """
 
 from __future__ import annotations
@@ -67,7 +69,6 @@ SCATTER_BRUSH = (31, 119, 180, 170)  # the first palette colour, a little transp
 CONFIDENCE = 0.95
 READ_BATCH = 64  # runs read at most per store read (~0.5 s): a large experiment fills in steps
 DRAW_EVERY_S = 1.0  # seconds between redraws of the charts while runs stream in
-READ_EVERY_S = 1.0  # seconds between the starts of store reads while runs stream in
 STEADY_MARGIN = 0.1  # the vertical range's room on each side, in spans of the data (see SteadyViewBox)
 STEADY_FILL = 0.6  # the least part of the vertical range the data fill before it is narrowed
 
@@ -276,7 +277,6 @@ class ExperimentCharts(QWidget):
         # While runs stream in, the drawings worked out by the reads are set at most every
         # DRAW_EVERY_S (what a reader can follow); the last one always comes.
         self._throttle = _Throttled(self, DRAW_EVERY_S, self._drawn)
-        self._read_at = 0.0  # when the last read was asked for (monotonic)
         self._shown: dict[tuple[int, str], Any] = {}  # (plot, what) -> the title, label, ticks or range set
         self.outcome.currentIndexChanged.connect(lambda _i: (self.draw_scatter(), self.draw_bands()))
         self.factor.currentIndexChanged.connect(lambda _i: self.draw_scatter())
@@ -309,9 +309,6 @@ class ExperimentCharts(QWidget):
             return
         if done is not None and done == self.seen_done:
             return
-        if time.monotonic() - self._read_at < READ_EVERY_S:  # the panel's next tick reads
-            return
-        self._read_at = time.monotonic()
         self._loading = True
         self._asked_done = -1 if done is None else done
         spawn(self._read(store, experiment_id, self._generation))
@@ -327,7 +324,6 @@ class ExperimentCharts(QWidget):
 
         self._generation += 1
         self._throttle.cancel()
-        self._read_at = 0.0
         self._loading = False
         self._store_seen = store
         self._name = name
