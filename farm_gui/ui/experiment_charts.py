@@ -358,7 +358,7 @@ class ExperimentCharts(QWidget):
     async def _read(self, store: Any, experiment_id: int, generation: int) -> None:
         # what the worker needs, taken now: the GUI thread changes these meanwhile
         known, earlier = frozenset(self.runs), list(self.runs.values())
-        metric, spec = self.metric(), self.spec
+        metric, spec = self.shown_metric(), self.spec
         factor = self.factor.currentText() if self.factor.count() else None
         levels = dict(self.levels)
 
@@ -415,13 +415,15 @@ class ExperimentCharts(QWidget):
     def ordered_runs(self) -> list[RunOutcome]:
         return ordered(list(self.runs.values()))
 
-    def metric(self) -> str | None:
+    def shown_metric(self) -> str | None:
+        """The metric picked (named so as not to override QWidget.metric, which Qt calls
+        for the widget's device metrics: a grab of the dock crashed)."""
         return self.outcome.currentData()
 
     def _fresh(self, drawing: Drawing | None) -> bool:
         """Whether ``drawing`` is of what the pickers show now (not of a metric or factor
         the user left while it was worked out)."""
-        return drawing is not None and drawing.metric == self.metric() and \
+        return drawing is not None and drawing.metric == self.shown_metric() and \
             drawing.factor == self.factor.currentText()
 
     def redraw(self, drawing: Drawing | None = None) -> None:
@@ -432,7 +434,8 @@ class ExperimentCharts(QWidget):
 
     def _drawn(self, drawing: Drawing | None) -> None:
         self.draw_scatter(drawing.scatter if self._fresh(drawing) else None)
-        self._draw_bands(drawing.bands if drawing is not None and drawing.metric == self.metric() else None)
+        same = drawing is not None and drawing.metric == self.shown_metric()
+        self._draw_bands(drawing.bands if same else None)
 
     # what changes rarely is set only when it changes: pyqtgraph lays the plot or the axis
     # out anew (and drops the axis' picture) on each call, even with the same text
@@ -471,7 +474,7 @@ class ExperimentCharts(QWidget):
     def draw_scatter(self, data: Scatter | None = None) -> None:
         """The scatter of the metric and factor picked: ``data`` when worked out already
         (off the GUI thread), else worked out here from the runs read."""
-        metric, factor, item = self.metric(), self.factor.currentText(), self.scatter_plot.getPlotItem()
+        metric, factor, item = self.shown_metric(), self.factor.currentText(), self.scatter_plot.getPlotItem()
         if self.spec is None or metric is None:
             return
         self._set_label(self.scatter_plot, "left", _axis_label(self.spec, metric))
@@ -524,7 +527,7 @@ class ExperimentCharts(QWidget):
         """The mean curves and bands: ``bands`` when worked out already (off the GUI
         thread), else worked out here. The curves, fills and legend entries of the design
         points drawn before are kept and take the new values."""
-        metric, item = self.metric(), self.bands_plot.getPlotItem()
+        metric, item = self.shown_metric(), self.bands_plot.getPlotItem()
         if self.spec is None or metric is None:
             self._clear_bands()
             return

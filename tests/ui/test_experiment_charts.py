@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QDockWidget
 from scipy import stats
 
@@ -224,6 +224,12 @@ def test_charts_update_their_items_in_place_as_reads_come_in(qtbot, make_window,
     # a tooltip names the run under the pointer
     run_id = int(charts.scatter.data["data"][0])
     assert charts._tip(x[0], y[0], run_id).startswith(f"run {run_id} (point 0, replicate 0)")
+    # the dock renders on its own (a grab, as a screenshot tool does; Qt asks the widget for its
+    # device metrics: a method of the charts named ``metric`` answered that and crashed it)
+    image = charts.grab().toImage()
+    assert not image.isNull() and image.width() == charts.width()
+    colours = {image.pixel(px, py) for px in range(0, image.width(), 7) for py in range(0, image.height(), 7)}
+    assert len(colours) > 10  # drawn, not blank
 
 
 def test_band_fills_follow_stretches_in_place(qtbot):
@@ -248,6 +254,13 @@ def test_band_fills_follow_stretches_in_place(qtbot):
     fills = update_band(item, fills, x, np.zeros(6), np.full(6, 3.0), "#1f77b4")
     assert fills == [first] and second not in item.items
     assert first.path().boundingRect().height() == pytest.approx(3)
+    # the outline set in place is the one pyqtgraph's FillBetweenItem makes from the edges
+    ours = first.path()
+    first.updatePath()
+    assert first.path().boundingRect() == ours.boundingRect()
+    assert all(ours.contains(QPointF(px, py)) == first.path().contains(QPointF(px, py))
+               for px in (0.5, 2.5, 4.9) for py in (-0.5, 0.5, 2.9, 3.5))
+    assert ours.contains(QPointF(2.5, 1.5)) and not ours.contains(QPointF(2.5, 3.5))
     assert update_band(item, fills, x, np.full(6, np.nan), np.ones(6), "#1f77b4") == []
     assert first not in item.items
 
