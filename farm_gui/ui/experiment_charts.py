@@ -278,6 +278,11 @@ class ExperimentCharts(QWidget):
         # DRAW_EVERY_S (what a reader can follow); the last one always comes.
         self._throttle = _Throttled(self, DRAW_EVERY_S, self._drawn)
         self._shown: dict[tuple[int, str], Any] = {}  # (plot, what) -> the title, label, ticks or range set
+        # the axis labels' room from the start (a blank until the first read names them):
+        # a label that appears makes its plot's view smaller, laid out and painted again
+        for plot in (self.scatter_plot, self.bands_plot):
+            self._set_label(plot, "left", " ")
+        self._set_label(self.scatter_plot, "bottom", " ")
         self.outcome.currentIndexChanged.connect(lambda _i: (self.draw_scatter(), self.draw_bands()))
         self.factor.currentIndexChanged.connect(lambda _i: self.draw_scatter())
         self._clear_plots()
@@ -481,7 +486,7 @@ class ExperimentCharts(QWidget):
         if not factor:
             self.scatter.setData([], [])
             self._set_title(self.scatter_plot, "No factors: the experiment only replicates")
-            self._set_label(self.scatter_plot, "bottom", "")
+            self._set_label(self.scatter_plot, "bottom", " ")
             return
         levels = self.levels.get(factor)
         if data is None:
