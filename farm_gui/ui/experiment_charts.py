@@ -69,6 +69,7 @@ SCATTER_BRUSH = (31, 119, 180, 170)  # the first palette colour, a little transp
 CONFIDENCE = 0.95
 READ_BATCH = 64  # runs read at most per store read (~0.5 s): a large experiment fills in steps
 DRAW_EVERY_S = 1.0  # seconds between redraws of the charts while runs stream in
+STAGGER_MS = 100  # the mean curves are set this long after the scatter of the same drawing
 STEADY_MARGIN = 0.1  # the vertical range's room on each side, in spans of the data (see SteadyViewBox)
 STEADY_FILL = 0.6  # the least part of the vertical range the data fill before it is narrowed
 
@@ -277,6 +278,13 @@ class ExperimentCharts(QWidget):
         # While runs stream in, the drawings worked out by the reads are set at most every
         # DRAW_EVERY_S (what a reader can follow); the last one always comes.
         self._throttle = _Throttled(self, DRAW_EVERY_S, self._drawn)
+        # the mean curves a moment after the scatter: two short turns of the GUI thread
+        # (each painted on its own) rather than one twice as long
+        self._bands_later = QTimer(self)
+        self._bands_later.setSingleShot(True)
+        self._bands_later.setInterval(STAGGER_MS)
+        self._bands_later.timeout.connect(self._draw_bands_waiting)
+        self._bands_waiting: Drawing | None = None
         self._shown: dict[tuple[int, str], Any] = {}  # (plot, what) -> the title, label, ticks or range set
         # the axis labels' room from the start (a blank until the first read names them):
         # a label that appears makes its plot's view smaller, laid out and painted again
@@ -323,12 +331,14 @@ class ExperimentCharts(QWidget):
         self._shut = True
         self._generation += 1
         self._throttle.cancel()
+        self._bands_later.stop()
 
     def _reset(self, experiment_id: int | None, model: str | None, store: Any, name: str) -> None:
         from farm_gui.core.registry import get_model
 
         self._generation += 1
         self._throttle.cancel()
+        self._bands_later.stop()
         self._loading = False
         self._store_seen = store
         self._name = name
@@ -439,6 +449,11 @@ class ExperimentCharts(QWidget):
 
     def _drawn(self, drawing: Drawing | None) -> None:
         self.draw_scatter(drawing.scatter if self._fresh(drawing) else None)
+        self._bands_waiting = drawing
+        self._bands_later.start()
+
+    def _draw_bands_waiting(self) -> None:
+        drawing, self._bands_waiting = self._bands_waiting, None
         same = drawing is not None and drawing.metric == self.shown_metric()
         self._draw_bands(drawing.bands if same else None)
 
@@ -532,6 +547,8 @@ class ExperimentCharts(QWidget):
         """The mean curves and bands: ``bands`` when worked out already (off the GUI
         thread), else worked out here. The curves, fills and legend entries of the design
         points drawn before are kept and take the new values."""
+        self._bands_later.stop()  # (one waiting is of values now older than these)
+        self._bands_waiting = None
         metric, item = self.shown_metric(), self.bands_plot.getPlotItem()
         if self.spec is None or metric is None:
             self._clear_bands()
