@@ -39,6 +39,12 @@ def _brush(color: str, alpha: int) -> pg.QtGui.QBrush:
     return pg.mkBrush(c.red(), c.green(), c.blue(), alpha)
 
 
+def empty_fill(color: str, alpha: int = BAND_ALPHA) -> pg.FillBetweenItem:
+    """A band fill with no data yet (not added to a plot): ``update_band`` fills it in."""
+    return pg.FillBetweenItem(pg.PlotCurveItem([], [], pen=None), pg.PlotCurveItem([], [], pen=None),
+                              brush=_brush(color, alpha))
+
+
 def add_band(plot: pg.PlotItem, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, color: str,
              alpha: int = BAND_ALPHA) -> list[pg.FillBetweenItem]:
     """Fill between ``lo`` and ``hi`` in ``color`` (translucent); returns the fills added."""

@@ -56,7 +56,7 @@ from farm_gui.analysis.experiment_charts import (
 )
 from farm_gui.core.model import ModelSpec
 from farm_gui.runtime.aio import run_blocking, spawn
-from farm_gui.ui.bands import update_band
+from farm_gui.ui.bands import empty_fill, update_band
 from farm_gui.ui.chart_specs import PALETTE
 from farm_gui.ui.charts import AXIS_WIDTH
 from farm_gui.ui.plot_widget import PlotWidget
@@ -70,6 +70,7 @@ CONFIDENCE = 0.95
 READ_BATCH = 64  # runs read at most per store read (~0.5 s): a large experiment fills in steps
 DRAW_EVERY_S = 1.0  # seconds between redraws of the charts while runs stream in
 STAGGER_MS = 100  # the mean curves are set this long after the scatter of the same drawing
+SPARE_EVERY_MS = 30  # between the makings of the drawn design points' items ahead of their runs
 STEADY_MARGIN = 0.1  # the vertical range's room on each side, in spans of the data (see SteadyViewBox)
 STEADY_FILL = 0.6  # the least part of the vertical range the data fill before it is narrowed
 
@@ -285,6 +286,14 @@ class ExperimentCharts(QWidget):
         self._bands_later.setInterval(STAGGER_MS)
         self._bands_later.timeout.connect(self._draw_bands_waiting)
         self._bands_waiting: Drawing | None = None
+        # each drawn design point's curve and fill, made (hidden, empty) ahead of its first
+        # runs: making them is most of the work of a point's first drawing (~10-20 ms of
+        # pyqtgraph), one a turn of the GUI thread while it is otherwise idle
+        self._spare: dict[int, tuple[pg.PlotDataItem, list[pg.FillBetweenItem]]] = {}
+        self._spare_timer = QTimer(self)
+        self._spare_timer.setSingleShot(True)
+        self._spare_timer.setInterval(SPARE_EVERY_MS)
+        self._spare_timer.timeout.connect(self._make_spare)
         self._shown: dict[tuple[int, str], Any] = {}  # (plot, what) -> the title, label, ticks or range set
         # the axis labels' room from the start (a blank until the first read names them):
         # a label that appears makes its plot's view smaller, laid out and painted again
@@ -332,6 +341,7 @@ class ExperimentCharts(QWidget):
         self._generation += 1
         self._throttle.cancel()
         self._bands_later.stop()
+        self._spare_timer.stop()
 
     def _reset(self, experiment_id: int | None, model: str | None, store: Any, name: str) -> None:
         from farm_gui.core.registry import get_model
@@ -413,6 +423,8 @@ class ExperimentCharts(QWidget):
         self._update_heading()
         if read.runs or first:
             self.redraw(drawing)
+        if not self._spare_timer.isActive():
+            self._spare_timer.start()
         if read.more:  # a large experiment: its next batch at once, drawn as it comes
             self._loading = True
             spawn(self._read(store, experiment_id, generation))
@@ -486,10 +498,34 @@ class ExperimentCharts(QWidget):
             item.removeItem(curve)
             for fill in fills:
                 item.removeItem(fill)
+        for curve, fills in self._spare.values():
+            item.removeItem(curve)
+            for fill in fills:
+                item.removeItem(fill)
+        self._spare = {}
+        self._spare_timer.stop()
         self.band_items = {}
         self.bands = []
         self._legend_items = {}
         self.legend.clear()
+
+    def _make_spare(self) -> None:
+        """Make the next drawn design point's curve and fill that has none (hidden, no data)."""
+        drawn = drawn_points(self.points)
+        waiting = [p for p in drawn if p not in self.band_items and p not in self._spare]
+        if self.spec is None or self._shut or not waiting:
+            return
+        point = waiting[0]
+        color = COLORS[drawn.index(point) % len(COLORS)]
+        curve = pg.PlotDataItem([], [], pen=pg.mkPen(color, width=1.5), connect="finite")
+        fill = empty_fill(color)
+        item = self.bands_plot.getPlotItem()
+        for made in (fill, curve):
+            made.setVisible(False)  # (an item with no data would still count for the range)
+            item.addItem(made)
+        self._spare[point] = (curve, [fill])
+        if len(waiting) > 1:
+            self._spare_timer.start()
 
     def draw_scatter(self, data: Scatter | None = None) -> None:
         """The scatter of the metric and factor picked: ``data`` when worked out already
@@ -575,7 +611,14 @@ class ExperimentCharts(QWidget):
         for band in bands:
             color = COLORS[drawn.index(band.point) % len(COLORS)]
             kept = self.band_items.get(band.point)
-            if kept is None:
+            spare = self._spare.pop(band.point, None) if kept is None else None
+            if spare is not None:  # made ahead: its first values
+                curve, fills = spare
+                curve.setData(band.x, band.mean)
+                curve.setVisible(True)
+                fills = update_band(item, fills, band.x, band.lo, band.hi, color)
+                self._style(band.point, curve, fills)
+            elif kept is None:
                 curve = pg.PlotDataItem(band.x, band.mean, pen=pg.mkPen(color, width=1.5), connect="finite")
                 fills = update_band(item, [], band.x, band.lo, band.hi, color)
                 item.addItem(curve)

@@ -13,6 +13,7 @@ from scipy import stats
 from farm_gui.experiments.backends import make_backend
 from farm_gui.experiments.runner import create_experiment, run_experiment
 from farm_gui.experiments.spec import spec_from_text
+from farm_gui.runtime.aio import spawn
 from farm_gui.store import open_store
 
 from .conftest import WAIT_MS
@@ -294,3 +295,33 @@ def test_value_axis_keeps_its_range_while_the_data_stay_inside(qtbot):
     curve.setData([0, 1, 2], [1.0, 2.0, 3.0])
     view.updateAutoRange()
     assert view.viewRange()[1] == pytest.approx([100, 200])
+
+
+def test_curves_are_made_ahead_of_their_points_runs_and_then_filled(qtbot, make_window):
+    """Selecting an experiment with no finished run yet makes each drawn design point's curve
+    and band fill, hidden and empty (the plot shows nothing, its range is not moved); its
+    first runs then fill those very items in."""
+    window = make_window()
+    experiment_id = create_experiment(window.store, spec_from_text(SPEC, "spec"))
+    panel = window.experiments_panel
+    spawn(panel.reload())  # listed (as the panel does for one it starts)
+    charts = _select(qtbot, window, experiment_id)
+    qtbot.waitUntil(lambda: sorted(charts._spare) == [0, 1, 2, 3], timeout=WAIT_MS)
+    made = {point: (curve, list(fills)) for point, (curve, fills) in charts._spare.items()}
+    assert charts.band_items == {} and charts.legend.count() == 0
+    for curve, fills in made.values():
+        assert not curve.isVisible() and not any(f.isVisible() for f in fills)
+        assert len(curve.getData()[0] if curve.getData()[0] is not None else []) == 0
+    assert charts.bands_plot.getPlotItem().getViewBox().childrenBounds()[1] is None  # nothing to fit
+
+    panel.start_job(experiment_id, make_backend(2))
+    qtbot.waitUntil(lambda: experiment_id not in panel.jobs and charts.legend.count() == 4
+                    and all("3 runs" in charts.legend.item(i).text() for i in range(4)), timeout=4 * WAIT_MS)
+    _, _, bands = expected(window.store, experiment_id, "base_consumption_rate", "alive")
+    for point, (curve, fills) in made.items():
+        drawn_curve, drawn_fills = charts.band_items[point]
+        assert drawn_curve is curve and drawn_fills == fills  # the items made ahead, filled in
+        assert curve.isVisible() and fills[0].isVisible()
+        assert curve.getData()[1].tolist() == pytest.approx(bands[point][0].tolist())
+        assert fills[0].path().boundingRect().height() > 0
+    assert charts._spare == {}
