@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QDockWidget
 from scipy import stats
 
 from farm_gui.experiments.backends import make_backend
 from farm_gui.experiments.runner import create_experiment, run_experiment
 from farm_gui.experiments.spec import spec_from_text
+from farm_gui.runtime.aio import spawn
 from farm_gui.store import open_store
 
 from .conftest import WAIT_MS
@@ -177,3 +178,150 @@ def test_bands_are_drawn_where_they_are_defined():
     lo = np.array([nan, 1, 2, 3, nan, 5, nan, 7, 8])
     assert _finite_runs(lo, lo + 1) == [slice(1, 4), slice(7, 9)]  # a lone value has no area
     assert _finite_runs(np.array([nan, nan]), np.array([1.0, 2.0])) == []
+
+
+def test_charts_update_their_items_in_place_as_reads_come_in(qtbot, make_window, experiment_db, monkeypatch):
+    """Each read's drawing is set on the curves, band fills, scatter and legend entries
+    drawn before (no item removed and added again), with the values of all runs read."""
+    from farm_gui.ui.experiments import experiment_charts
+
+    monkeypatch.setattr(experiment_charts, "READ_BATCH", 5)  # 12 runs: three reads, drawn as they come
+    monkeypatch.setattr(experiment_charts, "DRAW_EVERY_S", 3.0)  # the first read's drawing stays a while
+    window = make_window()
+    charts = _select(qtbot, window, experiment_db)
+    qtbot.waitUntil(lambda: bool(charts.band_items) and charts.legend.count() > 0, timeout=WAIT_MS)
+    first_runs = len(charts.scatter.getData()[0])
+    assert first_runs < 12  # the first read's runs only: the next ones are drawn into these items
+    kept = {point: (curve, list(fills)) for point, (curve, fills) in charts.band_items.items()}
+    entries = {charts.legend.item(i).data(Qt.ItemDataRole.UserRole): charts.legend.item(i)
+               for i in range(charts.legend.count())}
+    plot_items = charts.bands_plot.getPlotItem().listDataItems()
+    qtbot.waitUntil(lambda: len(charts.scatter.getData()[0]) == 12 and charts.legend.count() == 4
+                    and all("3 runs" in charts.legend.item(i).text() for i in range(4)), timeout=WAIT_MS)
+    assert sorted(charts.band_items) == [0, 1, 2, 3]
+
+    for point, (curve, fills) in kept.items():
+        assert charts.band_items[point][0] is curve
+        assert charts.band_items[point][1][:len(fills)] == fills  # the same fill objects
+    assert all(item in charts.bands_plot.getPlotItem().listDataItems() for item in plot_items)
+    assert len(charts.bands_plot.getPlotItem().listDataItems()) == 4  # one mean curve a point, no leftovers
+    for entry in entries.values():
+        row = charts.legend.row(entry)
+        assert row >= 0 and charts.legend.item(row) is entry
+    legend = [charts.legend.item(i).data(Qt.ItemDataRole.UserRole) for i in range(charts.legend.count())]
+    assert legend == [0, 1, 2, 3]  # in design order, one entry each
+
+    # the values are those of all the runs, not of the first read's
+    want_x, want_y, bands = expected(window.store, experiment_db, "base_consumption_rate", "alive")
+    x, y = charts.scatter.getData()
+    assert x.tolist() == want_x.tolist() and y.tolist() == pytest.approx(want_y.tolist())
+    for point, (mean, lo, hi) in bands.items():
+        curve, fills = charts.band_items[point]
+        assert curve.getData()[1].tolist() == pytest.approx(mean.tolist())
+        assert len(fills) == 1 and fills[0].isVisible()
+        assert fills[0].curves[0].getData()[1].tolist() == pytest.approx(lo.tolist())
+        assert fills[0].curves[1].getData()[1].tolist() == pytest.approx(hi.tolist())
+        assert fills[0].path().boundingRect().height() > 0  # filled between the new edges
+    # a tooltip names the run under the pointer
+    run_id = int(charts.scatter.data["data"][0])
+    assert charts._tip(x[0], y[0], run_id).startswith(f"run {run_id} (point 0, replicate 0)")
+    # the dock renders on its own (a grab, as a screenshot tool does; Qt asks the widget for its
+    # device metrics: a method of the charts named ``metric`` answered that and crashed it)
+    image = charts.grab().toImage()
+    assert not image.isNull() and image.width() == charts.width()
+    colours = {image.pixel(px, py) for px in range(0, image.width(), 7) for py in range(0, image.height(), 7)}
+    assert len(colours) > 10  # drawn, not blank
+
+
+def test_band_fills_follow_stretches_in_place(qtbot):
+    """bands.update_band keeps the fills it is given, adds one per new stretch where both
+    edges are defined and removes those left over; add_band (the analysis results') as before."""
+    from farm_gui.ui.plots.bands import add_band, update_band
+    from farm_gui.ui.plots.plot_widget import PlotWidget
+
+    plot = PlotWidget()
+    qtbot.addWidget(plot)
+    item = plot.getPlotItem()
+    x = np.arange(6, dtype=float)
+    fills = add_band(item, x, np.zeros(6), np.ones(6), "#1f77b4")
+    assert len(fills) == 1 and fills[0] in item.items
+    first = fills[0]
+    lo = np.array([0, 0, np.nan, 1, 1, 1.0])
+    fills = update_band(item, fills, x, lo, lo + 2, "#1f77b4")
+    assert len(fills) == 2 and fills[0] is first and fills[1] in item.items
+    assert first.curves[0].getData()[0].tolist() == [0, 1] and first.curves[1].getData()[1].tolist() == [2, 2]
+    assert first.path().boundingRect().height() == pytest.approx(2)
+    second = fills[1]
+    fills = update_band(item, fills, x, np.zeros(6), np.full(6, 3.0), "#1f77b4")
+    assert fills == [first] and second not in item.items
+    assert first.path().boundingRect().height() == pytest.approx(3)
+    # the outline set in place is the one pyqtgraph's FillBetweenItem makes from the edges
+    ours = first.path()
+    first.updatePath()
+    assert first.path().boundingRect() == ours.boundingRect()
+    assert all(ours.contains(QPointF(px, py)) == first.path().contains(QPointF(px, py))
+               for px in (0.5, 2.5, 4.9) for py in (-0.5, 0.5, 2.9, 3.5))
+    assert ours.contains(QPointF(2.5, 1.5)) and not ours.contains(QPointF(2.5, 3.5))
+    assert update_band(item, fills, x, np.full(6, np.nan), np.ones(6), "#1f77b4") == []
+    assert first not in item.items
+
+
+def test_value_axis_keeps_its_range_while_the_data_stay_inside(qtbot):
+    from farm_gui.ui.experiments.experiment_charts import SteadyViewBox
+    from farm_gui.ui.plots.plot_widget import PlotWidget
+
+    plot = PlotWidget(viewBox=SteadyViewBox())
+    qtbot.addWidget(plot)
+    plot.resize(400, 300)
+    view = plot.getPlotItem().getViewBox()
+    curve = plot.plot([0, 1, 2], [10.0, 20.0, 30.0])
+
+    def y_range(values):
+        curve.setData([0, 1, 2], values)
+        view.updateAutoRange()
+        return view.viewRange()[1]
+
+    first = y_range([10.0, 20.0, 30.0])
+    assert first[0] <= 8 and first[1] >= 32  # room of a tenth of the data's span each side
+    assert y_range([12.0, 21.0, 29.0]) == first  # inside, and filling most of it: kept
+    grown = y_range([12.0, 21.0, 40.0])  # out of it: moved
+    assert grown[1] >= 40 and grown != first
+    narrow = y_range([20.0, 21.0, 22.0])  # a small part of it: fitted again
+    assert 18 < narrow[0] < 20 and 22 < narrow[1] < 24
+    # data that are not below 0: no room of their own under 0, only pyqtgraph's padding (<= 10 %)
+    lo, hi = y_range([0.0, 5.0, 10.0])
+    assert -0.1 * (hi - lo) < lo < 0 and hi >= 11
+    view.setYRange(100, 200, padding=0)  # the user's zoom stays
+    curve.setData([0, 1, 2], [1.0, 2.0, 3.0])
+    view.updateAutoRange()
+    assert view.viewRange()[1] == pytest.approx([100, 200])
+
+
+def test_curves_are_made_ahead_of_their_points_runs_and_then_filled(qtbot, make_window):
+    """Selecting an experiment with no finished run yet makes each drawn design point's curve
+    and band fill, hidden and empty (the plot shows nothing, its range is not moved); its
+    first runs then fill those very items in."""
+    window = make_window()
+    experiment_id = create_experiment(window.store, spec_from_text(SPEC, "spec"))
+    panel = window.experiments_panel
+    spawn(panel.reload())  # listed (as the panel does for one it starts)
+    charts = _select(qtbot, window, experiment_id)
+    qtbot.waitUntil(lambda: sorted(charts._spare) == [0, 1, 2, 3], timeout=WAIT_MS)
+    made = {point: (curve, list(fills)) for point, (curve, fills) in charts._spare.items()}
+    assert charts.band_items == {} and charts.legend.count() == 0
+    for curve, fills in made.values():
+        assert not curve.isVisible() and not any(f.isVisible() for f in fills)
+        assert len(curve.getData()[0] if curve.getData()[0] is not None else []) == 0
+    assert charts.bands_plot.getPlotItem().getViewBox().childrenBounds()[1] is None  # nothing to fit
+
+    panel.start_job(experiment_id, make_backend(2))
+    qtbot.waitUntil(lambda: experiment_id not in panel.jobs and charts.legend.count() == 4
+                    and all("3 runs" in charts.legend.item(i).text() for i in range(4)), timeout=4 * WAIT_MS)
+    _, _, bands = expected(window.store, experiment_id, "base_consumption_rate", "alive")
+    for point, (curve, fills) in made.items():
+        drawn_curve, drawn_fills = charts.band_items[point]
+        assert drawn_curve is curve and drawn_fills == fills  # the items made ahead, filled in
+        assert curve.isVisible() and fills[0].isVisible()
+        assert curve.getData()[1].tolist() == pytest.approx(bands[point][0].tolist())
+        assert fills[0].path().boundingRect().height() > 0
+    assert charts._spare == {}
