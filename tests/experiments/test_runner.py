@@ -187,3 +187,19 @@ def test_a_worker_killed_mid_experiment_its_runs_are_run_again(store):
         assert np.array_equal(
             store.metrics(r.run_id)["mean_distance"], execute(task).metrics["mean_distance"]
         )
+
+
+def test_pool_workers_run_nicer_than_the_owning_process():
+    """With as many workers as cores, the owner's window and result writer waited for a
+    core; the workers step aside (Linux nice values)."""
+    import os
+
+    from farm_gui.experiments.worker import WORKER_NICENESS
+
+    backend = LocalPoolBackend(1)
+    backend.start((), ())
+    try:
+        worker_nice = backend._pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result(timeout=60)
+    finally:
+        backend.close()
+    assert worker_nice == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS)
