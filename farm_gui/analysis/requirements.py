@@ -10,6 +10,7 @@ the store, so the window can filter its module list on the GUI thread.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,14 +18,14 @@ from typing import Any
 from farm_gui.core.model import Metric, ModelSpec, PointLayer
 
 
-class Requirement:
+class Requirement(ABC):
     """One thing a module needs. ``what`` names it ("agent lifespans (birth and death
     events)"); ``missing`` returns why a model does not provide it, or None."""
 
     what: str = ""
 
-    def missing(self, spec: ModelSpec, params: Any = None) -> str | None:
-        raise NotImplementedError
+    @abstractmethod
+    def missing(self, spec: ModelSpec, params: Any = None) -> str | None: ...
 
     def missing_in_run(self, source: Any) -> str | None:
         """A check of the run's own records (not its model), made before a module runs

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -164,7 +165,7 @@ class JobControl:
             self.on_state(state)
 
 
-class Job:
+class Job(ABC):
     """One piece of background work. ``run()`` is the template (call it on the thread
     that does the work); a kind of job overrides ``work()`` and, if it needs to,
     ``wrap_up()`` and ``failure_message()``.
@@ -189,12 +190,13 @@ class Job:
             self.control.on_progress = self.report_progress
             self.control.on_state = self.report_state
 
+    @abstractmethod
     def work(self) -> str:
         """Do the work (checking the control); return the final status. Raising Stopped
         ends the job "stopped", any other exception "failed"."""
-        raise NotImplementedError
+        ...
 
-    def wrap_up(self) -> None:
+    def wrap_up(self) -> None:  # noqa: B027 (an optional hook, empty by default)
         """Always called after the work, before the job is done (record, release, let go
         of what is big). May change ``status`` / ``error``."""
 
