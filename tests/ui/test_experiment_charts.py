@@ -141,7 +141,21 @@ def test_charts_of_a_finished_experiment_follow_the_outcome_and_factor(qtbot, ma
     assert charts.reads == reads
 
 
-def test_charts_gain_points_while_an_experiment_runs(qtbot, make_window):
+def test_charts_gain_points_while_an_experiment_runs(qtbot, make_window, monkeypatch):
+    from farm_gui.runtime.experiment_jobs import ExperimentJob
+
+    # The experiment pauses itself once 3 runs have a result (in its own thread, so however
+    # fast the machine, it cannot finish first): the charts must show those runs while the
+    # experiment is unfinished, then the rest after Resume.
+    on_progress = ExperimentJob._on_progress
+
+    def pause_after_three(job, progress):
+        on_progress(job, progress)
+        if progress.finished >= 3 and not getattr(job, "paused_once", False):
+            job.paused_once = True
+            job.control.pause()
+
+    monkeypatch.setattr(ExperimentJob, "_on_progress", pause_after_three)
     window = make_window()
     longer = SPEC.replace("steps: 25", "steps: 400").replace("replications: 3", "replications: 4")
     spec = spec_from_text(longer, "spec")
@@ -151,16 +165,18 @@ def test_charts_gain_points_while_an_experiment_runs(qtbot, make_window):
     charts = panel.charts
     # the experiment just started is selected: its charts fill as its runs finish
     qtbot.waitUntil(lambda: panel.selected_id() == experiment_id, timeout=WAIT_MS)
-    seen: list[int] = []
+    job = panel.jobs[experiment_id]
 
-    def count():
-        n = len(charts.scatter.getData()[0])
-        if not seen or seen[-1] != n:
-            seen.append(n)
-        return n
+    def settled_while_paused() -> bool:
+        p = job.progress
+        return (getattr(job, "paused_once", False) and p is not None and p.running == 0
+                and len(charts.scatter.getData()[0]) == p.finished)
 
-    qtbot.waitUntil(lambda: count() == 16, timeout=4 * WAIT_MS)
-    assert any(0 < n < 16 for n in seen), seen  # points arrived while it ran, not all at the end
+    qtbot.waitUntil(settled_while_paused, timeout=4 * WAIT_MS)
+    shown = len(charts.scatter.getData()[0])
+    assert 3 <= shown < 16 and job.alive
+    panel.resume()
+    qtbot.waitUntil(lambda: len(charts.scatter.getData()[0]) == 16, timeout=4 * WAIT_MS)
     qtbot.waitUntil(lambda: experiment_id not in panel.jobs, timeout=WAIT_MS)
     want_x, want_y, bands = expected(window.store, experiment_id, "base_consumption_rate", "alive")
     assert charts.scatter.getData()[1].tolist() == pytest.approx(want_y.tolist())
