@@ -12,6 +12,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Write each skipped test (node id, reason) to $FARM_GUI_SKIP_LOG, one per line."""
     if not SKIP_LOG or not report.skipped or hasattr(report, "wasxfail"):
         return
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # xdist's controller gets every report and logs it
+        return
     reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
     with open(SKIP_LOG, "a", encoding="utf-8") as log:
         log.write(f"{report.nodeid}\t{reason.removeprefix('Skipped: ')}\n")

@@ -33,7 +33,9 @@ def child_env(**extra: str) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     # Keep children from touching the real user data folder.
-    env.setdefault("XDG_DATA_HOME", str(Path(env.get("TMPDIR", "/tmp")) / "farm_gui_reliability_xdg"))
+    # One folder per xdist worker: the two run at once.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    env.setdefault("XDG_DATA_HOME", str(Path(env.get("TMPDIR", "/tmp")) / f"farm_gui_reliability_xdg_{worker}"))
     env.update(extra)
     return env
 

@@ -205,6 +205,7 @@ def test_an_old_workspace_opened_read_only_lists_runs_without_notes(tmp_path):
         assert store.get_run(runs[0].id).notes is None
 
 
+@pytest.mark.xdist_group("postgresql")  # one database for every PostgreSQL test
 @pytest.mark.skipif(not __import__("os").environ.get("FARM_GUI_TEST_POSTGRES_URL"),
                     reason="no PostgreSQL server configured")
 def test_the_same_on_postgresql(monkeypatch):

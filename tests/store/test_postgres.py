@@ -17,6 +17,8 @@ from .conftest import record_run, small_config
 
 URL = os.environ.get("FARM_GUI_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# The tests empty and share one database: they run in one xdist worker, one at a time.
+pytestmark = pytest.mark.xdist_group("postgresql")
 
 
 @pytest.fixture
