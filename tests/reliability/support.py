@@ -35,7 +35,8 @@ def child_env(**extra: str) -> dict[str, str]:
     # Keep children from touching the real user data folder.
     # One folder per xdist worker: the two run at once.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    env.setdefault("XDG_DATA_HOME", str(Path(env.get("TMPDIR", "/tmp")) / f"farm_gui_reliability_xdg_{worker}"))
+    tmp = Path(env.get("TMPDIR", "/tmp"))
+    env.setdefault("XDG_DATA_HOME", str(tmp / f"farm_gui_reliability_xdg_{worker}"))
     env.update(extra)
     return env
 
