@@ -108,6 +108,10 @@ def test_a_run_the_model_ends_early_shows_as_complete(qtbot, make_window):
     wait_final(qtbot, window, run)
     info = window.store.get_run(run.run_id)
     assert info.status == "finished" and info.steps_done < 500
+    # A run this short can end before the table, reloaded after the start, has selected it
+    # (the bar then showed no run: 0 of 100): wait until it shows as the user sees it.
+    qtbot.waitUntil(lambda: window.run_table.selected_ids() == [run.run_id]
+                    and window.runs.primary_row().status == "finished", timeout=WAIT_MS)
     window.refresh_status()
     assert window.progress.value() == window.progress.maximum() == info.steps_done
 
