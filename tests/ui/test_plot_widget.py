@@ -71,3 +71,61 @@ def test_an_axis_shows_a_range_it_showed_before_without_laying_it_out_again(qtbo
     view.setXRange(0, 20, padding=0)
     red = _image(plot)
     assert "bottom" in laid_out and red != shown[20]
+
+
+def _python_calls_while(action) -> list[tuple[str, object]]:
+    """(function, its self) of every Python function called (by Qt or by Python) while
+    ``action()`` ran."""
+    import sys
+
+    calls: list[tuple[str, object]] = []
+
+    def profile(frame, event, _arg) -> None:
+        if event == "call":
+            calls.append((frame.f_code.co_qualname, frame.f_locals.get("self")))
+
+    sys.setprofile(profile)
+    try:
+        action()
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+def test_a_chart_paint_asks_python_only_for_what_draws(qtbot, make_window):
+    """Every call Qt makes into Python during a paint waits for the GIL, which a running
+    simulation holds between its steps: a chart's view boxes and legend samples are
+    bounded and painted by Qt alone; its curves and axes still draw (and bound)
+    themselves."""
+    window = make_window()
+    window.show()
+    qtbot.waitExposed(window)
+    chart = window.findChild(QWidget, "population_chart")
+    chart.getPlotItem().vb.setXRange(0, 77, padding=0)
+    qtbot.wait(50)
+
+    def paint_whole_chart() -> None:
+        chart.viewport().update()
+        qtbot.wait(50)
+
+    calls = _python_calls_while(paint_whole_chart)
+    items = {id(item) for item in chart.scene().items()}
+    names = {name for name, owner in calls if id(owner) in items}
+    assert "AxisItem.boundingRect" in names  # painted, and the probe sees Qt's calls into Python
+    assert not names & {"ViewBox.boundingRect", "ViewBox.paint", "GraphicsWidget.boundingRect",
+                        "GraphicsWidget.shape", "ItemSample.boundingRect"}, sorted(names)
+    assert any(name == "_PrepareBeforePaint.eventFilter" for name, _ in calls)
+    assert not any(name == "_CurrentChart.eventFilter" for name, _ in calls)
+
+
+def test_the_chart_clicked_last_is_the_current_one(qtbot, make_window):
+    from PySide6.QtCore import QPoint, Qt
+
+    window = make_window()
+    first = window.findChild(QWidget, "population_chart")
+    health = window.findChild(QWidget, "health_chart")
+    assert window.exports.current_chart() is first
+    qtbot.mouseClick(health.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(60, 60))
+    assert window.exports.current_chart() is health
+    qtbot.mouseClick(first.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(60, 60))
+    assert window.exports.current_chart() is first

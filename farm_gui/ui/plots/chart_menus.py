@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
@@ -28,18 +28,12 @@ class _CurrentChart(QObject):
         super().__init__(window)
         self.window = window
         self.chart = window.charts.charts[0] if window.charts.charts else None
-        self._by_viewport = {}
 
     def watch(self, chart) -> None:
-        self._by_viewport[chart.viewport()] = chart
-        chart.viewport().installEventFilter(self)
+        chart.pointed_at.connect(self._on_pointed_at)
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt API)
-        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.ContextMenu, QEvent.Type.Enter):
-            chart = self._by_viewport.get(watched)
-            if chart is not None:
-                self.chart = chart
-        return False
+    def _on_pointed_at(self, chart) -> None:
+        self.chart = chart
 
 
 def _chart_menu(window: MainWindow, chart, parent) -> QMenu:
@@ -103,7 +97,6 @@ def rewire(window: MainWindow) -> None:
     from farm_gui.ui.widgets.theme import apply_theme
 
     current = window.chart_tracker
-    current._by_viewport = {}
     _install_charts(window, current)
     if current.chart not in window.charts.charts:
         current.chart = window.charts.charts[0] if window.charts.charts else None

@@ -23,7 +23,7 @@ from farm_gui.display.envelope import EnvelopeTrace
 from farm_gui.display.series import RunSeries, StoredSeries
 from farm_gui.ui.plots import chart_specs
 from farm_gui.ui.plots.chart_specs import RUN_STYLES  # noqa: F401 (the styles of overlaid runs)
-from farm_gui.ui.plots.plot_widget import PlotWidget, mark_unpainted
+from farm_gui.ui.plots.plot_widget import ChartViewBox, LegendSample, PlotWidget, mark_unpainted
 from farm_gui.ui.plots.readout import ReadoutLabel
 from farm_gui.ui.world import foraging_look
 from farm_gui.ui.world.foraging_look import TOTAL_COLOR  # noqa: F401
@@ -278,7 +278,7 @@ class LiveChart(PlotWidget):
         # curve update; without them a frame repaints the curves only. (Axes are cached
         # as pixmaps, see PlotWidget.)
         plot.setMenuEnabled(True)
-        self.legend = plot.addLegend(offset=(6, 6), labelTextSize="8pt")
+        self.legend = plot.addLegend(offset=(6, 6), labelTextSize="8pt", sampleType=LegendSample)
         self.curves: list[Curve] = []
         self.cursor = pg.InfiniteLine(angle=90, movable=False,
                                       pen=pg.mkPen("#e69f00", width=1, style=Qt.PenStyle.DashLine))
@@ -294,7 +294,7 @@ class LiveChart(PlotWidget):
         plot.vb.sigRangeChangedManually.connect(self._on_manual_range)
         self.right_view: pg.ViewBox | None = None
         if right_label:
-            self.right_view = pg.ViewBox()
+            self.right_view = ChartViewBox()
             plot.showAxis("right")
             plot.scene().addItem(self.right_view)
             plot.getAxis("right").linkToView(self.right_view)

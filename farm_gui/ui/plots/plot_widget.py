@@ -13,12 +13,18 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
+from pyqtgraph.graphicsItems.LegendItem import ItemSample
+from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QGraphicsWidget
+
+# Events by which the user points at a chart (it becomes the File menu's current chart).
+_POINTING = (QEvent.Type.MouseButtonPress, QEvent.Type.ContextMenu, QEvent.Type.Enter)
 
 
 class _PrepareBeforePaint(QObject):
-    """What pyqtgraph's paintEvent did first: bring the view boxes' transforms up to date."""
+    """What pyqtgraph's paintEvent did first: bring the view boxes' transforms up to date.
+    Also announces the user pointing at the chart (one event filter per viewport: each
+    is a call into Python for every event, paints included)."""
 
     def __init__(self, view: QGraphicsView):
         super().__init__(view)
@@ -29,6 +35,8 @@ class _PrepareBeforePaint(QObject):
             scene = self._view.scene()
             if scene is not None:
                 scene.prepareForPaint()
+        elif event.type() in _POINTING:
+            self._view.pointed_at.emit(self._view)
         return False
 
 
@@ -99,13 +107,38 @@ class RangeCachedAxis(pg.AxisItem):
             self._keep_pictures = False
 
 
+class ChartViewBox(pg.ViewBox):
+    """A view box that Qt paints and bounds without calling into Python. pyqtgraph's
+    paint draws only the border, which the box's border item (a Qt rectangle item) draws
+    as well, and its bounds and shape are Qt's own widget rectangle (half a pixel larger,
+    for that border). In a live chart's frame Qt asked each box for them ~6 times: every
+    call into Python waits for the GIL, which a running simulation holds between its
+    steps."""
+
+    boundingRect = QGraphicsWidget.boundingRect  # noqa: N815 (Qt API): Qt's own
+    shape = QGraphicsWidget.shape
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        mark_unpainted(self)
+
+
+class LegendSample(ItemSample):
+    """pyqtgraph's legend sample (the line beside a name) with Qt's own bounds: the
+    sample is 20 x 20 either way, and the scene asked for them ~2 times per frame."""
+
+    boundingRect = QGraphicsWidget.boundingRect  # noqa: N815 (Qt API): Qt's own
+
+
 class PlotWidget(pg.PlotWidget):
     paintEvent = QGraphicsView.paintEvent  # noqa: N815 (Qt API): Qt's own, see above
+    pointed_at = Signal(object)  # this chart: clicked, right-clicked or entered by the mouse
 
     def __init__(self, *args, **kwargs) -> None:
         ours = "plotItem" not in kwargs and "axisItems" not in kwargs
         if ours:
             kwargs["axisItems"] = {name: RangeCachedAxis(name) for name in ("left", "bottom", "right", "top")}
+            kwargs.setdefault("viewBox", ChartViewBox())
         super().__init__(*args, **kwargs)
         if ours:  # pyqtgraph shows every axis handed in; its own plot shows the left and bottom ones
             for name in ("right", "top"):
