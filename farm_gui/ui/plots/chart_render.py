@@ -119,6 +119,11 @@ def figure_mode(scene: QGraphicsScene, keep: Sequence[QGraphicsItem], views: Seq
                 hide(child)
     for curve in drawn:
         hide(curve)
+    # pyqtgraph's auto-range button ("A") shows while the mouse is over a plot, as it is
+    # when the export was chosen from the chart's own menu: a pixmap, not part of a figure.
+    for item in scene.items():
+        if isinstance(item, pg.ButtonItem) and item.isVisible():
+            hide(item)
     painters = [ExportCurves(view, group) for view, group in zip(views, curves, strict=True)]
     # The legend ignores transformations (it keeps its size when the view zooms): it
     # would not grow with a PNG's scaled painter. Its parents are not scaled on screen,
