@@ -20,25 +20,27 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from farm_gui.experiments.backends import DaskBackend, LocalPoolBackend  # noqa: E402
-from farm_gui.experiments.plan import build_plan  # noqa: E402
-from farm_gui.experiments.runner import ExperimentRunner, create_experiment  # noqa: E402
-from farm_gui.experiments.spec import spec_from_text  # noqa: E402
-from farm_gui.experiments.worker import execute, warm_up  # noqa: E402
-from farm_gui.store import open_store  # noqa: E402
+# The project is imported inside the functions: every worker of the local pool imports this
+# file again (as __mp_main__), and the product's own entry points (main.py, the farm-gui
+# command) cost a worker nothing there; a bench that did would measure its own imports.
 
 
 def _spec(preset: str, steps: int, runs: int, seed: int = 1):
+    from farm_gui.experiments.spec import spec_from_text
+
     text = f"model: foraging\npreset: {preset}\nreplications: {runs}\nsteps: {steps}\nseed: {seed}\n"
     return spec_from_text(text)
 
 
 def sweep(backend, spec, rss: list[float] | None = None) -> tuple[float, float]:
     """(steady runs/s, wall seconds with start-up) of one experiment into a fresh workspace."""
+    import psutil
+
+    from farm_gui.experiments.runner import ExperimentRunner, create_experiment
+    from farm_gui.store import open_store
+
     times: list[float] = []
     me = psutil.Process()
 
@@ -62,6 +64,9 @@ def sweep(backend, spec, rss: list[float] | None = None) -> tuple[float, float]:
 
 def sequential(spec) -> float:
     """Seconds to run the experiment's runs one after another in this process (no store)."""
+    from farm_gui.experiments.plan import build_plan
+    from farm_gui.experiments.worker import execute, warm_up
+
     plan = build_plan(spec)
     warm_up(("foraging",))
     started = time.perf_counter()
@@ -92,6 +97,8 @@ def main() -> int:
 
 
 def measure_throughput(repeats: int) -> None:
+    from farm_gui.experiments.backends import DaskBackend, LocalPoolBackend
+
     throughput = _spec("1k", 300, 40)
     one, two, dask, pool_wall, dask_wall = [], [], [], [], []
     for i in range(repeats):
@@ -115,6 +122,8 @@ def measure_throughput(repeats: int) -> None:
 
 
 def measure_overhead(repeats: int, quick: bool) -> None:
+    from farm_gui.experiments.backends import LocalPoolBackend
+
     short = _spec("default", 200, 100 if quick else 300)
     ratios, steady = [], []
     for i in range(repeats):
@@ -132,6 +141,10 @@ def measure_overhead(repeats: int, quick: bool) -> None:
 
 
 def measure_memory(n: int) -> None:
+    import psutil
+
+    from farm_gui.experiments.backends import LocalPoolBackend
+
     many = _spec("default", 20, n)
     rss: list[float] = [psutil.Process().memory_info().rss / 2**20]
     rate, wall = sweep(LocalPoolBackend(), many, rss)

@@ -1,0 +1,17 @@
+"""Imported by the local pool's fork server (Linux) when it starts: every installed model is
+warmed up there once (imports, numba kernels loaded from their cache), so each worker forked
+from it starts ready instead of spending ~0.5-1 s importing and loading kernels itself.
+
+No model kernel starts threads, so forking after the warm-up is safe. Nothing here may
+raise: the fork server survives only an ImportError from a preloaded module."""
+
+import logging
+
+try:
+    from farm_gui.core.registry import models
+
+    from .worker import warm_up
+
+    warm_up(models())
+except Exception:  # noqa: BLE001 - the workers then warm up themselves, as without this
+    logging.getLogger(__name__).warning("warming up the experiment fork server failed", exc_info=True)
