@@ -30,7 +30,7 @@ def execute_on_dask(task: RunTask, event_name: str) -> RunResult:
     from distributed import Event
 
     event = Event(event_name)
-    last = [0.0, False]
+    last = [time.monotonic(), False]  # a run is not started only to ask the scheduler first
 
     def cancelled() -> bool:
         now = time.monotonic()
