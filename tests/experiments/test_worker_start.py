@@ -46,3 +46,10 @@ def test_a_worker_importing_the_launcher_does_not_import_the_window():
         "runpy.run_path('main.py', run_name='__mp_main__')\n"
         "print('farm_gui.app' in sys.modules, 'PySide6' in sys.modules)")
     assert out == "False False"
+
+
+def test_the_launcher_takes_the_command_line_as_farm_gui_does():
+    done = subprocess.run([sys.executable, "main.py", "models", "--json"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert '"foraging"' in done.stdout
