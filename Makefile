@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 test: lint
+	scripts/test_tools.sh
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 bench: $(STAMP)
