@@ -1,10 +1,12 @@
 """Experiments in the window: Run > New Experiment... (``action_new_experiment``) opens a
-dialog holding the experiment's spec (YAML, started from the parameter form), the backend
-and a preview of the number of runs; the Experiments panel (``experiments_panel``) lists
-the workspace's experiments with their progress (done / failed / running / queued, runs
-per second, time left) and pauses, resumes, cancels or resumes an interrupted one. The
-experiment selected in it is charted in the Experiment Charts dock (``experiment_charts``,
-see ``experiment_charts``), which the panel's timer keeps up to date as runs finish.
+dialog holding the experiment's spec (started from the parameter form; a Design tab with
+the factors table, design, replications, steps and seed, and the YAML text they edit),
+the backend and a preview of the number of runs and their time. The Experiments panel
+(``experiments_panel``) lists the workspace's experiments with their progress (done /
+failed / running / queued, runs per second, time left) and pauses, resumes, cancels or
+resumes an interrupted one. The experiment selected in it is charted in the Experiment
+Charts dock (``experiment_charts``), which the panel's timer keeps up to date as runs
+finish.
 
 An experiment runs on a plain thread (``runtime.experiment_jobs``) whose runs are in
 worker processes; the panel reads each job's latest progress on a 0.5 s timer (no
@@ -35,12 +37,14 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.experiment_jobs import ExperimentJob
+from farm_gui.ui.experiments.design_form import DesignForm
 from farm_gui.ui.widgets.dialogs import show_warning
 
 log = logging.getLogger(__name__)
@@ -138,23 +142,73 @@ class NewExperimentDialog(QDialog):
         form.addRow("Backend", self.backend)
         form.addRow("Workers", self.workers)
         form.addRow("Scheduler", self.address)
+        self.design = DesignForm()
+        yaml_tab = QWidget()
+        yaml_layout = QVBoxLayout(yaml_tab)
+        yaml_layout.addWidget(QLabel("The experiment's specification (see the README's Experiments section); "
+                                     "the Design tab edits the same text"))
+        yaml_layout.addWidget(self.editor, 1)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("experiment_spec_tabs")
+        self.tabs.addTab(self.design, "Design")
+        self.tabs.addTab(yaml_tab, "YAML")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Experiment specification (YAML; see the README's Experiments section)"))
-        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addLayout(form)
         layout.addWidget(self.preview)
         layout.addWidget(buttons)
-        self.resize(640, 560)
+        self.resize(720, 620)
         self.spec = None
+        self._writing = False  # the Design tab is writing the text: do not fill it back from it
+        self._design_stale = False
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(250)
         self._debounce.timeout.connect(self.update_preview)
-        self.editor.textChanged.connect(self._debounce.start)
+        self.editor.textChanged.connect(self._text_changed)
+        self.design.edited.connect(self._design_edited)
+        self._load_design()
         self.backend.currentIndexChanged.connect(self._backend_changed)
         self.workers.valueChanged.connect(self._debounce.start)
         self._backend_changed()
         self.update_preview()
+
+    def _parsed(self) -> dict | None:
+        try:
+            data = yaml.safe_load(self.editor.toPlainText())
+        except yaml.YAMLError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _load_design(self) -> None:
+        data = self._parsed()
+        if data is not None:
+            self.design.load(data)
+        self._design_stale = False
+
+    def _text_changed(self) -> None:
+        if not self._writing:
+            self._design_stale = True
+        self._debounce.start()
+
+    def _design_edited(self) -> None:
+        data = self._parsed()
+        if data is None:  # the text does not parse: the form cannot rewrite it without losing it
+            self.preview.setText("<span style='color:#c0392b'>The YAML tab's text is not a valid "
+                                 "specification: correct it there first</span>")
+            return
+        text = yaml.safe_dump(self.design.to_spec_dict(data), sort_keys=False, default_flow_style=None)
+        self._writing = True
+        try:
+            self.editor.setPlainText(text)
+        finally:
+            self._writing = False
+
+    def accept(self) -> None:
+        self._debounce.stop()
+        self.update_preview()  # what is started is what the dialog shows now
+        if self.spec is not None:
+            super().accept()
 
     def _backend_changed(self) -> None:
         self.address.setEnabled(self.backend.currentData() == "dask")
@@ -166,6 +220,8 @@ class NewExperimentDialog(QDialog):
         from farm_gui.experiments.designs import n_points
         from farm_gui.experiments.spec import spec_from_text
 
+        if self._design_stale:
+            self._load_design()
         try:
             spec = spec_from_text(self.editor.toPlainText(), "spec")
         except ConfigError as err:
@@ -372,6 +428,8 @@ class ExperimentsPanel(QWidget):
         self.start_job(eid, make_backend())
 
     def start_job(self, experiment_id: int, backend) -> None:
+        if self.closed or self.window_.store is None:  # closed while it was being recorded: it
+            return  # stays queued, and Resume Experiment runs it
         job = ExperimentJob(self.window_.store, experiment_id, backend)
         self.jobs[experiment_id] = job
         job.start()
@@ -380,7 +438,8 @@ class ExperimentsPanel(QWidget):
     async def _reload_and_select(self, experiment_id: int) -> None:
         """List the experiment just started and select it: its charts fill as runs finish."""
         await self.reload()
-        self.select_experiment(experiment_id)
+        if not self.closed:
+            self.select_experiment(experiment_id)
 
     async def create_and_start(self, spec, backend) -> None:
         from farm_gui.experiments.runner import create_experiment
@@ -391,7 +450,8 @@ class ExperimentsPanel(QWidget):
         try:
             experiment_id = await run_blocking(create_experiment, store, spec)
         except Exception as err:  # noqa: BLE001 - the store's message, in front of the user
-            show_warning(self.window_, "New Experiment", str(err))
+            if not self.closed:
+                show_warning(self.window_, "New Experiment", str(err))
             return
         self.start_job(experiment_id, backend)
 
