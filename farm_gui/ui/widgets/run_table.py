@@ -182,8 +182,12 @@ class RunTable(QTableView):
         self.verticalHeader().setDefaultSectionSize(22)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for col, width in enumerate((150, 80, 120, 70, 80, 140)):
+        # the name takes the room to spare: an experiment's runs differ only at its end
+        # ("... p3 r1"), which a fixed-width column cut off while the model's had half the row
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(60)
+        for col, width in enumerate((150, 80, 120, 70, 80, 140, 70, 70, 140)):
             self.setColumnWidth(col, width)
         self.setToolTip("Select a run to show it; select several to compare their curves")
         self.selectionModel().selectionChanged.connect(self._emit_selection)
