@@ -129,3 +129,38 @@ def test_the_chart_clicked_last_is_the_current_one(qtbot, make_window):
     assert window.exports.current_chart() is health
     qtbot.mouseClick(first.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(60, 60))
     assert window.exports.current_chart() is first
+
+
+def test_a_curve_under_a_chart_legend_shows_only_faintly(qtbot, make_window):
+    """The legend's backing (the theme's chart colour, mostly opaque) is painted although
+    the legend box itself is marked as drawing nothing."""
+    import numpy as np
+    import pyqtgraph as pg
+
+    window = make_window()
+    chart = window.findChild(QWidget, "births_deaths_chart")
+    plot = chart.getPlotItem()
+    assert chart.legend.items  # the window's legend, with its entries
+    plot.vb.setRange(xRange=(0, 99), yRange=(0, 20), padding=0)
+    qtbot.waitExposed(chart)
+    legend = chart.legend.sceneBoundingRect()
+    y_line = plot.vb.mapSceneToView(legend.center()).y()  # a thick blue line through the legend
+    plot.addItem(pg.PlotCurveItem(np.arange(100.0), np.full(100, y_line), pen=pg.mkPen("#0000ff", width=8)))
+    qtbot.wait(100)
+    image = chart.grab().toImage()
+
+    def is_blue(x: int, y: int) -> bool:
+        c = image.pixelColor(x, y)
+        return c.blue() > 200 and c.red() < 90 and c.green() < 90
+
+    beside = int(legend.right()) + 40
+    rows = [y for y in range(image.height()) if is_blue(beside, y)]  # where the line is drawn
+    assert rows and legend.top() < rows[0] and rows[-1] < legend.bottom()
+
+    def strong_blue(x0: float, x1: float) -> int:
+        return sum(is_blue(x, y) for x in range(int(x0), int(x1)) for y in rows)
+
+    inside = strong_blue(legend.left() + 2, legend.right() - 2)
+    outside = strong_blue(legend.right() + 20, legend.right() + 60)
+    assert outside > 100  # the line at full strength beside the legend
+    assert inside == 0

@@ -57,7 +57,9 @@ class ExportCurves(pg.GraphicsObject):
         super().__init__(view)
         self.view = view
         self.curves = list(curves)
-        self.setZValue(1e6)
+        # where the view's own curves are on screen: above its background, below the legend
+        # (whose backing fades what passes under it) and the view's border
+        self.setZValue(-0.5)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
         return self.view.boundingRect()

@@ -23,7 +23,7 @@ from farm_gui.display.envelope import EnvelopeTrace
 from farm_gui.display.series import RunSeries, StoredSeries
 from farm_gui.ui.plots import chart_specs
 from farm_gui.ui.plots.chart_specs import RUN_STYLES  # noqa: F401 (the styles of overlaid runs)
-from farm_gui.ui.plots.plot_widget import ChartViewBox, LegendSample, PlotWidget, mark_unpainted
+from farm_gui.ui.plots.plot_widget import ChartLegend, ChartViewBox, LegendSample, PlotWidget, mark_unpainted
 from farm_gui.ui.plots.readout import ReadoutLabel
 from farm_gui.ui.world import foraging_look
 from farm_gui.ui.world.foraging_look import TOTAL_COLOR  # noqa: F401
@@ -278,7 +278,9 @@ class LiveChart(PlotWidget):
         # curve update; without them a frame repaints the curves only. (Axes are cached
         # as pixmaps, see PlotWidget.)
         plot.setMenuEnabled(True)
-        self.legend = plot.addLegend(offset=(6, 6), labelTextSize="8pt", sampleType=LegendSample)
+        self.legend = ChartLegend(offset=(6, 6), labelTextSize="8pt", sampleType=LegendSample)
+        self.legend.setParentItem(plot.vb)
+        plot.legend = self.legend  # as plot.addLegend does
         self.curves: list[Curve] = []
         self.cursor = pg.InfiniteLine(angle=90, movable=False,
                                       pen=pg.mkPen("#e69f00", width=1, style=Qt.PenStyle.DashLine))
@@ -358,8 +360,8 @@ class LiveChart(PlotWidget):
         curve = Curve(run, metric, label, item, EnvelopeTrace(), right=right and self.right_view is not None,
                       look=(label, color, right, style))
         self.curves.append(curve)
-        # The legend box and the labels draw nothing themselves (their text items do).
-        mark_unpainted(self.getPlotItem().titleLabel, self.legend, *(label for _, label in self.legend.items))
+        # The title and the legend's labels draw nothing themselves (their text items do).
+        mark_unpainted(self.getPlotItem().titleLabel, *(label for _, label in self.legend.items))
         return curve
 
     # ---- drawing ----------------------------------------------------------------

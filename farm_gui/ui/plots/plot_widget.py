@@ -14,8 +14,9 @@ from collections import OrderedDict
 
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.LegendItem import ItemSample
-from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QGraphicsWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QPen
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QGraphicsView, QGraphicsWidget
 
 # Events by which the user points at a chart (it becomes the File menu's current chart).
 _POINTING = (QEvent.Type.MouseButtonPress, QEvent.Type.ContextMenu, QEvent.Type.Enter)
@@ -128,6 +129,29 @@ class LegendSample(ItemSample):
     sample is 20 x 20 either way, and the scene asked for them ~2 times per frame."""
 
     boundingRect = QGraphicsWidget.boundingRect  # noqa: N815 (Qt API): Qt's own
+
+
+class ChartLegend(pg.LegendItem):
+    """A legend drawn by Qt alone: the box itself draws nothing (its names and samples do)
+    and its backing, the theme's brush (``setBrush``), is a plain rectangle item behind
+    them, so the curves under the legend show only faintly. LegendItem.paint would be a
+    call into Python at every repaint of the strip the legend is on."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.backing = QGraphicsRectItem(self)
+        self.backing.setPen(QPen(Qt.PenStyle.NoPen))
+        self.backing.setZValue(-1)
+        self.backing.setBrush(self.opts["brush"])
+        self.geometryChanged.connect(self._fit_backing)
+        mark_unpainted(self)
+
+    def setBrush(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph API)
+        super().setBrush(*args, **kwargs)
+        self.backing.setBrush(self.opts["brush"])
+
+    def _fit_backing(self) -> None:
+        self.backing.setRect(self.boundingRect())
 
 
 class PlotWidget(pg.PlotWidget):
