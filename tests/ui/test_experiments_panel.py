@@ -103,3 +103,54 @@ def test_the_time_estimate_comes_from_the_workspaces_earlier_runs(qtbot, make_wi
     expected = _fmt_eta(4 * 3000 / rate / 2)
     assert f"about {expected} on 2 workers" in dialog.preview.text(), (dialog.preview.text(), rate)
     dialog.reject()
+
+
+def export_as(button, fmt: str) -> None:
+    """Pick a format from the Export button's menu."""
+    [action] = [a for a in button.menu().actions() if a.objectName() == f"action_export_experiment_{fmt}"]
+    action.trigger()
+
+
+def test_an_experiment_is_exported_from_the_panel_as_csv_then_parquet(qtbot, make_window, tmp_path,
+                                                                      monkeypatch):
+    import pandas as pd
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from farm_gui.experiments.backends import LocalPoolBackend
+    from farm_gui.experiments.spec import spec_from_text
+    from farm_gui.runtime.aio import spawn
+
+    window = make_window()
+    panel = window.experiments_panel
+    spawn(panel.create_and_start(spec_from_text(SPEC), LocalPoolBackend(1)))
+    qtbot.waitUntil(lambda: any(r[2] == "finished" and r[3] == "4/4" for r in _table_rows(panel)),
+                    timeout=WAIT_MS)
+    panel.table.selectRow(0)
+    out = tmp_path / "exported"
+    out.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    button = panel.findChild(QPushButton, "experiment_export")
+    assert button is not None and button.isVisible() and button.menu() is not None
+    experiment_id = window.store.list_experiments()[0].id
+    steps = out / f"experiment{experiment_id}_steps.csv"
+    summary = out / f"experiment{experiment_id}_summary.csv"
+
+    export_as(button, "csv")
+    qtbot.waitUntil(lambda: steps.exists() and summary.exists(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Exported experiment" in window.statusBar().currentMessage(), timeout=WAIT_MS)
+    table = pd.read_csv(steps)
+    assert len(table) == 4 * 15 and set(table["base_consumption_rate"]) == {0.1, 0.3}
+    assert sorted(pd.read_csv(summary)["status"]) == ["finished"] * 4
+
+    # again into the same folder: asked before replacing; then Parquet beside the CSV files
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: (asked.append(a[1]), QMessageBox.StandardButton.Yes)[1])
+    steps.write_text("old")
+    export_as(button, "csv")
+    qtbot.waitUntil(lambda: steps.read_text() != "old", timeout=WAIT_MS)
+    assert asked == ["Replace files?"]
+    export_as(button, "parquet")
+    parquet = out / f"experiment{experiment_id}_steps.parquet"
+    qtbot.waitUntil(parquet.exists, timeout=WAIT_MS)
+    assert len(pd.read_parquet(parquet)) == 4 * 15 and steps.exists()

@@ -3,10 +3,10 @@ dialog holding the experiment's spec (started from the parameter form; a Design 
 the factors table, design, replications, steps and seed, and the YAML text they edit),
 the backend and a preview of the number of runs and their time. The Experiments panel
 (``experiments_panel``) lists the workspace's experiments with their progress (done /
-failed / running / queued, runs per second, time left) and pauses, resumes, cancels or
-resumes an interrupted one. The experiment selected in it is charted in the Experiment
-Charts dock (``experiment_charts``), which the panel's timer keeps up to date as runs
-finish.
+failed / running / queued, runs per second, time left) and pauses, resumes, cancels,
+resumes an interrupted one or exports one (``experiment_export``). The experiment
+selected in it is charted in the Experiment Charts dock (``experiment_charts``), which
+the panel's timer keeps up to date as runs finish.
 
 An experiment runs on a plain thread (``runtime.experiment_jobs``) whose runs are in
 worker processes; the panel reads each job's latest progress on a 0.5 s timer (no
@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.experiment_jobs import ExperimentJob
 from farm_gui.ui.experiments.design_form import DesignForm
+from farm_gui.ui.experiments.experiment_export import ExperimentExportButton
 from farm_gui.ui.widgets.dialogs import show_warning
 
 log = logging.getLogger(__name__)
@@ -295,6 +296,8 @@ class ExperimentsPanel(QWidget):
             button.clicked.connect(slot)
             row.addWidget(button)
             self.buttons[name] = button
+        self.buttons["export"] = ExperimentExportButton(self)
+        row.addWidget(self.buttons["export"])
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
