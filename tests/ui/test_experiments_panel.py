@@ -154,3 +154,49 @@ def test_an_experiment_is_exported_from_the_panel_as_csv_then_parquet(qtbot, mak
     parquet = out / f"experiment{experiment_id}_steps.parquet"
     qtbot.waitUntil(parquet.exists, timeout=WAIT_MS)
     assert len(pd.read_parquet(parquet)) == 4 * 15 and steps.exists()
+
+
+def test_pause_resume_cancel_and_resume_experiment_by_the_panels_buttons(qtbot, make_window):
+    from farm_gui.experiments.backends import LocalPoolBackend
+    from farm_gui.experiments.spec import spec_from_text
+    from farm_gui.runtime.aio import spawn
+
+    window = make_window()
+    panel = window.experiments_panel
+    buttons = {name: panel.findChild(QPushButton, f"experiment_{name}")
+               for name in ("pause", "resume", "cancel", "continue", "export")}
+    assert not any(b.isEnabled() for b in buttons.values())  # nothing to act on yet
+
+    def status() -> str:
+        rows = _table_rows(panel)
+        return rows[0][2] if rows else ""
+
+    def click(name: str) -> None:
+        assert buttons[name].isEnabled(), name
+        qtbot.mouseClick(buttons[name], Qt.MouseButton.LeftButton)
+
+    spec = spec_from_text(SPEC.replace("replications: 2", "replications: 20")
+                          .replace("steps: 15", "steps: 1500"))
+    spawn(panel.create_and_start(spec, LocalPoolBackend(1)))
+    qtbot.waitUntil(lambda: status() == "running", timeout=WAIT_MS)
+    assert buttons["pause"].isEnabled() and buttons["cancel"].isEnabled()
+    assert not buttons["resume"].isEnabled()
+    click("pause")
+    qtbot.waitUntil(lambda: status() == "paused", timeout=WAIT_MS)
+    assert buttons["resume"].isEnabled() and not buttons["pause"].isEnabled()
+    click("resume")
+    qtbot.waitUntil(lambda: status() == "running", timeout=WAIT_MS)
+    click("pause")
+    qtbot.waitUntil(lambda: status() == "paused", timeout=WAIT_MS)
+    click("cancel")  # paused: nothing more is dispatched, so it cannot finish first
+    qtbot.waitUntil(lambda: status() == "cancelled", timeout=WAIT_MS)
+    experiment = window.store.list_experiments()[0]
+    assert experiment.runs_done < 40  # what finished is kept; the rest stays queued
+    panel.table.selectRow(0)
+    qtbot.waitUntil(buttons["continue"].isEnabled, timeout=WAIT_MS)
+    assert not buttons["cancel"].isEnabled()
+    click("continue")
+    qtbot.waitUntil(lambda: status() == "finished", timeout=WAIT_MS)
+    experiment = window.store.list_experiments()[0]
+    assert (experiment.runs_done, experiment.runs_failed) == (40, 0)
+    assert not buttons["continue"].isEnabled() and buttons["export"].isEnabled()

@@ -285,6 +285,7 @@ class ExperimentsPanel(QWidget):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()  # the Id column numbers the experiments
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.buttons = {}
         row = QHBoxLayout()
@@ -307,6 +308,7 @@ class ExperimentsPanel(QWidget):
         self.timer.setInterval(500)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
+        self._update_buttons()
 
     # ----- data ---------------------------------------------------------------------
     async def reload(self) -> None:
@@ -359,6 +361,19 @@ class ExperimentsPanel(QWidget):
                 elif item.text() != text:
                     item.setText(text)
         self._follow()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        """Offer what applies to the selected experiment (or the only one running)."""
+        job = self._job()
+        running = job is not None and job.alive
+        paused = running and job.control.paused
+        eid = self.selected_id()
+        info = self.infos.get(eid) if eid is not None else None
+        resumable = info is not None and eid not in self.jobs and info.status in ("interrupted", "cancelled")
+        for name, enabled in (("pause", running and not paused), ("resume", paused), ("cancel", running),
+                              ("continue", resumable), ("export", eid is not None)):
+            self.buttons[name].setEnabled(bool(enabled))
 
     def done_count(self, experiment_id: int) -> int | None:
         """Runs of the experiment with a stored result (finished or failed), as known now:
@@ -384,6 +399,7 @@ class ExperimentsPanel(QWidget):
             self.charts_dock.show()
             self.charts_dock.raise_()
         self._follow()
+        self._update_buttons()
 
     def select_experiment(self, experiment_id: int) -> None:
         for r in range(self.table.rowCount()):
@@ -412,14 +428,17 @@ class ExperimentsPanel(QWidget):
     def pause(self) -> None:
         if (job := self._job()) is not None:
             job.control.pause()
+        self._update_buttons()
 
     def resume(self) -> None:
         if (job := self._job()) is not None:
             job.control.resume()
+        self._update_buttons()
 
     def cancel(self) -> None:
         if (job := self._job()) is not None:
             job.control.stop()
+        self._update_buttons()
 
     def continue_selected(self) -> None:
         eid = self.selected_id()
