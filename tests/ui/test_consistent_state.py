@@ -4,7 +4,7 @@ the hover read-out with the runs shown; hovering does not grow the window."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, QPointF
 
 from farm_gui.app import create_main_window
 
@@ -116,3 +116,24 @@ def test_hover_readout_follows_the_runs_shown_and_never_widens_the_window(qtbot,
     assert window.charts.hover_step is None
     assert "step" not in window.charts.readout.text()
     assert not any(c.hover_line.isVisible() for c in window.charts.charts)
+
+
+def test_hovering_over_an_axis_reads_the_nearest_step_with_data(qtbot, make_window):
+    window = make_window(steps=30)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    qtbot.waitUntil(lambda: window.world_view.displayed_step == 30, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(window.charts.runs) == 1
+                    and window.charts.runs[0].source.snapshot().length == 30, timeout=WAIT_MS)
+    steps = window.charts.runs[0].source.snapshot()["step"]
+    first, last = int(steps[0]), int(steps[-1])
+    chart = window.charts.population
+    plot = chart.getPlotItem()
+    qtbot.waitUntil(lambda: plot.vb.viewRange()[0][1] >= last, timeout=WAIT_MS)  # the view shows it all
+    axis, view = plot.getAxis("left").sceneBoundingRect(), plot.vb.sceneBoundingRect()
+    for x, expected in ((axis.center().x(), first), (view.right() - 1, last)):  # on the axis; the right end
+        # what the scene's mouse-moved signal hands over (a real move is tested above)
+        window.charts._on_mouse_moved(chart, QPointF(x, view.center().y()))
+        assert window.charts.hover_step == expected
+        line = window.charts.readout.lines()[0]
+        assert f"step {expected}" in line and "no step" not in line, line

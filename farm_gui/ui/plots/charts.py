@@ -682,7 +682,20 @@ class ChartsPanel(QWidget):
         if not self.runs or not plot.sceneBoundingRect().contains(pos):
             return
         step = int(round(plot.vb.mapSceneToView(pos).x()))
+        span = self._steps_shown()
+        if span is not None:  # over an axis or past the ends: the nearest step there is
+            step = min(max(step, span[0]), span[1])
         self.show_hover(step)
+
+    def _steps_shown(self) -> tuple[int, int] | None:
+        """The first and last step any run shown has data for."""
+        ends = []
+        for run in self.runs:
+            snap = run.source.snapshot()
+            if snap.length:
+                first = int(snap["step"][0])
+                ends.append((first, first + snap.length - 1))
+        return (min(a for a, _ in ends), max(b for _, b in ends)) if ends else None
 
     def show_hover(self, step: int) -> None:
         """The hover line at ``step`` in every chart and the values of every run shown."""
