@@ -94,6 +94,12 @@ def experiment_tables(store: Store, experiment_id: int) -> tuple[pd.DataFrame, p
     return long, summary
 
 
+def export_paths(experiment_id: int, out_dir: str | os.PathLike[str], fmt: str) -> list[Path]:
+    """The two files an export writes: the step table and the summary."""
+    stem = Path(out_dir).expanduser() / f"experiment{int(experiment_id)}"
+    return [stem.with_name(f"{stem.name}_steps.{fmt}"), stem.with_name(f"{stem.name}_summary.{fmt}")]
+
+
 def export_experiment(store: Store, experiment_id: int, out_dir: str | os.PathLike[str], fmt: str,
                       overwrite: bool = False) -> list[Path]:
     if fmt not in FORMATS:
@@ -101,8 +107,7 @@ def export_experiment(store: Store, experiment_id: int, out_dir: str | os.PathLi
     out = Path(out_dir).expanduser()
     if out.exists() and not out.is_dir():
         raise ExperimentExportError(f"{out} is a file, not a folder")
-    stem = f"experiment{int(experiment_id)}"
-    paths = [out / f"{stem}_steps.{fmt}", out / f"{stem}_summary.{fmt}"]
+    paths = export_paths(experiment_id, out, fmt)
     if not overwrite:
         existing = [str(p) for p in paths if p.exists()]
         if existing:

@@ -20,11 +20,6 @@ from farm_gui.ui.widgets.dialogs import show_warning
 FORMATS = (("csv", "CSV..."), ("parquet", "Parquet..."))
 
 
-def export_paths(experiment_id: int, directory: str, fmt: str) -> list[Path]:
-    stem = f"experiment{int(experiment_id)}"
-    return [Path(directory) / f"{stem}_steps.{fmt}", Path(directory) / f"{stem}_summary.{fmt}"]
-
-
 class ExperimentExportButton(QPushButton):
     def __init__(self, panel: Any, parent: QWidget | None = None):
         super().__init__("Export", parent)
@@ -51,7 +46,7 @@ class ExperimentExportButton(QPushButton):
             spawn(self.export(experiment_id, directory, fmt))
 
     async def export(self, experiment_id: int, directory: str, fmt: str) -> list[Path]:
-        from farm_gui.experiments.export import export_experiment
+        from farm_gui.experiments.export import export_experiment, export_paths
 
         window = self.panel.window_
         store = window.store
