@@ -50,6 +50,8 @@ from farm_gui.ui.widgets.dialogs import show_warning
 
 log = logging.getLogger(__name__)
 
+# never started (the window closed as it was recorded), stopped by a crash, or cancelled
+RESUMABLE = ("queued", "interrupted", "cancelled")
 COLUMNS = ("Id", "Name", "Status", "Done", "Failed", "Running", "Queued", "Runs/s", "Time left")
 BACKENDS = (("local", "Local processes"), ("dask-local", "Dask (local cluster)"), ("dask", "Dask scheduler"))
 
@@ -370,7 +372,7 @@ class ExperimentsPanel(QWidget):
         paused = running and job.control.paused
         eid = self.selected_id()
         info = self.infos.get(eid) if eid is not None else None
-        resumable = info is not None and eid not in self.jobs and info.status in ("interrupted", "cancelled")
+        resumable = info is not None and eid not in self.jobs and info.status in RESUMABLE
         for name, enabled in (("pause", running and not paused), ("resume", paused), ("cancel", running),
                               ("continue", resumable), ("export", eid is not None)):
             self.buttons[name].setEnabled(bool(enabled))
@@ -443,7 +445,7 @@ class ExperimentsPanel(QWidget):
     def continue_selected(self) -> None:
         eid = self.selected_id()
         info = self.infos.get(eid) if eid is not None else None
-        if info is None or eid in self.jobs or info.status not in ("interrupted", "cancelled"):
+        if info is None or eid in self.jobs or info.status not in RESUMABLE:
             return
         from farm_gui.experiments.backends import make_backend
 
