@@ -72,18 +72,17 @@ class Backend(ABC):
     def close(self) -> None: ...
 
 
+# Imported once by the fork server (when it starts: the first pool of the process), so that
+# the workers of every pool are forked with the models imported and warmed up.
+FORK_SERVER_PRELOAD = ["farm_gui.experiments.fork_server_warm_up"]
+
+
 def start_context():
     if not sys.platform.startswith("linux"):
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(_worker_modules())
+    ctx.set_forkserver_preload(FORK_SERVER_PRELOAD)
     return ctx
-
-
-def _worker_modules() -> list[str]:
-    """Imported once by the fork server (when it starts: the first pool of the process), so
-    that workers of every pool are forked with the models imported and warmed up."""
-    return ["farm_gui.experiments.fork_server_warm_up"]
 
 
 class LocalPoolBackend(Backend):

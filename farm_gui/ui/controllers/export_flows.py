@@ -26,7 +26,7 @@ from farm_gui.ui.plots.chart_render import FILTERS, with_suffix
 from farm_gui.ui.plots.charts import ChartsPanel
 from farm_gui.ui.settings import WindowSettings
 from farm_gui.ui.state import WindowState
-from farm_gui.ui.widgets.ask import ask_yes
+from farm_gui.ui.widgets.ask import ask_yes, replace_question
 from farm_gui.ui.widgets.config_form import ConfigForm
 from farm_gui.ui.widgets.run_table import RunTable
 from farm_gui.ui.world.world_view import WorldView
@@ -86,7 +86,7 @@ class ExportController(QObject):
             store = self.state.store
             try:
                 in_the_way = await run_blocking(files_in_the_way, store, ids, directory, fmt, tables)
-                question = _replace_text(in_the_way, directory)
+                question = replace_question(in_the_way, directory)
                 if in_the_way and not await ask_yes(self.dialog_parent, "Replace files?", question):
                     self.status_bar.showMessage("Export cancelled: nothing was replaced", 8000)
                     return written
@@ -258,13 +258,6 @@ class ExportController(QObject):
                 self.show_error("Export failed", _describe(err, path))
                 return
         self.status_bar.showMessage(f"Configuration saved to {path}", 8000)
-
-
-def _replace_text(paths: list[Path], directory: str) -> str:
-    names = "\n".join(f"  {p.name}" for p in paths[:8])
-    more = f"\n  ... and {len(paths) - 8} more" if len(paths) > 8 else ""
-    return (f"{len(paths)} file(s) of this export already exist in {directory}:\n{names}{more}\n\n"
-            "Replace them?")
 
 
 def _describe(err: BaseException, target: str) -> str:

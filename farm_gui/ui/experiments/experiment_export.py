@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QPushButton, QWidget
 
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.store import StoreError
-from farm_gui.ui.widgets.ask import ask_yes
+from farm_gui.ui.widgets.ask import ask_yes, replace_question
 from farm_gui.ui.widgets.dialogs import show_warning
 
 FORMATS = (("csv", "CSV..."), ("parquet", "Parquet..."))
@@ -51,10 +51,9 @@ class ExperimentExportButton(QPushButton):
         window = self.panel.window_
         store = window.store
         paths = export_paths(experiment_id, directory, fmt)
-        in_the_way = [p.name for p in paths if p.exists()]
-        if in_the_way and not await ask_yes(
-                window, "Replace files?", f"{' and '.join(in_the_way)} already exist in {directory}. "
-                                          "Replace them?"):
+        in_the_way = [p for p in paths if p.exists()]
+        question = replace_question(in_the_way, directory)
+        if in_the_way and not await ask_yes(window, "Replace files?", question):
             window.statusBar().showMessage("Export cancelled: nothing was replaced", 8000)
             return []
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import types
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -15,6 +16,14 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 Yes = QMessageBox.StandardButton.Yes
 Cancel = QMessageBox.StandardButton.Cancel
 Button = QMessageBox.StandardButton
+
+
+def replace_question(paths: list[Path], directory: str) -> str:
+    """The question an export asks before it replaces files already in ``directory``."""
+    names = "\n".join(f"  {p.name}" for p in paths[:8])
+    more = f"\n  ... and {len(paths) - 8} more" if len(paths) > 8 else ""
+    return (f"{len(paths)} file(s) of this export already exist in {directory}:\n{names}{more}\n\n"
+            "Replace them?")
 
 
 async def ask_yes(parent: QWidget, title: str, text: str, yes_text: str = "Replace",
