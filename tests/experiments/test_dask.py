@@ -4,6 +4,7 @@ a worker killed mid-experiment (its runs run elsewhere, nothing duplicated)."""
 
 from __future__ import annotations
 
+import dask
 import numpy as np
 import pytest
 
@@ -97,3 +98,29 @@ def test_no_scheduler_at_the_address_is_a_clear_error(tmp_path):
     backend = DaskBackend(f"tcp://127.0.0.1:{free_port()}")
     with pytest.raises(BackendError, match="cannot reach the Dask scheduler"):
         backend.start(("foraging",))
+
+
+def test_a_local_cluster_runs_the_experiment_without_extra_work(tmp_path, monkeypatch):
+    """Without an address the backend starts a LocalCluster: the experiment runs on it as on
+    the pool, its workers do not profile the runs (a stack sample every 10 ms, each taken
+    from the run), and the scheduler is asked for its workers once per WORKERS_TTL_S, not
+    before every submission (a round trip listing every worker)."""
+    backend = DaskBackend(None, 2)
+    asked = []
+    real_start = backend.start
+
+    def start(*args, **kwargs):
+        real_start(*args, **kwargs)
+        real_info = backend._client.scheduler_info
+        monkeypatch.setattr(backend._client, "scheduler_info",
+                            lambda *a, **k: asked.append(1) or real_info(*a, **k))
+        profiling = backend._client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+        assert list(profiling.values()) == [False, False]
+
+    monkeypatch.setattr(backend, "start", start)
+    experiment_id, status = _experiment(tmp_path / "local.db", SPEC, backend)
+    assert status == "finished"
+    with open_store(tmp_path / "local.db") as store:
+        info = store.get_experiment(experiment_id)
+        assert (info.runs_total, info.runs_finished + info.runs_failed) == (12, 12)
+    assert 1 <= len(asked) <= 3  # a few seconds of experiment: asked at the start, then per TTL
