@@ -100,11 +100,12 @@ class ExperimentRunner:
     def _write(self, plan: ExperimentPlan, name: str, task: RunTask, result) -> tuple[int, str]:
         params = plan.model.parameters.model_validate(task.params)
         run_name = f"{name} p{task.point} r{task.replicate}"
-        run_id = self.store.create_run(params, name=run_name, model=task.model)
-        self.store.attach_experiment_run(self.experiment_id, task.index, run_id)
-        self.store.save_result(run_id, result)
         status = "failed" if result.status == "failed" else "finished"
-        self.store.record_experiment_run(self.experiment_id, task.index, run_id, status, result.error)
+        with self.store.transaction(f"recording run {task.index} of experiment {self.experiment_id}"):
+            run_id = self.store.create_run(params, name=run_name, model=task.model)
+            self.store.attach_experiment_run(self.experiment_id, task.index, run_id)
+            self.store.save_result(run_id, result)
+            self.store.record_experiment_run(self.experiment_id, task.index, run_id, status, result.error)
         return run_id, status
 
     # ----- the loop -----------------------------------------------------------------------
