@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from .liveness import this_writer, writer_gone
 from .records import StoreError, as_utc, utcnow
@@ -88,6 +88,21 @@ def _run_info(row) -> ExperimentRunInfo:
         seed=row.seed, factors=json.loads(row.factors_json), status=row.status, run_id=row.run_id,
         error=row.error)
 
+
+
+# Written once per finished experiment run: built once (a statement built per call spent
+# more in SQLAlchemy's construction and cache key than in the database).
+_THIS_RUN = (experiment_runs.c.experiment_id == bindparam("b_experiment")) & \
+    (experiment_runs.c.run_index == bindparam("b_index"))
+_RECORD_RUN = update(experiment_runs).where(_THIS_RUN, experiment_runs.c.status == "queued").values(
+    status=bindparam("b_status"), run_id=bindparam("b_run"), error=bindparam("b_error"))
+# counters, not a recount: a GROUP BY over the experiment's runs made recording 10,000
+# runs quadratic
+_COUNT_RUN = update(experiments).where(experiments.c.id == bindparam("b_experiment")).values(
+    runs_finished=experiments.c.runs_finished + bindparam("b_finished"),
+    runs_failed=experiments.c.runs_failed + bindparam("b_failed"),
+    heartbeat_at=bindparam("b_now"))
+_ATTACH_RUN = update(experiment_runs).where(_THIS_RUN).values(run_id=bindparam("b_run"))
 
 class ExperimentTable:
     """Mixed into Store; relies on its _read() and _write()."""
@@ -180,28 +195,23 @@ class ExperimentTable:
         (finished or failed) and update the experiment's counts, in one transaction."""
         if status not in ("finished", "failed"):
             raise StoreError(f"an experiment run ends finished or failed, not {status!r}")
-        where = (experiment_runs.c.experiment_id == int(experiment_id)) & \
-            (experiment_runs.c.run_index == int(index))
         with self._write(f"recording run {index} of experiment {experiment_id}") as conn:
-            found = conn.execute(update(experiment_runs).where(where, experiment_runs.c.status == "queued")
-                                 .values(status=status, run_id=int(run_id), error=error)).rowcount
+            found = conn.execute(_RECORD_RUN, {"b_experiment": int(experiment_id), "b_index": int(index),
+                                               "b_status": status, "b_run": int(run_id),
+                                               "b_error": error}).rowcount
             if not found:
                 raise StoreError(f"experiment {experiment_id} has no queued run {index} "
                                  "(unknown, or its result is already stored)")
-            # counters, not a recount: a GROUP BY over the experiment's runs made recording
-            # 10,000 runs quadratic
-            conn.execute(update(experiments).where(experiments.c.id == int(experiment_id)).values(
-                runs_finished=experiments.c.runs_finished + (1 if status == "finished" else 0),
-                runs_failed=experiments.c.runs_failed + (1 if status == "failed" else 0),
-                heartbeat_at=utcnow()))
+            conn.execute(_COUNT_RUN, {"b_experiment": int(experiment_id),
+                                      "b_finished": 1 if status == "finished" else 0,
+                                      "b_failed": 1 if status == "failed" else 0, "b_now": utcnow()})
 
     def attach_experiment_run(self, experiment_id: int, index: int, run_id: int) -> None:
         """Note the run created for planned run ``index`` before its result is written (so
         that a crash in between leaves no unknown run behind: resume removes it)."""
         with self._write(f"recording run {index} of experiment {experiment_id}") as conn:
-            conn.execute(update(experiment_runs).where(
-                experiment_runs.c.experiment_id == int(experiment_id),
-                experiment_runs.c.run_index == int(index)).values(run_id=int(run_id)))
+            conn.execute(_ATTACH_RUN, {"b_experiment": int(experiment_id), "b_index": int(index),
+                                       "b_run": int(run_id)})
 
     def unfinished_runs_with_data(self, experiment_id: int) -> list[int]:
         """Run ids of queued experiment runs whose run was created but whose result was not
