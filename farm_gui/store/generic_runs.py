@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from farm_gui.core.model import ModelSpec, RunParameters
 from farm_gui.core.registry import models as available_models
@@ -57,6 +57,16 @@ def _typed(values: np.ndarray, integer: bool) -> np.ndarray:
     if integer:
         return np.nan_to_num(values, nan=0).astype(np.int64)
     return values.astype(np.float64, copy=False)
+
+
+# save_result's reads and writes of the run's row, built once (experiments save a result
+# every few milliseconds; building a statement cost more than running it).
+_PENDING_RUN = select(runs.c.name, runs.c.model, runs.c.status).where(runs.c.id == bindparam("b_run"))
+_RESULT_SAVED = update(runs).where(runs.c.id == bindparam("b_run")).values(
+    status=bindparam("b_status"), error=bindparam("b_error"), steps_done=bindparam("b_steps"),
+    last_alive=bindparam("b_alive"), model_version=bindparam("b_version"),
+    started_at=bindparam("b_started"), finished_at=bindparam("b_finished"),
+    heartbeat_at=bindparam("b_finished"))
 
 
 class GenericRuns:
@@ -127,8 +137,7 @@ class GenericRuns:
         rid = int(run_id)
         steps_done = int(result.steps_done)
         with self._write(f"saving the results of run {run_id}") as conn:
-            row = conn.execute(select(runs.c.name, runs.c.model, runs.c.status)
-                               .where(runs.c.id == rid)).first()
+            row = conn.execute(_PENDING_RUN, {"b_run": rid}).first()
             if row is None:
                 raise StoreError(f"{self.url} has no run with id {run_id}")
             if row.status != "pending":
@@ -161,11 +170,11 @@ class GenericRuns:
             if result.births is not None or result.deaths is not None:
                 write_lives(conn, sql, rid, result.births, result.deaths)
             now = utcnow()
-            conn.execute(update(runs).where(runs.c.id == rid).values(
-                status=result.status, error=result.error, steps_done=steps_done, last_alive=last_alive,
-                model_version=result.model_version or spec.version,
-                started_at=now - timedelta(seconds=max(0.0, float(result.elapsed_s or 0.0))),
-                finished_at=now, heartbeat_at=now))
+            conn.execute(_RESULT_SAVED, {
+                "b_run": rid, "b_status": result.status, "b_error": result.error, "b_steps": steps_done,
+                "b_alive": last_alive, "b_version": result.model_version or spec.version,
+                "b_started": now - timedelta(seconds=max(0.0, float(result.elapsed_s or 0.0))),
+                "b_finished": now})
 
     # ----- reading ----------------------------------------------------------------------
     def _generic_metrics(self, conn, run_id: int, model: str, lo: int, hi: int) -> dict[str, np.ndarray]:

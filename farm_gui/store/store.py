@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, bindparam, insert, inspect, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -46,6 +46,10 @@ from .schema import (
     step_metrics,
 )
 from .side_tables import refuse_continuation
+
+# Built once: experiments create a run every few milliseconds.
+_NEW_RUN = insert(runs)
+_NAME_RUN = update(runs).where(runs.c.id == bindparam("b_run")).values(name=bindparam("b_name"))
 
 RUN_DATA_TABLES = (step_metrics, metric_chunks, agent_snapshots, node_snapshots, action_counts, agents,
                    extra_metrics, run_sources, checkpoints, layer_snapshots)
@@ -181,9 +185,9 @@ class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable, GenericRuns, E
             )
             if spec is not None:
                 values["model_version"] = spec.version
-            run_id = conn.execute(insert(runs).values(**values)).inserted_primary_key[0]
+            run_id = conn.execute(_NEW_RUN, values).inserted_primary_key[0]
             if not name:
-                conn.execute(update(runs).where(runs.c.id == run_id).values(name=f"Run {run_id}"))
+                conn.execute(_NAME_RUN, {"b_run": run_id, "b_name": f"Run {run_id}"})
         return int(run_id)
 
     def has_table(self, name: str) -> bool:
