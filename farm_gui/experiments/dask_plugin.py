@@ -1,6 +1,6 @@
 """The Dask side of an experiment: a worker plugin that warms each worker up once (also
-workers that join later), and the task function, which stops a run when the experiment's
-cancel ``distributed.Event`` is set (asked at most every 0.25 s)."""
+workers that join later), and the task function, which runs one or more runs and stops
+when the experiment's cancel ``distributed.Event`` is set (asked at most every 0.5 s)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from farm_gui.core.results import RunResult
 
 from .plan import RunTask
-from .worker import execute, preload_modules, warm_up
+from .worker import execute, preload_modules, stopped, warm_up
 
 CHECK_EVERY_S = 0.5
 
@@ -26,7 +26,9 @@ class WarmUp(WorkerPlugin):
         warm_up(self.models)
 
 
-def execute_on_dask(task: RunTask, event_name: str) -> RunResult:
+def execute_on_dask(tasks: list[RunTask], event_name: str) -> list[RunResult]:
+    """Run the tasks one after another; once the experiment is cancelled, the rest come
+    back "stopped" without running (they stay queued, as a run stopped midway does)."""
     from distributed import Event
 
     event = Event(event_name)
@@ -42,4 +44,4 @@ def execute_on_dask(task: RunTask, event_name: str) -> RunResult:
                 last[1] = True
         return last[1]
 
-    return execute(task, cancelled)
+    return [stopped(task) if cancelled() else execute(task, cancelled) for task in tasks]

@@ -68,13 +68,22 @@ def init_pool_worker(models: tuple[str, ...], preload: tuple[str, ...], cancel_e
     warm_up(models)
 
 
-def _failed(task: RunTask, error: str) -> RunResult:
+def _not_run(task: RunTask, status: str, error: str | None = None) -> RunResult:
     try:
         version = get_model(task.model).version
     except Exception:  # noqa: BLE001
         version = ""
     return RunResult(model=task.model, model_version=version, seed=task.seed,
-                     metrics={"step": np.arange(0, dtype=np.int64)}, status="failed", error=error)
+                     metrics={"step": np.arange(0, dtype=np.int64)}, status=status, error=error)
+
+
+def _failed(task: RunTask, error: str) -> RunResult:
+    return _not_run(task, "failed", error)
+
+
+def stopped(task: RunTask) -> RunResult:
+    """The result of a run the experiment was cancelled before it started."""
+    return _not_run(task, "stopped")
 
 
 def execute(task: RunTask, cancelled: Callable[[], bool] | None = None) -> RunResult:

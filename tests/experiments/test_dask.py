@@ -103,10 +103,11 @@ def test_no_scheduler_at_the_address_is_a_clear_error(tmp_path):
 def test_a_local_cluster_runs_the_experiment_without_extra_work(tmp_path, monkeypatch):
     """Without an address the backend starts a LocalCluster: the experiment runs on it as on
     the pool, its workers do not profile the runs (a stack sample every 10 ms, each taken
-    from the run), and the scheduler is asked for its workers once per WORKERS_TTL_S, not
-    before every submission (a round trip listing every worker)."""
+    from the run), the scheduler is asked for its workers once per WORKERS_TTL_S, not
+    before every submission (a round trip listing every worker), and once the first runs
+    are timed, short runs go several to a Dask task."""
     backend = DaskBackend(None, 2)
-    asked = []
+    asked, sent = [], []
     real_start = backend.start
 
     def start(*args, **kwargs):
@@ -116,6 +117,13 @@ def test_a_local_cluster_runs_the_experiment_without_extra_work(tmp_path, monkey
                             lambda *a, **k: asked.append(1) or real_info(*a, **k))
         profiling = backend._client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
         assert list(profiling.values()) == [False, False]
+        real_submit = backend._client.submit
+
+        def submit(fn, tasks, *args, **kwargs):
+            sent.append(len(tasks))
+            return real_submit(fn, tasks, *args, **kwargs)
+
+        monkeypatch.setattr(backend._client, "submit", submit)
 
     monkeypatch.setattr(backend, "start", start)
     experiment_id, status = _experiment(tmp_path / "local.db", SPEC, backend)
@@ -124,3 +132,5 @@ def test_a_local_cluster_runs_the_experiment_without_extra_work(tmp_path, monkey
         info = store.get_experiment(experiment_id)
         assert (info.runs_total, info.runs_finished + info.runs_failed) == (12, 12)
     assert 1 <= len(asked) <= 3  # a few seconds of experiment: asked at the start, then per TTL
+    # the toy model's runs take milliseconds: the first tasks hold one run, then up to 8
+    assert sum(sent) == 12 and sent[0] == 1 and max(sent) > 1, sent
