@@ -44,8 +44,43 @@ class BackendError(RuntimeError):
     """A backend could not start (no scheduler at the address, ...): a user-facing sentence."""
 
 
+# Short runs go to a worker several to a task (see Backend._learn_run_time).
+TASK_TARGET_S = 0.5
+MAX_RUNS_PER_TASK = 8
+
+
+class _Batch:
+    """Runs sent to a worker as one task; their results come back together."""
+
+    def __init__(self) -> None:
+        self.tasks: list[RunTask] = []
+        self.future: Any = None
+        self.results: list[RunResult] | None = None
+        self.lost: str | None = None  # why the task's worker(s) never returned it
+
+
+class _RunHandle:
+    """One run of a task: what the dispatcher waits on and asks the outcome of."""
+
+    __slots__ = ("batch", "position")
+
+    def __init__(self, batch: _Batch, position: int):
+        self.batch, self.position = batch, position
+
+
 class Backend(ABC):
+    """Starts workers, runs tasks on them and hands back their results. Once runs have been
+    timed, short ones go to a worker several to a task (about TASK_TARGET_S of running
+    each): every task costs messages between processes (the local pool's pipes, Dask's
+    scheduler), which with runs of a few milliseconds to a few tenths of a second took a
+    good share of the machine. The dispatcher sees one handle per run either way."""
+
     label: str = ""
+
+    def __init__(self) -> None:
+        self._open: _Batch | None = None  # the task being filled with runs, not sent yet
+        self._runs_per_task = 1  # until runs have been timed
+        self._run_seconds, self._runs_seen = 0.0, 0
 
     @abstractmethod
     def start(self, models: Iterable[str], preload: Iterable[str] = ()) -> None: ...
@@ -57,16 +92,67 @@ class Backend(ABC):
     @property
     def capacity(self) -> int:
         """How many runs may be in flight at once."""
-        return max(1, self.workers) * RUNS_IN_FLIGHT_PER_WORKER
+        return max(1, self.workers) * RUNS_IN_FLIGHT_PER_WORKER * self._runs_per_task
+
+    def submit(self, task: RunTask) -> _RunHandle:
+        """The run joins the task being filled; the task is sent once it holds
+        ``_runs_per_task`` runs (or when the dispatcher next waits)."""
+        if self._open is None:
+            self._open = _Batch()
+        handle = _RunHandle(self._open, len(self._open.tasks))
+        self._open.tasks.append(task)
+        if len(self._open.tasks) >= self._runs_per_task:
+            self._send()
+        return handle
+
+    def _send(self) -> None:
+        batch, self._open = self._open, None
+        batch.future = self._send_batch(batch.tasks)
+
+    def wait(self, handles: Iterable[_RunHandle], timeout: float) -> set[_RunHandle]:
+        """The handles whose task is done (waiting up to ``timeout`` for the first)."""
+        if self._open is not None:
+            self._send()
+        handles = list(handles)
+        futures = list({id(h.batch): h.batch.future for h in handles}.values())
+        self._wait_futures(futures, timeout)
+        return {h for h in handles if h.batch.future.done()}
+
+    def outcome(self, handle: _RunHandle) -> RunResult:
+        """The run's result; WorkerLost when the process running its task died."""
+        batch = handle.batch
+        if batch.results is None and batch.lost is None:
+            try:
+                batch.results = self._fetch_batch(batch.future)
+            except WorkerLost as err:
+                batch.lost = str(err)
+            if batch.results:
+                self._learn_run_time(batch.results)
+        if batch.lost is not None:
+            raise WorkerLost(batch.lost)
+        return batch.results[handle.position]
+
+    def _learn_run_time(self, results: list[RunResult]) -> None:
+        """Runs per task from the runs seen so far: about TASK_TARGET_S of running each."""
+        seconds = [r.elapsed_s for r in results if r.status == "finished" and r.elapsed_s > 0]
+        if not seconds:
+            return
+        self._run_seconds += sum(seconds)
+        self._runs_seen += len(seconds)
+        mean = max(self._run_seconds / self._runs_seen, 1e-6)
+        self._runs_per_task = max(1, min(MAX_RUNS_PER_TASK, int(TASK_TARGET_S / mean)))
 
     @abstractmethod
-    def submit(self, task: RunTask) -> Any: ...
+    def _send_batch(self, tasks: list[RunTask]) -> Any:
+        """Start a task running ``tasks`` one after another; returns its future."""
 
     @abstractmethod
-    def wait(self, futures: Iterable[Any], timeout: float) -> set[Any]: ...
+    def _wait_futures(self, futures: list[Any], timeout: float) -> None:
+        """Return when one of the futures is done, or after ``timeout``."""
 
     @abstractmethod
-    def outcome(self, future: Any) -> RunResult: ...
+    def _fetch_batch(self, future: Any) -> list[RunResult]:
+        """The done task's results, in order; WorkerLost when its process died."""
 
     @abstractmethod
     def cancel(self) -> None: ...
@@ -92,6 +178,7 @@ class LocalPoolBackend(Backend):
     """``concurrent.futures.ProcessPoolExecutor``; as many workers as cores by default."""
 
     def __init__(self, workers: int | None = None):
+        super().__init__()
         self._n = max(1, int(workers or os.cpu_count() or 1))
         self.label = f"local:{self._n}"
         self._ctx = start_context()
@@ -112,16 +199,16 @@ class LocalPoolBackend(Backend):
             max_workers=self._n, mp_context=self._ctx, initializer=init_pool_worker,
             initargs=(self._models, self._preload, self._cancel))
 
-    def submit(self, task: RunTask) -> cf.Future:
+    def _send_batch(self, tasks: list[RunTask]) -> cf.Future:
         from .worker import execute_in_pool
 
         if self._pool is None:
             self.start(self._models, self._preload)
         try:
-            return self._pool.submit(execute_in_pool, task)
+            return self._pool.submit(execute_in_pool, tasks)
         except cf.process.BrokenProcessPool:  # a worker died: start a fresh pool
             self._restart()
-            return self._pool.submit(execute_in_pool, task)
+            return self._pool.submit(execute_in_pool, tasks)
 
     def _restart(self) -> None:
         log.warning("a worker process of the experiment pool died; starting a new pool")
@@ -131,11 +218,10 @@ class LocalPoolBackend(Backend):
             old.shutdown(wait=False, cancel_futures=True)
         self.start(self._models, self._preload)
 
-    def wait(self, futures: Iterable[cf.Future], timeout: float) -> set[cf.Future]:
-        done, _ = cf.wait(list(futures), timeout=timeout, return_when=cf.FIRST_COMPLETED)
-        return set(done)
+    def _wait_futures(self, futures: list[cf.Future], timeout: float) -> None:
+        cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
 
-    def outcome(self, future: cf.Future) -> RunResult:
+    def _fetch_batch(self, future: cf.Future) -> list[RunResult]:
         try:
             return future.result()
         except (cf.process.BrokenProcessPool, cf.CancelledError) as err:
@@ -169,38 +255,14 @@ LOCAL_CLUSTER_CONFIG = {
 }
 
 
-# Short runs go to Dask several to a task (see DaskBackend._learn_run_time).
-TASK_TARGET_S = 0.5
-MAX_RUNS_PER_TASK = 8
-
-
-class _DaskTask:
-    """Runs sent to Dask as one task; its results come back together."""
-
-    def __init__(self) -> None:
-        self.tasks: list[RunTask] = []
-        self.future = None
-        self.results: list[RunResult] | None = None
-        self.lost: str | None = None  # why the task's worker(s) never returned it
-
-
-class _RunHandle:
-    """One run of a Dask task: what the dispatcher waits on and asks the outcome of."""
-
-    __slots__ = ("batch", "position")
-
-    def __init__(self, batch: _DaskTask, position: int):
-        self.batch, self.position = batch, position
-
-
 class DaskBackend(Backend):
     """Dask distributed: ``address`` of a running scheduler, or None for a ``LocalCluster``
-    of ``workers`` single-threaded worker processes. Once runs have been timed, short ones
-    go several to a Dask task (about TASK_TARGET_S of running each). A task whose worker
-    dies is rescheduled by Dask on another worker (up to its ``allowed-failures``), then
-    its runs are reported as ``WorkerLost``."""
+    of ``workers`` single-threaded worker processes. A task whose worker dies is
+    rescheduled by Dask on another worker (up to its ``allowed-failures``), then its runs
+    are reported as ``WorkerLost``."""
 
     def __init__(self, address: str | None = None, workers: int | None = None):
+        super().__init__()
         self.address = address
         self._n_local = max(1, int(workers or os.cpu_count() or 1))
         self.label = f"dask:{address}" if address else f"dask-local:{self._n_local}"
@@ -210,9 +272,6 @@ class DaskBackend(Backend):
         self._event = None
         self._prefix = f"farm-gui-run-{uuid.uuid4().hex[:12]}"
         self._workers_known: tuple[float, int] | None = None  # (when asked, how many)
-        self._open: _DaskTask | None = None  # the task being filled with runs, not sent yet
-        self._runs_per_task = 1  # until runs have been timed
-        self._run_seconds, self._runs_seen = 0.0, 0
 
     @property
     def workers(self) -> int:
@@ -252,74 +311,30 @@ class DaskBackend(Backend):
         self._client.register_plugin(WarmUp(tuple(models), tuple(preload)), name="farm-gui-warm-up")
         self._event = Event(self._event_name, client=self._client)
 
-    @property
-    def capacity(self) -> int:
-        return max(1, self.workers) * RUNS_IN_FLIGHT_PER_WORKER * self._runs_per_task
-
-    def submit(self, task: RunTask) -> _RunHandle:
-        """The run joins the Dask task being filled; the task is sent once it holds
-        ``_runs_per_task`` runs (or when the dispatcher next waits)."""
-        if self._open is None:
-            self._open = _DaskTask()
-        handle = _RunHandle(self._open, len(self._open.tasks))
-        self._open.tasks.append(task)
-        if len(self._open.tasks) >= self._runs_per_task:
-            self._send()
-        return handle
-
-    def _send(self) -> None:
+    def _send_batch(self, tasks: list[RunTask]):
         from .dask_plugin import execute_on_dask
 
-        batch, self._open = self._open, None
-        first = batch.tasks[0].index
-        batch.future = self._client.submit(execute_on_dask, batch.tasks, self._event_name, pure=False,
-                                           key=f"{self._prefix}-{first}-{uuid.uuid4().hex[:6]}")
+        return self._client.submit(execute_on_dask, tasks, self._event_name, pure=False,
+                                   key=f"{self._prefix}-{tasks[0].index}-{uuid.uuid4().hex[:6]}")
 
-    def wait(self, handles, timeout: float) -> set:
+    def _wait_futures(self, futures: list, timeout: float) -> None:
         from distributed import wait
         from distributed.client import FIRST_COMPLETED
 
-        if self._open is not None:
-            self._send()
-        handles = list(handles)
-        futures = list({id(h.batch): h.batch.future for h in handles}.values())
         with contextlib.suppress(TimeoutError):  # nothing done yet
             wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
-        return {h for h in handles if h.batch.future.done()}
 
-    def outcome(self, handle: _RunHandle) -> RunResult:
-        batch = handle.batch
-        if batch.results is None and batch.lost is None:
-            self._fetch(batch)
-        if batch.lost is not None:
-            raise WorkerLost(batch.lost)
-        return batch.results[handle.position]
-
-    def _fetch(self, batch: _DaskTask) -> None:
+    def _fetch_batch(self, future) -> list[RunResult]:
         from distributed import KilledWorker
 
         try:
-            batch.results = batch.future.result()
+            return future.result()
         except KilledWorker as err:
-            batch.lost = f"Dask workers running it died ({err})"
+            raise WorkerLost(f"Dask workers running it died ({err})") from None
         except Exception as err:  # noqa: BLE001 - the task itself never raises; this is transport
-            batch.lost = f"{type(err).__name__}: {err}"
+            raise WorkerLost(f"{type(err).__name__}: {err}") from None
         finally:
-            batch.future.release()
-        if batch.results:
-            self._learn_run_time(batch.results)
-
-    def _learn_run_time(self, results: list[RunResult]) -> None:
-        """Runs per Dask task from the runs seen so far: about TASK_TARGET_S of running
-        per task (each task costs the scheduler, the worker and this process a few
-        messages: with 2 workers on 2 cores and runs of ~0.15 s, ~15 % of the machine)."""
-        seconds = [r.elapsed_s for r in results if r.status == "finished" and r.elapsed_s > 0]
-        if not seconds:
-            return
-        self._run_seconds += sum(seconds)
-        self._runs_seen += len(seconds)
-        mean = max(self._run_seconds / self._runs_seen, 1e-6)
-        self._runs_per_task = max(1, min(MAX_RUNS_PER_TASK, int(TASK_TARGET_S / mean)))
+            future.release()
 
     def cancel(self) -> None:
         if self._event is not None:

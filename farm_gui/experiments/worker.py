@@ -98,5 +98,7 @@ def execute(task: RunTask, cancelled: Callable[[], bool] | None = None) -> RunRe
                       cancelled=cancelled or _cancelled)
 
 
-def execute_in_pool(task: RunTask) -> RunResult:
-    return execute(task)
+def execute_in_pool(tasks: list[RunTask]) -> list[RunResult]:
+    """A pool task: the runs one after another; once the experiment is cancelled, the rest
+    come back "stopped" without running."""
+    return [stopped(task) if _cancelled is not None and _cancelled() else execute(task) for task in tasks]
