@@ -9,7 +9,7 @@ import threading
 import numpy as np
 
 from farm_gui.core.jobs import JobControl
-from farm_gui.experiments.backends import LocalPoolBackend
+from farm_gui.experiments.backends import MAX_RUNS_PER_TASK, LocalPoolBackend
 from farm_gui.experiments.plan import build_plan
 from farm_gui.experiments.runner import ExperimentRunner, create_experiment
 from farm_gui.experiments.spec import spec_from_text
@@ -203,3 +203,24 @@ def test_pool_workers_run_nicer_than_the_owning_process():
     finally:
         backend.close()
     assert worker_nice == min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS)
+
+
+def test_short_runs_go_several_to_a_task_once_timed(store, monkeypatch):
+    """The first task holds one run; once runs are timed, tasks of the toy model's short runs
+    hold several (up to MAX_RUNS_PER_TASK), and every run still lands once, in order."""
+    backend = LocalPoolBackend(1)
+    sizes = []
+    real_send = backend._send_batch
+
+    def send(tasks):
+        sizes.append(len(tasks))
+        return real_send(tasks)
+
+    monkeypatch.setattr(backend, "_send_batch", send)
+    text = SPEC.replace("replications: 3", "replications: 10")
+    experiment_id = create_experiment(store, spec_from_text(text))
+    assert ExperimentRunner(store, experiment_id, backend, preload=PRELOAD).run() == "finished"
+    assert sum(sizes) == 40 and sizes[0] == 1 and 1 < max(sizes) <= MAX_RUNS_PER_TASK, sizes
+    runs = store.experiment_runs(experiment_id)
+    assert [r.index for r in runs] == list(range(40)) and len({r.run_id for r in runs}) == 40
+    assert all(r.status in ("finished", "failed") for r in runs)
