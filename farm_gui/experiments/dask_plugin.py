@@ -11,7 +11,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 from farm_gui.core.results import RunResult
 
 from .plan import RunTask
-from .worker import execute, preload_modules, stopped, warm_up
+from .worker import execute_tasks, preload_modules, warm_up
 
 CHECK_EVERY_S = 0.5
 
@@ -27,8 +27,6 @@ class WarmUp(WorkerPlugin):
 
 
 def execute_on_dask(tasks: list[RunTask], event_name: str) -> list[RunResult]:
-    """Run the tasks one after another; once the experiment is cancelled, the rest come
-    back "stopped" without running (they stay queued, as a run stopped midway does)."""
     from distributed import Event
 
     event = Event(event_name)
@@ -44,4 +42,4 @@ def execute_on_dask(tasks: list[RunTask], event_name: str) -> list[RunResult]:
                 last[1] = True
         return last[1]
 
-    return [stopped(task) if cancelled() else execute(task, cancelled) for task in tasks]
+    return execute_tasks(tasks, cancelled)

@@ -98,7 +98,14 @@ def execute(task: RunTask, cancelled: Callable[[], bool] | None = None) -> RunRe
                       cancelled=cancelled or _cancelled)
 
 
+def execute_tasks(tasks: list[RunTask], cancelled: Callable[[], bool] | None = None) -> list[RunResult]:
+    """One task of a backend: the runs one after another; once the experiment is cancelled,
+    the rest come back "stopped" without running (they stay queued, as a run stopped
+    midway does)."""
+    cancelled = cancelled or _cancelled
+    return [stopped(task) if cancelled is not None and cancelled() else execute(task, cancelled)
+            for task in tasks]
+
+
 def execute_in_pool(tasks: list[RunTask]) -> list[RunResult]:
-    """A pool task: the runs one after another; once the experiment is cancelled, the rest
-    come back "stopped" without running."""
-    return [stopped(task) if _cancelled is not None and _cancelled() else execute(task) for task in tasks]
+    return execute_tasks(tasks)

@@ -89,7 +89,6 @@ def _run_info(row) -> ExperimentRunInfo:
         error=row.error)
 
 
-
 # Written once per finished experiment run: built once (a statement built per call spent
 # more in SQLAlchemy's construction and cache key than in the database).
 _THIS_RUN = (experiment_runs.c.experiment_id == bindparam("b_experiment")) & \
@@ -103,6 +102,7 @@ _COUNT_RUN = update(experiments).where(experiments.c.id == bindparam("b_experime
     runs_failed=experiments.c.runs_failed + bindparam("b_failed"),
     heartbeat_at=bindparam("b_now"))
 _ATTACH_RUN = update(experiment_runs).where(_THIS_RUN).values(run_id=bindparam("b_run"))
+
 
 class ExperimentTable:
     """Mixed into Store; relies on its _read() and _write()."""
