@@ -133,7 +133,9 @@ class ExperimentRunner:
         def report() -> None:
             if self.on_progress is not None:
                 elapsed = time.monotonic() - started
-                self.on_progress(Progress(info.runs_total, finished, failed, len(in_flight), elapsed,
+                # in flight are also the runs waiting in a task of several: at most one a worker runs
+                running = min(len(in_flight), self.backend.workers)
+                self.on_progress(Progress(info.runs_total, finished, failed, running, elapsed,
                                           done_here / elapsed if elapsed > 0 else 0.0, self.control.paused))
 
         try:
