@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .model import BIRTH_KEYS, DEATH_KEYS, ModelSpec, RunParameters, check_metrics
+from .model import BIRTH_KEYS, DEATH_KEYS, ModelSpec, RunParameters, metric_values
 from .results import RunResult
 
 log = logging.getLogger(__name__)
@@ -37,14 +37,13 @@ class _Columns:
         self.n = 0
         self.data = np.empty((len(names), max(1, capacity)), dtype=np.float64)
 
-    def append(self, metrics: Mapping[str, float]) -> None:
+    def append(self, values: Sequence[float]) -> None:
+        """Add a step's values, in ``names`` order (metric_values gives them)."""
         if self.n == self.data.shape[1]:
             grown = np.empty((self.data.shape[0], 2 * self.data.shape[1]), dtype=np.float64)
             grown[:, :self.n] = self.data[:, :self.n]
             self.data = grown
-        col = self.data[:, self.n]
-        for i, name in enumerate(self.names):
-            col[i] = float(metrics[name])
+        self.data[:, self.n] = values
         self.n += 1
 
     def arrays(self, integer: frozenset[str]) -> dict[str, np.ndarray]:
@@ -97,8 +96,7 @@ def run_engine(spec: ModelSpec, params: RunParameters, seed: int, steps: int, ke
         done = 0
         while done < steps and not engine.done:
             metrics = engine.step()
-            check_metrics(spec, metrics)
-            columns.append(metrics)
+            columns.append(metric_values(spec, metrics))
             done += 1
             if spec.events and done % 256 == 0:
                 drain()

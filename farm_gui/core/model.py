@@ -28,6 +28,7 @@ Conventions every engine follows (the runtime relies on them):
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -176,6 +177,16 @@ class ModelSpec:
     def metric_names(self) -> tuple[str, ...]:  # asked after every step of a run
         return tuple(m.name for m in self.metrics)
 
+    @cached_property
+    def metric_getter(self) -> Callable[[Mapping[str, Any]], tuple]:
+        """A step's declared metric values as a tuple, in ``metric_names`` order (KeyError
+        for a missing one)."""
+        names = self.metric_names
+        if len(names) == 1:
+            only = names[0]
+            return lambda metrics: (metrics[only],)
+        return operator.itemgetter(*names) if names else (lambda metrics: ())
+
     def metric(self, name: str) -> Metric:
         for m in self.metrics:
             if m.name == name:
@@ -281,10 +292,26 @@ def check_metrics(spec: ModelSpec, metrics: Mapping[str, float]) -> None:
         v = metrics[n]
         try:
             f = float(v)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise EngineOutputError(f"model {spec.name!r}: metric {n!r} is {v!r}, not a number") from None
         if not math.isfinite(f):
             raise EngineOutputError(f"model {spec.name!r}: metric {n!r} is {f} (not finite)")
+
+
+def metric_values(spec: ModelSpec, metrics: Mapping[str, float]) -> tuple:
+    """A step's declared metrics in ``spec.metric_names`` order, checked as check_metrics
+    does (EngineOutputError names what is wrong). A good step passes on one lookup of all
+    names and a finite sum, ~4 us for the foraging ecology's 26 metrics against ~13 us for
+    check_metrics and a copy name by name, which took a third of its small world's step;
+    only a step that fails that test is checked name by name."""
+    try:
+        values = spec.metric_getter(metrics)
+        if math.isfinite(sum(values)):
+            return values
+    except (KeyError, TypeError, ValueError, OverflowError):
+        pass
+    check_metrics(spec, metrics)
+    return tuple(float(metrics[n]) for n in spec.metric_names)  # all finite: only their sum was not
 
 
 def check_layers(spec: ModelSpec, params: RunParameters,

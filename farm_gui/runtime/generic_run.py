@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from farm_gui.core.model import EngineOutputError, ModelSpec, check_layers, check_metrics
+from farm_gui.core.model import EngineOutputError, ModelSpec, check_layers, metric_values
 
 
 class EngineFailure(RuntimeError):
@@ -100,10 +100,8 @@ def run_generic(session, spec: ModelSpec, engine, writer) -> None:
             raise EngineFailure(f"model {spec.name!r}: step {int(engine.step_index) + 1} raised "
                                 f"{type(err).__name__}: {err}") from err
         k = int(engine.step_index)
-        check_metrics(spec, metrics)
         row = {"step": k - 1}
-        for name in names:
-            row[name] = metrics[name]
+        row.update(zip(names, metric_values(spec, metrics), strict=True))
         layers = None
         if spec.layers and every and (k % every == 0 or engine.done or k >= total):
             try:
