@@ -47,6 +47,12 @@ class BackendError(RuntimeError):
 # Short runs go to a worker several to a task (see Backend._learn_run_time).
 TASK_TARGET_S = 0.5
 MAX_RUNS_PER_TASK = 8
+# A Dask task costs more than a pool task (the scheduler's transitions, the worker's and the
+# client's messages, a gather): with 1k-preset runs (~0.13 s) on a LocalCluster of 2, tasks of
+# ~1 s instead of ~0.5 s took it from 0.90 to 0.96 of the pool (medians of 4 alternated
+# sweeps of 120 runs). Results come back in clumps of up to a second of runs; Cancel still
+# stops a task between two runs.
+DASK_TASK_TARGET_S = 1.0
 
 
 class _Batch:
@@ -70,12 +76,13 @@ class _RunHandle:
 
 class Backend(ABC):
     """Starts workers, runs tasks on them and hands back their results. Once runs have been
-    timed, short ones go to a worker several to a task (about TASK_TARGET_S of running
+    timed, short ones go to a worker several to a task (about ``task_target_s`` of running
     each): every task costs messages between processes (the local pool's pipes, Dask's
     scheduler), which with runs of a few milliseconds to a few tenths of a second took a
     good share of the machine. The dispatcher sees one handle per run either way."""
 
     label: str = ""
+    task_target_s = TASK_TARGET_S
 
     def __init__(self) -> None:
         self._open: _Batch | None = None  # the task being filled with runs, not sent yet
@@ -133,14 +140,14 @@ class Backend(ABC):
         return batch.results[handle.position]
 
     def _learn_run_time(self, results: list[RunResult]) -> None:
-        """Runs per task from the runs seen so far: about TASK_TARGET_S of running each."""
+        """Runs per task from the runs seen so far: about ``task_target_s`` of running each."""
         seconds = [r.elapsed_s for r in results if r.status == "finished" and r.elapsed_s > 0]
         if not seconds:
             return
         self._run_seconds += sum(seconds)
         self._runs_seen += len(seconds)
         mean = max(self._run_seconds / self._runs_seen, 1e-6)
-        self._runs_per_task = max(1, min(MAX_RUNS_PER_TASK, int(TASK_TARGET_S / mean)))
+        self._runs_per_task = max(1, min(MAX_RUNS_PER_TASK, int(self.task_target_s / mean)))
 
     @abstractmethod
     def _send_batch(self, tasks: list[RunTask]) -> Any:
@@ -260,6 +267,8 @@ class DaskBackend(Backend):
     of ``workers`` single-threaded worker processes. A task whose worker dies is
     rescheduled by Dask on another worker (up to its ``allowed-failures``), then its runs
     are reported as ``WorkerLost``."""
+
+    task_target_s = DASK_TASK_TARGET_S
 
     def __init__(self, address: str | None = None, workers: int | None = None):
         super().__init__()
