@@ -27,6 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 # command) cost a worker nothing there; a bench that did would measure its own imports.
 
 
+# Each throughput sweep: 1k-preset runs of 300 steps (~0.1 s each here). 40 runs last ~3 s on
+# two workers, of which the steady part is ~2 s, a few tasks of several runs each: single
+# repeats scattered 0.7-1.2 in the Dask/pool ratio. 120 runs give ~8 s of steady state.
+THROUGHPUT_RUNS = 120
+
+
 def _spec(preset: str, steps: int, runs: int, seed: int = 1):
     from farm_gui.experiments.spec import spec_from_text
 
@@ -85,12 +91,14 @@ def main() -> int:
     parser.add_argument("--parts", default="throughput,overhead,memory",
                         help="comma-separated: throughput, overhead, memory")
     parser.add_argument("--memory-runs", type=int, default=None, help="runs of the memory part")
+    parser.add_argument("--throughput-runs", type=int, default=THROUGHPUT_RUNS,
+                        help=f"runs of each throughput sweep (default {THROUGHPUT_RUNS})")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
 
     if "throughput" in parts:
-        measure_throughput(args.repeats)
+        measure_throughput(args.repeats, args.throughput_runs)
     if "overhead" in parts:
         measure_overhead(args.repeats, args.quick)
     if "memory" in parts:
@@ -98,10 +106,10 @@ def main() -> int:
     return 0
 
 
-def measure_throughput(repeats: int) -> None:
+def measure_throughput(repeats: int, runs: int) -> None:
     from farm_gui.experiments.backends import DaskBackend, LocalPoolBackend
 
-    throughput = _spec("1k", 300, 40)
+    throughput = _spec("1k", 300, runs)
     one, two, dask, pool_wall, dask_wall = [], [], [], [], []
     for i in range(repeats):
         r1, _ = sweep(LocalPoolBackend(1), throughput)
@@ -118,8 +126,9 @@ def measure_throughput(repeats: int) -> None:
     print(f"throughput_1k_2_workers_runs_per_s={statistics.median(two):.2f}")
     print(f"speedup_2_vs_1_workers={statistics.median(b / a for a, b in zip(one, two, strict=True)):.2f}")
     print(f"dask_local_vs_pool={statistics.median(d / p for d, p in zip(dask, two, strict=True)):.2f}")
-    print(f"wall_40_runs_pool_s={statistics.median(pool_wall):.1f}")
-    print(f"wall_40_runs_dask_local_s={statistics.median(dask_wall):.1f}")
+    print(f"throughput_runs={runs}")
+    print(f"wall_pool_s={statistics.median(pool_wall):.1f}")
+    print(f"wall_dask_local_s={statistics.median(dask_wall):.1f}")
 
 
 
@@ -129,8 +138,11 @@ def measure_overhead(repeats: int, quick: bool) -> None:
     short = _spec("default", 200, 100 if quick else 300)
     ratios, steady = [], []
     for i in range(repeats):
-        seq = sequential(short)
+        # The machine's speed drifts by up to 1.5x within a minute: the sequential time is
+        # the mean of one measurement before the experiment and one after it.
+        before = sequential(short)
         rate, wall = sweep(LocalPoolBackend(1), short)
+        seq = (before + sequential(short)) / 2
         ratios.append(wall / seq)
         steady.append((short.replications / rate) / seq)
         print(f"  repeat {i + 1}: {short.replications} default-preset runs of 200 steps: "
