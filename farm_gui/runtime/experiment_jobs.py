@@ -11,6 +11,7 @@ import threading
 from farm_gui.core.jobs import Job
 from farm_gui.experiments.backends import Backend
 from farm_gui.experiments.runner import ExperimentRunner, Progress
+from farm_gui.runtime.gil_switching import fine_gil_switching
 from farm_gui.store import Store
 
 
@@ -28,7 +29,13 @@ class ExperimentJob(Job):
         self.progress = progress  # one reference assignment: read by the GUI timer
 
     def work(self) -> str:
-        return self._runner.run()
+        # This thread writes every result (~3 ms of mostly Python each, dozens a second),
+        # and the Experiment Charts read them back on another: at the default 5 ms switch
+        # interval the GUI thread waited behind them for the GIL again and again. While an
+        # experiment runs, 200 short runs streaming in: heartbeat p99 16-17 -> 8-14 ms, max
+        # median 115 -> 60 ms (3 alternated runs of 3 repeats).
+        with fine_gil_switching():
+            return self._runner.run()
 
     def start(self) -> None:
         self._thread.start()
