@@ -215,6 +215,8 @@ class MainWindow(QMainWindow):
         self.progress.setObjectName("run_progress")
         self.progress.setMaximumWidth(220)
         self.progress.setFormat("%p%")
+        self.progress.setToolTip("Progress of the run shown")
+        self.progress.setTextVisible(False)  # no run shown yet: not "0%"
         self.rate_label = QLabel("")
         self.rate_label.setObjectName("steps_per_s_label")
         self.counts_label = QLabel("")
@@ -390,6 +392,9 @@ class MainWindow(QMainWindow):
                                                      if counts.get(k)]
         self.counts_label.setText(" · ".join(f"{counts.get(k, 0)} {k}" for k in shown))
         row = self.runs.primary_row()
+        if self.progress.isTextVisible() != (row is not None):
+            # With no run shown the bar said "0%" next to "60 finished" (an experiment's runs).
+            self.progress.setTextVisible(row is not None)
         if row is None:
             set_progress(self.progress, self.progress.maximum(), 0)
             self.rate_label.setText("")

@@ -102,6 +102,8 @@ def test_the_model_chosen_is_shown_again_next_time(qtbot, tmp_path):
 def test_a_run_the_model_ends_early_shows_as_complete(qtbot, make_window):
     # Schelling ends its run when everyone is happy: 'finished' long before the steps asked.
     window = make_window()
+    window.refresh_status()
+    assert not window.progress.isTextVisible()  # no run shown: no "0%"
     pick(qtbot, window, "schelling")
     window.config_form.set_value("simulation_steps", 500)
     run = start_and_get_run(qtbot, window)
@@ -114,6 +116,7 @@ def test_a_run_the_model_ends_early_shows_as_complete(qtbot, make_window):
                     and window.runs.primary_row().status == "finished", timeout=WAIT_MS)
     window.refresh_status()
     assert window.progress.value() == window.progress.maximum() == info.steps_done
+    assert window.progress.isTextVisible() and window.progress.text() == "100%"
 
 
 def test_picking_a_model_with_no_run_shown_builds_its_charts_before_its_first_run(qtbot, make_window):
