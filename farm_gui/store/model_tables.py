@@ -128,7 +128,8 @@ class GenericStatements:
                                               ("run_id", "step", "layer", "n", "codec", "data"))
         self.insert_agents = backend.Prepared(engine, agents, ("run_id", *BIRTH_KEYS))
         self.insert_lives = backend.Prepared(engine, agents,
-                                             ("run_id", *BIRTH_KEYS, "death_step", "death_cause"))
+                                             ("run_id", *BIRTH_KEYS, "death_step", "death_cause"),
+                                             many_per_statement=True)
         from sqlalchemy import bindparam
 
         deaths = (update(agents)

@@ -9,6 +9,7 @@ import sqlite3
 import time
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
@@ -183,3 +184,32 @@ def test_prepared_statements_raise_sqlalchemy_errors_and_respect_event_listeners
         copy = store.get_run(run_id + 1)
         assert copy.name == "copy" and copy.created_at == store.get_run(run_id).created_at
         assert store.agents_frame(run_id)["agent_id"].tolist() == [7, 8]
+
+
+def test_prepared_inserts_go_many_rows_to_a_statement_and_store_every_row(db_path):
+    with open_store(db_path) as store:
+        run_id = store.create_run(small_config())
+        lives = backend.Prepared(store.engine, agents, ("run_id", *BIRTH_KEYS, "death_step", "death_cause"),
+                                 many_per_statement=True)
+        per = lives.rows_per_statement
+        assert per > 1 and per * 8 <= 999  # 8 columns a row, SQLite's oldest parameter limit
+        n = 2 * per + per // 2  # two full statements and a part of one
+        rows = [[run_id, i, i % 3, i, -1, 0, None if i % 2 else i + 5, None if i % 2 else 1]
+                for i in range(n)]
+        with store.engine.connect() as conn:
+            with conn.begin():
+                lives(conn, rows)
+            with pytest.raises(IntegrityError, match="UNIQUE"), conn.begin():  # one row already there
+                lives(conn, [[run_id, n + 1 + i, 0, 0, -1, 0, None, None] for i in range(per)] + [rows[0]])
+        with store.engine.connect() as conn:
+            stored = conn.execute(sa.select(agents).where(agents.c.run_id == run_id)
+                                  .order_by(agents.c.agent_id)).all()
+        assert [list(row) for row in stored] == rows
+        # without asking, and for an UPDATE, one execution a row
+        assert backend.Prepared(store.engine, agents, ("run_id", *BIRTH_KEYS)).rows_per_statement == 1
+        deaths = backend.Prepared(store.engine, agents.update()
+                                  .where(agents.c.run_id == sa.bindparam("b_run"),
+                                         agents.c.agent_id == sa.bindparam("b_agent"))
+                                  .values(death_step=sa.bindparam("b_step")),
+                                  ("b_step", "b_run", "b_agent"), many_per_statement=True)
+        assert deaths.rows_per_statement == 1
