@@ -159,7 +159,11 @@ class ExperimentRunner:
                 if not in_flight:
                     self.control.wait(0.2)
                     continue
-                for future in self.backend.wait(in_flight, timeout=0.2):
+                done = self.backend.wait(in_flight, timeout=0.2)
+                if not done:
+                    continue
+                results = []
+                for future in done:
                     task = in_flight.pop(future)
                     try:
                         result = self.backend.outcome(future)
@@ -173,9 +177,18 @@ class ExperimentRunner:
                         from .worker import _failed
 
                         result = _failed(task, f"{err} ({MAX_ATTEMPTS} attempts)")
-                    if result.status == "stopped":  # cancelled mid-run: stays queued
-                        continue
-                    run_id, status = self._write(plan, info.name, task, result)
+                    if result.status != "stopped":  # cancelled mid-run: stays queued
+                        results.append((task, result))
+                if not results:
+                    continue
+                # The results that came back together (a task of several short runs) are
+                # written in one transaction, one commit for all; the counts and callbacks
+                # follow the commit, so that what they announce can be read.
+                doing = f"recording {len(results)} runs of experiment {self.experiment_id}"
+                with self.store.transaction(doing):
+                    written = [(task, *self._write(plan, info.name, task, result))
+                               for task, result in results]
+                for task, run_id, status in written:
                     finished += 1
                     done_here += 1
                     failed += status == "failed"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+from sqlalchemy import event
 
 from farm_gui.core.jobs import JobControl
 from farm_gui.experiments.backends import MAX_RUNS_PER_TASK, LocalPoolBackend
@@ -219,11 +220,14 @@ def test_short_runs_go_several_to_a_task_once_timed(store, monkeypatch):
     monkeypatch.setattr(backend, "_send_batch", send)
     text = SPEC.replace("replications: 3", "replications: 10")
     experiment_id = create_experiment(store, spec_from_text(text))
-    running = []
+    running, commits = [], []
+    event.listen(store.engine, "commit", lambda _conn: commits.append(1))
     assert ExperimentRunner(store, experiment_id, backend, preload=PRELOAD,
                             on_progress=lambda p: running.append(p.running)).run() == "finished"
     assert max(running) == 1  # the panel's "Running": not the runs waiting in a task
     assert sum(sizes) == 40 and sizes[0] == 1 and 1 < max(sizes) <= MAX_RUNS_PER_TASK, sizes
+    # the results of a task are written in one transaction (plus a few status commits)
+    assert len(commits) < 40 - (max(sizes) - 1), (len(commits), sizes)
     runs = store.experiment_runs(experiment_id)
     assert [r.index for r in runs] == list(range(40)) and len({r.run_id for r in runs}) == 40
     assert all(r.status in ("finished", "failed") for r in runs)
