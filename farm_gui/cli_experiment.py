@@ -32,12 +32,14 @@ class ExperimentProgress:
         self.tty = stream.isatty()
         self.interval = 0.1 if self.tty else 5.0
         self.last = 0.0
+        self.ended = False  # the last line was written (the runner reports the end twice)
 
     def __call__(self, p) -> None:
         now = time.monotonic()
         final = p.finished >= p.total
-        if not final and now - self.last < self.interval:
+        if self.ended or (not final and now - self.last < self.interval):
             return
+        self.ended = final
         self.last = now
         width = 30
         filled = int(width * p.finished / max(1, p.total))

@@ -164,3 +164,37 @@ def test_unknown_experiment_exits_2(tmp_path, capsys):
     open_store(db).close()
     assert cli.main(["experiment", "show", "99", "--db", str(db)]) == 2
     assert "no experiment with id 99" in capsys.readouterr().err
+
+
+class _Terminal:
+    """A stream that says it is a terminal, keeping what is written."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_the_progress_line_ends_once_although_the_end_is_reported_twice():
+    from farm_gui.cli_experiment import ExperimentProgress
+    from farm_gui.experiments.runner import Progress
+
+    terminal = _Terminal()
+    progress = ExperimentProgress(terminal)
+    progress(Progress(total=4, finished=0, failed=0, running=2, elapsed_s=0.0, rate=0.0))
+    time.sleep(0.11)  # past the terminal's 10 updates a second
+    progress(Progress(total=4, finished=2, failed=1, running=2, elapsed_s=0.5, rate=4.0))
+    for _ in range(2):  # the runner reports the last result, then its end
+        progress(Progress(total=4, finished=4, failed=1, running=0, elapsed_s=1.0, rate=4.0))
+    lines = terminal.text.split("\n")
+    assert lines[-1] == "" and len(lines) == 2, terminal.text  # one line, ended once
+    shown = lines[0].split("\r")[-1]
+    assert shown.startswith("[" + "#" * 30 + "] 4/4 runs  1 failed  0 running"), shown
+    assert terminal.text.count("4/4 runs") == 1
