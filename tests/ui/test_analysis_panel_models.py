@@ -4,6 +4,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QListWidget, QToolButton
 
+from farm_gui.analysis import wealth
 from farm_gui.config import RunConfig
 from farm_gui.core import registry
 from farm_gui.store import open_store
@@ -75,5 +76,32 @@ def test_wealth_of_a_toy_run_from_the_panel(qtbot, panel):
     assert result.module == "wealth" and result.summary["step"] == 20
     plots = [p.results.plot_combo.itemText(i) for i in range(p.results.plot_combo.count())]
     assert "lorenz curve" in plots and "histogram at step 20" in plots
+    message = p.findChild(QLabel, "analysis_message_label")  # says how the job it announced ended
+    qtbot.waitUntil(lambda: message.text() == f"Job {p._shown_job} finished: its result is shown below.",
+                    timeout=WAIT_MS)
+
+
+def test_the_message_line_follows_the_job_it_announced(qtbot, panel, monkeypatch):
+    """"Job N queued." is not left standing once the job ran: the line says how it ended,
+    a failure in the error colour with its reason."""
+    p, _forage, toy = panel
+    tick(qtbot, p, [toy])
+    p.set_module("wealth")
+    p.params_edit.setText("step=20")
     message = p.findChild(QLabel, "analysis_message_label")
-    assert "queued" in message.text()
+    job_id = p.start_analysis()
+    assert message.text() in (f"Job {job_id} queued.", f"Job {job_id} running.")
+    qtbot.waitUntil(lambda: p.manager.job(job_id).final, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: message.text() == f"Job {job_id} finished: its result is shown below.",
+                    timeout=WAIT_MS)
+    assert "c0392b" not in message.styleSheet()
+    def broken(*_args, **_kwargs):
+        raise ValueError("no wealth layer at step 20")
+
+    monkeypatch.setattr(wealth, "pick_step", broken)  # the module fails as it runs
+    failing = p.start_analysis()
+    qtbot.waitUntil(lambda: p.manager.job(failing).final, timeout=WAIT_MS)
+    job = p.manager.job(failing)
+    assert job.status == "failed", job.status
+    qtbot.waitUntil(lambda: message.text() == f"Job {failing} failed: {job.error}", timeout=WAIT_MS)
+    assert "c0392b" in message.styleSheet()

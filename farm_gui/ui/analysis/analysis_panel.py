@@ -100,6 +100,7 @@ class AnalysisPanel(PanelData, QWidget):
         self._rows: dict[int, int] = {}
         self._offered_for: tuple | None = None  # what the modules offered were judged for
         self._follow_job: int | None = None
+        self._said_job: int | None = None  # the job the message line tells of (kept up to date)
         self._init_data(run_model, refresh_runs, qsettings)
         self._build()
         self.set_store(store if store is not None else (store_provider() if store_provider else None))
@@ -323,7 +324,20 @@ class AnalysisPanel(PanelData, QWidget):
             return self._say(str(err), error=True)
         self._follow_job = job_id
         self._say(f"Job {job_id} queued.")
+        self._said_job = job_id
+        self._tell_job(self.manager.job(job_id))
         return job_id
+
+    def _tell_job(self, job: AnalysisJob) -> None:
+        """The message line follows the job it announced: running, then how it ended."""
+        text = {"queued": f"Job {job.id} queued.", "held": f"Job {job.id} paused (queued).",
+                "running": f"Job {job.id} running.", "paused": f"Job {job.id} paused.",
+                "finished": f"Job {job.id} finished: its result is shown below.",
+                "stopped": f"Job {job.id} stopped.",
+                "failed": f"Job {job.id} failed: {job.error}"}.get(job.status)
+        if text is not None and self.message.text() != text:
+            self.message.setText(text)
+            self.message.setStyleSheet("color: #c0392b;" if job.status == "failed" else "")
 
     def _control(self, what: str) -> None:
         if self.manager is None:
@@ -393,6 +407,8 @@ class AnalysisPanel(PanelData, QWidget):
         if isinstance(bar, QProgressBar):
             bar.setValue(int(round(100 * job.progress)))
             bar.setFormat(f"%p%  {job.message}" if job.message and not job.final else "%p%")
+        if job_id == self._said_job:
+            self._tell_job(job)
         if job.final and job_id not in self._ended:
             self._ended.add(job_id)
             self._refresh_stats()
@@ -454,6 +470,7 @@ class AnalysisPanel(PanelData, QWidget):
         if not shiboken6.isValid(self.message):  # a late reply after the window closed
             log.info("analysis panel (closed): %s", text)
             return None
+        self._said_job = None  # the line tells of something else now
         self.message.setText(text)
         self.message.setStyleSheet("color: #c0392b;" if error else "")
         return None
