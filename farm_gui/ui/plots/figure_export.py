@@ -142,6 +142,32 @@ def _drawn(series: Series, log_y: bool, max_points: int) -> tuple[np.ndarray, np
     return x, y
 
 
+CORNERS = ("upper left", "upper right", "lower left", "lower right")
+LEGEND_OFFSET = 6  # figure pixels between the legend and the plot's corner
+
+
+def emptiest_corner(lines: list[tuple[np.ndarray, np.ndarray]], box: tuple[float, float]) -> str:
+    """The corner of a plot where a legend of ``box`` (width, height, in fractions of the
+    plot) covers the fewest points of the ``lines`` (x and y in fractions of the plot,
+    0 at the left and the bottom); the earlier of CORNERS on a tie. Each line is also
+    sampled between its points, so that a line crossing the corner counts there."""
+    width, height = box
+    counts = []
+    for corner in CORNERS:
+        x_lo, x_hi = (1.0 - width, 1.0) if corner.endswith("right") else (0.0, width)
+        y_lo, y_hi = (1.0 - height, 1.0) if corner.startswith("upper") else (0.0, height)
+        count = 0
+        for x, y in lines:
+            if len(x) > 1:
+                ok = np.isfinite(x) & np.isfinite(y)
+                xs = np.linspace(np.min(x[ok]), np.max(x[ok]), 512) if ok.sum() > 1 else x[:0]
+                order = np.argsort(x[ok], kind="stable")
+                x, y = np.concatenate([x, xs]), np.concatenate([y, np.interp(xs, x[ok][order], y[ok][order])])
+            count += int(np.count_nonzero((x >= x_lo) & (x <= x_hi) & (y >= y_lo) & (y <= y_hi)))
+        counts.append(count)
+    return CORNERS[int(np.argmin(counts))]
+
+
 def _print_pen(color: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine):
     """A pen whose width is in figure pixels (scaled with the figure, unlike the screen's
     cosmetic pens): lines keep their thickness in points at any DPI."""
@@ -171,6 +197,7 @@ class FigureScene:
         self.curves: list[list[pg.PlotCurveItem]] = []
         self.axes: list = []
         self.plots: list[pg.PlotItem] = []
+        self._legends: list[tuple[pg.LegendItem, pg.PlotItem, list]] = []  # placed once laid out
         rows, cols = grid_of(len(panels))
         px_per_pt = self.dpi / 72.0
         self.font_px = options.font_pt * px_per_pt
@@ -186,7 +213,28 @@ class FigureScene:
         self.layout.setGeometry(QRectF(0, 0, self.size.width(), self.size.height()))
         for plot in self.plots:
             plot.vb.updateMatrix()
+        for legend, plot, lines in self._legends:
+            self._place_legend(legend, plot, lines)
         self.rows, self.cols = rows, cols
+
+    @staticmethod
+    def _place_legend(legend: pg.LegendItem, plot: pg.PlotItem,
+                      lines: list[tuple[np.ndarray, np.ndarray, tuple[float, float]]]) -> None:
+        """The legend in the plot's corner where it hides the least of the curves."""
+        (x0, x1), _ = plot.vb.viewRange()
+        width, height = plot.vb.width(), plot.vb.height()
+        if width <= 0 or height <= 0 or x1 <= x0:
+            return
+        fractions = []
+        for x, y, (y0, y1) in lines:
+            if y1 > y0:
+                fractions.append(((np.asarray(x, float) - x0) / (x1 - x0), (np.asarray(y, float) - y0) / (y1 - y0)))
+        box = ((legend.width() + LEGEND_OFFSET) / width, (legend.height() + LEGEND_OFFSET) / height)
+        corner = emptiest_corner(fractions, box)
+        dx = LEGEND_OFFSET if corner.endswith("left") else -LEGEND_OFFSET
+        dy = LEGEND_OFFSET if corner.startswith("upper") else -LEGEND_OFFSET
+        legend.setOffset((dx, dy))
+        legend.corner = corner
 
     def _build(self, plot: pg.PlotItem, panel: Panel, px_per_pt: float) -> None:
         options = self.options
@@ -224,8 +272,11 @@ class FigureScene:
         if options.legend and panel.series:
             legend = plot.addLegend(offset=(6, 6), labelTextSize=pt, labelTextColor=fg)
         max_points = max(2000, int(4 * self.size.width()))
+        lines = []  # (x, y, the y range they are drawn in), for the legend's place
         for series, color in zip(panel.series, colors, strict=True):
             x, y = _drawn(series, panel.log_y, max_points)
+            on_right = series.right and right_view is not None and panel.right_range is not None
+            lines.append((x, y, panel.right_range if on_right else panel.y_range))
             item = pg.PlotCurveItem(x, y, pen=_print_pen(color, width, series.style), connect="finite")
             if series.right and right_view is not None:
                 right_view.addItem(item)
@@ -237,6 +288,8 @@ class FigureScene:
                 legend.addItem(item, series.label)
         plot.vb.setXRange(*panel.x_range, padding=0)
         plot.vb.setYRange(*panel.y_range, padding=0)
+        if legend is not None:
+            self._legends.append((legend, plot, lines))
         self.views.append(plot.vb)
         self.curves.append(left_curves)
         if right_view is not None:
@@ -376,7 +429,7 @@ def draw(csv_path=HERE / "{csv_name}"):
         if panel["title"]:
             ax.set_title(panel["title"], fontsize=FONT_PT * 1.15)
         if LEGEND and lines:
-            ax.legend(lines, [line.get_label() for line in lines], loc="upper left", frameon=False)
+            ax.legend(lines, [line.get_label() for line in lines], loc="best", frameon=False)
     fig.tight_layout()
     return fig
 
