@@ -46,20 +46,24 @@ class RunInfo:
     parent_run: int | None = None  # a fork: the run and checkpoint step it started from
     parent_step: int | None = None
     model_version: str | None = None  # the model's declared version when the run was created
+    paused_s: float | None = None  # seconds spent paused (as of the last resume, or the end)
+    start_step: int | None = None  # steps done when it started (resumed, or a fork: its first step)
 
     @property
     def duration_s(self) -> float | None:
+        """Seconds the run ran, its pauses left out (the window's Duration, live or reopened)."""
         if self.started_at is None:
             return None
         end = self.finished_at or datetime.now(UTC)
-        return max(0.0, (end - self.started_at).total_seconds())
+        return max(0.0, (end - self.started_at).total_seconds() - (self.paused_s or 0.0))
 
     @property
     def steps_per_s(self) -> float | None:
         duration = self.duration_s
-        if not duration or self.steps_done <= 0:
+        steps = self.steps_done - (self.start_step or 0)  # the steps of this duration
+        if not duration or steps <= 0:
             return None
-        return self.steps_done / duration
+        return steps / duration
 
 
 @dataclass(frozen=True)

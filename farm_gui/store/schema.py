@@ -27,7 +27,7 @@ from farm_gui.config import ACTIONS, AGENT_TYPES
 from farm_gui.sim.protocol import DEATH_CAUSES, METRIC_NAMES
 
 APPLICATION = "farm-gui"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Metrics that are counts: stored as INTEGER and returned as int64.
 INTEGER_METRICS: frozenset[str] = frozenset(
@@ -63,6 +63,8 @@ runs = Table(
     Column("created_at", DateTime, nullable=False),
     Column("started_at", DateTime),
     Column("finished_at", DateTime),
+    Column("paused_s", Float),  # seconds spent paused between started_at and finished_at (NULL: none)
+    Column("start_step", BigInteger),  # steps_done when started_at was set (a resumed run or a fork: > 0)
     Column("error", Text),
     Column("app_version", String(32)),
     Column("writer_pid", Integer),

@@ -206,7 +206,8 @@ class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable, GenericRuns, E
             created_at=as_utc(row.created_at), started_at=as_utc(row.started_at),
             finished_at=as_utc(row.finished_at), error=row.error, notes=getattr(row, "notes", None),
             parent_run=getattr(row, "parent_run", None), parent_step=getattr(row, "parent_step", None),
-            model_version=getattr(row, "model_version", None),
+            model_version=getattr(row, "model_version", None), paused_s=getattr(row, "paused_s", None),
+            start_step=getattr(row, "start_step", None),
         )
 
     def list_runs(self) -> list[RunInfo]:

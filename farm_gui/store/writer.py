@@ -19,6 +19,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -166,6 +167,30 @@ def _statements_for(engine) -> _Statements:
         if found is None:
             found = _statements_by_engine[engine] = _Statements(engine)
         return found
+
+
+class PauseClock:
+    """The time a run spends paused, kept by the writer from the statuses it records: the
+    run's duration in the store leaves its pauses out, as the window's does."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.total_s = 0.0
+        self._since: datetime | None = None
+
+    def enter(self, status: str, now: datetime) -> bool:
+        """The run's status becomes ``status`` at ``now``; True when a pause ended."""
+        if status == "paused":
+            if self._since is None:
+                self._since = now
+            return False
+        if self._since is None:
+            return False
+        self.total_s += max(0.0, (now - self._since).total_seconds())
+        self._since = None
+        return True
 
 
 class RunWriter:
@@ -382,6 +407,7 @@ class RunWriter:
             self._failure = err
             return
         started = False
+        pauses = PauseClock()
         with conn:
             while True:
                 try:
@@ -398,18 +424,26 @@ class RunWriter:
                     self._commit_pending(conn)
                 if item.kind == "start":
                     started = True
+                    pauses.reset()
                     pid, host = this_writer()
                     item.error = self._guarded(conn, self._run_update, {
                         "status": "running", "started_at": utcnow(), "finished_at": None, "error": None,
-                        "writer_pid": pid, "writer_host": host})
+                        "paused_s": None, "start_step": runs.c.steps_done, "writer_pid": pid,
+                        "writer_host": host})
                 elif item.kind == "status":
-                    item.error = self._guarded(conn, self._run_update, {"status": item.args[0]})
+                    values = {"status": item.args[0]}
+                    if pauses.enter(item.args[0], utcnow()):
+                        values["paused_s"] = pauses.total_s
+                    item.error = self._guarded(conn, self._run_update, values)
                 elif item.kind == "finish":
                     status, error = item.args
                     if self._failure is not None and status == "finished":
                         status, error = "failed", f"recording failed: {self._failure}"
                     self._final_status = status
-                    values = {"status": status, "error": error, "finished_at": utcnow()}
+                    now = utcnow()
+                    pauses.enter("finished", now)
+                    values = {"status": status, "error": error, "finished_at": now,
+                              "paused_s": pauses.total_s or None}
                     item.error = self._guarded(conn, self._run_update, values, record=False)
                 item.done.set()
                 if item.kind == "finish":

@@ -152,3 +152,24 @@ def test_status_bar_progress_does_not_paint_the_window_at_once(qtbot, make_windo
     assert paints.count == 0
     assert window.progress.value() == window.progress.maximum() == 40
     qtbot.waitUntil(lambda: paints.count >= 2, timeout=WAIT_MS)  # painted with the window
+
+
+def test_an_ended_run_reads_the_same_before_and_after_the_workspace_is_reopened(qtbot, make_window):
+    """Steps/s and Duration of a run that ended are the store's figures (its running time,
+    pauses left out), not the window's own clock from the click on Start: they read the same
+    when the workspace is opened again (they differed up to sixfold for a short run)."""
+    window = make_window(steps=40, speed=400.0)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    model = window.run_table.table_model
+    qtbot.waitUntil(lambda: model.rows[0].status == "finished", timeout=WAIT_MS)
+    info = window.store.get_run(run.run_id)
+    qtbot.waitUntil(lambda: _texts(window.run_table, 0)[4] == f"{info.steps_per_s:,.1f}", timeout=WAIT_MS)
+    live = _texts(window.run_table, 0)
+    window.close()
+
+    again = make_window()  # the same workspace, opened anew
+    qtbot.waitUntil(lambda: [r.run_id for r in again.run_table.table_model.rows] == [run.run_id],
+                    timeout=WAIT_MS)
+    reopened = _texts(again.run_table, 0)
+    assert reopened[4] == live[4] and reopened[6] == live[6], (live, reopened)

@@ -116,7 +116,11 @@ class RunController(QObject):
         if run.state == "paused":
             rate = 0.0
         if not run.active:
-            rate = snap.length / elapsed if elapsed > 0 else rate
+            if row.status in FINAL_STATES and row.duration_s is not None:
+                # the store has the end: the figures shown when the workspace is opened again
+                rate, elapsed = row.steps_per_s or 0.0, row.duration_s
+            else:
+                rate = snap.length / elapsed if elapsed > 0 else rate
         steps = int(snap.last("step")) + 1 if snap.length else row.steps_done  # a fork starts late
         return RunRow(row.run_id, row.name, run.state if run.state != "pending" else row.status,
                       steps, row.total_steps, int(alive) if alive is not None else row.alive,
