@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QRectF, Qt
 
-from farm_gui.ui.plots.figure_export import CORNERS, FigureOptions, FigureScene, Panel, Series, emptiest_corner
+from farm_gui.ui.plots.figure_export import (
+    CORNERS,
+    FigureOptions,
+    FigureScene,
+    Panel,
+    Series,
+    emptiest_corner,
+)
 
 
 def test_the_emptiest_corner_of_points_and_of_lines_between_them():
@@ -48,7 +55,8 @@ def test_the_figure_puts_its_legend_clear_of_the_curves(qtbot, values, corner):
         for curve in scene.curves[0]:  # no point of a curve under the legend
             x, y = curve.getData()
             dense = np.linspace(x[0], x[-1], 400)  # along the lines, not only at their points
-            mapped = [view.mapFromView(QPointF(a, b)) for a, b in zip(dense, np.interp(dense, x, y))]
+            along = np.interp(dense, x, y)
+            mapped = [view.mapFromView(QPointF(a, b)) for a, b in zip(dense, along, strict=True)]
             assert not any(box.contains(p) for p in mapped), (curve, legend.corner)
     finally:
         scene.close()

@@ -228,7 +228,8 @@ class FigureScene:
         fractions = []
         for x, y, (y0, y1) in lines:
             if y1 > y0:
-                fractions.append(((np.asarray(x, float) - x0) / (x1 - x0), (np.asarray(y, float) - y0) / (y1 - y0)))
+                fx = (np.asarray(x, float) - x0) / (x1 - x0)
+                fractions.append((fx, (np.asarray(y, float) - y0) / (y1 - y0)))
         box = ((legend.width() + LEGEND_OFFSET) / width, (legend.height() + LEGEND_OFFSET) / height)
         corner = emptiest_corner(fractions, box)
         dx = LEGEND_OFFSET if corner.endswith("left") else -LEGEND_OFFSET
