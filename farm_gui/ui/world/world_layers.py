@@ -158,6 +158,16 @@ class WorldLayers:
                 item.setZValue(z)
                 plot_item.addItem(item)
             self.layers[layer.name] = drawn
+        self.hidden: set[str] = set()  # layers the user switched off
+
+    def set_visible(self, name: str, visible: bool) -> None:
+        """Show or hide one layer (the ones under it show where it was)."""
+        for item in self.layers[name].items:
+            item.setVisible(visible)
+        if visible:
+            self.hidden.discard(name)
+        else:
+            self.hidden.add(name)
 
     def set_extent(self, width: float, height: float) -> None:
         for drawn in self.layers.values():
@@ -181,9 +191,11 @@ class WorldLayers:
 
     def key_html(self) -> str:
         """The legend under the plot: a swatch per category (or layer colour), a gradient
-        note for value rasters, sizes when points are sized by a field."""
+        note for value rasters, sizes when points are sized by a field; shown layers only."""
         parts = []
         for layer in self.spec.layers:
+            if layer.name in self.hidden:
+                continue
             name = html.escape(layer.label)
             if isinstance(layer, RasterLayer) and layer.mode == "value":
                 low, high = layer.colormap

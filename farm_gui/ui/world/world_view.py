@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from farm_gui.config import AGENT_TYPES
 from farm_gui.core.model import ModelSpec, RunParameters
@@ -181,7 +181,13 @@ class WorldView(QWidget):
         self.slider_row = row  # other controls (Fork from here) are added beside the slider
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        # A model with several layers gets a switch for each (a raster on top hides the
+        # ones under it: Schelling's groups cover its happy / unhappy cells).
+        self.layer_row = QHBoxLayout()
+        self.layer_row.setSpacing(10)
+        self.layer_boxes: dict[str, QCheckBox] = {}
         layout.addWidget(self.plot, 1)
+        layout.addLayout(self.layer_row)
         layout.addWidget(self.key_label)
         layout.addLayout(row)
 
@@ -208,6 +214,7 @@ class WorldView(QWidget):
             else:
                 self.layers = WorldLayers(spec, self.plot.getPlotItem())
                 self.key_label.setText(self.layers.key_html())
+            self._make_layer_boxes()
             self.state = self.raster.state = None
         width, height = spec.size(params)
         if legacy:
@@ -218,6 +225,37 @@ class WorldView(QWidget):
             self._world = (width, height)
             self.raster.set_bounds(QRectF(0, 0, width, height))
             self.plot.getPlotItem().vb.setRange(QRectF(0, 0, width, height), padding=0.02)
+
+    def _make_layer_boxes(self) -> None:
+        """A check box per declared layer (objectName ``world_layer_<name>``), when there
+        are several; none for one layer or the foraging ecology's own picture."""
+        while self.layer_row.count():
+            widget = self.layer_row.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.layer_boxes = {}
+        if self.layers is None or len(self.model.layers) < 2:
+            return
+        self.layer_row.addWidget(QLabel("Layers:"))
+        for layer in self.model.layers:
+            box = QCheckBox(layer.label)
+            box.setObjectName(f"world_layer_{layer.name}")
+            box.setChecked(True)
+            box.setToolTip(f"Show or hide the layer {layer.label!r}")
+            box.toggled.connect(lambda on, name=layer.name: self.show_layer(name, on))
+            self.layer_row.addWidget(box)
+            self.layer_boxes[layer.name] = box
+        self.layer_row.addStretch(1)
+
+    def show_layer(self, name: str, visible: bool) -> None:
+        """Show or hide a declared layer; the key lists the layers shown."""
+        if self.layers is None or name not in self.layers.layers:
+            return
+        self.layers.set_visible(name, visible)
+        self.key_label.setText(self.layers.key_html())
+        box = self.layer_boxes.get(name)
+        if box is not None and box.isChecked() != visible:
+            box.setChecked(visible)
 
     # ---- world geometry ----------------------------------------------------------
     def set_world(self, width: float, height: float, node_capacity: float) -> None:
