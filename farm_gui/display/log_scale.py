@@ -28,8 +28,9 @@ def finite_bounds(y: np.ndarray) -> tuple[float, float] | None:
 
 
 def range_pad(lo: float, hi: float, log: bool) -> float:
-    """Room above and below the data: a twentieth of the span, at least half a unit
-    (linear) or a twentieth of a decade (log)."""
+    """Room above and below the data: a twentieth of the span (log: at least a twentieth
+    of a decade). Linear data that do not vary get a fiftieth of their value, or half a
+    unit at 0. (A floor of half a unit gave a share between 0.6 and 1 an axis to 1.5.)"""
     if log:
         return max((hi - lo) * 0.05, MIN_PAD_DECADES)
-    return max((hi - lo) * 0.05, abs(hi) * 0.02, 0.5)
+    return max((hi - lo) * 0.05, abs(hi) * 0.02) or 0.5

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox
 
 from farm_gui.display.series import RunSeries, StoredSeries
 from farm_gui.runtime.live_buffer import LiveBuffer, buffer_names
@@ -142,6 +144,55 @@ def test_world_view_draws_the_declared_layers(qtbot):
     forage = get_model(None)
     view.set_model(forage, forage.parameters())
     assert view.layers is None and view.raster.isVisible()
+
+
+def test_each_layer_can_be_switched_off_and_on(qtbot):
+    """A model with several layers gets a check box per layer under its world: switching
+    one off hides its items and takes it out of the key (Schelling's groups cover its
+    happy / unhappy cells: this is how one sees those)."""
+    view = WorldView()
+    qtbot.addWidget(view)
+    view.resize(500, 500)
+    view.show()
+    _m, engine, params = stepped(GRID, 5, width=9, height=7, walkers=30)
+    view.set_model(GRID, params)
+    view.show_state({"layers": engine.layers(), "step": 5})
+    cells = view.findChild(QCheckBox, "world_layer_cells")
+    walkers = view.findChild(QCheckBox, "world_layer_walkers")
+    assert cells.isChecked() and walkers.isChecked()
+    qtbot.waitUntil(walkers.isVisible, timeout=WAIT_MS)  # (shown by the layout's next turn)
+    qtbot.mouseClick(walkers, Qt.MouseButton.LeftButton)
+    assert not walkers.isChecked()
+    assert not any(item.isVisible() for item in view.layers.layers["walkers"].items)
+    assert view.layers.layers["cells"].image.isVisible()
+    assert "Walkers" not in view.key_label.text() and "grass" in view.key_label.text().lower()
+    qtbot.mouseClick(walkers, Qt.MouseButton.LeftButton)
+    assert all(item.isVisible() for item in view.layers.layers["walkers"].items)
+    assert "Walkers" in view.key_label.text()
+    # one layer: no switches; the foraging ecology's own picture: none either
+    _m, engine, params = stepped(WEALTH, 3, agents=12)
+    view.set_model(WEALTH, params)
+    qtbot.waitUntil(lambda: view.findChild(QCheckBox, "world_layer_cells") is None, timeout=WAIT_MS)
+    assert view.findChildren(QCheckBox) == [] or not any(b.isVisible() for b in view.findChildren(QCheckBox))
+
+
+def test_a_share_chart_settles_on_the_share_s_own_range(qtbot):
+    """Schelling's shares (0.6 to 1 here) fill their chart: the axis ends near 1, not 1.5."""
+    from farm_gui.models.schelling import SPEC
+
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    steps = np.arange(8, dtype=float)
+    metrics = {"step": steps, "happy_share": np.linspace(0.85, 1.0, 8),
+               "similar_share": np.linspace(0.6, 0.78, 8), "happy": np.linspace(280, 320, 8),
+               "moved": np.linspace(90, 0, 8)}
+    panel.bind([RunSeries(1, "schelling", StoredSeries(metrics), model=SPEC)])
+    for _ in range(3):
+        draw_all(qtbot, panel)
+    low, high = panel.chart("shares").getPlotItem().vb.viewRange()[1]
+    assert 0.5 < low < 0.6 and 1.0 < high < 1.05, (low, high)
 
 
 def test_live_buffer_columns_come_from_the_declaration():
