@@ -191,6 +191,9 @@ def _store_run(store, mapped: MappedRun, source: Path, digest: Future, name: str
         status = writer.finish("finished")
         if status != "finished":
             raise StoreError(store.get_run(run_id).error or f"recording run {run_id} failed")
+        if data.started_at is not None and data.finished_at is not None:
+            # the run's Started, Duration and Steps/s are AgentFarm's, not the import's
+            store.set_run_times(run_id, data.started_at, data.finished_at)
     except BaseException as err:
         if writer is not None:
             writer.finish("failed", str(err))

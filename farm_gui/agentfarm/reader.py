@@ -25,6 +25,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,23 @@ class SimulationData:
     config: dict[str, Any] | None
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # when AgentFarm ran it (its simulations table, UTC), None when not recorded
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+def _utc(value: Any) -> datetime | None:
+    """AgentFarm's time stamps (SQLite text of datetime.now(timezone.utc)) as aware UTC."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value)) if value else None
+        except ValueError:
+            return None
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class AgentFarmFile:
@@ -221,12 +239,14 @@ class AgentFarmFile:
             say("counting actions")
             actions, action_notes = self._read_actions(sim_id, agents)
             config = self._read_config(sim_id)
+            started_at, finished_at = self._read_times(sim_id)
         except sqlite3.DatabaseError as err:
             raise AgentFarmError(f"{self.path}: cannot read simulation {sim_id or ''}: {err}") from None
         if not len(steps) and states is not None:
             steps = np.unique(states["step"])
         data = SimulationData(sim_id, steps, columns, type_counts, agents, states, resources, node_ids,
-                              actions, config, missing=self.missing(), notes=action_notes)
+                              actions, config, missing=self.missing(), notes=action_notes,
+                              started_at=started_at, finished_at=finished_at)
         wal = Path(str(self.path) + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
             data.notes.append(f"{wal.name} (SQLite's write-ahead log) was not read: the file was opened "
@@ -411,6 +431,25 @@ class AgentFarmFile:
             grouped.loc[first, "gathered"] = per_step["gathered"].to_numpy()
             grouped.loc[first, "shared"] = per_step["shared"].to_numpy()
         return grouped.reset_index(drop=True), notes
+
+    def _read_times(self, sim_id) -> tuple[datetime | None, datetime | None]:
+        """When the simulation started and ended (None for either not recorded, or an end
+        before the start)."""
+        have = self.columns.get("simulations", ())
+        if "start_time" not in have or "end_time" not in have:
+            return None, None
+        if sim_id is not None and "simulation_id" in have:
+            row = self.conn.execute("SELECT start_time, end_time FROM simulations WHERE simulation_id = ? "
+                                    "ORDER BY rowid DESC LIMIT 1", (sim_id,)).fetchone()
+        else:
+            row = self.conn.execute("SELECT start_time, end_time FROM simulations ORDER BY rowid DESC LIMIT 1"
+                                    ).fetchone()
+        if row is None:
+            return None, None
+        started, finished = _utc(row[0]), _utc(row[1])
+        if started is not None and finished is not None and finished < started:
+            finished = None
+        return started, finished
 
     def _read_config(self, sim_id) -> dict[str, Any] | None:
         for table, column in (("simulation_config", "config_data"), ("simulations", "parameters")):

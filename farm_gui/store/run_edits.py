@@ -3,9 +3,11 @@ analyses that used it) in one transaction."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, select, update
 
-from .analyses_table import AnalysisTable
+from .analyses_table import AnalysisTable, _naive_utc
 from .model_tables import delete_model_rows
 from .records import LIVE_STATUSES, AnalysisInfo, StoreError
 from .schema import runs
@@ -28,6 +30,13 @@ class RunEdits:
         """Replace the run's notes (empty text clears them)."""
         text = (notes or "").strip()
         self._update_run(run_id, f"writing the notes of run {run_id}", notes=text or None)
+
+    def set_run_times(self, run_id: int, started_at: datetime, finished_at: datetime) -> None:
+        """When an ended run ran (an imported run: when its source simulation did)."""
+        if finished_at < started_at:
+            raise StoreError(f"run {run_id} cannot end ({finished_at}) before it starts ({started_at})")
+        self._update_run(run_id, f"recording when run {run_id} ran", started_at=_naive_utc(started_at),
+                         finished_at=_naive_utc(finished_at), paused_s=None, start_step=None)
 
     def _update_run(self, run_id: int, doing: str, **values) -> None:
         with self._write(doing) as conn:

@@ -277,3 +277,30 @@ def test_an_imported_run_cannot_be_recorded_into_again(imported):
     store, report, _, _ = imported
     with pytest.raises(StoreError, match="cannot be resumed or re-run"):
         store.writer(report.run_ids[0])
+
+
+def test_an_imported_run_ran_when_agentfarm_ran_it(imported):
+    """Started, Duration and Steps/s of an imported run are the source simulation's (its
+    start and end time in the simulations table, UTC), not the import's few tenths of a second."""
+    from datetime import UTC, datetime
+
+    store, report, sample, _before = imported
+    (run_id,) = report.run_ids
+    info = store.get_run(run_id)
+    (start, end), = source_rows(sample, "SELECT start_time, end_time FROM simulations")
+    assert info.started_at == datetime.fromisoformat(start).replace(tzinfo=UTC)
+    assert info.finished_at == datetime.fromisoformat(end).replace(tzinfo=UTC)
+    assert info.duration_s == pytest.approx(66.79, abs=0.01)
+    assert info.steps_per_s == pytest.approx(61 / 66.79, rel=1e-3)
+    assert info.created_at > info.finished_at  # imported today, run in November
+
+
+def test_without_recorded_times_an_import_keeps_its_own(tmp_path):
+    path = tmp_path / "untimed.db"
+    write_database(path, steps=10, agents=6, nodes=3,
+                   drop_columns={"simulations": ("start_time", "end_time")})
+    store = open_store(tmp_path / "ws.db")
+    (result,) = import_agentfarm(path, store).results
+    info = store.get_run(result.run_id)
+    assert info.started_at is not None and info.finished_at >= info.started_at >= info.created_at
+    store.close()
