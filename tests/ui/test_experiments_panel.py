@@ -42,7 +42,7 @@ def test_new_experiment_runs_and_lists_in_the_panel(qtbot, make_window):
     dialog.editor.setPlainText(SPEC)
     qtbot.waitUntil(lambda: dialog.preview.text().startswith("4 runs"), timeout=WAIT_MS)
     assert start.isEnabled()
-    assert "no finished run of foraging in this workspace" in dialog.preview.text()
+    assert "no finished run of Foraging ecology in this workspace" in dialog.preview.text()
     dialog.workers.setValue(2)
     qtbot.mouseClick(start, Qt.MouseButton.LeftButton)
 

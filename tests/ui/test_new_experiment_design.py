@@ -115,6 +115,11 @@ def test_the_yaml_text_and_the_form_follow_each_other(qtbot, make_window):
     values = form.table.cellWidget(0, 2)
     assert isinstance(values, QLineEdit) and values.text() == "0.075, 0.15"
     assert _spec(dialog)["factors"] == {"base_consumption_rate": {"values": [0.075, 0.15]}}
+    # one of each, in the singular; the model by its title
+    dialog.editor.setPlainText("model: boltzmann_wealth\nreplications: 1\nsteps: 10\n")
+    one = "1 run: 1 design point x 1 replication, 10 steps"
+    qtbot.waitUntil(lambda: dialog.preview.text().startswith(one), timeout=WAIT_MS)
+    assert "no finished run of Boltzmann wealth in this workspace" in dialog.preview.text()
     dialog.reject()
 
 

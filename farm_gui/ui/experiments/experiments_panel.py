@@ -103,8 +103,22 @@ def step_rates(rows: Any) -> dict[str, float]:
     return {model: statistics.median(rates) for model, rates in seen.items()}
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def _model_title(model: str) -> str:
+    from farm_gui.core.registry import UnknownModelError, get_model
+
+    try:
+        return get_model(model).title
+    except UnknownModelError:
+        return model
+
+
 def estimate_text(runs: int, steps: int, rate: float | None, workers: int | None, model: str) -> str:
     """About how long ``runs`` runs of ``steps`` steps take at ``rate`` steps/s per worker."""
+    model = _model_title(model)
     if not rate:
         return f"no finished run of {model} in this workspace to estimate the time from"
     seconds = runs * steps / rate / max(1, workers or 1)
@@ -239,8 +253,8 @@ class NewExperimentDialog(QDialog):
         workers = None if self.backend.currentData() == "dask" else self.workers.value()
         steps_each = int(spec.steps or _default_steps(spec.model))
         estimate = estimate_text(runs, steps_each, self.rates.get(spec.model), workers, spec.model)
-        self.preview.setText(f"{runs:,} runs: {points:,} design points x "
-                             f"{spec.replications} replications, {steps} steps each; {estimate}")
+        self.preview.setText(f"{_plural(runs, 'run')}: {_plural(points, 'design point')} x "
+                             f"{_plural(spec.replications, 'replication')}, {steps} steps each; {estimate}")
         self.start_button.setEnabled(True)
 
     def make_backend(self):
