@@ -83,7 +83,8 @@ class WindowState:
     new one). Runs: ``run_rows`` (run id -> the stored row, as last listed), ``rates``
     (run id -> (time, steps, steps/s) of the last rate measurement of a live run),
     ``stored_series`` (run id -> the metrics of a stored run, loaded once). Shown:
-    ``shown_ids`` (the runs the charts show), ``display_generation`` (bumped by every
+    ``shown_ids`` (the runs the charts show), ``wanted_ids`` (the runs the latest request
+    asked for: they differ while it loads), ``display_generation`` (bumped by every
     request to show other runs: an older request that finds it changed shows nothing).
     World view: ``world_run`` (the run it follows), ``world_version`` (of the world slot
     state shown; -1: none yet), ``world_config`` (that run's parameters),
@@ -107,6 +108,7 @@ class WindowState:
         self.rates: dict[int, tuple[float, int, float]] = {}
         self.stored_series: dict[int, Any] = {}
         self.shown_ids: list[int] = []
+        self.wanted_ids: list[int] = []  # what the latest request to show runs asked for
         self.display_generation = 0
         self.world_run: int | None = None
         self.world_version = -1
@@ -138,6 +140,7 @@ class WindowState:
         self.run_rows.clear()
         self.rates.clear()
         self.shown_ids = []
+        self.wanted_ids = []
         self.world_run = None
         self.world_version = -1
         self.scrub_target = None

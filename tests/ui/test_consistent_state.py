@@ -26,6 +26,45 @@ def test_slider_thumb_is_at_the_step_shown(qtbot, make_window, tmp_path):
     assert again.world_view.step_label.text().startswith("step 30")
 
 
+def test_a_selection_cleared_and_made_again_at_once_shows_the_run(qtbot, make_window):
+    """The request to show nothing, still loading, lost to nothing: the run selected again
+    at once was compared with the runs shown (itself) and not shown again, and the charts
+    went empty under a selected run."""
+    window = make_window(steps=30)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    qtbot.waitUntil(lambda: window.run_table.table_model.rows[0].status == "finished", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.shown_ids == [run.run_id], timeout=WAIT_MS)
+    window.run_table.select_ids([])
+    window.run_table.select_ids([run.run_id])  # in the same turn of the event loop
+    qtbot.wait(300)
+    qtbot.waitUntil(lambda: window.shown_ids == [run.run_id], timeout=WAIT_MS)
+    x, _y = window.charts.population.data(window.charts.population.curves[0].label)
+    assert len(x) == 30
+    assert window.world_view.displayed_step == 30
+
+
+def test_a_new_run_does_not_keep_the_step_cursor_of_the_run_shown_before(qtbot, make_window):
+    """An ended run shown puts the charts' step cursor at its last step (the world shown);
+    a run started next shows its own live world, with no cursor left over its curves."""
+    window = make_window(steps=30)
+    first = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, first)
+    qtbot.waitUntil(lambda: window.run_table.table_model.rows[0].status == "finished", timeout=WAIT_MS)
+    window.run_table.select_ids([])
+    window.run_table.select_ids([first.run_id])  # shown again, as an ended run
+    cursor = window.charts.population.cursor
+    qtbot.waitUntil(lambda: cursor.isVisible() and cursor.value() == 30, timeout=WAIT_MS)
+    window.config_form.set_value("simulation_steps", 100_000)
+    window.set_speed(100.0)
+    second = start_and_get_run(qtbot, window, count_before=1)
+    qtbot.waitUntil(lambda: window.state.world_run == second.run_id and len(second.buffer) > 5,
+                    timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not cursor.isVisible(), timeout=WAIT_MS)
+    window.actions.stop.trigger()
+    wait_final(qtbot, window, second)
+
+
 def test_paused_run_shows_the_step_it_paused_at(qtbot, make_window):
     window = make_window(steps=100_000, speed=100.0)
     run = start_and_get_run(qtbot, window)

@@ -187,7 +187,8 @@ class ContinueController(QObject):
                                 session_options={"model": cont.model, "fork": False}, history=history)
         await self.runs.refresh_runs_async(select=[run_id])
         state.shown_ids = []  # the run is live again: bind its live buffer
-        await self.runs.show_runs_async(self.run_table.selected_ids())
+        state.wanted_ids = self.run_table.selected_ids()
+        await self.runs.show_runs_async(state.wanted_ids)
         return True
 
     # ---- fork ------------------------------------------------------------------------

@@ -275,10 +275,14 @@ class RunController(QObject):
     def on_selection_changed(self, ids: list[int]) -> None:
         self._update_window_actions()
         self._refresh_status()
-        if ids != self.state.shown_ids:
+        # Compared with the latest request, not with what is shown: a request still loading
+        # (the selection cleared) would otherwise win over a newer one for the runs shown.
+        if ids != self.state.wanted_ids:
+            self.state.wanted_ids = list(ids)
             spawn(self.show_runs_async(ids), self._report("Cannot show the run"))
 
     async def show_runs_async(self, ids: list[int]) -> None:
+        """Show ``ids`` (callers awaiting it set ``state.wanted_ids`` first)."""
         state = self.state
         generation = state.next_display()
         async with state.display_lock:
@@ -359,6 +363,10 @@ class RunController(QObject):
             last = self.world_view.slider.maximum()
             self.world_view.follow_step(last)  # the thumb where the step shown is
             self.scrub_to(last)
+        else:
+            # a live run: no stored step picked (the charts kept the cursor of an ended run
+            # shown before, at its last step, over the new run's curves)
+            self.charts.set_cursor(None)
 
     def _steps_done(self, run_id: int) -> int:
         run = self.registry.get(run_id)

@@ -257,6 +257,7 @@ class RunMenu(QObject):
         keep = [i for i in self.run_table.selected_ids() if i not in deleted]
         await self.runs.refresh_runs_async(select=keep)
         if remaining != state.shown_ids:
+            state.wanted_ids = remaining
             await self.runs.show_runs_async(remaining)
         if deleted:
             count = _plural(len(removed_analyses), "analysis", "analyses")

@@ -153,6 +153,7 @@ class WorkspaceController(QObject):
         self.settings.add_recent(str(path))
         self.settings.set_last_workspace(str(path))
         self.rebuild_recent_menu()
+        self.state.wanted_ids = []
         await self.runs.show_runs_async([])
 
     def rebuild_recent_menu(self) -> None:
