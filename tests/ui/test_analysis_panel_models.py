@@ -76,6 +76,9 @@ def test_wealth_of_a_toy_run_from_the_panel(qtbot, panel):
     assert result.module == "wealth" and result.summary["step"] == 20
     plots = [p.results.plot_combo.itemText(i) for i in range(p.results.plot_combo.count())]
     assert "lorenz curve" in plots and "histogram at step 20" in plots
+    p.results.plot_combo.setCurrentText("lorenz curve")  # shares of 0..1, read as they are
+    left = p.results.plot.getPlotItem().getAxis("left")
+    assert left.autoSIPrefixScale == 1.0 and "x0.001" not in left.labelString()
     message = p.findChild(QLabel, "analysis_message_label")  # says how the job it announced ended
     qtbot.waitUntil(lambda: message.text() == f"Job {p._shown_job} finished: its result is shown below.",
                     timeout=WAIT_MS)

@@ -195,6 +195,37 @@ def test_a_share_chart_settles_on_the_share_s_own_range(qtbot):
     assert 0.5 < low < 0.6 and 1.0 < high < 1.05, (low, high)
 
 
+def test_values_within_0_and_1_read_as_they_are(qtbot):
+    """pyqtgraph scales an axis without units whose values stay within 0..1 to "x0.001":
+    the Boltzmann model's Gini coefficient (0.45-0.75) read 450-750. The charts, their
+    figure exports and the analysis plots show the values themselves."""
+    from farm_gui.models.boltzmann_wealth import SPEC
+    from farm_gui.ui.plots.figure_export import FigureOptions, FigureScene, panel_of
+
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    steps = np.arange(50, dtype=float)
+    metrics = {"step": steps, "gini": 0.45 + 0.3 * (steps / 49), "zero_share": 0.3 + 0.2 * (steps / 49),
+               "max_wealth": 4 + steps % 7, "transfers": steps}
+    panel.bind([RunSeries(1, "wealth", StoredSeries(metrics), model=SPEC)])
+    for _ in range(3):
+        draw_all(qtbot, panel)
+    chart = panel.chart("inequality")
+    low, high = chart.getPlotItem().vb.viewRange()[1]
+    assert high < 1.0  # within 0..1: where pyqtgraph would rescale
+    for name in ("left", "right"):
+        axis = chart.getPlotItem().getAxis(name)
+        assert axis.autoSIPrefixScale == 1.0 and "x0.001" not in axis.labelString()
+        assert all(float(t) < 1.0 for t in axis.tickStrings([0.5, 0.6], 1.0, 0.1))
+    scene = FigureScene([panel_of(chart)], FigureOptions())
+    try:
+        assert all(axis.autoSIPrefixScale == 1.0 for axis in scene.axes)
+    finally:
+        scene.close()
+
+
 def test_live_buffer_columns_come_from_the_declaration():
     assert buffer_names(GRID) == ("step", *GRID.metric_names)
     buffer = LiveBuffer(buffer_names(GRID))

@@ -124,6 +124,8 @@ class ResultView(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("analysis_plot")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
+        for axis in ("left", "bottom"):  # values as they are (a Lorenz curve's 0..1, not "x0.001")
+            self.plot.getPlotItem().getAxis(axis).enableAutoSIPrefix(False)
         plots_layout = QVBoxLayout(self.plots_tab)
         plots_layout.setContentsMargins(0, 0, 0, 0)
         plots_layout.addWidget(self.plot_combo)

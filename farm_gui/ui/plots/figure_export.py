@@ -254,6 +254,7 @@ class FigureScene:
             axis.setTextPen(fg)
             axis.setStyle(tickFont=font, tickTextOffset=max(2, round(0.3 * self.font_px)))
             axis.setLogMode(False, panel.log_y and name != "bottom")
+            axis.enableAutoSIPrefix(False)  # as the window's charts: 0.45, not 450 "(x0.001)"
             self.axes.append(axis)
         plot.getAxis("bottom").setLabel("step", color=fg, **{"font-size": pt})
         plot.getAxis("left").setLabel(panel.y_label, color=fg, **{"font-size": pt})

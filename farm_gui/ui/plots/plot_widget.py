@@ -58,6 +58,9 @@ class RangeCachedAxis(pg.AxisItem):
         self._pictures: OrderedDict[tuple, object] = OrderedDict()
         self._keep_pictures = False
         super().__init__(*args, **kwargs)
+        # pyqtgraph rescales an axis without units whose values stay within 0..1: a Gini
+        # coefficient of 0.45-0.75 read "450-750" with "(x0.001)" beside the title
+        self.enableAutoSIPrefix(False)
 
     @property
     def picture(self):
