@@ -269,10 +269,14 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not runs:
         print(f"no runs in {store.url}")
         return EXIT_OK
-    print(f"{'id':>5}  {'model':<16} {'status':<11} {'steps':>15}  {'seed':>12}  {'created':<19}  name")
+    # columns as wide as their widest entry (an experiment's seeds have up to 20 digits)
+    model_w = max(16, *(len(r.model) for r in runs))
+    seed_w = max(12, *(len(str(r.seed)) for r in runs))
+    print(f"{'id':>5}  {'model':<{model_w}} {'status':<11} {'steps':>15}  {'seed':>{seed_w}}  "
+          f"{'created':<19}  name")
     for r in runs:
-        print(f"{r.id:>5}  {r.model:<16} {r.status:<11} {f'{r.steps_done}/{r.total_steps}':>15}  "
-              f"{r.seed:>12}  {_fmt_time(r.created_at):<19}  {r.name}")
+        print(f"{r.id:>5}  {r.model:<{model_w}} {r.status:<11} {f'{r.steps_done}/{r.total_steps}':>15}  "
+              f"{r.seed:>{seed_w}}  {_fmt_time(r.created_at):<19}  {r.name}")
     return EXIT_OK
 
 

@@ -50,6 +50,21 @@ def test_runs_show_and_json(db_with_run, capsys):
     assert run_cli("show", "it's; DROP", "--db", db) == 0
 
 
+def test_the_run_list_keeps_its_columns_with_long_seeds(tmp_path, capsys):
+    """An experiment's seeds have up to 20 digits: the columns after the seed stay aligned."""
+    from farm_gui.config import RunConfig
+
+    db = tmp_path / "seeds.db"
+    with open_store(db) as store:
+        store.create_run(RunConfig(seed=7, simulation_steps=5), name="short seed")
+        long_seed = RunConfig(seed=9_223_372_036_854_775_807, simulation_steps=5)
+        store.create_run(long_seed, name="long seed")
+    assert run_cli("runs", "--db", db) == 0
+    lines = capsys.readouterr().out.splitlines()
+    starts = {line.index(kind) for line in lines[1:] for kind in ("short seed", "long seed") if kind in line}
+    assert len(starts) == 1 and lines[0].index("name") == starts.pop()
+
+
 def test_export_and_refusal_to_overwrite(db_with_run, tmp_path, capsys):
     db, run_id = db_with_run
     out_dir = tmp_path / "export"
