@@ -236,7 +236,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 def cmd_analyses(args: argparse.Namespace) -> int:
     args.json = bool(getattr(args, "json", False) or getattr(args, "list_json", False))
-    handler = {None: cmd_list, "show": cmd_show, "stats": cmd_stats, "prune": cmd_prune,
+    handler = {None: cmd_list, "list": cmd_list, "show": cmd_show, "stats": cmd_stats, "prune": cmd_prune,
                "delete": cmd_delete}[args.action]
     return handler(args)
 
@@ -279,6 +279,19 @@ def add_analyses(sub) -> None:
     p.add_argument("--status", type=_statuses, metavar="S", help="only these statuses (comma-separated)")
     _db(p, "list_db")
     actions = p.add_subparsers(dest="action", metavar="ACTION")
+
+    # `analyses list` as `experiment list`: the same as no action (its options given after it too)
+    listed = actions.add_parser("list", help="every stored analysis, newest first (the same as no action)")
+    listed.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="machine-readable output")
+    listed.add_argument("--module", metavar="M", default=argparse.SUPPRESS,
+                        help="only analyses of this module")
+    listed.add_argument("--run", metavar="RUN", default=argparse.SUPPRESS,
+                        help="only analyses that used this run (id or exact name)")
+    listed.add_argument("--status", type=_statuses, metavar="S", default=argparse.SUPPRESS,
+                        help="only these statuses (comma-separated)")
+    listed.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                        help="database file or SQLAlchemy URL (default: the workspace database)")
 
     show = actions.add_parser("show", help="one analysis: summary, tables, series (and its files)")
     show.add_argument("id", type=int, help="analysis id (see `farm-gui analyses`)")

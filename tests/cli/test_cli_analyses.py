@@ -44,6 +44,16 @@ def test_list_json_has_the_contract_fields_newest_first(db, capsys):
     assert "comparison" in out and "1,2" in out and "ValueError: broken" in out
 
 
+def test_analyses_list_is_the_list_with_its_filters_before_or_after(db, capsys):
+    """`analyses list` (as `experiment list`) lists; filters given before or after it apply."""
+    for argv, expected in ((["list"], [4, 3, 2, 1]), (["list", "--module", "population"], [1]),
+                           (["--run", 2, "list"], [3, 2]), (["list", "--status", "failed,stopped"], [4, 3])):
+        assert run_cli("analyses", *argv, "--json", "--db", db) == 0, argv
+        assert [a["id"] for a in json.loads(capsys.readouterr().out)] == expected, argv
+    assert run_cli("analyses", "--db", db, "list") == 0
+    assert "ValueError: broken" in capsys.readouterr().out
+
+
 def test_stats_json(db, capsys):
     assert run_cli("analyses", "stats", "--json", "--db", db) == 0
     stats = json.loads(capsys.readouterr().out)
