@@ -109,7 +109,8 @@ def test_runs_of_two_models_overlay_their_common_metrics_or_say_why_not(qtbot):
     assert all(not chart.curves for chart in panel.charts)
 
 
-def test_world_view_draws_the_declared_layers(qtbot):
+def grid_world(qtbot) -> tuple[WorldView, dict]:
+    """A world view showing step 5 of a 9 x 7 toy grid with 30 walkers, and its layers."""
     view = WorldView()
     qtbot.addWidget(view)
     view.resize(500, 500)
@@ -118,6 +119,11 @@ def test_world_view_draws_the_declared_layers(qtbot):
     view.set_model(GRID, params)
     layers = engine.layers()
     view.show_state({"layers": layers, "step": 5})
+    return view, layers
+
+
+def test_world_view_draws_the_declared_layers(qtbot):
+    view, layers = grid_world(qtbot)
     raster = view.layers.layers["cells"]
     np.testing.assert_array_equal(raster.image.image, layers["cells"]["values"])
     np.testing.assert_array_equal(raster.lut[:3], category_lut(GRID.layers[0].categories)[:3])
@@ -150,13 +156,7 @@ def test_each_layer_can_be_switched_off_and_on(qtbot):
     """A model with several layers gets a check box per layer under its world: switching
     one off hides its items and takes it out of the key (Schelling's groups cover its
     happy / unhappy cells: this is how one sees those)."""
-    view = WorldView()
-    qtbot.addWidget(view)
-    view.resize(500, 500)
-    view.show()
-    _m, engine, params = stepped(GRID, 5, width=9, height=7, walkers=30)
-    view.set_model(GRID, params)
-    view.show_state({"layers": engine.layers(), "step": 5})
+    view, _layers = grid_world(qtbot)
     cells = view.findChild(QCheckBox, "world_layer_cells")
     walkers = view.findChild(QCheckBox, "world_layer_walkers")
     assert cells.isChecked() and walkers.isChecked()
