@@ -28,6 +28,8 @@ def test_the_emptiest_corner_of_points_and_of_lines_between_them():
     assert emptiest_corner([high], (0.3, 0.2)) == "lower left"
     with_gaps = (np.array([0.0, 0.5, np.nan, 1.0]), np.array([0.9, np.nan, 0.5, 0.95]))
     assert emptiest_corner([with_gaps], (0.3, 0.2)) in CORNERS
+    nothing = (np.array([0.0, 1.0]), np.array([np.nan, np.nan]))  # a curve with no finite value
+    assert emptiest_corner([nothing, (np.array([0.5]), np.array([0.5]))], (0.3, 0.2)) == "upper left"
 
 
 def panel(values: np.ndarray) -> Panel:

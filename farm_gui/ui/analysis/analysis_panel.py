@@ -322,10 +322,8 @@ class AnalysisPanel(PanelData, QWidget):
             job_id = self.manager.submit(self.module_combo.currentData(), run_ids, params)
         except AnalysisError as err:
             return self._say(str(err), error=True)
-        self._follow_job = job_id
-        self._say(f"Job {job_id} queued.")
-        self._said_job = job_id
-        self._tell_job(self.manager.job(job_id))
+        self._follow_job = self._said_job = job_id
+        self._tell_job(self.manager.job(job_id))  # "queued" (or already further on)
         return job_id
 
     def _tell_job(self, job: AnalysisJob) -> None:

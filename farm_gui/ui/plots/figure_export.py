@@ -158,10 +158,10 @@ def emptiest_corner(lines: list[tuple[np.ndarray, np.ndarray]], box: tuple[float
         y_lo, y_hi = (1.0 - height, 1.0) if corner.startswith("upper") else (0.0, height)
         count = 0
         for x, y in lines:
-            if len(x) > 1:
-                ok = np.isfinite(x) & np.isfinite(y)
-                xs = np.linspace(np.min(x[ok]), np.max(x[ok]), 512) if ok.sum() > 1 else x[:0]
+            ok = np.isfinite(x) & np.isfinite(y)
+            if ok.sum() > 1:
                 order = np.argsort(x[ok], kind="stable")
+                xs = np.linspace(np.min(x[ok]), np.max(x[ok]), 512)
                 x, y = np.concatenate([x, xs]), np.concatenate([y, np.interp(xs, x[ok][order], y[ok][order])])
             count += int(np.count_nonzero((x >= x_lo) & (x <= x_hi) & (y >= y_lo) & (y <= y_hi)))
         counts.append(count)
