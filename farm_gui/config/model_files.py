@@ -61,6 +61,22 @@ def read_model_file(path: str | os.PathLike[str]) -> tuple[str | None, dict[str,
     return model, data, src
 
 
+def load_params_file(path: str | os.PathLike[str]) -> tuple[ModelSpec, RunParameters]:
+    """A parameter file read and validated: the model its ``model:`` key names (none: the
+    default model) with its parameters. ConfigError names a bad file or field;
+    UnknownModelError a model this installation does not have."""
+    from farm_gui.core.registry import get_model
+
+    from .io import config_from_dict
+    from .schema import RunConfig
+
+    model, data, src = read_model_file(path)
+    spec = get_model(model)
+    if spec.parameters is RunConfig:
+        return spec, config_from_dict(data, src)
+    return spec, params_from_dict(spec, data, src)
+
+
 def save_model_yaml(spec: ModelSpec, params: RunParameters, path: str | os.PathLike[str]) -> None:
     """Write the parameters with ``model: <name>`` first, atomically (as ``io.save_yaml``)."""
     p = Path(path)

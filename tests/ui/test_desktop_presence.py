@@ -106,6 +106,22 @@ def test_help_examples_loads_an_example_into_the_form(qtbot, make_window):
     qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible(), timeout=WAIT_MS)
 
 
+def test_an_example_of_another_model_picks_that_model_in_the_form(qtbot, make_window):
+    window = make_window()
+    window.findChild(QAction, "action_examples").trigger()
+    from farm_gui.ui.widgets.examples_dialog import ExamplesDialog
+
+    dialog = window.findChild(ExamplesDialog, "examples_dialog")
+    shown = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    dialog.list.setCurrentRow(shown.index("Wolf-sheep: lasting predator-prey cycles"))
+    qtbot.mouseClick(dialog.load_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.config_form.spec.name == "wolf_sheep", timeout=WAIT_MS)
+    params = window.config_form.config()
+    assert (params.width, params.height, params.initial_sheep, params.initial_wolves, params.seed) == (
+        50, 50, 200, 50, 3)
+    assert window.config_form.model_picker.currentData() == "wolf_sheep"
+
+
 def test_preset_list_comes_from_the_yaml_files(make_window):
     window = make_window()
     box = window.config_form.preset_box

@@ -1,4 +1,5 @@
-"""Help > Examples: the example configurations shipped in resources/examples.
+"""Help > Examples: the example configurations shipped in resources/examples (of any
+model: a file's ``model:`` key picks it in the form).
 
 A non-modal dialog lists them by title with their description; "Load into Form" reads
 the chosen file (off the event loop) and fills the parameter form, "Open Folder" shows
@@ -24,7 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from farm_gui import resources
-from farm_gui.config import ConfigError, load_yaml
+from farm_gui.config import ConfigError
+from farm_gui.config.model_files import load_params_file
+from farm_gui.core.registry import UnknownModelError
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.ui.widgets.config_form import ConfigForm
 
@@ -97,11 +100,11 @@ class ExamplesDialog(QDialog):
 
     async def _load(self, path: str) -> None:
         try:
-            config = await run_blocking(load_yaml, path)
-        except ConfigError as err:
+            spec, params = await run_blocking(load_params_file, path)
+        except (ConfigError, UnknownModelError) as err:
             self.show_error("Cannot load example", str(err))
             return
-        self.config_form.set_config(config)
+        self.config_form.set_model(spec.name, params)  # an example of another model picks it
         self.status_bar.showMessage(f"Loaded the example {path}", 5000)
         self.accept()
 
