@@ -26,6 +26,27 @@ def test_slider_thumb_is_at_the_step_shown(qtbot, make_window, tmp_path):
     assert again.world_view.step_label.text().startswith("step 30")
 
 
+def test_the_world_view_follows_the_model_picked_while_no_run_is_shown(qtbot, make_window):
+    """The charts were rebuilt for the model picked in the form, the world view kept the
+    foraging ecology's key and extent under them."""
+    from PySide6.QtWidgets import QComboBox
+
+    window = make_window()
+    picker = window.findChild(QComboBox, "model_picker")
+    picker.setCurrentIndex(picker.findData("wolf_sheep"))
+    picker.activated.emit(picker.currentIndex())  # what a click on the item does
+    qtbot.waitUntil(lambda: window.config_form.spec.name == "wolf_sheep", timeout=WAIT_MS)
+    view = window.world_view
+    qtbot.waitUntil(lambda: view.layers is not None and view.model.name == "wolf_sheep", timeout=WAIT_MS)
+    assert "Sheep" in view.key_label.text() and "independent" not in view.key_label.text()
+    (x0, x1), _ = view.plot.getPlotItem().vb.viewRange()
+    params = window.config_form.config()
+    assert x0 < 0 < params.width < x1 < 1.2 * params.width  # the form's world
+    picker.setCurrentIndex(picker.findData("foraging"))
+    picker.activated.emit(picker.currentIndex())
+    qtbot.waitUntil(lambda: view.layers is None and "independent" in view.key_label.text(), timeout=WAIT_MS)
+
+
 def test_a_selection_cleared_and_made_again_at_once_shows_the_run(qtbot, make_window):
     """The request to show nothing, still loading, lost to nothing: the run selected again
     at once was compared with the runs shown (itself) and not shown again, and the charts

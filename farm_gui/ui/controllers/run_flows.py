@@ -271,6 +271,11 @@ class RunController(QObject):
             return
         if self.charts.set_model(spec):
             self.charts.bind([])
+        # the world view likewise: its layers and key (the foraging ecology's key stayed
+        # under the charts of a wolf-sheep form), over the form's world (its defaults when
+        # a field is not valid yet)
+        params = self.config_form.config()
+        self.world_view.set_model(spec, params if isinstance(params, spec.parameters) else spec.parameters())
 
     def on_selection_changed(self, ids: list[int]) -> None:
         self._update_window_actions()
