@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         last = self.settings.last_config()
         if last is not None:
             self.config_form.set_config(last)
+        self.config_form.kept.update(self.settings.kept_params())
         self.config_form.restore_model(self.settings.last_model())
         self.config_form.model_changed.connect(self.runs.on_form_model_changed)
         self.resize(1400, 900)
@@ -407,9 +408,10 @@ class MainWindow(QMainWindow):
     # ---- settings and closing -----------------------------------------------------------
     def save_settings(self) -> None:
         self.settings.save_window(self.saveGeometry(), self.saveState())
-        config = self.config_form.config()
-        if config is not None:
-            self.settings.save_config(config)
+        kept = dict(self.config_form.kept)  # each model's parameters, the one shown as it is now
+        if (config := self.config_form.config()) is not None:
+            kept[self.config_form.spec.name] = config
+        self.settings.save_kept_params(kept)
         self.settings.set_last_model(self.config_form.spec.name)
         self.settings.sync()
 

@@ -89,6 +89,41 @@ class WindowSettings:
         if isinstance(config, RunConfig):
             self.qsettings.setValue("form/last_config", json.dumps(config_to_dict(config)))
 
+    def kept_params(self) -> dict[str, object]:
+        """Each installed model's last parameters but the default model's (``last_config``);
+        an entry that no longer validates (an older or damaged one) is left out."""
+        from farm_gui.config.model_files import params_from_dict
+        from farm_gui.core.registry import UnknownModelError, get_model
+
+        kept = {}
+        self.qsettings.beginGroup("form/params")
+        try:
+            entries = {name: self.qsettings.value(name) for name in self.qsettings.childKeys()}
+        finally:
+            self.qsettings.endGroup()
+        for name, text in entries.items():
+            try:
+                spec = get_model(name)
+                kept[name] = params_from_dict(spec, json.loads(str(text)), f"settings form/params/{name}")
+            except (UnknownModelError, ValueError, ConfigError):
+                continue
+        return kept
+
+    def save_kept_params(self, kept: dict[str, object]) -> None:
+        """Keep each model's parameters (the default model's as ``last_config``)."""
+        from farm_gui.config.model_files import params_to_dict
+        from farm_gui.core.registry import UnknownModelError, get_model
+
+        for name, params in kept.items():
+            if isinstance(params, RunConfig):
+                self.save_config(params)
+                continue
+            try:
+                spec = get_model(name)
+            except UnknownModelError:
+                continue
+            self.qsettings.setValue(f"form/params/{name}", json.dumps(params_to_dict(spec, params)))
+
     def last_model(self) -> str | None:
         """The model chosen in the picker when the window last closed."""
         value = self.qsettings.value("form/last_model")

@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from farm_gui.app import create_main_window
 
+from .conftest import WAIT_MS
+
 CONTRACT_ACTIONS = ("new_run", "open_workspace", "start", "pause", "resume", "step", "stop", "export_csv",
                     "export_parquet", "export_json", "export_png", "export_svg", "export_config", "quit")
 CONTRACT_WIDGETS = ("config_form", "run_table", "population_chart", "world_view", "step_slider")
@@ -63,6 +65,43 @@ def test_panels_toggle_and_theme_and_state_are_remembered(qtbot, make_window, tm
     assert again.config_form.config().seed == 4242
     assert str(tmp_path / "work.db") in [a.text() for a in again.actions.recent_menu.actions()]
     again.actions.theme_dark.setChecked(False)
+
+
+def test_each_model_s_parameters_are_kept_in_the_session_and_the_next_one(qtbot, make_window, tmp_path):
+    """Picking a model again brings back its parameters as they were left, and a window
+    opened later has the last model with its parameters (only the default model's were
+    kept: a wolf-sheep form came back with its defaults)."""
+    from PySide6.QtWidgets import QComboBox
+
+    window = make_window()
+    form = window.config_form
+    picker = form.findChild(QComboBox, "model_picker")
+
+    def pick(name: str) -> None:
+        picker.setCurrentIndex(picker.findData(name))
+        picker.activated.emit(picker.currentIndex())  # what a click on the item does
+        qtbot.waitUntil(lambda: form.spec.name == name, timeout=WAIT_MS)
+
+    form.set_value("seed", 77)
+    pick("wolf_sheep")
+    form.set_value("width", 33)
+    form.set_value("initial_wolves", 12)
+    pick("schelling")
+    assert form.config().width == form.spec.parameters().width  # its own defaults
+    form.set_value("homophily", 0.7)
+    pick("wolf_sheep")
+    assert (form.config().width, form.config().initial_wolves) == (33, 12)
+    window.close()
+
+    again = create_main_window(str(tmp_path / "work.db"))
+    qtbot.addWidget(again)
+    form = again.config_form
+    picker = form.findChild(QComboBox, "model_picker")
+    assert form.spec.name == "wolf_sheep" and (form.config().width, form.config().initial_wolves) == (33, 12)
+    pick("schelling")
+    assert form.config().homophily == 0.7
+    pick("foraging")
+    assert form.config().seed == 77
 
 
 def test_settings_follow_a_redirected_location(qapp, tmp_path, monkeypatch):

@@ -290,6 +290,9 @@ class ConfigForm(QWidget):
         self.fields: dict[str, FieldEditor] = {}
         self._valid = True
         self._config: RunParameters | None = self.spec.parameters()
+        # each model's parameters as the form last had them (the window keeps them between
+        # sessions): picking a model again brings them back, not its defaults
+        self.kept: dict[str, RunParameters] = {}
         self._problems: list[tuple[str, str]] = []
         self._loading = False
 
@@ -377,6 +380,8 @@ class ConfigForm(QWidget):
         """Show the form of model ``name`` (filled with ``config``, or the model's defaults)."""
         spec = get_model(name)
         if spec.name != self.spec.name or spec is not self.spec:
+            if self._config is not None:  # what the model left had, for when it is picked again
+                self.kept[self.spec.name] = self._config
             self._build(spec)
             self.set_config(config if config is not None else spec.parameters())
             self.model_changed.emit(spec.name)
@@ -384,15 +389,16 @@ class ConfigForm(QWidget):
             self.set_config(config)
 
     def restore_model(self, name: str | None) -> None:
-        """Show the model chosen last time, if it is still installed (quietly otherwise)."""
+        """Show the model chosen last time, if it is still installed (quietly otherwise),
+        with the parameters it had (``kept``)."""
         if name and name != self.spec.name:
             with contextlib.suppress(UnknownModelError):
-                self.set_model(name)
+                self.set_model(name, self.kept.get(name))
 
     def _on_model_chosen(self, name: str) -> None:
         if name != self.spec.name:
             try:
-                self.set_model(name)
+                self.set_model(name, self.kept.get(name))  # as the user left it
             except UnknownModelError as err:
                 show_warning(self, "Model not available", str(err))
                 self.model_picker.show_model(self.spec.name)
