@@ -108,3 +108,17 @@ def test_the_message_line_follows_the_job_it_announced(qtbot, panel, monkeypatch
     assert job.status == "failed", job.status
     qtbot.waitUntil(lambda: message.text() == f"Job {failing} failed: {job.error}", timeout=WAIT_MS)
     assert "c0392b" in message.styleSheet()
+
+
+def test_runs_to_tick_that_are_not_listed_yet_are_ticked_when_they_are(qtbot, panel):
+    """Another panel (Experiments > Analyse...) ticks an experiment's runs; those the list
+    does not have yet are ticked as soon as it does."""
+    p, forage, toy = panel
+    listed = [(forage, "forage", "finished", 30), (toy, "toy", "finished", 40)]
+    p.fill_runs(listed)
+    p.check_runs_when_listed([toy, 999])
+    assert p.checked_runs() == [toy]
+    p.fill_runs([*listed, (999, "later", "finished", 10)])
+    assert p.checked_runs() == sorted([toy, 999])
+    p.fill_runs([*listed, (999, "later", "finished", 10), (1000, "other", "finished", 5)])
+    assert p.checked_runs() == sorted([toy, 999])  # ticked once, then as the user leaves it

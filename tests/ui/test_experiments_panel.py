@@ -57,6 +57,16 @@ def test_new_experiment_runs_and_lists_in_the_panel(qtbot, make_window):
     qtbot.waitUntil(lambda: window.run_table.table_model.rowCount() >= 4, timeout=WAIT_MS)
     assert {r.status for r in runs} == {"finished"}
 
+    # Analyse...: the experiment's runs ticked in the Analysis panel, with the comparison
+    analyse = panel.findChild(QPushButton, "experiment_analyse")
+    panel.select_experiment(experiments[0].id)
+    qtbot.waitUntil(analyse.isEnabled, timeout=WAIT_MS)
+    qtbot.mouseClick(analyse, Qt.MouseButton.LeftButton)
+    analysis = window.analysis_panel
+    qtbot.waitUntil(lambda: analysis.checked_runs() == sorted(r.run_id for r in runs), timeout=WAIT_MS)
+    assert analysis.module_combo.currentData() == "comparison"
+    assert window.docks["analysis"].isVisible() and "4 finished runs ticked" in analysis.message.text()
+
 
 def test_the_dialog_starts_from_the_model_chosen_in_the_form(qtbot, make_window):
     import yaml

@@ -101,6 +101,7 @@ class AnalysisPanel(PanelData, QWidget):
         self._offered_for: tuple | None = None  # what the modules offered were judged for
         self._follow_job: int | None = None
         self._said_job: int | None = None  # the job the message line tells of (kept up to date)
+        self._check_later: set[int] = set()  # runs to tick once listed (check_runs_when_listed)
         self._init_data(run_model, refresh_runs, qsettings)
         self._build()
         self.set_store(store if store is not None else (store_provider() if store_provider else None))
@@ -269,6 +270,12 @@ class AnalysisPanel(PanelData, QWidget):
             item = self.runs_list.item(i)
             on = item.data(Qt.ItemDataRole.UserRole) in wanted
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def check_runs_when_listed(self, run_ids: list[int]) -> None:
+        """Tick exactly these runs: those listed now, the others as soon as they are (an
+        experiment's runs reach the list with the window's next reload)."""
+        self.set_checked_runs(run_ids)
+        self._check_later = set(run_ids) - set(self._listed_ids)
 
     def set_module(self, name: str) -> None:
         self.module_combo.setCurrentIndex(self.module_combo.findData(name))
@@ -464,6 +471,10 @@ class AnalysisPanel(PanelData, QWidget):
             self.params_edit.setToolTip(describe_params(name))
 
     @Slot(str, bool)
+    def say(self, text: str) -> None:
+        """A message on the panel's message line (e.g. from another panel)."""
+        self._say(text)
+
     def _say(self, text: str, error: bool = False) -> None:
         if not shiboken6.isValid(self.message):  # a late reply after the window closed
             log.info("analysis panel (closed): %s", text)

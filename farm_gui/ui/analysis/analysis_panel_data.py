@@ -108,7 +108,8 @@ class PanelData:
             for i, run in enumerate(runs):
                 self._set_run_text(self.runs_list.item(i), run)
         else:
-            checked = set(self.checked_runs())
+            checked = set(self.checked_runs()) | self._check_later
+            self._check_later = self._check_later - {r[0] for r in runs}
             self.runs_list.clear()
             for run_id, name, status, steps in runs:
                 text = self._run_text(run_id, name, status, steps)

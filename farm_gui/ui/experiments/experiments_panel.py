@@ -315,6 +315,14 @@ class ExperimentsPanel(QWidget):
             self.buttons[name] = button
         self.buttons["export"] = ExperimentExportButton(self)
         row.addWidget(self.buttons["export"])
+        analyse = QPushButton("Analyse...")
+        analyse.setObjectName("experiment_analyse")
+        analyse.setToolTip("Tick the selected experiment's finished runs in the Analysis panel, "
+                           "with the module that fits its design (comparison per design point, "
+                           "or Sobol sensitivity)")
+        analyse.clicked.connect(self.analyse_selected)
+        row.addWidget(analyse)
+        self.buttons["analyse"] = analyse
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -387,9 +395,36 @@ class ExperimentsPanel(QWidget):
         eid = self.selected_id()
         info = self.infos.get(eid) if eid is not None else None
         resumable = info is not None and eid not in self.jobs and info.status in RESUMABLE
+        finished = info is not None and info.runs_finished > 0
         for name, enabled in (("pause", running and not paused), ("resume", paused), ("cancel", running),
-                              ("continue", resumable), ("export", eid is not None)):
+                              ("continue", resumable), ("export", eid is not None), ("analyse", finished)):
             self.buttons[name].setEnabled(bool(enabled))
+
+    def analyse_selected(self) -> None:
+        """The selected experiment's finished runs ticked in the Analysis panel, which is
+        shown with the module that fits the design: Sobol sensitivity for a Sobol design,
+        otherwise the comparison (one group per design point)."""
+        eid = self.selected_id()
+        info = self.infos.get(eid) if eid is not None else None
+        store = self.window_.store
+        if info is None or store is None or getattr(self.window_, "analysis_panel", None) is None:
+            return
+        spawn(self._analyse(store, eid, info),
+              lambda err: show_warning(self.window_, "Experiment", f"Cannot analyse experiment {eid}: {err}"))
+
+    async def _analyse(self, store: Any, eid: int, info: Any) -> None:
+        runs = await run_blocking(store.experiment_runs, eid, "finished")
+        ids = [r.run_id for r in runs if r.run_id is not None]
+        panel = self.window_.analysis_panel
+        if store is not self.window_.store or not ids:
+            return
+        panel.check_runs_when_listed(ids)
+        panel.set_module("sensitivity" if info.design == "sobol" else "comparison")
+        dock = self.window_.docks["analysis"]
+        dock.show()
+        dock.raise_()
+        panel.say(f"Experiment {eid}: its {len(ids)} finished run{'' if len(ids) == 1 else 's'} ticked; "
+                  "set the parameters (e.g. outcome=...) and press Run Analysis.")
 
     def done_count(self, experiment_id: int) -> int | None:
         """Runs of the experiment with a stored result (finished or failed), as known now:
