@@ -56,7 +56,8 @@ class Progress:
 def create_experiment(store: Store, spec: ExperimentSpec, name: str | None = None) -> int:
     """Record ``spec`` and its planned runs (all queued); returns the experiment id."""
     plan = build_plan(spec)
-    label = name or spec.name or f"{spec.model} {spec.design} x{spec.replications} ({plan.n_runs} runs)"
+    # the model as the window names it ("Boltzmann wealth", not "boltzmann_wealth")
+    label = name or spec.name or f"{plan.model.label} {spec.design} x{spec.replications} ({plan.n_runs} runs)"
     return store.create_experiment(
         label, spec.model, spec_to_text(spec), spec.design, spec.seed,
         [{"index": t.index, "point": t.point, "replicate": t.replicate, "seed": t.seed, "factors": t.factors}

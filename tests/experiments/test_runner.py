@@ -45,6 +45,7 @@ def test_every_run_lands_once_with_its_seed_and_failures_are_recorded(store):
     info = store.get_experiment(experiment_id)
     assert (info.status, info.runs_total, info.runs_finished, info.runs_failed) == ("finished", 12, 6, 6)
     plan = build_plan(spec_from_text(SPEC))
+    assert info.name == "Exp toy grid x3 (12 runs)"  # the model by its label (exp_toy has no title)
     runs = store.experiment_runs(experiment_id)
     assert [r.index for r in runs] == list(range(12))
     assert len({r.run_id for r in runs}) == 12 and len(store.list_runs()) == 12

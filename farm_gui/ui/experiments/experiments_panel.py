@@ -111,7 +111,7 @@ def _model_title(model: str) -> str:
     from farm_gui.core.registry import UnknownModelError, get_model
 
     try:
-        return get_model(model).title
+        return get_model(model).label
     except UnknownModelError:
         return model
 
