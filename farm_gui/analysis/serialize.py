@@ -131,13 +131,13 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "result"
 
 
-MAX_IDS_IN_NAME = 8  # more runs (an experiment's) are named by their first and last id and count
+MAX_IDS_IN_NAME = 8  # more runs (an experiment's) are named by their lowest and highest id and count
 
 
 def default_stem(result: AnalysisResult) -> str:
     ids = list(result.run_ids)
-    if len(ids) > MAX_IDS_IN_NAME:
-        return safe_name(f"{result.module}_run{ids[0]}-{ids[-1]}_{len(ids)}runs")
+    if len(ids) > MAX_IDS_IN_NAME:  # (an experiment's runs come in design order, not id order)
+        return safe_name(f"{result.module}_run{min(ids)}-{max(ids)}_{len(ids)}runs")
     runs = "-".join(str(r) for r in ids) or "runs"
     return safe_name(f"{result.module}_run{runs}")
 

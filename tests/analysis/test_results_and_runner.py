@@ -84,6 +84,16 @@ def test_result_files_are_csv_per_table_and_one_json(tmp_path):
     assert data["params"] == {"min_prominence": 1.0} and data["summary"]["cv"] == 0.25
 
 
+def test_many_runs_are_named_by_their_lowest_and_highest_id():
+    """An experiment's runs come in design order (ids 1, 3, 2, ..., 5): the name gives the
+    range of their ids, not the first and last in that order."""
+    from farm_gui.analysis.serialize import default_stem
+
+    result = sample_result()
+    result.run_ids = [1, 3, 2, 4, 9, 7, 8, 6, 5]
+    assert default_stem(result) == "population_run1-9_9runs"
+
+
 def test_unwritable_output_directory_is_reported(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
