@@ -470,11 +470,11 @@ class AnalysisPanel(PanelData, QWidget):
             self.module_info.setText(module.description)
             self.params_edit.setToolTip(describe_params(name))
 
-    @Slot(str, bool)
     def say(self, text: str) -> None:
         """A message on the panel's message line (e.g. from another panel)."""
         self._say(text)
 
+    @Slot(str, bool)
     def _say(self, text: str, error: bool = False) -> None:
         if not shiboken6.isValid(self.message):  # a late reply after the window closed
             log.info("analysis panel (closed): %s", text)
