@@ -142,6 +142,9 @@ def test_hover_readout_follows_the_runs_shown_and_never_widens_the_window(qtbot,
         window.config_form.name_edit.setText(name)
         runs.append(start_and_get_run(qtbot, window))
         wait_final(qtbot, window, runs[-1])
+    # all three in the table first (it lists a new run a moment after it starts: under load,
+    # after the run had ended, and selecting three rows then selected two)
+    qtbot.waitUntil(lambda: window.run_table.table_model.rowCount() == 3, timeout=WAIT_MS)
     window.run_table.select_ids([r.run_id for r in runs])
     chart = window.charts.population
     qtbot.waitUntil(lambda: chart.data("third: total") is not None

@@ -337,10 +337,13 @@ def test_curves_are_made_ahead_of_their_points_runs_and_then_filled(qtbot, make_
     qtbot.waitUntil(lambda: experiment_id not in panel.jobs and charts.legend.count() == 4
                     and all("3 runs" in charts.legend.item(i).text() for i in range(4)), timeout=4 * WAIT_MS)
     _, _, bands = expected(window.store, experiment_id, "base_consumption_rate", "alive")
-    for point, (curve, fills) in made.items():
+    for point, (curve, _fills) in made.items():
         drawn_curve, drawn_fills = charts.band_items[point]
-        assert drawn_curve is curve and drawn_fills == fills  # the items made ahead, filled in
-        assert curve.isVisible() and fills[0].isVisible()
+        # the curve made ahead, filled in; its band fill is too unless a drawing came while the
+        # point had one run (no band at all: the fill goes, and the next band makes one), which
+        # under load happens: the band is then compared, not the item
+        assert drawn_curve is curve and curve.isVisible()
         assert curve.getData()[1].tolist() == pytest.approx(bands[point][0].tolist())
-        assert fills[0].path().boundingRect().height() > 0
+        assert drawn_fills and drawn_fills[0].isVisible()
+        assert drawn_fills[0].path().boundingRect().height() > 0
     assert charts._spare == {}

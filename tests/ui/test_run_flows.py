@@ -83,6 +83,8 @@ def test_two_runs_at_once_and_compare(qtbot, make_window):
         assert window.store.get_run(run.run_id).status == "finished"
         assert len(window.store.metrics(run.run_id)["step"]) == 40
 
+    # both in the table first (a new run is listed a moment after it starts)
+    qtbot.waitUntil(lambda: window.run_table.table_model.rowCount() == 2, timeout=WAIT_MS)
     window.run_table.select_ids([first.run_id, second.run_id])
     chart = window.charts.population
     types = ("system", "independent", "control")  # the default preset's
