@@ -67,14 +67,20 @@ def load_params_file(path: str | os.PathLike[str]) -> tuple[ModelSpec, RunParame
     UnknownModelError a model this installation does not have."""
     from farm_gui.core.registry import get_model
 
+    model, data, src = read_model_file(path)
+    spec = get_model(model)
+    return spec, model_params(spec, data, src)
+
+
+def model_params(spec: ModelSpec, data: Any, source: str | None = None) -> RunParameters:
+    """``data`` validated as ``spec``'s parameters: the default model's as its configuration
+    files always were (``config_from_dict``), any other's with ``params_from_dict``."""
     from .io import config_from_dict
     from .schema import RunConfig
 
-    model, data, src = read_model_file(path)
-    spec = get_model(model)
     if spec.parameters is RunConfig:
-        return spec, config_from_dict(data, src)
-    return spec, params_from_dict(spec, data, src)
+        return config_from_dict(data, source)
+    return params_from_dict(spec, data, source)
 
 
 def save_model_yaml(spec: ModelSpec, params: RunParameters, path: str | os.PathLike[str]) -> None:

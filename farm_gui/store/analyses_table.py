@@ -15,19 +15,13 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, insert, select
 
-from .records import AnalysisInfo, StoreError, as_utc, utcnow
+from .records import AnalysisInfo, StoreError, as_utc, naive_utc, utcnow
 from .schema import analyses
 
 # Analyses are recorded when they end, with one of these statuses; only these are ever removed.
 ANALYSIS_STATUSES: tuple[str, ...] = ("finished", "stopped", "failed")
 # Ids deleted per statement (IN lists stay well below every dialect's parameter limit).
 DELETE_CHUNK = 500
-
-
-def _naive_utc(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def _size_column():
@@ -110,7 +104,7 @@ class AnalysisTable:
             new_id = conn.execute(insert(analyses).values(
                 module=module, run_ids_json=json.dumps([int(r) for r in run_ids]), params_json=params_text,
                 status=status, payload_json=payload_json, error=error, created_at=utcnow(),
-                started_at=_naive_utc(started_at), finished_at=_naive_utc(finished_at),
+                started_at=naive_utc(started_at), finished_at=naive_utc(finished_at),
             )).inserted_primary_key[0]
         return int(new_id)
 
@@ -126,7 +120,7 @@ class AnalysisTable:
         if (names := _statuses(status)) is not None:
             query = query.where(analyses.c.status.in_(names))
         if since is not None:
-            query = query.where(analyses.c.created_at >= _naive_utc(since))
+            query = query.where(analyses.c.created_at >= naive_utc(since))
         with self._read("listing analyses") as conn:
             rows = conn.execute(query).all()
         infos = [_info(r) for r in rows]

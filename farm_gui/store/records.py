@@ -21,6 +21,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def naive_utc(value: datetime | None) -> datetime | None:
+    """An aware timestamp as the naive UTC every DateTime column holds (naive: as it is)."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
 def as_utc(value: datetime | None) -> datetime | None:
     """Attach UTC to a naive timestamp read back from the database."""
     if value is None:

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
-from .analyses_table import AnalysisTable, _naive_utc
+from .analyses_table import AnalysisTable
 from .model_tables import delete_model_rows
-from .records import LIVE_STATUSES, AnalysisInfo, StoreError
+from .records import LIVE_STATUSES, AnalysisInfo, StoreError, naive_utc
 from .schema import runs
 
 MAX_NAME = 200
@@ -35,8 +35,8 @@ class RunEdits:
         """When an ended run ran (an imported run: when its source simulation did)."""
         if finished_at < started_at:
             raise StoreError(f"run {run_id} cannot end ({finished_at}) before it starts ({started_at})")
-        self._update_run(run_id, f"recording when run {run_id} ran", started_at=_naive_utc(started_at),
-                         finished_at=_naive_utc(finished_at), paused_s=None, start_step=None)
+        self._update_run(run_id, f"recording when run {run_id} ran", started_at=naive_utc(started_at),
+                         finished_at=naive_utc(finished_at), paused_s=None, start_step=None)
 
     def _update_run(self, run_id: int, doing: str, **values) -> None:
         with self._write(doing) as conn:

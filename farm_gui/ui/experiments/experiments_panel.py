@@ -47,6 +47,7 @@ from farm_gui.runtime.experiment_jobs import ExperimentJob
 from farm_gui.ui.experiments.design_form import DesignForm
 from farm_gui.ui.experiments.experiment_export import ExperimentExportButton
 from farm_gui.ui.widgets.dialogs import show_warning
+from farm_gui.ui.widgets.run_table import model_label
 
 log = logging.getLogger(__name__)
 
@@ -107,18 +108,9 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def _model_title(model: str) -> str:
-    from farm_gui.core.registry import UnknownModelError, get_model
-
-    try:
-        return get_model(model).label
-    except UnknownModelError:
-        return model
-
-
 def estimate_text(runs: int, steps: int, rate: float | None, workers: int | None, model: str) -> str:
     """About how long ``runs`` runs of ``steps`` steps take at ``rate`` steps/s per worker."""
-    model = _model_title(model)
+    model = model_label(model)
     if not rate:
         return f"no finished run of {model} in this workspace to estimate the time from"
     seconds = runs * steps / rate / max(1, workers or 1)

@@ -44,9 +44,8 @@ from farm_gui.config import (
     ConfigError,
     RunConfig,
     TypeParameters,
-    config_from_dict,
 )
-from farm_gui.config.model_files import params_from_dict, read_model_file, save_model_yaml
+from farm_gui.config.model_files import model_params, read_model_file, save_model_yaml
 from farm_gui.core.model import ModelSpec, RunParameters
 from farm_gui.core.registry import UnknownModelError, get_model
 from farm_gui.ui.widgets.dialogs import show_warning
@@ -443,9 +442,7 @@ class ConfigForm(QWidget):
         return list(self._problems)
 
     def _validate(self, data: dict[str, Any]) -> RunParameters:
-        if self.spec.parameters is RunConfig:
-            return config_from_dict(data)
-        return params_from_dict(self.spec, data)
+        return model_params(self.spec, data)
 
     def _revalidate(self) -> None:
         if self._loading:
@@ -503,8 +500,7 @@ class ConfigForm(QWidget):
             show_warning(self, "Cannot load configuration", f"{path}: {err}")
             return
         try:
-            config = (config_from_dict(data, src) if spec.parameters is RunConfig
-                      else params_from_dict(spec, data, src))
+            config = model_params(spec, data, src)
         except ConfigError as err:
             show_warning(self, "Cannot load configuration", str(err))
             return
