@@ -1,6 +1,5 @@
 """A figure's legend goes to the corner of its plot where it hides the least of the
-curves (the window's charts keep theirs at the top left; a figure for a paper must not
-cover its data)."""
+curves (a figure for a paper must not cover its data)."""
 
 from __future__ import annotations
 
@@ -8,14 +7,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QRectF, Qt
 
-from farm_gui.ui.plots.figure_export import (
-    CORNERS,
-    FigureOptions,
-    FigureScene,
-    Panel,
-    Series,
-    emptiest_corner,
-)
+from farm_gui.display.legend_place import CORNERS, emptiest_corner
+from farm_gui.ui.plots.figure_export import FigureOptions, FigureScene, Panel, Series
 
 
 def test_the_emptiest_corner_of_points_and_of_lines_between_them():

@@ -117,6 +117,10 @@ def test_cached_axes_are_redrawn_when_the_ranges_grow(qtbot):
     fresh = _settled_panel(qtbot, buffer)
     for chart_a, chart_b in zip(growing.charts, fresh.charts, strict=True):
         assert chart_a.getPlotItem().getAxis("bottom").cacheMode() != chart_a.CacheMode.NoCache
+        # A live legend keeps its corner unless another is clearly better, so where it sits
+        # depends on the data's history: compare the rest.
+        chart_a.legend.hide()
+        chart_b.legend.hide()
         a, b = _pixels(chart_a.grab().toImage()), _pixels(chart_b.grab().toImage())
         assert np.array_equal(a, b), f"{chart_a.objectName()}: {int((a != b).sum())} bytes differ"
 

@@ -20,6 +20,7 @@ from farm_gui.core.model import ModelSpec
 from farm_gui.core.registry import get_model
 from farm_gui.display import envelope, log_scale
 from farm_gui.display.envelope import EnvelopeTrace
+from farm_gui.display.legend_place import better_corner, corner_offset, in_fractions
 from farm_gui.display.series import RunSeries, StoredSeries
 from farm_gui.ui.plots import chart_specs
 from farm_gui.ui.plots.chart_specs import RUN_STYLES  # noqa: F401 (the styles of overlaid runs)
@@ -29,6 +30,8 @@ from farm_gui.ui.world import foraging_look
 from farm_gui.ui.world.foraging_look import TOTAL_COLOR  # noqa: F401
 
 AXIS_WIDTH = 58  # pixels: room for "100k"-style tick labels and the axis title
+LEGEND_MARGIN = 6  # pixels between a legend and its corner of the plot
+LEGEND_EVERY_S = 1.0  # a live chart looks for a better corner for its legend at most this often
 
 
 LADDER = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)  # at most 1.33x apart
@@ -278,9 +281,14 @@ class LiveChart(PlotWidget):
         # curve update; without them a frame repaints the curves only. (Axes are cached
         # as pixmaps, see PlotWidget.)
         plot.setMenuEnabled(True)
-        self.legend = ChartLegend(offset=(6, 6), labelTextSize="8pt", sampleType=LegendSample)
+        self.legend = ChartLegend(offset=corner_offset("upper left", LEGEND_MARGIN), labelTextSize="8pt",
+                                  sampleType=LegendSample)
         self.legend.setParentItem(plot.vb)
         plot.legend = self.legend  # as plot.addLegend does
+        self.legend_corner = "upper left"
+        self._legend_due = 0.0  # when the legend's corner may be looked at again (monotonic s)
+        self._legend_stale = False  # the curves or ranges changed since it was last looked at
+        plot.vb.sigResized.connect(self._legend_may_move)
         self.curves: list[Curve] = []
         self.cursor = pg.InfiniteLine(angle=90, movable=False,
                                       pen=pg.mkPen("#e69f00", width=1, style=Qt.PenStyle.DashLine))
@@ -327,6 +335,7 @@ class LiveChart(PlotWidget):
         When they look as the ones shown do (a new run of the same kind), the curve items
         and the legend are kept and only their data starts over: rebuilding them took
         ~20 ms of the event loop when a run started."""
+        self._legend_due, self._legend_stale = 0.0, True  # new data: the first frame places the legend
         looks = [(label, color, right, style) for _run, _metric, label, color, right, style in specs]
         if looks != [curve.look for curve in self.curves]:
             self.clear_curves()
@@ -372,6 +381,7 @@ class LiveChart(PlotWidget):
         return max(0, int(np.floor(lo - x0)) - 1), min(n, int(np.ceil(hi - x0)) + 2)
 
     def _on_manual_range(self, *args) -> None:
+        self._legend_may_move()
         self.follow = False
         self.follow_changed.emit(False)
         self.x_range_picked.emit(*self.getPlotItem().vb.viewRange()[0])
@@ -429,7 +439,37 @@ class LiveChart(PlotWidget):
             changed = True
         if self.follow and self.curves:
             self._follow_data(extent, changed)
+        self._legend_stale = self._legend_stale or changed
+        if self._legend_stale and time.monotonic() >= self._legend_due:
+            self.place_legend()
         return changed
+
+    def _legend_may_move(self, *args) -> None:
+        self._legend_stale = True
+
+    def place_legend(self) -> None:
+        """Move the legend to the corner where it covers the least of the curves, unless
+        the user dragged it somewhere; looked at again at most every LEGEND_EVERY_S while
+        data comes in (at the top left it hid the tops of the curves: a birth count of 2
+        read as 1.5 under it)."""
+        self._legend_stale = False
+        self._legend_due = time.monotonic() + LEGEND_EVERY_S
+        view = self.getPlotItem().vb
+        width, height = view.width(), view.height()
+        if self.legend.moved_by_user or not self.curves or width <= 0 or height <= 0:
+            return
+        lines = []
+        for curve in self.curves:
+            x, y = curve.item.xData, curve.item.yData
+            if x is not None and len(x):
+                x_range, y_range = (self.right_view if curve.right else view).viewRange()
+                if (fractions := in_fractions(x, y, x_range, y_range)) is not None:
+                    lines.append(fractions)
+        box = ((self.legend.width() + LEGEND_MARGIN) / width, (self.legend.height() + LEGEND_MARGIN) / height)
+        corner = better_corner(lines, box, self.legend_corner)
+        if corner != self.legend_corner:
+            self.legend_corner = corner
+            self.legend.setOffset(corner_offset(corner, LEGEND_MARGIN))
 
     def _follow_data(self, extent: float, changed: bool) -> None:
         """Keep all data in view, changing the ranges rarely while data grows (every

@@ -24,6 +24,7 @@ from PySide6.QtCore import QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter
 
 from farm_gui.display.envelope import PeakPyramid
+from farm_gui.display.legend_place import corner_offset, emptiest_corner, in_fractions
 from farm_gui.ui.plots.chart_render import figure_mode, render_to_file
 from farm_gui.ui.widgets.theme import chart_colors
 
@@ -142,30 +143,7 @@ def _drawn(series: Series, log_y: bool, max_points: int) -> tuple[np.ndarray, np
     return x, y
 
 
-CORNERS = ("upper left", "upper right", "lower left", "lower right")
 LEGEND_OFFSET = 6  # figure pixels between the legend and the plot's corner
-
-
-def emptiest_corner(lines: list[tuple[np.ndarray, np.ndarray]], box: tuple[float, float]) -> str:
-    """The corner of a plot where a legend of ``box`` (width, height, in fractions of the
-    plot) covers the fewest points of the ``lines`` (x and y in fractions of the plot,
-    0 at the left and the bottom); the earlier of CORNERS on a tie. Each line is also
-    sampled between its points, so that a line crossing the corner counts there."""
-    width, height = box
-    counts = []
-    for corner in CORNERS:
-        x_lo, x_hi = (1.0 - width, 1.0) if corner.endswith("right") else (0.0, width)
-        y_lo, y_hi = (1.0 - height, 1.0) if corner.startswith("upper") else (0.0, height)
-        count = 0
-        for x, y in lines:
-            ok = np.isfinite(x) & np.isfinite(y)
-            if ok.sum() > 1:
-                order = np.argsort(x[ok], kind="stable")
-                xs = np.linspace(np.min(x[ok]), np.max(x[ok]), 512)
-                x, y = np.concatenate([x, xs]), np.concatenate([y, np.interp(xs, x[ok][order], y[ok][order])])
-            count += int(np.count_nonzero((x >= x_lo) & (x <= x_hi) & (y >= y_lo) & (y <= y_hi)))
-        counts.append(count)
-    return CORNERS[int(np.argmin(counts))]
 
 
 def _print_pen(color: str, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine):
@@ -221,20 +199,14 @@ class FigureScene:
     def _place_legend(legend: pg.LegendItem, plot: pg.PlotItem,
                       lines: list[tuple[np.ndarray, np.ndarray, tuple[float, float]]]) -> None:
         """The legend in the plot's corner where it hides the least of the curves."""
-        (x0, x1), _ = plot.vb.viewRange()
+        x_range, _ = plot.vb.viewRange()
         width, height = plot.vb.width(), plot.vb.height()
-        if width <= 0 or height <= 0 or x1 <= x0:
+        if width <= 0 or height <= 0:
             return
-        fractions = []
-        for x, y, (y0, y1) in lines:
-            if y1 > y0:
-                fx = (np.asarray(x, float) - x0) / (x1 - x0)
-                fractions.append((fx, (np.asarray(y, float) - y0) / (y1 - y0)))
+        fractions = [f for x, y, y_range in lines if (f := in_fractions(x, y, x_range, y_range)) is not None]
         box = ((legend.width() + LEGEND_OFFSET) / width, (legend.height() + LEGEND_OFFSET) / height)
         corner = emptiest_corner(fractions, box)
-        dx = LEGEND_OFFSET if corner.endswith("left") else -LEGEND_OFFSET
-        dy = LEGEND_OFFSET if corner.startswith("upper") else -LEGEND_OFFSET
-        legend.setOffset((dx, dy))
+        legend.setOffset(corner_offset(corner, LEGEND_OFFSET))
         legend.corner = corner
 
     def _build(self, plot: pg.PlotItem, panel: Panel, px_per_pt: float) -> None:

@@ -147,7 +147,12 @@ class ChartLegend(pg.LegendItem):
         self.backing.setZValue(-1)
         self.backing.setBrush(self.opts["brush"])
         self.geometryChanged.connect(self._fit_backing)
+        self.moved_by_user = False  # dragged: the chart no longer picks its corner
         mark_unpainted(self)
+
+    def mouseDragEvent(self, ev) -> None:  # noqa: N802 (Qt API)
+        self.moved_by_user = True
+        super().mouseDragEvent(ev)
 
     def setBrush(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph API)
         super().setBrush(*args, **kwargs)

@@ -1,0 +1,110 @@
+"""A chart's legend sits in the corner where it covers the least of the curves (at the top
+left it hid the tops of the births curve: a birth count of 2 read as 1.5), and stays where
+the user drags it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
+
+from farm_gui.display.legend_place import better_corner
+from farm_gui.display.series import RunSeries
+from farm_gui.runtime.live_buffer import LiveBuffer
+from farm_gui.sim import METRIC_NAMES
+from farm_gui.ui.plots.charts import ChartsPanel
+
+
+def births_peak_first(steps: int = 200) -> LiveBuffer:
+    """Births of 10 a step for the first 20 steps, then 1: the curve's top is at the left."""
+    buffer = LiveBuffer(METRIC_NAMES)
+    row = dict.fromkeys(METRIC_NAMES, 0.0)
+    for i in range(steps):
+        row.update(step=i, alive=100 + i, births=10.0 if i < 20 else 1.0, deaths=0.5,
+                   resources_in_nodes=500.0, mean_agent_resources=5.0, mean_health=90.0)
+        buffer.append(row)
+    return buffer
+
+
+def shown_panel(qtbot, buffer: LiveBuffer) -> ChartsPanel:
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.bind([RunSeries(1, "run 1", buffer)])
+    for _ in range(6):  # settle the ranges
+        panel.refresh()
+        qtbot.wait(5)
+    return panel
+
+
+def points_under_legend(chart) -> int:
+    """The curves' drawn points that fall inside the legend's box on screen."""
+    view = chart.getPlotItem().vb
+    box = view.mapRectFromScene(chart.legend.sceneBoundingRect())
+    hidden = 0
+    for curve in chart.curves:
+        x, y = curve.item.xData, curve.item.yData
+        hidden += int(np.count_nonzero((x >= box.left()) & (x <= box.right())
+                                       & (y >= box.top()) & (y <= box.bottom())))
+    return hidden
+
+
+def chart_named(panel: ChartsPanel, name: str):
+    return next(chart for chart in panel.charts if chart.objectName() == name)
+
+
+def test_the_legend_leaves_the_corner_where_the_curves_peak(qtbot):
+    panel = shown_panel(qtbot, births_peak_first())
+    chart = chart_named(panel, "births_deaths_chart")
+    assert chart.legend_corner == "upper right"
+    assert points_under_legend(chart) == 0
+    (x0, x1), _ = chart.getPlotItem().vb.viewRange()
+    legend = chart.getPlotItem().vb.mapRectFromScene(chart.legend.sceneBoundingRect())
+    assert legend.center().x() > (x0 + x1) / 2  # on screen, too
+
+
+def drag(widget, start: QPointF, end: QPointF) -> None:
+    """A left-button drag through the viewport (QTest's mouseMove carries no buttons)."""
+    viewport = widget.viewport()
+    left, none, plain = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    events = [QMouseEvent(QEvent.Type.MouseButtonPress, start, start, left, left, plain)]
+    for k in range(1, 11):
+        at = start + (end - start) * (k / 10)
+        events.append(QMouseEvent(QEvent.Type.MouseMove, at, at, none, left, plain))
+    events.append(QMouseEvent(QEvent.Type.MouseButtonRelease, end, end, left, none, plain))
+    for event in events:
+        QApplication.sendEvent(viewport, event)
+
+
+def test_a_legend_the_user_dragged_stays_where_it_was_put(qtbot):
+    buffer = births_peak_first()
+    panel = shown_panel(qtbot, buffer)
+    chart = chart_named(panel, "births_deaths_chart")
+    start = chart.mapFromScene(chart.legend.sceneBoundingRect().center())
+    drag(chart, QPointF(start), QPointF(start) + QPointF(-60, 40))
+    assert chart.legend.moved_by_user
+    dropped = chart.legend.pos()
+    row = dict.fromkeys(METRIC_NAMES, 0.0)
+    for i in range(200, 260):  # the run goes on: the peak leaves the right-hand corner free no more
+        row.update(step=i, alive=100 + i, births=10.0, deaths=0.5)
+        buffer.append(row)
+    chart._legend_due = 0.0
+    for _ in range(6):
+        panel.refresh()
+        qtbot.wait(5)
+    assert chart.legend.pos() == dropped
+
+
+def test_a_live_legend_moves_only_for_a_clearly_better_corner():
+    top_left = (np.array([0.0, 0.1, 0.2]), np.array([0.95, 0.95, 0.95]))
+    box = (0.3, 0.2)
+    assert better_corner([top_left], box, "upper left") == "upper right"
+    # a corner that hides a little less is not worth a jump
+    top_right = (np.array([0.8, 0.9, 1.0]), np.array([0.9, 0.9, 0.9]))
+    floor = (np.linspace(0, 1, 2000), np.full(2000, 0.05))  # the lower corners are taken
+    assert better_corner([top_left, top_right, floor], box, "upper left") == "upper left"
+    assert better_corner([top_left, floor], box, "upper left") == "upper right"
+    assert better_corner([], box, "lower right") == "lower right"
