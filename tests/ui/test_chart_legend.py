@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from farm_gui.display.legend_place import better_corner
 from farm_gui.display.series import RunSeries
@@ -108,3 +108,38 @@ def test_a_live_legend_moves_only_for_a_clearly_better_corner():
     assert better_corner([top_left, top_right, floor], box, "upper left") == "upper left"
     assert better_corner([top_left, floor], box, "upper left") == "upper right"
     assert better_corner([], box, "lower right") == "lower right"
+
+
+def test_overlaid_runs_get_a_legend_per_kind_of_curve_and_one_key_of_run_styles(qtbot):
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    key = panel.findChild(QWidget, "chart_run_key")
+    panel.bind([RunSeries(1, "baseline", births_peak_first())])
+    assert not key.isVisible()
+    births = chart_named(panel, "births_deaths_chart")
+    assert [label.text for _, label in births.legend.items] == ["births", "deaths"]
+
+    panel.bind([RunSeries(1, "baseline", births_peak_first()), RunSeries(2, "hungrier", births_peak_first())])
+    for _ in range(6):
+        panel.refresh()
+        qtbot.wait(5)
+    # two runs: four curves, and still the two entries, in the curves' colours, drawn solid
+    assert len(births.curves) == 4 and births.data("hungrier: births") is not None
+    entries = [(label.text, sample.item.opts["pen"]) for sample, label in births.legend.items]
+    assert [text for text, _ in entries] == ["births", "deaths"]
+    colours = {curve.look[0].split(": ")[1]: curve.item.opts["pen"].color().name() for curve in births.curves}
+    assert [pen.color().name() for _, pen in entries] == [colours["births"], colours["deaths"]]
+    assert all(pen.style() == Qt.PenStyle.SolidLine for _, pen in entries)
+    population = chart_named(panel, "population_chart")
+    assert len(population.legend.items) == len(population.curves) // 2
+    # the runs' line styles, once, under the charts
+    assert key.isVisible()
+    names = [label.text() for label in key.findChildren(QLabel, "chart_run_key_name")]
+    assert names == ["baseline", "hungrier"]
+    assert [style for _, style in key.entries] == [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine]
+
+    panel.bind([RunSeries(2, "hungrier", births_peak_first())])
+    assert not key.isVisible()

@@ -23,9 +23,10 @@ from farm_gui.display.envelope import EnvelopeTrace
 from farm_gui.display.legend_place import better_corner, corner_offset, in_fractions
 from farm_gui.display.series import RunSeries, StoredSeries
 from farm_gui.ui.plots import chart_specs
-from farm_gui.ui.plots.chart_specs import RUN_STYLES  # noqa: F401 (the styles of overlaid runs)
+from farm_gui.ui.plots.chart_specs import RUN_STYLES
 from farm_gui.ui.plots.plot_widget import ChartLegend, ChartViewBox, LegendSample, PlotWidget, mark_unpainted
 from farm_gui.ui.plots.readout import ReadoutLabel
+from farm_gui.ui.plots.run_key import RunKey
 from farm_gui.ui.world import foraging_look
 from farm_gui.ui.world.foraging_look import TOTAL_COLOR  # noqa: F401
 
@@ -341,6 +342,7 @@ class LiveChart(PlotWidget):
             self.clear_curves()
             for spec in specs:
                 self.add_curve(*spec)
+            self._fill_legend()
             return
         for curve, (run, metric, *_look) in zip(self.curves, specs, strict=True):
             curve.run, curve.metric = run, metric
@@ -352,8 +354,27 @@ class LiveChart(PlotWidget):
             view = curve.item.getViewBox()
             if view is not None:
                 view.removeItem(curve.item)
-            self.legend.removeItem(curve.item)
+        self.legend.clear()
         self.curves = []
+
+    def _fill_legend(self) -> None:
+        """An entry per curve of one run; with several runs, an entry per kind of curve in
+        its colour, drawn solid (the runs' line styles are told once, under the charts:
+        an entry per run and curve covered most of a small chart)."""
+        self.legend.clear()
+        runs = {curve.run.run_id for curve in self.curves}
+        if len(runs) <= 1:
+            for curve in self.curves:
+                self.legend.addItem(curve.item, curve.label)
+        else:
+            kinds: dict[tuple[str, str], None] = {}
+            for curve in self.curves:
+                label, color, _right, _style = curve.look
+                kinds.setdefault((label.removeprefix(f"{curve.run.name}: "), color))
+            for label, color in kinds:
+                self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(color, width=1)), label)
+        # The title and the legend's labels draw nothing themselves (their text items do).
+        mark_unpainted(self.getPlotItem().titleLabel, *(label for _, label in self.legend.items))
 
     def add_curve(self, run: RunSeries, metric: str, label: str, color: str, right: bool = False,
                   style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> Curve:
@@ -363,14 +384,11 @@ class LiveChart(PlotWidget):
                                 skipFiniteCheck=True, antialias=False)
         if right and self.right_view is not None:
             self.right_view.addItem(item)
-            self.legend.addItem(item, label)
         else:
-            self.getPlotItem().addItem(item)
+            self.getPlotItem().addItem(item)  # (which adds it to the legend: _fill_legend redoes that)
         curve = Curve(run, metric, label, item, EnvelopeTrace(), right=right and self.right_view is not None,
                       look=(label, color, right, style))
         self.curves.append(curve)
-        # The title and the legend's labels draw nothing themselves (their text items do).
-        mark_unpainted(self.getPlotItem().titleLabel, *(label for _, label in self.legend.items))
         return curve
 
     # ---- drawing ----------------------------------------------------------------
@@ -551,6 +569,8 @@ class ChartsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self.grid, 1)
+        self.run_key = RunKey()
+        layout.addWidget(self.run_key)
         layout.addWidget(self.readout)
         self.frames = 0  # frames in which every chart was brought up to date and one changed
         self.axes_moved = False  # the chart refresh_next last brought up to date changed a range
@@ -646,6 +666,7 @@ class ChartsPanel(QWidget):
         self.follow_range.reset()
         self.clear_hover(rows=len(runs))
         specs = chart_specs.curves(self.model, self.runs, common)
+        self.run_key.set_runs([(run.name, RUN_STYLES[i % len(RUN_STYLES)]) for i, run in enumerate(runs)])
         for name, chart in self.by_name.items():
             chart.set_curves(specs.get(name, []))
             chart.follow = True
