@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from farm_gui.config import ConfigError
-from farm_gui.config.io import parse_yaml, read_config_text
+from farm_gui.config.io import parse_yaml, read_config_text, validation_problems
+from farm_gui.runtime.continuation import apply_settings as runtime_apply_settings
 
 DEFAULT_MODEL = "foraging"
 
@@ -31,19 +32,6 @@ def read_model_file(path: str) -> tuple[str | None, dict[str, Any], str]:
     return model, data, src
 
 
-def problems(err: ValidationError) -> list[tuple[str, str]]:
-    out = []
-    for e in err.errors(include_url=False):
-        path = ".".join(str(p) for p in e["loc"]) or "(config)"
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key (not a parameter of this model)"
-        elif "input" in e and not isinstance(e["input"], dict | list):
-            msg = f"{msg} (got {e['input']!r})"
-        out.append((path, msg))
-    return out
-
-
 def validate(spec, data: Mapping[str, Any], source: str) -> BaseModel:
     if spec.storage == "foraging_v1":
         from farm_gui.config import config_from_dict
@@ -52,23 +40,12 @@ def validate(spec, data: Mapping[str, Any], source: str) -> BaseModel:
     try:
         return spec.parameters.model_validate(dict(data))
     except ValidationError as err:
-        raise ConfigError(source, problems(err)) from None
+        raise ConfigError(source, validation_problems(err, spec.parameters)) from None
 
 
 def apply_settings(spec, params: BaseModel, settings: Mapping[str, Any], source: str) -> BaseModel:
     """`params` with `settings` (dotted keys reach nested settings) applied and validated."""
-    data = params.model_dump(mode="json", by_alias=True)
-    for key, value in settings.items():
-        target = data
-        *path, last = key.split(".")
-        for part in path:
-            if not isinstance(target.get(part), dict):
-                raise ConfigError(source, [(key, "unknown setting (not a parameter of this model)")])
-            target = target[part]
-        if last not in target:
-            raise ConfigError(source, [(key, "unknown setting (not a parameter of this model)")])
-        target[last] = value
-    return validate(spec, data, source)
+    return runtime_apply_settings(params, settings, source)
 
 
 def get_spec(name: str):
@@ -125,7 +102,8 @@ def model_params(args) -> tuple[str, BaseModel]:
             except KeyError as err:
                 raise ConfigError(None, [("preset", str(err).strip('"'))]) from None
             except ValidationError as err:
-                raise ConfigError(f"preset {args.preset}", problems(err)) from None
+                problems = validation_problems(err, spec.parameters)
+                raise ConfigError(f"preset {args.preset}", problems) from None
     overrides = {k: v for k, v in (("simulation_steps", args.steps), ("seed", args.seed),
                                    ("snapshot_every", args.snapshot_every)) if v is not None}
     if overrides:

@@ -3,15 +3,16 @@ every bad-config case raises."""
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .file_mode import give_default_mode
 from .schema import FieldsError, RunConfig
@@ -39,7 +40,26 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if p != "__root__") or "(config)"
 
 
-def _problems_from_validation(err: ValidationError) -> list[tuple[str, str]]:
+def did_you_mean(name: str, known: Iterable[str], prefix: str = "") -> str:
+    """"; did you mean X?" when one of the ``known`` names is close to ``name`` (a typo);
+    ``prefix`` goes before it (the path of a nested setting)."""
+    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.75)
+    return f"; did you mean {prefix}{close[0]}?" if close else ""
+
+
+def field_names(model: type[BaseModel] | None, path: Sequence[Any] = ()) -> list[str]:
+    """The keys a parameters class takes at ``path`` (nested parameter classes followed)."""
+    for part in path:
+        field = model.model_fields.get(str(part)) if model is not None else None
+        kind = field.annotation if field is not None else None
+        model = kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
+    if model is None:
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def validation_problems(err: ValidationError, model: type[BaseModel] | None = None) -> list[tuple[str, str]]:
+    """(field, message) of each error; an unknown key names the nearest one ``model`` takes."""
     problems = []
     for e in err.errors(include_url=False):
         cause = e.get("ctx", {}).get("error")
@@ -48,7 +68,8 @@ def _problems_from_validation(err: ValidationError) -> list[tuple[str, str]]:
             continue
         msg = e["msg"]
         if e["type"] == "extra_forbidden":
-            msg = "unknown key (not a parameter of this model)"
+            *path, name = e["loc"]
+            msg = f"unknown key (not a parameter of this model{did_you_mean(name, field_names(model, path))})"
         elif "input" in e and not isinstance(e["input"], (dict, list)):
             msg = f"{msg} (got {e['input']!r})"
         problems.append((_field_path(tuple(e["loc"])), msg))
@@ -82,7 +103,7 @@ def config_from_dict(data: Any, source: str | None = None) -> RunConfig:
     try:
         return RunConfig.model_validate(dict(data))
     except ValidationError as err:
-        raise ConfigError(source, _problems_from_validation(err)) from None
+        raise ConfigError(source, validation_problems(err, RunConfig)) from None
 
 
 def read_config_text(path: str | os.PathLike[str], kind: str = "YAML") -> tuple[str, str]:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from farm_gui.core.model import ModelSpec, RunParameters
 
 from .file_mode import give_default_mode
-from .io import ConfigError, _problems_from_validation, _reject_non_finite, parse_yaml, read_config_text
+from .io import ConfigError, _reject_non_finite, parse_yaml, read_config_text, validation_problems
 
 MODEL_KEY = "model"
 
@@ -37,7 +37,7 @@ def params_from_dict(spec: ModelSpec, data: Any, source: str | None = None) -> R
     try:
         return spec.parameters.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(source, _problems_from_validation(err)) from None
+        raise ConfigError(source, validation_problems(err, spec.parameters)) from None
 
 
 def params_to_dict(spec: ModelSpec, params: RunParameters) -> dict[str, Any]:

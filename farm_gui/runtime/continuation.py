@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from farm_gui.config import ConfigError, RunConfig, config_from_dict, config_to_dict
+from farm_gui.config.io import did_you_mean, validation_problems
 from farm_gui.core.registry import UnknownModelError, get_model
 from farm_gui.runtime.generic_run import restore_engine
 from farm_gui.sim import Model, restore_model
@@ -67,20 +68,24 @@ def apply_settings(config: RunConfig, settings: Mapping[str, Any], source: str) 
     for key, value in settings.items():
         target = data
         *path, last = key.split(".")
-        for part in path:
+        for depth, part in enumerate(path):
             if not isinstance(target.get(part), dict):
-                raise ConfigError(source, [(key, "unknown setting")])
+                raise ConfigError(source, [(key, _unknown(part, target, path[:depth]))])
             target = target[part]
         if last not in target:
-            raise ConfigError(source, [(key, "unknown setting")])
+            raise ConfigError(source, [(key, _unknown(last, target, path))])
         target[last] = value
     if not isinstance(config, RunConfig):  # another model's parameters
         try:
             return type(config).model_validate(data)
         except ValidationError as err:
-            raise ConfigError(source, [(".".join(map(str, e["loc"])), e["msg"])
-                                       for e in err.errors(include_url=False)]) from None
+            raise ConfigError(source, validation_problems(err, type(config))) from None
     return config_from_dict(data, source=source)
+
+
+def _unknown(name: str, known: Mapping[str, Any], path: list[str]) -> str:
+    prefix = "".join(f"{part}." for part in path)
+    return f"unknown setting (not a parameter of this model{did_you_mean(name, known, prefix)})"
 
 
 def _restore(config: RunConfig, state: dict[str, Any], model: str, where: str) -> Model:

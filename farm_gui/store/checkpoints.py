@@ -127,8 +127,13 @@ class CheckpointTable:
                 last_alive=int(last_alive), created_at=now, app_version=__version__,
                 parent_run=pid, parent_step=k, model_version=parent.model_version)).inserted_primary_key[0])
             if not name:
-                conn.execute(update(runs).where(runs.c.id == run_id)
-                             .values(name=f"{parent.name} fork@{k}"))
+                base = f"{parent.name} fork@{k}"
+                alike = select(runs.c.name).where(runs.c.name.startswith(base, autoescape=True))
+                taken = set(conn.execute(alike).scalars())
+                # a second fork from the same step gets "(2)": two alike names could not be told apart
+                default = next(n for n in (base, *(f"{base} ({i})" for i in range(2, len(taken) + 2)))
+                               if n not in taken)
+                conn.execute(update(runs).where(runs.c.id == run_id).values(name=default))
             c = checkpoints.c
             conn.execute(insert(checkpoints).from_select(
                 ["run_id", "step", "format_version", "engine", "size", "data", "created_at"],

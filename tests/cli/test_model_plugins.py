@@ -215,3 +215,17 @@ def test_a_plugin_run_resumes_and_forks_from_its_checkpoints_bit_identically(tmp
         assert list(forked["step"]) == list(range(40, 50))
         assert store.get_run(fork).parent_run == whole
         assert list(store.snapshot_steps(short)) == list(store.snapshot_steps(whole))
+
+
+def test_a_mistyped_parameter_is_named_with_the_nearest_real_one(tmp_path, capsys):
+    db = tmp_path / "runs.db"
+    assert run_cli("run", "--set", "base_consumption_rat=0.3", "--db", db) == 2
+    assert "base_consumption_rat: unknown setting (not a parameter of this model; did you mean " \
+           "base_consumption_rate?)" in capsys.readouterr().err
+    config = tmp_path / "typo.yaml"
+    config.write_text("model: schelling\ndensty: 0.5\n")
+    assert run_cli("run", "--config", config, "--db", db) == 2
+    err = capsys.readouterr().err
+    assert "densty: unknown key (not a parameter of this model; did you mean density?)" in err
+    assert run_cli("run", "--model", "schelling", "--set", "zzz=1", "--db", db) == 2
+    assert "zzz: unknown setting (not a parameter of this model)" in capsys.readouterr().err

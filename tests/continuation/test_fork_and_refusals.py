@@ -116,3 +116,13 @@ def test_a_damaged_or_newer_checkpoint_is_refused_and_nothing_changes(tmp_path, 
     forked = cli("fork", str(run_id), "--at", "30", "--db", str(db))
     assert forked.returncode == 2 and expected in forked.stderr
     assert _everything(db) == before
+
+
+def test_forks_from_the_same_step_get_names_that_tell_them_apart(tmp_path):
+    db = tmp_path / "w.db"
+    run_id = run_whole(db, small_config(N))
+    ids = [int(cli("fork", str(run_id), "--at", "20", "--db", str(db), "--quiet").stdout) for _ in range(3)]
+    with open_store(db, readonly=True) as store:
+        parent = store.get_run(run_id).name
+        assert [store.get_run(i).name for i in ids] == [f"{parent} fork@20", f"{parent} fork@20 (2)",
+                                                         f"{parent} fork@20 (3)"]

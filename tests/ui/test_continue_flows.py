@@ -5,7 +5,8 @@ shown in the run table and overlaid on the charts, aligned at the fork step)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QWidget
 
 from farm_gui.runtime.session import RunSession
 from farm_gui.store import open_store
@@ -97,3 +98,43 @@ def test_a_finished_run_continues_for_more_steps_and_can_be_forked(qtbot, make_w
     np.testing.assert_array_equal(y, window.store.metrics(fork.id)["alive"])
     parent_x, _ = chart.data(f"{window.store.get_run(run.run_id).name}: total")
     assert parent_x[0] == 0 and parent_x[-1] == 99
+
+
+def test_the_fork_dialog_names_a_bad_setting_and_keeps_what_was_typed(qtbot, make_window):
+    window = make_window(steps=60)
+    window.config_form.set_value("checkpoint_every", 20)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    qtbot.waitUntil(lambda: window.actions.fork_run.isEnabled() and window.world_view.slider.isEnabled(),
+                    timeout=WAIT_MS)
+    window.world_view.slider.setValue(25)
+    window.findChild(QWidget, "fork_button").click()
+    qtbot.waitUntil(lambda: (d := window.findChild(QDialog, "fork_dialog")) is not None and d.isVisible(),
+                    timeout=WAIT_MS)
+    dialog = window.findChild(QDialog, "fork_dialog")
+    name = window.store.get_run(run.run_id).name
+    assert dialog.findChild(QWidget, "fork_name").placeholderText() == f"{name} fork@20"
+    steps = dialog.findChild(QComboBox, "fork_step")
+    steps.setCurrentIndex(steps.findData(40))
+    assert dialog.findChild(QWidget, "fork_name").placeholderText() == f"{name} fork@40"
+    settings = dialog.findChild(QWidget, "fork_settings")
+    problem = dialog.findChild(QLabel, "fork_problem")
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    runs_before = len(window.store.list_runs())
+
+    settings.setText("base_consumption_rat=0.3")  # a typo
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and problem.isVisible()
+    assert ("base_consumption_rat: unknown setting (not a parameter of this model; "
+            "did you mean base_consumption_rate?)") in problem.text()
+    assert settings.text() == "base_consumption_rat=0.3"
+
+    settings.setText("simulation_steps=30")  # ends before the checkpoint it starts from
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "simulation_steps" in problem.text()
+
+    settings.setText("base_consumption_rate=0.3")
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: len(window.store.list_runs()) == runs_before + 1, timeout=WAIT_MS)
+    assert len(window.store.list_runs()) == runs_before + 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 
+from pydantic import BaseModel
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from farm_gui.config import ConfigError
 from farm_gui.runtime.aio import run_blocking, spawn
-from farm_gui.runtime.continuation import parse_settings, prepare_fork, prepare_resume
+from farm_gui.runtime.continuation import apply_settings, parse_settings, prepare_fork, prepare_resume
 from farm_gui.runtime.registry import ACTIVE_STATES, RunRegistry
 from farm_gui.store import StoreError
 from farm_gui.ui.actions import WindowActions
@@ -69,25 +70,37 @@ class ContinueDialog(QDialog):
 
 
 class ForkDialog(QDialog):
-    """The checkpoint to fork from, changed settings and the new run's name."""
+    """The checkpoint to fork from, changed settings and the new run's name. Settings that
+    do not fit the parent's configuration are named in the dialog, which stays open with
+    what was typed."""
 
-    def __init__(self, parent: QWidget, name: str, steps: list[int], chosen: int):
+    def __init__(self, parent: QWidget, name: str, steps: list[int], chosen: int, config: BaseModel):
         super().__init__(parent)
         self.setObjectName("fork_dialog")
         self.setWindowTitle("Fork run")
+        self.run_name = name
+        self.config = config
         self.step_box = QComboBox()
         self.step_box.setObjectName("fork_step")
         for s in steps:
             self.step_box.addItem(f"step {s:,}", s)
         self.step_box.setCurrentIndex(steps.index(chosen))
+        self.step_box.currentIndexChanged.connect(self._name_placeholder)
         self.settings_edit = QLineEdit()
         self.settings_edit.setObjectName("fork_settings")
-        self.settings_edit.setPlaceholderText("e.g. base_consumption_rate=0.3 max_population=500")
+        example = "e.g. base_consumption_rate=0.3 max_population=500"
+        self.settings_edit.setPlaceholderText(example)
+        self.settings_edit.setMinimumWidth(self.settings_edit.fontMetrics().horizontalAdvance(example) + 24)
         self.settings_edit.setToolTip("Changed parameters as key=value pairs (dotted keys for nested ones, "
                                       "e.g. action_weights.move=0.5); the rest are the parent's")
         self.name_edit = QLineEdit()
         self.name_edit.setObjectName("fork_name")
-        self.name_edit.setPlaceholderText(f"{name} fork@step")
+        self._name_placeholder()
+        self.problem = QLabel()
+        self.problem.setObjectName("fork_problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #c0392b;")
+        self.problem.hide()
         buttons = QDialogButtonBox(_OK_CANCEL)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -96,7 +109,12 @@ class ForkDialog(QDialog):
         form.addRow("Checkpoint", self.step_box)
         form.addRow("Changed settings", self.settings_edit)
         form.addRow("Name", self.name_edit)
+        form.addRow(self.problem)
         form.addRow(buttons)
+        self.settings_edit.setFocus()  # what a fork is for: typing starts there
+
+    def _name_placeholder(self) -> None:
+        self.name_edit.setPlaceholderText(f"{self.run_name} fork@{self.step()}")  # the store's default
 
     def step(self) -> int:
         return int(self.step_box.currentData())
@@ -107,6 +125,24 @@ class ForkDialog(QDialog):
         except ValueError as err:
             raise ConfigError("changed settings", [("", str(err))]) from None
         return parse_settings(items)
+
+    def accept(self) -> None:
+        try:
+            config = apply_settings(self.config, self.settings(), "changed settings")
+        except ConfigError as err:
+            self._refuse(str(err))
+            return
+        steps = int(getattr(config, "simulation_steps", 0) or 0)
+        if steps and steps <= self.step():
+            self._refuse(f"The run is set to {steps:,} steps: a fork from step {self.step():,} would have "
+                         f"nothing to run. Add simulation_steps=N with N above {self.step():,}.")
+            return
+        super().accept()
+
+    def _refuse(self, message: str) -> None:
+        self.problem.setText(message)
+        self.problem.show()
+        self.settings_edit.setFocus()
 
 
 def _nearest_at_or_before(steps: list[int], step: int) -> int:
@@ -213,10 +249,15 @@ class ContinueController(QObject):
         if not steps:
             self.show_error("Cannot fork the run", f"{name} has no checkpoint to start a fork from.")
             return
+        try:
+            config = await run_blocking(store.run_config, run_id)
+        except (StoreError, ConfigError) as err:
+            self.show_error("Cannot fork the run", str(err))
+            return
         chosen = _nearest_at_or_before(steps, step)
         if self.state.world_run == run_id and self.world_view.slider.isEnabled():
             self.world_view.slider.setValue(chosen)  # snap to the checkpoint
-        dialog = self.continue_dialog = ForkDialog(self.dialog_parent, name, steps, chosen)
+        dialog = self.continue_dialog = ForkDialog(self.dialog_parent, name, steps, chosen, config)
 
         def accepted() -> None:
             try:
