@@ -185,9 +185,14 @@ def test_pause_resume_cancel_and_resume_experiment_by_the_panels_buttons(qtbot, 
         assert buttons[name].isEnabled(), name
         qtbot.mouseClick(buttons[name], Qt.MouseButton.LeftButton)
 
-    spec = spec_from_text(SPEC.replace("replications: 2", "replications: 20")
-                          .replace("steps: 15", "steps: 1500"))
-    spawn(panel.create_and_start(spec, LocalPoolBackend(1)))
+    # Runs of ~0.1-0.3 s, one to a task, two in flight: default-preset runs took ~30 ms and
+    # went eight to a task, and under load the whole experiment could finish between a
+    # click and the table (refreshed every 0.5 s) showing its effect.
+    spec = spec_from_text(SPEC.replace("preset: default", "preset: 1k")
+                          .replace("replications: 2", "replications: 8").replace("steps: 15", "steps: 400"))
+    backend = LocalPoolBackend(1)
+    backend.task_target_s = 0.0
+    spawn(panel.create_and_start(spec, backend))
     qtbot.waitUntil(lambda: status() == "running", timeout=WAIT_MS)
     assert buttons["pause"].isEnabled() and buttons["cancel"].isEnabled()
     assert not buttons["resume"].isEnabled()
@@ -201,12 +206,12 @@ def test_pause_resume_cancel_and_resume_experiment_by_the_panels_buttons(qtbot, 
     click("cancel")  # paused: nothing more is dispatched, so it cannot finish first
     qtbot.waitUntil(lambda: status() == "cancelled", timeout=WAIT_MS)
     experiment = window.store.list_experiments()[0]
-    assert experiment.runs_done < 40  # what finished is kept; the rest stays queued
+    assert experiment.runs_done < 16  # what finished is kept; the rest stays queued
     panel.table.selectRow(0)
     qtbot.waitUntil(buttons["continue"].isEnabled, timeout=WAIT_MS)
     assert not buttons["cancel"].isEnabled()
     click("continue")
     qtbot.waitUntil(lambda: status() == "finished", timeout=WAIT_MS)
     experiment = window.store.list_experiments()[0]
-    assert (experiment.runs_done, experiment.runs_failed) == (40, 0)
+    assert (experiment.runs_done, experiment.runs_failed) == (16, 0)
     assert not buttons["continue"].isEnabled() and buttons["export"].isEnabled()
