@@ -51,6 +51,34 @@ def auto_groups(sources: Sequence[RunSource]) -> list[list[int]]:
     return list(keys.values())
 
 
+def _flat(data: dict, prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def group_settings(sources: Sequence[RunSource], groups: list[list[int]], most: int = 4) -> list[str]:
+    """What sets each group apart: the settings of its first run whose values differ between
+    the groups, as "key=value, ..." (at most ``most`` of them, then "..."); "" for one group."""
+    firsts = []
+    for members in groups:
+        source = sources[members[0]]
+        params = _flat(source.parameters().model_dump(mode="json"))
+        params.pop("seed", None)
+        firsts.append({"model": source.model, **params})
+    keys = [k for k in dict.fromkeys(k for first in firsts for k in first)
+            if len({json.dumps(first.get(k), sort_keys=True, default=str) for first in firsts}) > 1]
+    out = []
+    for first in firsts:
+        parts = [f"{k}={first.get(k)}" for k in keys[:most]]
+        out.append(", ".join(parts) + (", ..." if len(keys) > most else ""))
+    return out
+
+
 def design_groups(sources: Sequence[RunSource]) -> tuple[list[list[int]], list[str]]:
     """Runs of one experiment grouped by design point (in point order) and the points'
     names; nothing when a run is not from an experiment or they come from several."""
@@ -151,6 +179,7 @@ def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control
     finals_of = {name: part[final_col].to_numpy(dtype=float)
                  for name, part in runs.groupby("group", sort=False)}
     series, group_rows, type_rows = {}, [], []
+    settings = group_settings(sources, groups)
     for gi, members in enumerate(groups):
         matrix = aligned([curves[i] for i in members], [population and extinct[i] for i in members])
         mean, lo, hi = mean_ci(matrix, params.confidence)
@@ -161,7 +190,8 @@ def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control
         m_final, lo_final, hi_final = mean_ci(finals[:, None], params.confidence)
         group_rows.append({"group": names[gi], "runs": len(members), "mean_final": float(m_final[0]),
                            "sd_final": float(finals.std(ddof=1)) if len(finals) > 1 else float("nan"),
-                           "ci_lower": float(lo_final[0]), "ci_upper": float(hi_final[0])})
+                           "ci_lower": float(lo_final[0]), "ci_upper": float(hi_final[0]),
+                           "settings": settings[gi]})
         part = runs[runs["group"] == names[gi]]
         for a, b in combinations(types, 2):
             test = welch_test(part[f"final_{a}"].to_numpy(), part[f"final_{b}"].to_numpy())

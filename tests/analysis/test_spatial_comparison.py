@@ -82,6 +82,8 @@ def test_comparison_groups_replications_and_tests_final_values():
     groups = result.tables["groups"].set_index("group")
     assert list(groups.index) == ["variant 1", "variant 2"]  # grouped by config without the seed
     assert groups.loc["variant 1", "mean_final"] == 12 and groups.loc["variant 2", "mean_final"] == 1.5
+    # what tells the groups apart: the settings that differ between them (not the seed)
+    assert groups["settings"].tolist() == ["width=100.0", "width=200.0"]
     test = result.tables["group_tests"].iloc[0]
     t, df, p = welch_by_hand([10, 14], [3, 0])
     assert test["t"] == pytest.approx(t) and test["df"] == pytest.approx(df)
