@@ -163,6 +163,14 @@ def test_installed_in_the_main_window(qtbot, make_window):
     panel.run_action.trigger()
     qtbot.waitUntil(lambda: panel.jobs_table.rowCount() == 1
                     and panel.jobs_table.item(0, 3).text() == "finished", timeout=WAIT_MS)
+    # The window (at its size on a 1920 x 1080 screen) has room for a result under the jobs
+    # with the New analysis form open: it needed ~920 px, and the window grew when the first
+    # result appeared.
+    window.resize(1489, 900)
+    window.findChild(QDockWidget, "dock_analysis").raise_()
+    qtbot.waitUntil(lambda: panel.results.result is not None, timeout=WAIT_MS)
+    panel.form_section.expand(animate=False)
+    assert window.minimumSizeHint().height() <= 900
     window.close()
 
 
@@ -258,3 +266,27 @@ def test_live_run_rows_change_their_texts_not_the_module_list(qtbot, store, monk
     assert listed == [99, *(r.run_id for r in rows)]
     assert p.checked_runs() == [rows[0].run_id]
     p.shutdown()
+
+
+def test_a_narrow_panel_folds_the_form_away_to_show_a_result_until_the_user_unfolds_it(qtbot, panel):
+    panel.resize(620, 640)  # a dock beside the charts: results under the jobs
+    qtbot.waitUntil(lambda: panel.splitter.orientation() == Qt.Orientation.Vertical, timeout=WAIT_MS)
+    form = panel.findChild(QWidget, "analysis_form_section")
+    assert form.isExpanded()
+    run_through_widgets(qtbot, panel, "survival", [1])
+    qtbot.waitUntil(lambda: panel.results.result is not None, timeout=WAIT_MS)
+    assert not form.isExpanded()  # the result got the room
+    # the user wants the form back: it stays, however many results follow
+    qtbot.mouseClick(form.toggleButton(), Qt.MouseButton.LeftButton)
+    assert form.isExpanded()
+    run_through_widgets(qtbot, panel, "population", [2])
+    qtbot.waitUntil(lambda: panel.results.result is not None and panel.results.result.module == "population",
+                    timeout=WAIT_MS)
+    assert form.isExpanded()
+
+
+def test_a_wide_panel_keeps_the_form_open_beside_a_result(qtbot, panel):
+    form = panel.findChild(QWidget, "analysis_form_section")
+    run_through_widgets(qtbot, panel, "survival", [1])
+    qtbot.waitUntil(lambda: panel.results.result is not None, timeout=WAIT_MS)
+    assert panel.splitter.orientation() == Qt.Orientation.Horizontal and form.isExpanded()

@@ -57,6 +57,7 @@ COLUMNS = ("Job", "Module", "Runs", "Status", "Progress", "Started", "Time", "Er
 COL = {name: i for i, name in enumerate(COLUMNS)}
 CLOCK_MS = 1000
 NARROW_PX = 900  # below this width the results go under the jobs, not beside them
+RESULTS_ROOM_PX = 320  # a result shown in less height than this folds the New analysis form away
 
 
 def params_from_text(text: str) -> dict[str, Any]:
@@ -214,13 +215,17 @@ class AnalysisPanel(PanelData, QWidget):
         self.form_section.setDuration(0)
         self.form_section.addWidget(form_widget)
         self.form_section.expand(animate=False)
-        self.form_section.toggled.connect(lambda *_: QTimer.singleShot(0, self._apply_split))
+        self.form_section.toggled.connect(self._on_form_toggled)
+        self._form_toggled_by_user = False
+        self._folding_form = False
         top_layout.addWidget(self.form_section)
         top_layout.addWidget(self.message)
         top_layout.addLayout(controls)
         top_layout.addWidget(self.history)
         top_layout.addWidget(self.jobs_table, 1)
-        self.jobs_table.setMinimumHeight(4 * self.jobs_table.verticalHeader().defaultSectionSize() + 30)
+        # Two rows at least: with four, the form, the jobs and a result needed ~920 px, and the
+        # window grew past the screen's fit when the first result appeared.
+        self.jobs_table.setMinimumHeight(2 * self.jobs_table.verticalHeader().defaultSectionSize() + 30)
         self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setObjectName("analysis_splitter")
         splitter.addWidget(top)
@@ -456,6 +461,25 @@ class AnalysisPanel(PanelData, QWidget):
             self.splitter.setOrientation(wanted)
             self._user_split = False
         self._apply_split()
+
+    def _on_form_toggled(self, *_args) -> None:
+        if not self._folding_form:
+            self._form_toggled_by_user = True
+        QTimer.singleShot(0, self._apply_split)
+
+    def make_room_for_results(self) -> None:
+        """A result shown under the jobs (a narrow dock) got a few rows: fold the New analysis
+        form away to read it (a click on its title brings it back, and from then on the user
+        decides)."""
+        vertical = self.splitter.orientation() == Qt.Orientation.Vertical
+        if (self._form_toggled_by_user or not vertical or not self.form_section.isExpanded()
+                or self.results.height() >= RESULTS_ROOM_PX):
+            return
+        self._folding_form = True
+        try:
+            self.form_section.collapse(animate=False)
+        finally:
+            self._folding_form = False
 
     def _apply_split(self) -> None:
         if not getattr(self, "_user_split", False):  # until the user drags the handle: results get half

@@ -255,6 +255,8 @@ class PanelData:
             self.results.set_result(result)
             self._shown_job = job_id
             self.result_shown.emit(job_id)
+            if result is not None:
+                self.make_room_for_results()
 
     # ----- removing stored results ------------------------------------------------------------------
     def forget_analyses(self: AnalysisPanel, analysis_ids: list[int]) -> None:
