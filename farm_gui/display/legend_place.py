@@ -8,27 +8,32 @@ import numpy as np
 CORNERS = ("upper left", "upper right", "lower left", "lower right")
 
 
+SAMPLES = 512  # a line of fewer points is also sampled this often between its points
+
+
 def hidden_points(lines: list[tuple[np.ndarray, np.ndarray]], box: tuple[float, float]) -> dict[str, int]:
     """For each corner, how many points of the ``lines`` (x and y in fractions of the plot,
     0 at the left and the bottom) a legend of ``box`` (width, height, in fractions of the
-    plot) placed there would cover. Each line is also sampled between its points, so that
-    a line crossing the corner counts there."""
+    plot) placed there would cover. A line of fewer than SAMPLES points is also sampled
+    between its points, so that a line crossing the corner counts there."""
     width, height = box
-    sampled = []
+    counts = dict.fromkeys(CORNERS, 0)
     for x, y in lines:
         x, y = np.asarray(x, float), np.asarray(y, float)
         ok = np.isfinite(x) & np.isfinite(y)
-        if ok.sum() > 1:
-            order = np.argsort(x[ok], kind="stable")
-            xs = np.linspace(np.min(x[ok]), np.max(x[ok]), 512)
-            x, y = np.concatenate([x, xs]), np.concatenate([y, np.interp(xs, x[ok][order], y[ok][order])])
-        sampled.append((x, y))
-    counts = {}
-    for corner in CORNERS:
-        x_lo, x_hi = (1.0 - width, 1.0) if corner.endswith("right") else (0.0, width)
-        y_lo, y_hi = (1.0 - height, 1.0) if corner.startswith("upper") else (0.0, height)
-        counts[corner] = sum(int(np.count_nonzero((x >= x_lo) & (x <= x_hi) & (y >= y_lo) & (y <= y_hi)))
-                             for x, y in sampled)
+        if 1 < ok.sum() < SAMPLES:
+            xo, yo = x[ok], y[ok]
+            if np.any(xo[1:] < xo[:-1]):
+                order = np.argsort(xo, kind="stable")
+                xo, yo = xo[order], yo[order]
+            xs = np.linspace(xo[0], xo[-1], SAMPLES)
+            x, y = np.concatenate([x, xs]), np.concatenate([y, np.interp(xs, xo, yo)])
+        inside = (x >= 0) & (x <= 1) & (y >= 0) & (y <= 1)
+        left, right = inside & (x <= width), inside & (x >= 1.0 - width)
+        low, high = y <= height, y >= 1.0 - height
+        for corner, side, level in (("upper left", left, high), ("upper right", right, high),
+                                    ("lower left", left, low), ("lower right", right, low)):
+            counts[corner] += int(np.count_nonzero(side & level))
     return counts
 
 

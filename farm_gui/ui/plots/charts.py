@@ -32,7 +32,8 @@ from farm_gui.ui.world.foraging_look import TOTAL_COLOR  # noqa: F401
 
 AXIS_WIDTH = 58  # pixels: room for "100k"-style tick labels and the axis title
 LEGEND_MARGIN = 6  # pixels between a legend and its corner of the plot
-LEGEND_EVERY_S = 1.0  # a live chart looks for a better corner for its legend at most this often
+LEGEND_EVERY_S = 2.0  # a live chart looks for a better corner for its legend at most this often
+LEGEND_GROWTH = 1.5  # ... and while its data grows, once the data is this much longer
 
 
 LADDER = (1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0)  # at most 1.33x apart
@@ -289,6 +290,8 @@ class LiveChart(PlotWidget):
         self.legend_corner = "upper left"
         self._legend_due = 0.0  # when the legend's corner may be looked at again (monotonic s)
         self._legend_stale = False  # the curves or ranges changed since it was last looked at
+        self._legend_extent = -1.0  # the data's last step when it was last looked at
+        self._seen_extent = -1.0  # the data's last step at the last refresh
         plot.vb.sigResized.connect(self._legend_may_move)
         self.curves: list[Curve] = []
         self.cursor = pg.InfiniteLine(angle=90, movable=False,
@@ -337,6 +340,7 @@ class LiveChart(PlotWidget):
         and the legend are kept and only their data starts over: rebuilding them took
         ~20 ms of the event loop when a run started."""
         self._legend_due, self._legend_stale = 0.0, True  # new data: the first frame places the legend
+        self._legend_extent = -1.0
         looks = [(label, color, right, style) for _run, _metric, label, color, right, style in specs]
         if looks != [curve.look for curve in self.curves]:
             self.clear_curves()
@@ -457,8 +461,16 @@ class LiveChart(PlotWidget):
             changed = True
         if self.follow and self.curves:
             self._follow_data(extent, changed)
-        self._legend_stale = self._legend_stale or changed
+        # While a run grows, its curves' shape changes with their length: look again once
+        # they are half as long again, and once they stop growing (~1 ms a look, and a move
+        # repaints the whole chart: every second cost the heartbeat's p99 ~4 ms).
+        growing, self._seen_extent = extent != self._seen_extent, extent
+        grown = extent >= LEGEND_GROWTH * self._legend_extent
+        stopped = not growing and bool(self.curves) and extent != self._legend_extent
+        if (growing and grown) or stopped:
+            self._legend_stale = True
         if self._legend_stale and time.monotonic() >= self._legend_due:
+            self._legend_extent = extent
             self.place_legend()
         return changed
 
@@ -467,9 +479,8 @@ class LiveChart(PlotWidget):
 
     def place_legend(self) -> None:
         """Move the legend to the corner where it covers the least of the curves, unless
-        the user dragged it somewhere; looked at again at most every LEGEND_EVERY_S while
-        data comes in (at the top left it hid the tops of the curves: a birth count of 2
-        read as 1.5 under it)."""
+        the user dragged it somewhere (at the top left it hid the tops of the curves: a birth
+        count of 2 read as 1.5 under it). ``refresh`` says when to look again."""
         self._legend_stale = False
         self._legend_due = time.monotonic() + LEGEND_EVERY_S
         view = self.getPlotItem().vb
