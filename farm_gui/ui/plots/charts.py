@@ -463,11 +463,12 @@ class LiveChart(PlotWidget):
             self._follow_data(extent, changed)
         # While a run grows, its curves' shape changes with their length: look again once
         # they are half as long again, and once they stop growing (~1 ms a look, and a move
-        # repaints the whole chart: every second cost the heartbeat's p99 ~4 ms).
+        # repaints the whole chart: every second cost the heartbeat's p99 ~4 ms). Curves
+        # redrawn without growing (the ranges settled, a zoom, a pan) are looked at again.
         growing, self._seen_extent = extent != self._seen_extent, extent
         grown = extent >= LEGEND_GROWTH * self._legend_extent
         stopped = not growing and bool(self.curves) and extent != self._legend_extent
-        if (growing and grown) or stopped:
+        if (growing and grown) or stopped or (changed and not growing):
             self._legend_stale = True
         if self._legend_stale and time.monotonic() >= self._legend_due:
             self._legend_extent = extent
