@@ -110,6 +110,15 @@ def test_bad_parameters_are_shown_not_raised(qtbot, panel):
     assert "Tick one or more runs" in panel.message.text()
 
 
+def test_the_parameters_hint_names_a_parameter_of_the_chosen_module(qtbot, panel):
+    examples = {}
+    for name in ("comparison", "population"):
+        panel.module_combo.setCurrentIndex(panel.module_combo.findData(name))
+        examples[name] = panel.params_edit.placeholderText().split("e.g. ")[1].split("=")[0]
+        assert f"{examples[name]}=" in panel.params_edit.toolTip(), name  # one of its parameters
+    assert examples["comparison"] != examples["population"]  # not one example for every module
+
+
 def test_finished_jobs_reopen_with_the_workspace(qtbot, panel, store):
     run_through_widgets(qtbot, panel, "dominance", [2])
     again = AnalysisPanel(store)

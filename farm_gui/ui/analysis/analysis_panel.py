@@ -80,6 +80,19 @@ def describe_params(name: str) -> str:
                      for field, info in model.model_fields.items())
 
 
+def params_placeholder(name: str) -> str:
+    """The parameters field's hint: one of the module's own parameters as the example."""
+    fields = available_modules()[name].params_model.model_fields
+    if not fields:
+        return "this module has no parameters"
+    example = next(((field, info.default) for field, info in fields.items()
+                    if isinstance(info.default, int | float | str) and not isinstance(info.default, bool)),
+                   None)
+    if example is None:
+        return "parameters (empty: defaults; hover for the list)"
+    return f"parameters, e.g. {example[0]}={example[1]} (empty: defaults; hover for the list)"
+
+
 class AnalysisPanel(PanelData, QWidget):
     max_concurrent_changed = Signal(int)
     result_shown = Signal(int)  # job id whose result is now displayed
@@ -143,7 +156,6 @@ class AnalysisPanel(PanelData, QWidget):
         self.refresh_button.setVisible(self._run_model is None)  # a window's run list is always current
         self.params_edit = QLineEdit()
         self.params_edit.setObjectName("analysis_params_edit")
-        self.params_edit.setPlaceholderText("parameters, e.g. min_prominence=2 (empty: defaults)")
         self.slots_spin = QSpinBox()
         self.slots_spin.setObjectName("analysis_max_concurrent")
         self.slots_spin.setRange(1, 32)
@@ -493,6 +505,7 @@ class AnalysisPanel(PanelData, QWidget):
             module = available_modules()[name]
             self.module_info.setText(module.description)
             self.params_edit.setToolTip(describe_params(name))
+            self.params_edit.setPlaceholderText(params_placeholder(name))
 
     def say(self, text: str) -> None:
         """A message on the panel's message line (e.g. from another panel)."""
