@@ -72,6 +72,10 @@ def test_comparison_of_two_runs_and_exports(qtbot, panel, tmp_path, monkeypatch)
     run_through_widgets(qtbot, panel, "comparison", [1, 2])
     qtbot.waitUntil(lambda: panel.results.result is not None, timeout=WAIT_MS)
     assert panel.results.result.module == "comparison"
+    summary = panel.results.summary_table
+    rows = {summary.item(i, 0).text(): summary.item(i, 1).text() for i in range(summary.rowCount())}
+    assert len(rows) == summary.rowCount(), "each measure is named once"  # "runs" was two rows
+    assert rows["run ids"] == "1, 2" and rows["runs"] == "2"
     targets = iter(str(tmp_path / name) for name in ("t.csv", "r", "p.png", "p.svg"))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (next(targets), "")))
     panel.export_actions["csv"].trigger()

@@ -149,7 +149,7 @@ class ResultView(QWidget):
         self.table_views.clear()
         self.tabs.addTab(self.summary_table, "Summary")
         summary = result.summary if result else {}
-        header = {"module": result.module, "runs": ", ".join(map(str, result.run_ids))} if result else {}
+        header = {"module": result.module, "run ids": ", ".join(map(str, result.run_ids))} if result else {}
         rows = list(header.items()) + list(summary.items())
         self.summary_table.setRowCount(len(rows))
         for i, (key, value) in enumerate(rows):
