@@ -199,6 +199,36 @@ def test_a_result_view_closed_with_the_window_ignores_a_late_reset(qtbot):
     assert view.result is None
 
 
+def test_a_result_plots_legend_goes_where_it_hides_the_least(qtbot):
+    # As a comparison of a short run (high, at the left) and a long one (rising): at the top
+    # left the legend covered the short run's whole curve.
+    import numpy as np
+    from PySide6.QtCore import QPointF
+
+    from farm_gui.analysis import AnalysisResult
+    from farm_gui.ui.analysis.analysis_results import ResultView
+
+    view = ResultView()
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    short, long = np.arange(8.0), np.arange(60.0)
+    view.set_result(AnalysisResult(module="comparison", run_ids=[1, 2], series={
+        "mean happy/variant 1": {"x": long, "y": 60 + 4 * long},
+        "mean happy/variant 2": {"x": short, "y": 280 + 5 * short}}))
+    view.tabs.setCurrentWidget(view.plots_tab)
+    item = view.plot.getPlotItem()
+    qtbot.waitUntil(lambda: view.legend_corner == "lower right", timeout=WAIT_MS)
+    legend = item.legend.sceneBoundingRect()
+    vb = item.vb.sceneBoundingRect()
+    assert legend.right() > vb.center().x() and legend.bottom() > vb.center().y()  # where it is shown
+    for curve in item.listDataItems():  # no point of either curve under it
+        pairs = zip(curve.xData, curve.yData, strict=True)
+        points = [item.vb.mapViewToScene(QPointF(float(x), float(y))) for x, y in pairs]
+        assert not any(legend.contains(p) for p in points)
+
+
 def test_a_band_in_a_result_is_filled(qtbot):
     # A curve with "lo"/"hi" (comparison over design points: Student-t bands) gets a
     # filled area between them; a gap (NaN) splits the band.

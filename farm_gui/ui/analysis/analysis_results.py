@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from farm_gui.analysis import AnalysisResult, write_result_json, write_table_csv
+from farm_gui.display.legend_place import corner_offset, emptiest_corner, in_fractions
 from farm_gui.ui.analysis.analysis_style import (
     GENERIC_BLANK,
     axis_labels,
@@ -89,6 +90,9 @@ class DataFrameModel(QAbstractTableModel):
         return str(section + 1)
 
 
+LEGEND_OFFSET = 10  # pixels between the plot's legend and its corner
+
+
 class ResultView(QWidget):
     """Summary, tables and plots of the result being shown. Export outcomes are
     reported through ``message`` (text, is_error), never a modal box."""
@@ -126,6 +130,10 @@ class ResultView(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         for axis in ("left", "bottom"):  # values as they are (a Lorenz curve's 0..1, not "x0.001")
             self.plot.getPlotItem().getAxis(axis).enableAutoSIPrefix(False)
+        view = self.plot.getPlotItem().vb
+        view.sigRangeChanged.connect(self.place_legend)
+        view.sigResized.connect(self.place_legend)
+        self.legend_corner = "upper left"
         plots_layout = QVBoxLayout(self.plots_tab)
         plots_layout.setContentsMargins(0, 0, 0, 0)
         plots_layout.addWidget(self.plot_combo)
@@ -187,7 +195,7 @@ class ResultView(QWidget):
         if item.legend is not None:
             item.legend.clear()
         else:
-            item.addLegend(offset=(10, 10))
+            item.addLegend(offset=corner_offset(self.legend_corner, LEGEND_OFFSET))
         if self.result is None or not group:
             return
         item.setTitle(group)
@@ -205,6 +213,27 @@ class ResultView(QWidget):
             if "lo" in data and "hi" in data:
                 add_band(item, x, data["lo"], data["hi"], color)
             item.plot(x, y, pen=pg.mkPen(color, width=1, style=style), name=label, connect="finite")
+        self.place_legend()
+
+    def place_legend(self, *_args) -> None:
+        """The legend in the plot's corner where it hides the least of the curves (at the
+        top left it covered the start of a comparison's second group)."""
+        item = self.plot.getPlotItem()
+        legend = item.legend if item is not None else None
+        if legend is None or not legend.items:
+            return
+        view = item.vb
+        if view.width() <= 0 or view.height() <= 0:
+            return
+        x_range, y_range = view.viewRange()
+        lines = [f for curve in item.listDataItems() if curve.xData is not None
+                 and (f := in_fractions(curve.xData, curve.yData, x_range, y_range)) is not None]
+        width, height = view.width(), view.height()
+        box = ((legend.width() + LEGEND_OFFSET) / width, (legend.height() + LEGEND_OFFSET) / height)
+        corner = emptiest_corner(lines, box)
+        if corner != self.legend_corner:
+            self.legend_corner = corner
+            legend.setOffset(corner_offset(corner, LEGEND_OFFSET))
 
     @staticmethod
     def _draw_image(item: pg.PlotItem, data: dict[str, np.ndarray]) -> None:
