@@ -120,15 +120,33 @@ def explicit_groups(sources: Sequence[RunSource], groups: list[list[int]]) -> li
     return out
 
 
-def aligned(curves: list[np.ndarray], fill_zero: list[bool]) -> np.ndarray:
-    """Stack curves of different lengths; runs that died out are padded with 0,
-    others with NaN (no data after they ended)."""
+def ended_itself(source: RunSource) -> bool:
+    """The run finished before its planned steps: its model said it was done."""
+    planned = getattr(source.parameters(), "simulation_steps", None)
+    return source.status == "finished" and planned is not None and source.steps_done() < int(planned)
+
+
+def padding(spec: ModelSpec, name: str, curve: np.ndarray, *, extinct: bool, settled: bool) -> float:
+    """What a run's curve of metric ``name`` goes on with after the run ended, where runs
+    of different lengths are averaged: a run that settled (``ModelSpec.settles``, ended by
+    its model) keeps its last value, or 0 for a per-step metric; a population count of a
+    run that died out stays 0; anything else has no data (NaN: the average of the others
+    goes on)."""
+    if settled and spec.settles and len(curve):
+        return 0.0 if spec.metric(name).per_step else float(curve[-1])
+    if extinct and is_count(spec, name):
+        return 0.0
+    return float("nan")
+
+
+def aligned(curves: list[np.ndarray], pads: list[float]) -> np.ndarray:
+    """Stack curves of different lengths, each padded after its end with its ``pads``
+    value (see ``padding``)."""
     length = max((len(c) for c in curves), default=0)
     out = np.full((len(curves), length), np.nan)
     for i, c in enumerate(curves):
         out[i, :len(c)] = c
-        if fill_zero[i]:
-            out[i, len(c):] = 0.0
+        out[i, len(c):] = pads[i]
     return out
 
 
@@ -158,10 +176,11 @@ def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control
     order = [m.category for spec in specs for m in count_metrics(spec)]
     types = [t for t in dict.fromkeys(order) if t in present]
     columns = [{m.category: m.name for m in count_metrics(spec)} for spec in specs]
-    population = is_count(specs[0], params.metric)
     curves = [m[params.metric].to_numpy(dtype=float) for m in metrics]
     extinct = [bool(len(m)) and bool(count_metrics(spec)) and float(total_count(m, spec)[-1]) == 0
                for m, spec in zip(metrics, specs, strict=True)]
+    pads = [padding(spec, params.metric, curve, extinct=dead, settled=spec.settles and ended_itself(source))
+            for spec, curve, dead, source in zip(specs, curves, extinct, sources, strict=True)]
 
     run_rows = []
     for gi, members in enumerate(groups):
@@ -181,7 +200,7 @@ def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control
     series, group_rows, type_rows = {}, [], []
     settings = group_settings(sources, groups)
     for gi, members in enumerate(groups):
-        matrix = aligned([curves[i] for i in members], [population and extinct[i] for i in members])
+        matrix = aligned([curves[i] for i in members], [pads[i] for i in members])
         mean, lo, hi = mean_ci(matrix, params.confidence)
         x, mean, lo, hi = downsample(np.arange(matrix.shape[1], dtype=float), mean, lo, hi,
                                      max_points=params.max_points)

@@ -8,8 +8,8 @@ their whole per-step metrics. Switching the metric or factor then needs no store
 ``factor_scatter`` and ``point_bands`` are pure functions over what was read.
 
 Runs are read through ``StoreRunSource`` / ``load_metrics`` and bands made with
-``stats.mean_ci`` and ``comparison.aligned`` (runs that died out count 0 after they end
-for a population count, NaN otherwise), exactly as the comparison analysis does.
+``stats.mean_ci`` and ``comparison.aligned`` (runs that ended early padded as
+``comparison.padding`` says), exactly as the comparison analysis does.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 from farm_gui.core.model import ModelSpec
 
 from .base import NullControl
-from .comparison import aligned, is_count
+from .comparison import aligned, ended_itself, padding
 from .design import DesignPoint, experiment_design_of
 from .requirements import count_metrics
 from .source import StoreRunSource, downsample, load_metrics
@@ -43,6 +43,7 @@ class RunOutcome:
     finals: dict[str, float]  # the last recorded value of each metric (NaN: no step recorded)
     extinct: bool = False  # every counted category was at 0 at the end
     curves: dict[str, np.ndarray] | None = None  # "step" and each metric per step (drawn points only)
+    settled: bool = False  # its model ended it before its steps, in a state that stays (ModelSpec.settles)
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,9 @@ def read_outcome(store: Any, row: Any, with_curves: bool) -> RunOutcome:
     columns = _columns(frame)
     finals = {n: float(columns[n][-1]) if len(frame) else float("nan") for n in names if n in columns}
     curves = columns if with_curves else None
+    settled = with_curves and source.spec.settles and ended_itself(source)
     return RunOutcome(int(row.run_id), int(row.point), int(row.replicate), dict(row.factors), finals,
-                      _extinct(finals, source.spec), curves)
+                      _extinct(finals, source.spec), curves, settled)
 
 
 def read_new_runs(store: Any, experiment_id: int, known: Collection[int] = (),
@@ -161,20 +163,22 @@ def point_bands(runs: Sequence[RunOutcome], metric: str, spec: ModelSpec | None 
                 max_points: int = 2000) -> list[PointBand]:
     """Per design point (``points``, default: every point with curves, in order), the mean
     over its finished replicates of ``metric`` at each step and a Student-t ``confidence``
-    band (``stats.mean_ci``). Replicates that ended early are padded at their end: with 0
-    when ``metric`` counts a population (per ``spec``) that died out, otherwise with NaN
-    (the mean of the others goes on). Curves longer than ``max_points`` are thinned."""
+    band (``stats.mean_ci``). Replicates that ended early are padded at their end as
+    ``comparison.padding`` says (their last value when they settled, 0 for a population
+    that died out, else NaN: the mean of the others goes on). Curves longer than
+    ``max_points`` are thinned."""
     by_point: dict[int, list[RunOutcome]] = {}
     for run in runs:
         if run.curves is not None and metric in run.curves:
             by_point.setdefault(run.point, []).append(run)
-    population = spec is not None and is_count(spec, metric)
     out = []
     for point in (sorted(by_point) if points is None else points):
         members = sorted(by_point.get(point, []), key=lambda r: r.replicate)
         if not members:
             continue
-        matrix = aligned([r.curves[metric] for r in members], [population and r.extinct for r in members])
+        pads = [padding(spec, metric, r.curves[metric], extinct=r.extinct, settled=r.settled)
+                if spec is not None else float("nan") for r in members]
+        matrix = aligned([r.curves[metric] for r in members], pads)
         longest = max(members, key=lambda r: len(r.curves[metric]))
         steps = longest.curves.get("step")
         x = np.asarray(steps, dtype=float) if steps is not None and len(steps) == matrix.shape[1] \

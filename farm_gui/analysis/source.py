@@ -37,6 +37,7 @@ class RunSource(Protocol):
     run_id: int | None
     label: str
     model: str  # the run's model name
+    status: str  # finished, stopped, failed, ... (as the store's runs)
 
     @property
     def spec(self) -> ModelSpec: ...
@@ -68,6 +69,7 @@ class StoreRunSource:
         self.label = f"run {run_id}" + (f" ({info.name})" if info.name else "")
         self.model = getattr(info, "model", None) or DEFAULT_MODEL
         self._steps = int(info.steps_done)
+        self.status = str(info.status)
         self._params: RunParameters | None = None
         self._spec: ModelSpec | None = None
 
@@ -157,6 +159,7 @@ class FrameRunSource:
         label: str | None = None,
         design_point: DesignPoint | None = None,
         experiment_design: ExperimentDesign | None = None,
+        status: str = "finished",
     ):
         self._metrics = metrics.reset_index(drop=True)
         if "step" not in self._metrics:
@@ -172,6 +175,7 @@ class FrameRunSource:
         self._design_point = design_point
         self._experiment_design = experiment_design
         self.label = label or (f"run {run_id}" if run_id is not None else "run")
+        self.status = status
 
     @property
     def spec(self) -> ModelSpec:

@@ -84,6 +84,8 @@ class Metric:
     chart: str | None = None  # the default chart it is drawn in (a Chart.name), if any
     category: str | None = None  # the category it counts (a population count), if any
     color: str | None = None  # curve colour; defaults to its category's colour
+    # It counts what happened during each step (moves, births): 0 in a state that stays.
+    per_step: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,10 @@ class ModelSpec:
     # ``farm_gui.analysis.AnalysisModule`` or a sequence of them; imported only when
     # analyses are listed, and offered only for this model's runs.
     analyses: tuple[str, ...] = ()
+    # A run the model ends itself (done before its last step) has reached a state that no
+    # longer changes (Schelling: every agent happy): where runs are averaged, it goes on
+    # with its last values, and 0 for per-step metrics, instead of leaving the average.
+    settles: bool = False
 
     # ----- lookups -----------------------------------------------------------------------
     @property

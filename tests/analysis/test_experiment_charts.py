@@ -70,6 +70,28 @@ def test_a_population_that_died_out_counts_zero_after_its_end_other_metrics_stop
     assert np.isnan(grass.hi[3:]).all() and not np.isnan(grass.hi[:3]).any()
 
 
+def test_a_run_of_a_model_that_settles_keeps_its_last_values_after_it_ended_itself():
+    # Schelling-like: a run that ended itself (every agent happy) stays as it ended; a mean
+    # over the runs still going alone would jump when a replicate ends.
+    from dataclasses import replace
+
+    from farm_gui.core.model import Metric
+
+    settling = replace(TWO_SPECIES, settles=True,
+                       metrics=(*TWO_SPECIES.metrics, Metric("moves", "Moves", integer=True, per_step=True)))
+    short = run(1, 0, 0, {}, grass=[5, 6, 7], moves=[9, 4, 1])
+    long = run(2, 0, 1, {}, grass=[1, 2, 3, 4, 5], moves=[8, 8, 6, 2, 1])
+    ended = RunOutcome(**{**short.__dict__, "settled": True})
+    grass = point_bands([ended, long], "grass", settling)[0]
+    assert grass.mean.tolist() == [3, 4, 5, 5.5, 6]  # (7 + 4) / 2 and (7 + 5) / 2
+    assert not np.isnan(grass.hi).any()  # two replicates at every step: a band throughout
+    moves = point_bands([ended, long], "moves", settling)[0]
+    assert moves.mean.tolist() == [8.5, 6, 3.5, 1, 0.5]  # nobody moves once it has settled
+    # A run that did not end itself (stopped, or a model that does not settle) leaves the mean
+    assert point_bands([short, long], "grass", settling)[0].mean.tolist() == [3, 4, 5, 4, 5]
+    assert point_bands([ended, long], "grass", TWO_SPECIES)[0].mean.tolist() == [3, 4, 5, 4, 5]
+
+
 def test_scatter_has_one_point_per_run_with_its_factor_value_and_final_value():
     runs = [run(1, 0, 0, {"a": 0.1, "kind": "x"}, grass=[1, 2, 3]),
             run(2, 0, 1, {"a": 0.1, "kind": "x"}, grass=[3, 4, 5]),

@@ -51,7 +51,8 @@ def _spec() -> ModelSpec:
             Metric("happy", "happy agents", "agents", integer=True, chart="agents", color="#2ca02c"),
             Metric("happy_share", "happy share", "share", chart="shares", color="#2ca02c"),
             Metric("similar_share", "similar-neighbour share", "share", chart="shares", color="#9467bd"),
-            Metric("moved", "agents moved", "agents", integer=True, chart="agents", color="#d62728"),
+            Metric("moved", "agents moved", "agents", integer=True, chart="agents", color="#d62728",
+                   per_step=True),
         ),
         charts=(Chart("shares", "Happiness and segregation", "share"),
                 Chart("agents", "Happy agents and moves", "agents")),
@@ -61,6 +62,7 @@ def _spec() -> ModelSpec:
                 RasterLayer("groups", "Groups", mode="category", categories=GROUPS)),
         presets=PRESETS,
         world_size=lambda p: (p.width, p.height),
+        settles=True,  # it ends once every agent is happy, and then nobody moves again
     )
 
 
