@@ -118,6 +118,12 @@ def test_charts_of_a_finished_experiment_follow_the_outcome_and_factor(qtbot, ma
     legend = [charts.legend.item(i).text() for i in range(charts.legend.count())]
     assert legend[0] == "point 0 (base_consumption_rate=0.1, max_resource_amount=10), 3 runs"
     assert len(legend) == 4
+    # the legend is as tall as its entries need: all in view, no rows of empty space
+    qtbot.waitUntil(lambda: charts.legend.height() == charts.legend.sizeHint().height(), timeout=WAIT_MS)
+    view = charts.legend.viewport().rect()
+    rects = [charts.legend.visualItemRect(charts.legend.item(i)) for i in range(4)]
+    assert all(view.contains(r) for r in rects)
+    assert view.bottom() - max(r.bottom() for r in rects) < min(r.height() for r in rects)
     # a legend entry picks its design point out: its runs on the scatter take its colour
     entry = charts.legend.item(2)
     qtbot.mouseClick(charts.legend.viewport(), Qt.MouseButton.LeftButton,

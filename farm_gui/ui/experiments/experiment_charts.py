@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -69,6 +70,7 @@ SCATTER_BRUSH = (31, 119, 180, 170)  # the first palette colour, a little transp
 CONFIDENCE = 0.95
 READ_BATCH = 64  # runs read at most per store read (~0.5 s): a large experiment fills in steps
 DRAW_EVERY_S = 1.0  # seconds between redraws of the charts while runs stream in
+LEGEND_MAX_PX = 96  # the legend's most height; more entries scroll
 STAGGER_MS = 100  # the mean curves are set this long after the scatter of the same drawing
 SPARE_EVERY_MS = 30  # between the makings of the drawn design points' items ahead of their runs
 STEADY_MARGIN = 0.1  # the vertical range's room on each side, in spans of the data (see SteadyViewBox)
@@ -199,6 +201,32 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pixmap)
 
 
+class PointLegend(QListWidget):
+    """The design points' legend: as tall as its entries need (wrapped to its width), up
+    to LEGEND_MAX_PX; a fixed 96 px left most of it empty under a two-point experiment's
+    bands, which the chart above needed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.model().rowsInserted.connect(self.updateGeometry)
+        self.model().rowsRemoved.connect(self.updateGeometry)
+        self.model().dataChanged.connect(self.updateGeometry)  # a longer text may wrap to a new row
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        hint = super().sizeHint()
+        frame = 2 * self.frameWidth()
+        row = self.fontMetrics().height() + 2 * self.spacing() + 4
+        bottom = max((self.visualItemRect(self.item(i)).bottom() + self.verticalOffset()
+                      for i in range(self.count())), default=row)
+        return QSize(hint.width(), min(LEGEND_MAX_PX, max(row, bottom + self.spacing() + 1) + frame))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():  # entries wrap anew
+            QTimer.singleShot(0, self.updateGeometry)
+
+
 class ExperimentCharts(QWidget):
     def __init__(self, store_provider: Callable[[], Any], parent: QWidget | None = None):
         super().__init__(parent)
@@ -249,14 +277,13 @@ class ExperimentCharts(QWidget):
         self.band_items: dict[int, tuple[pg.PlotDataItem, list[pg.FillBetweenItem]]] = {}
         self._legend_items: dict[int, QListWidgetItem] = {}  # point -> its entry in the legend
         self.bands: list[PointBand] = []
-        self.legend = QListWidget()
+        self.legend = PointLegend()
         self.legend.setObjectName("experiment_bands_legend")
         self.legend.setToolTip("Design points drawn (click one to pick its curve out)")
         self.legend.setFlow(QListWidget.Flow.LeftToRight)
         self.legend.setWrapping(True)
         self.legend.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.legend.setSpacing(2)
-        self.legend.setMaximumHeight(96)
         self.legend.itemClicked.connect(self._clicked)
         self.chosen: int | None = None  # the design point picked out in the legend
         bands_box = QWidget()
