@@ -15,6 +15,7 @@ from farm_gui.experiments.runner import create_experiment, run_experiment
 from farm_gui.experiments.spec import spec_from_text
 from farm_gui.runtime.aio import spawn
 from farm_gui.store import open_store
+from farm_gui.ui.experiments.experiment_charts import LEGEND_MAX_PX
 
 from .conftest import WAIT_MS
 
@@ -353,3 +354,30 @@ def test_curves_are_made_ahead_of_their_points_runs_and_then_filled(qtbot, make_
         assert drawn_fills and drawn_fills[0].isVisible()
         assert drawn_fills[0].path().boundingRect().height() > 0
     assert charts._spare == {}
+
+
+def test_a_legend_of_two_short_entries_takes_one_row(qtbot):
+    from PySide6.QtWidgets import QListWidget, QVBoxLayout, QWidget
+
+    from farm_gui.ui.experiments.experiment_charts import PointLegend
+
+    box = QWidget()
+    qtbot.addWidget(box)
+    layout = QVBoxLayout(box)
+    layout.addWidget(QWidget(), 1)  # the chart above takes what the legend leaves
+    legend = PointLegend()
+    legend.setFlow(QListWidget.Flow.LeftToRight)
+    legend.setWrapping(True)
+    layout.addWidget(legend)
+    box.resize(600, 400)
+    box.show()
+    qtbot.waitExposed(box)
+    legend.addItem("point 0 (a=1), 5 runs")
+    legend.addItem("point 1 (a=2), 5 runs")
+    row = legend.visualItemRect(legend.item(0))
+    qtbot.waitUntil(lambda: legend.height() == legend.sizeHint().height(), timeout=WAIT_MS)
+    assert legend.visualItemRect(legend.item(1)).top() == row.top()  # side by side
+    assert legend.height() < 2 * row.height() + 2 * legend.frameWidth()  # one row, not a scroll area's 70 px
+    for i in range(40):  # many entries: it grows up to its most, then scrolls
+        legend.addItem(f"point {i + 2} (a={i + 3}), 5 runs")
+    qtbot.waitUntil(lambda: legend.height() == LEGEND_MAX_PX, timeout=WAIT_MS)

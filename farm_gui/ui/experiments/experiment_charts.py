@@ -221,6 +221,9 @@ class PointLegend(QListWidget):
                       for i in range(self.count())), default=row)
         return QSize(hint.width(), min(LEGEND_MAX_PX, max(row, bottom + self.spacing() + 1) + frame))
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API): a scroll area's is 70 x 70
+        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
+
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():  # entries wrap anew
