@@ -58,6 +58,7 @@ from farm_gui.ui.plots import chart_menus
 from farm_gui.ui.plots.charts import ChartsPanel
 from farm_gui.ui.settings import WindowSettings
 from farm_gui.ui.state import WindowState
+from farm_gui.ui.widgets import save_folder
 from farm_gui.ui.widgets.config_form import ConfigForm
 from farm_gui.ui.widgets.dialogs import show_info, show_warning
 from farm_gui.ui.widgets.examples_dialog import show_examples
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.loop = ensure_loop()
         self._loop_released = False
         self.settings = WindowSettings()
+        save_folder.follow(self.settings.qsettings)
         self.state = WindowState()
         self.registry = RunRegistry(pool=QThreadPool(self), parent=self)
 

@@ -41,6 +41,7 @@ from farm_gui.ui.analysis.analysis_style import (
     curve_styles,
 )
 from farm_gui.ui.plots.bands import add_band
+from farm_gui.ui.widgets import save_folder
 
 BLANK = "–"
 
@@ -252,9 +253,10 @@ class ResultView(QWidget):
 
     # ----- exporting -----------------------------------------------------------------------
     def _ask_path(self, title: str, default: str, kind: str, suffix: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self, title, default, kind)
+        path, _ = QFileDialog.getSaveFileName(self, title, save_folder.suggest(default), kind)
         if not path:
             return None
+        save_folder.remember(path)
         return path if path.lower().endswith(suffix) else path + suffix
 
     def _stem(self) -> str:

@@ -26,6 +26,7 @@ from farm_gui.ui.plots.chart_render import FILTERS, with_suffix
 from farm_gui.ui.plots.charts import ChartsPanel
 from farm_gui.ui.settings import WindowSettings
 from farm_gui.ui.state import WindowState
+from farm_gui.ui.widgets import save_folder
 from farm_gui.ui.widgets.ask import ask_yes, replace_question
 from farm_gui.ui.widgets.config_form import ConfigForm
 from farm_gui.ui.widgets.run_table import RunTable
@@ -172,8 +173,12 @@ class ExportController(QObject):
         return tracker.chart if tracker is not None else self.charts.charts[0]
 
     def _save_path(self, fmt: str, title: str, default: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self.dialog_parent, title, default, FILTERS[fmt])
-        return with_suffix(path, fmt) if path else None
+        path, _ = QFileDialog.getSaveFileName(self.dialog_parent, title, save_folder.suggest(default),
+                                              FILTERS[fmt])
+        if not path:
+            return None
+        save_folder.remember(path)
+        return with_suffix(path, fmt)
 
     def write_picture(self, write, path: str, what: str) -> bool:
         """``write(path)``; the outcome said in the status bar, or in an error message."""
@@ -230,9 +235,10 @@ class ExportController(QObject):
     # ---- configuration ------------------------------------------------------------------
     def export_config(self) -> None:
         ids = self.run_table.selected_ids()
-        path, _ = QFileDialog.getSaveFileName(self.dialog_parent, "Export configuration", "config.yaml",
-                                              "YAML (*.yaml *.yml)")
+        path, _ = QFileDialog.getSaveFileName(self.dialog_parent, "Export configuration",
+                                              save_folder.suggest("config.yaml"), "YAML (*.yaml *.yml)")
         if path:
+            save_folder.remember(path)
             if not Path(path).suffix:
                 path += ".yaml"
             spawn(self.export_config_async(ids[0] if ids else None, path), self._report("Export failed"))

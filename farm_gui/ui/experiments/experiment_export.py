@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QPushButton, QWidget
 
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.store import StoreError
+from farm_gui.ui.widgets import save_folder
 from farm_gui.ui.widgets.ask import ask_yes, replace_question
 from farm_gui.ui.widgets.dialogs import show_warning
 
@@ -40,9 +41,10 @@ class ExperimentExportButton(QPushButton):
         if experiment_id is None or self.panel.window_.store is None:
             show_warning(self.window(), "Export experiment", "Select an experiment in the list first.")
             return
-        directory = QFileDialog.getExistingDirectory(
-            self.window(), f"Export experiment {experiment_id} as {fmt.upper()} to folder")
+        title = f"Export experiment {experiment_id} as {fmt.upper()} to folder"
+        directory = QFileDialog.getExistingDirectory(self.window(), title, save_folder.folder())
         if directory:
+            save_folder.remember(directory)
             spawn(self.export(experiment_id, directory, fmt))
 
     async def export(self, experiment_id: int, directory: str, fmt: str) -> list[Path]:

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
 from farm_gui.ui.plots.chart_render import FORMATS
+from farm_gui.ui.widgets import save_folder
 
 if TYPE_CHECKING:
     from farm_gui.ui.main_window import MainWindow
@@ -124,9 +125,10 @@ def install_other_plots(window: MainWindow) -> None:
         def export(fmt: str, w=widget) -> None:
             from PySide6.QtWidgets import QFileDialog
 
-            path, _ = QFileDialog.getSaveFileName(window, f"Export plot as {fmt.upper()}", f"plot.{fmt}",
-                                                  FILTERS[fmt])
+            path, _ = QFileDialog.getSaveFileName(window, f"Export plot as {fmt.upper()}",
+                                                  save_folder.suggest(f"plot.{fmt}"), FILTERS[fmt])
             if path:
+                save_folder.remember(path)
                 window.exports.write_picture(lambda p: chart_export.write_plot(w, p, fmt),
                                              with_suffix(path, fmt), "Plot")
 

@@ -35,6 +35,7 @@ from farm_gui.ui.plots.figure_export import (
     write_figure_data,
     write_picture,
 )
+from farm_gui.ui.widgets import save_folder
 
 SETTINGS_KEY = "figure/options"
 PREVIEW_WIDTH = 480
@@ -194,9 +195,11 @@ class FigureDialog(QDialog):
         options = self.options()
         self.qsettings.setValue(SETTINGS_KEY, options.to_json())
         filters = ";;".join(FILTERS[f] for f in FORMATS)
-        path, chosen = QFileDialog.getSaveFileName(self, "Save figure", "figure.pdf", filters)
+        default = save_folder.suggest("figure.pdf")
+        path, chosen = QFileDialog.getSaveFileName(self, "Save figure", default, filters)
         if not path:
             return
+        save_folder.remember(path)
         fmt = next((f for f in FORMATS if path.lower().endswith(f".{f}")), None)
         if fmt is None:
             fmt = next((f for f in FORMATS if FILTERS[f] == chosen), "pdf")

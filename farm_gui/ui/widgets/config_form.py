@@ -48,6 +48,7 @@ from farm_gui.config import (
 from farm_gui.config.model_files import model_params, read_model_file, save_model_yaml
 from farm_gui.core.model import ModelSpec, RunParameters
 from farm_gui.core.registry import UnknownModelError, get_model
+from farm_gui.ui.widgets import save_folder
 from farm_gui.ui.widgets.dialogs import show_warning
 from farm_gui.ui.widgets.model_picker import ModelPicker
 
@@ -478,7 +479,7 @@ class ConfigForm(QWidget):
         self.preset_box.setCurrentIndex(0)
 
     def load_from_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load configuration", "",
+        path, _ = QFileDialog.getOpenFileName(self, "Load configuration", save_folder.folder(),
                                               "Configurations (*.yaml *.yml *.json);;All files (*)")
         if path:
             self.load_file(path)
@@ -525,10 +526,11 @@ class ConfigForm(QWidget):
             show_warning(self, "Cannot save configuration",
                                 "Fix the marked fields first:\n" + self.problem_label.text())
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", f"{self.spec.name}.yaml",
-                                              "YAML (*.yaml *.yml)")
+        default = save_folder.suggest(f"{self.spec.name}.yaml")
+        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", default, "YAML (*.yaml *.yml)")
         if not path:
             return
+        save_folder.remember(path)
         self.save_file(path)
 
     def save_file(self, path: str) -> bool:

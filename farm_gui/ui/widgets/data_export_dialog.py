@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from farm_gui.store.export import FORMATS, TABLES, tables_of_model
 from farm_gui.store.generic_export import LAYER_PREFIX
 from farm_gui.store.model_tables import find_spec
+from farm_gui.ui.widgets import save_folder
 
 MAX_STEP = 2_000_000_000
 LISTED_IDS = 6  # run ids named in a label before "and N more"
@@ -254,6 +255,5 @@ class DataExportDialog(QDialog):
 
     def _accept(self) -> None:
         if self.problem() is None:
-            if self.settings is not None:
-                self.settings.qsettings.setValue("export/folder", self.folder.text().strip())
+            save_folder.remember(self.folder.text().strip())
             self.accept()

@@ -1,0 +1,55 @@
+"""File dialogs start in the folder a file was last saved to, whichever export saved it,
+and the next session starts there too (they opened in the process's working folder)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog
+
+from farm_gui.app import create_main_window
+
+from .conftest import WAIT_MS
+
+
+def test_dialogs_start_where_the_last_file_was_saved(qtbot, make_window, tmp_path, monkeypatch):
+    window = make_window()
+    asked: list[str] = []
+    target = tmp_path / "figures"
+    target.mkdir()
+
+    def save_as(name):
+        def dialog(parent, title, default, *rest, **kwargs):
+            asked.append(default)
+            return (str(target / name), "") if name else ("", "")
+        return dialog
+
+    # The first dialog proposes the user's documents (or home), not the working folder.
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as(None))
+    window.actions.export_png.trigger()
+    first = Path(asked[-1])
+    assert first.name.endswith(".png") and first.parent != Path(os.getcwd())
+    assert first.parent.is_dir()
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as("population.png"))
+    window.actions.export_png.trigger()
+    qtbot.waitUntil((target / "population.png").is_file, timeout=WAIT_MS)
+
+    # The form's Save YAML... and the analysis results' exports now start there.
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as(None))
+    window.config_form.save_to_file()
+    assert Path(asked[-1]).parent == target and asked[-1].endswith(".yaml")
+    opened: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda parent, title, start, *a, **k: (opened.append(start), ("", ""))[1])
+    window.config_form.load_from_file()
+    assert opened == [str(target)]
+
+    # ... and so does the next session's first dialog.
+    window.close()
+    again = create_main_window(str(tmp_path / "other.db"))
+    qtbot.addWidget(again)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as(None))
+    again.actions.export_svg.trigger()
+    assert Path(asked[-1]).parent == target and asked[-1].endswith(".svg")
