@@ -106,6 +106,7 @@ class PointLayer:
     categories: tuple[Category, ...] = ()
     color: str = "#1f77b4"  # when there is no category
     kind: Literal["points"] = "points"
+    size_means: str = ""  # what a point's size ("size" or "value") shows, for the key (default: the field)
 
 
 @dataclass(frozen=True)

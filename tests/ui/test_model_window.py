@@ -248,3 +248,26 @@ def test_an_odd_last_chart_spans_both_columns(qtbot):
     qtbot.waitUntil(lambda: births.width() > 1.8 * population.width(), timeout=WAIT_MS)
     assert population.y() == grass.y() < births.y()
     assert births.x() == population.x() and births.geometry().right() == grass.geometry().right()
+
+
+def test_the_boltzmann_world_key_says_what_the_agents_sizes_show(qtbot):
+    # It said "Agents (coloured by wealth)" over points all of one colour, sized by wealth.
+    from farm_gui.models.boltzmann_wealth import SPEC as BOLTZMANN
+
+    view = WorldView()
+    qtbot.addWidget(view)
+    view.resize(500, 500)
+    view.show()
+    params = BOLTZMANN.parameters(n=20, width=5, height=5)
+    engine = BOLTZMANN.create_engine(params, 1)
+    for _ in range(30):
+        engine.step()
+    view.set_model(BOLTZMANN, params)
+    view.show_state({"layers": engine.layers(), "step": 30})
+    key = view.key_label.text()
+    assert "size = wealth" in key and "coloured" not in key
+    agents = view.layers.layers["agents"]
+    assert len(agents.scatters) == 1  # one colour: no category
+    wealth = engine.layers()["agents"]["value"]
+    sizes = agents.scatters[0].data["size"]
+    assert sizes[np.argmax(wealth)] == sizes.max() and sizes[np.argmin(wealth)] == sizes.min()

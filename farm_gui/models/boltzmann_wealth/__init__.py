@@ -45,7 +45,8 @@ def _spec() -> ModelSpec:
         # drawn in this order, the last on top: the points over the per-cell raster
         layers=(RasterLayer("cell_wealth", "Wealth per cell", mode="value",
                             colormap=("#fff7ec", "#7f0000")),
-                PointLayer("agents", "Agents (coloured by wealth)", fields=("value", "id"), color="#1f77b4")),
+                PointLayer("agents", "Agents", fields=("value", "id"), color="#1f77b4",
+                           size_means="wealth")),
         presets=PRESETS,
         world_size=lambda p: (p.width, p.height),
     )

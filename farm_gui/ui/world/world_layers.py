@@ -213,6 +213,6 @@ class WorldLayers:
             sized = ""
             if isinstance(layer, PointLayer):
                 field = "size" if "size" in layer.fields else "value" if "value" in layer.fields else None
-                sized = f" (size = {field})" if field else ""
+                sized = f" (size = {layer.size_means or field})" if field else ""
             parts.append(f"<b>{name}</b>{sized}: {swatches}")
         return "<br>".join(parts)
