@@ -117,6 +117,10 @@ def prepare_resume(store: Store, run_id: int, more_steps: int | None = None) -> 
         if int(state.get("alive", 1)) == 0:
             raise CheckpointError(f"run {run_id} ({info.name}) has no agent alive at step {step}; "
                                   "there is nothing to continue")
+        if model.step_index < config.simulation_steps:  # done before its last step
+            raise CheckpointError(f"run {run_id} ({info.name}) ended itself at step {step} (its model "
+                                  "came to its end state); there is nothing to continue: fork it with "
+                                  "other settings instead")
         raise CheckpointError(f"run {run_id} ({info.name}) has done all its {config.simulation_steps} steps; "
                               "give a number of steps to continue for (--steps N)")
     store.prepare_resume(run_id, step, config, int(state.get("alive", 0)))
@@ -138,6 +142,8 @@ def prepare_fork(store: Store, parent_id: int, step: int, settings: Mapping[str,
         raise CheckpointError(
             f"a fork of run {parent_id} at step {step} would have nothing to run "
             + ("(no agent is alive)" if int(state.get("alive", 1)) == 0 else
+               "(the model is at its end state there with these settings; change one that lets it "
+               "go on)" if model.step_index < config.simulation_steps else
                f"(simulation_steps is {config.simulation_steps}; change it to a larger "
                "number, e.g. simulation_steps=N)"))
     new_id = store.create_fork(parent_id, step, config, name, int(state.get("alive", 0)))

@@ -126,3 +126,32 @@ def test_forks_from_the_same_step_get_names_that_tell_them_apart(tmp_path):
         parent = store.get_run(run_id).name
         assert [store.get_run(i).name for i in ids] == [f"{parent} fork@20", f"{parent} fork@20 (2)",
                                                          f"{parent} fork@20 (3)"]
+
+
+def test_a_settled_schelling_run_forks_with_a_setting_that_unsettles_it(tmp_path, capsys):
+    # Every agent was happy at the last step (the run ended itself); the fork with a higher
+    # homophily was refused because the saved state said "done" and "simulation_steps is
+    # 1000" was named as the cause. The end state is judged again with the fork's settings.
+    from farm_gui.cli import main
+
+    db = str(tmp_path / "s.db")
+    assert main(["run", "--model", "schelling", "--seed", "1", "--quiet", "--db", db]) == 0
+    with open_store(db, readonly=True) as store:
+        ended = store.get_run(1).steps_done
+    assert ended < 1000
+    capsys.readouterr()
+
+    assert main(["fork", "1", "--at", str(ended), "--quiet", "--db", db]) == 2
+    said = capsys.readouterr().err
+    assert "end state" in said and "simulation_steps is" not in said
+    assert main(["resume", "1", "--quiet", "--db", db]) == 2
+    assert "ended itself" in capsys.readouterr().err
+
+    assert main(["fork", "1", "--at", str(ended), "--set", "homophily=0.7", "--quiet", "--db", db]) == 0
+    fork_id = int(capsys.readouterr().out.strip())
+    with open_store(db, readonly=True) as store:
+        fork = store.get_run(fork_id)
+        metrics = store.metrics(fork_id)
+    assert fork.status == "finished" and fork.steps_done > ended
+    first = list(metrics["step"]).index(ended)  # the fork's first step
+    assert metrics["moved"][first] > 0  # agents unhappy at 0.7 move at once

@@ -76,6 +76,10 @@ class SchellingEngine:
         self._n_unhappy = k.evaluate(self._grid, self.homophily, self.radius, self._sat_a, self._sat_b,
                                      self._unhappy, self._mood, self._out)
         self.n_agents = int(self._out[k.M_AGENTS])
+        if self.step_index > 0:
+            # Done is everyone happy, judged again: a fork with another homophily or radius
+            # may leave agents unhappy in a grid that had settled (a resume judges as before).
+            self.done = self._n_unhappy == 0
 
     # ----- the Engine interface ------------------------------------------------------------
     def step(self) -> dict[str, float]:
