@@ -27,7 +27,7 @@ import time
 import types
 
 import shiboken6
-from PySide6.QtCore import Qt, QThreadPool, QTimer, Slot
+from PySide6.QtCore import QSize, Qt, QThreadPool, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -78,6 +78,8 @@ log = logging.getLogger(__name__)
 # charts in one tick put the heartbeat's p99 lateness near 20 ms while a 10k run
 # competed for the GIL; one chart per tick cost 50 % more wakeups (each ~40 us of the
 # GUI thread, and the GIL taken from the simulation) for a p99 of ~9 ms instead of ~11.
+DEFAULT_SIZE = (1400, 900)  # the first start's window, where the screen has room for it
+FRAME_ALLOWANCE = QSize(0, 40)  # the title bar and frame a window manager adds around the window
 FRAME_MS = 10
 IDLE_FRAME_MS = 20
 SLOTS = 3  # two ticks of charts, then one other job
@@ -147,7 +149,7 @@ class MainWindow(QMainWindow):
         self.config_form.kept.update(self.settings.kept_params())
         self.config_form.restore_model(self.settings.last_model())
         self.config_form.model_changed.connect(self.runs.on_form_model_changed)
-        self.resize(1400, 900)
+        self.resize(self.first_size())
         if (geometry := self.settings.geometry()) is not None:
             self.restoreGeometry(geometry)
         state = self.settings.layout_state()
@@ -266,6 +268,18 @@ class MainWindow(QMainWindow):
         self.registry.run_state_changed.connect(runs.on_run_state_changed)
         self.world_view.scrub_requested.connect(runs.scrub_to)
 
+    def first_size(self) -> QSize:
+        """The window's size on a first start: DEFAULT_SIZE, within the screen's free area
+        (a laptop's 1366 x 768 held only part of a 1400 x 900 window: the run table, the
+        status bar and the World dock's right edge were off the screen). The offscreen
+        platform's screen is a nominal 800 x 600, not a screen to fit."""
+        size = QSize(*DEFAULT_SIZE)
+        screen = self.screen()
+        if screen is None or QGuiApplication.platformName() in ("offscreen", "minimal"):
+            return size
+        free = screen.availableGeometry().size() - FRAME_ALLOWANCE
+        return size.boundedTo(free).expandedTo(self.minimumSizeHint())
+
     def _install_analysis_panel(self) -> None:
         self.analysis_panel = analysis_panel.install(self)
         # A tab next to the world view, where there is height for it.
@@ -279,7 +293,8 @@ class MainWindow(QMainWindow):
             self._default_layout_pending = False
             side_docks = [self.docks["parameters"], self.docks["world"]]
             self.resizeDocks(side_docks, [330, 460], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.docks["runs"]], [200], Qt.Orientation.Vertical)
+            runs_height = max(120, min(200, self.height() // 5))  # a laptop's screen: the charts first
+            self.resizeDocks([self.docks["runs"]], [runs_height], Qt.Orientation.Vertical)
 
     # ---- appearance and help ------------------------------------------------------
     @Slot(bool)

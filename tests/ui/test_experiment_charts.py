@@ -123,7 +123,7 @@ def test_charts_of_a_finished_experiment_follow_the_outcome_and_factor(qtbot, ma
     qtbot.waitUntil(lambda: charts.legend.height() == charts.legend.sizeHint().height(), timeout=WAIT_MS)
     view = charts.legend.viewport().rect()
     rects = [charts.legend.visualItemRect(charts.legend.item(i)) for i in range(4)]
-    assert all(view.contains(r) for r in rects)
+    assert all(view.top() <= r.top() and r.bottom() <= view.bottom() for r in rects)  # every row in view
     assert view.bottom() - max(r.bottom() for r in rects) < min(r.height() for r in rects)
     # a legend entry picks its design point out: its runs on the scatter take its colour
     entry = charts.legend.item(2)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QLabel, QVBoxLayout, QWidget
 from superqt import QCollapsible, QElidingLabel, QSearchableComboBox
 
 from farm_gui.runtime.analysis_jobs import AnalysisJob
@@ -74,16 +74,20 @@ class HistoryFilters(QWidget):
         self._set_items(self.module_filter, [])
         self._set_items(self.run_filter, [])
 
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        for text, widget in (("Module", self.module_filter), ("Run", self.run_filter),
-                             ("Status", self.status_filter), ("Date", self.date_filter)):
-            row.addWidget(QLabel(text))
-            row.addWidget(widget, 1)
+        # two filters a row: four in one made the panel ~530 px wide at least, wider than
+        # the dock on a laptop's screen
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        for i, (text, widget) in enumerate((("Module", self.module_filter), ("Run", self.run_filter),
+                                            ("Status", self.status_filter), ("Date", self.date_filter))):
+            grid.addWidget(QLabel(text), i // 2, 2 * (i % 2))
+            grid.addWidget(widget, i // 2, 2 * (i % 2) + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
         inner = QWidget()
         inner_layout = QVBoxLayout(inner)
         inner_layout.setContentsMargins(0, 0, 0, 0)
-        inner_layout.addLayout(row)
+        inner_layout.addLayout(grid)
         inner_layout.addWidget(self.shown_label)
         self.section = QCollapsible("Filter the history")
         self.section.setObjectName("analysis_history_filters")

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableWidget,
@@ -246,9 +248,16 @@ class AnalysisPanel(PanelData, QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.setHandleWidth(6)
         splitter.splitterMoved.connect(lambda *_: setattr(self, "_user_split", True))
+        # On a small screen the dock may be smaller than the form, the jobs and a result
+        # need: they scroll, instead of the window growing past the screen.
+        scroll = QScrollArea()
+        scroll.setObjectName("analysis_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(splitter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(splitter)
+        layout.addWidget(scroll)
         self.module_combo.currentIndexChanged.connect(self._on_module_changed)
         self._on_module_changed()
 

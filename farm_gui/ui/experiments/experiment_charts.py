@@ -217,8 +217,10 @@ class PointLegend(QListWidget):
         hint = super().sizeHint()
         frame = 2 * self.frameWidth()
         row = self.fontMetrics().height() + 2 * self.spacing() + 4
-        bottom = max((self.visualItemRect(self.item(i)).bottom() + self.verticalOffset()
-                      for i in range(self.count())), default=row)
+        rects = [self.visualItemRect(self.item(i)) for i in range(self.count())]
+        bottom = max((r.bottom() + self.verticalOffset() for r in rects), default=row)
+        if any(r.width() > self.viewport().width() for r in rects):  # a long entry scrolls sideways
+            bottom += self.horizontalScrollBar().sizeHint().height()
         return QSize(hint.width(), min(LEGEND_MAX_PX, max(row, bottom + self.spacing() + 1) + frame))
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API): a scroll area's is 70 x 70
@@ -338,7 +340,7 @@ class ExperimentCharts(QWidget):
     def _plot(name: str) -> PlotWidget:
         plot = PlotWidget(viewBox=SteadyViewBox())
         plot.setObjectName(name)
-        plot.setMinimumSize(260, 160)
+        plot.setMinimumSize(260, 120)
         item = plot.getPlotItem()
         item.getAxis("left").setWidth(AXIS_WIDTH)
         item.showGrid(x=True, y=True, alpha=0.15)

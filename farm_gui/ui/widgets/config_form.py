@@ -367,12 +367,16 @@ class ConfigForm(QWidget):
             editor = FieldEditor(field_spec)
             editor.changed.connect(self._revalidate)
             label = QLabel(field_spec.label)
+            label.setWordWrap(True)  # a long name takes two lines, not the fields' width
             label.setToolTip(editor.base_tip)
             groups[field_spec.group].addRow(label, editor)
             self.fields[field_spec.path] = editor
         body_layout.addStretch(1)
         old = self.scroll.takeWidget()
         self.scroll.setWidget(body)
+        # as wide as the fields need beside the scroll bar: the dock then never cuts them off
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        self.scroll.setMinimumWidth(body.minimumSizeHint().width() + bar + 2 * self.scroll.frameWidth())
         if old is not None:
             old.deleteLater()
 

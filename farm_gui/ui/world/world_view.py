@@ -163,7 +163,7 @@ class WorldView(QWidget):
         # The key sits under the plot, where it never hides any agents.
         swatches = [f'<span style="color:{TYPE_COLORS[t]}">&#9632;</span>&nbsp;{t}' for t in AGENT_TYPES]
         swatches.append(f'<span style="color:{NODE_COLOR}">&#9632;</span>&nbsp;resource node (size = amount)')
-        self.legacy_key = "&nbsp;&nbsp;".join(swatches)
+        self.legacy_key = "&nbsp; ".join(swatches)  # breakable: the key wraps in a narrow dock
         self.key_label = QLabel(self.legacy_key)
         self.key_label.setObjectName("world_key")
         self.key_label.setWordWrap(True)
