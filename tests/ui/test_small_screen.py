@@ -61,3 +61,20 @@ def test_every_models_form_shows_its_fields_whole_in_the_narrowest_dock(qtbot, m
         for path, editor in form.fields.items():
             right = editor.mapTo(viewport, editor.rect().topRight()).x()
             assert right <= viewport.width(), f"{name}: {path} is cut off ({right} > {viewport.width()})"
+
+
+def test_the_analysis_dock_on_a_laptop_needs_no_sideways_scrolling(qtbot, make_window):
+    from PySide6.QtWidgets import QScrollArea
+
+    window = make_window()
+    window.resize(1280, 680)
+    window.docks["analysis"].raise_()
+    window.resizeDocks([window.docks["analysis"]], [420], Qt.Orientation.Horizontal)
+    panel = window.analysis_panel
+    scroll = panel.findChild(QScrollArea, "analysis_scroll")
+    qtbot.waitUntil(lambda: 0 < panel.width() <= 440, timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert not scroll.horizontalScrollBar().isVisible()  # the buttons, counts and filters fit
+    counts = panel.counts_label
+    right = counts.mapTo(scroll.viewport(), counts.rect().topRight()).x()
+    assert right <= scroll.viewport().width()

@@ -212,6 +212,8 @@ class AnalysisPanel(PanelData, QWidget):
         self.history.changed.connect(self.apply_filters)
         self.counts_label = QLabel()
         self.counts_label.setObjectName("analysis_counts_label")
+        self.counts_label.setWordWrap(True)  # in a narrow dock it takes two lines beside the buttons
+        self.counts_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         controls = QHBoxLayout()
         for action in (self.run_action, self.pause_action, self.resume_action, self.stop_action):
             controls.addWidget(self._button(action))
