@@ -70,6 +70,9 @@ from farm_gui.ui.world.world_view import WorldView
 
 log = logging.getLogger(__name__)
 
+DEFAULT_SIZE = (1400, 900)  # the first start's window, where the screen has room for it
+FRAME_ALLOWANCE = QSize(0, 40)  # the title bar and frame a window manager adds around the window
+
 # Drawing is spread over the ticks of one timer, so that no tick holds the event loop
 # for long: a tick redraws TWO charts (one, when the first changed its ranges and so is
 # repainted whole, axes included), the third tick does the world view (~11 Hz) or
@@ -78,8 +81,6 @@ log = logging.getLogger(__name__)
 # charts in one tick put the heartbeat's p99 lateness near 20 ms while a 10k run
 # competed for the GIL; one chart per tick cost 50 % more wakeups (each ~40 us of the
 # GUI thread, and the GIL taken from the simulation) for a p99 of ~9 ms instead of ~11.
-DEFAULT_SIZE = (1400, 900)  # the first start's window, where the screen has room for it
-FRAME_ALLOWANCE = QSize(0, 40)  # the title bar and frame a window manager adds around the window
 FRAME_MS = 10
 IDLE_FRAME_MS = 20
 SLOTS = 3  # two ticks of charts, then one other job
