@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from farm_gui.app import create_main_window
 
-from .conftest import WAIT_MS
+from .conftest import WAIT_MS, start_and_get_run, wait_final
 
 
 def test_dialogs_start_where_the_last_file_was_saved(qtbot, make_window, tmp_path, monkeypatch):
@@ -46,10 +46,27 @@ def test_dialogs_start_where_the_last_file_was_saved(qtbot, make_window, tmp_pat
     window.config_form.load_from_file()
     assert opened == [str(target)]
 
+    # File > Export > CSV (a folder) starts there too, and the folder chosen is the next start.
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    qtbot.waitUntil(lambda: window.run_table.selected_ids() == [run.run_id], timeout=WAIT_MS)
+    tables = tmp_path / "tables"
+    tables.mkdir()
+    starts: list[str] = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        lambda parent, title, start="", *a, **k: (starts.append(start), str(tables))[1])
+    window.actions.export_csv.trigger()
+    assert starts == [str(target)]
+    qtbot.waitUntil(lambda: not window.state.export_lock.locked() and any(tables.glob("*.csv")),
+                    timeout=WAIT_MS)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as(None))
+    window.actions.export_png.trigger()
+    assert Path(asked[-1]).parent == tables
+
     # ... and so does the next session's first dialog.
     window.close()
     again = create_main_window(str(tmp_path / "other.db"))
     qtbot.addWidget(again)
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as(None))
     again.actions.export_svg.trigger()
-    assert Path(asked[-1]).parent == target and asked[-1].endswith(".svg")
+    assert Path(asked[-1]).parent == tables and asked[-1].endswith(".svg")

@@ -72,8 +72,10 @@ class ExportController(QObject):
             self.show_error("Nothing to export", "Select one or more runs in the run table first.")
             return
         directory = QFileDialog.getExistingDirectory(self.dialog_parent,
-                                                     f"Export run data as {fmt.upper()} to folder")
+                                                     f"Export run data as {fmt.upper()} to folder",
+                                                     save_folder.folder())
         if directory:
+            save_folder.remember(directory)
             spawn(self.export_run_data_async(ids, directory, fmt), self._report("Export failed"))
 
     async def export_run_data_async(self, ids: list[int], directory: str, fmt: str,
