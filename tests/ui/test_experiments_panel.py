@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QPushButton
 
-from farm_gui.ui.experiments.experiments_panel import _fmt_eta
+from farm_gui.ui.experiments.experiments_panel import _fmt_eta, estimate_text
 
 from .conftest import WAIT_MS, start_and_get_run, wait_final
 
@@ -113,6 +113,15 @@ def test_the_time_estimate_comes_from_the_workspaces_earlier_runs(qtbot, make_wi
     expected = _fmt_eta(4 * 3000 / rate / 2)
     assert f"about {expected} on 2 workers" in dialog.preview.text(), (dialog.preview.text(), rate)
     dialog.reject()
+
+
+def test_the_estimate_of_a_model_whose_runs_settle_is_an_upper_bound():
+    # 10 Schelling runs of 1,000 steps were estimated at their full length; most are over
+    # after 7-18 steps (every agent happy).
+    schelling = estimate_text(10, 1000, 2000.0, 2, "schelling")
+    assert schelling.startswith(f"at most about {_fmt_eta(10 * 1000 / 2000 / 2)} on 2 workers")
+    assert "end sooner" in schelling
+    assert estimate_text(10, 1000, 2000.0, 2, "foraging").startswith("about ")  # runs its steps
 
 
 def export_as(button, fmt: str) -> None:

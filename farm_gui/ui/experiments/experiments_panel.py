@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from farm_gui.core.registry import UnknownModelError, get_model
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.experiment_jobs import ExperimentJob
 from farm_gui.ui.experiments.design_form import DesignForm
@@ -110,13 +111,23 @@ def _plural(count: int, word: str) -> str:
 
 def estimate_text(runs: int, steps: int, rate: float | None, workers: int | None, model: str) -> str:
     """About how long ``runs`` runs of ``steps`` steps take at ``rate`` steps/s per worker."""
-    model = model_label(model)
+    label = model_label(model)
     if not rate:
-        return f"no finished run of {model} in this workspace to estimate the time from"
+        return f"no finished run of {label} in this workspace to estimate the time from"
     seconds = runs * steps / rate / max(1, workers or 1)
     where = f"on {workers} worker{'' if workers == 1 else 's'}" if workers else "per worker"
-    return (f"about {_fmt_eta(seconds)} {where} (this workspace's runs of {model}: "
+    text = (f"about {_fmt_eta(seconds)} {where} (this workspace's runs of {label}: "
             f"{rate:,.0f} steps/s)")
+    if _settles(model):  # a Schelling run of 1,000 steps is often over after 10
+        text = f"at most {text}; its runs end sooner once they settle"
+    return text
+
+
+def _settles(model: str) -> bool:
+    try:
+        return get_model(model).settles
+    except UnknownModelError:
+        return False
 
 
 class NewExperimentDialog(QDialog):
