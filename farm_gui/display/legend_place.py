@@ -53,6 +53,17 @@ def better_corner(lines: list[tuple[np.ndarray, np.ndarray]], box: tuple[float, 
     return best if counts[best] < counts[current] and 2 * counts[best] <= counts[current] else current
 
 
+def legend_box(legend: tuple[float, float], view: tuple[float, float],
+               margin: float) -> tuple[float, float] | None:
+    """A legend of ``legend`` pixels (width, height) with ``margin`` pixels to its corner,
+    in fractions of a view of ``view`` pixels: the ``box`` of ``hidden_points``. None for a
+    view not laid out yet."""
+    (width, height), (view_width, view_height) = legend, view
+    if view_width <= 0 or view_height <= 0:
+        return None
+    return (width + margin) / view_width, (height + margin) / view_height
+
+
 def corner_offset(corner: str, margin: float) -> tuple[float, float]:
     """pyqtgraph's LegendItem offset that puts it ``margin`` pixels inside ``corner``
     (a negative offset anchors it to the right or bottom edge)."""

@@ -66,20 +66,17 @@ class SchellingEngine:
                                            self._rng, empties)
             self._empties = empties[:n_empty].copy()
             self.step_index = 0
-            self.done = False
         else:
             self._rng = np.array(_state["rng"], dtype=np.uint64).reshape(1)
             self._grid = np.array(_state["grid"], dtype=np.uint8).reshape(h, w)
             self._empties = np.array(_state["empties"], dtype=np.int64)
             self.step_index = int(_state["step_index"])
-            self.done = bool(_state["done"])
         self._n_unhappy = k.evaluate(self._grid, self.homophily, self.radius, self._sat_a, self._sat_b,
                                      self._unhappy, self._mood, self._out)
         self.n_agents = int(self._out[k.M_AGENTS])
-        if self.step_index > 0:
-            # Done is everyone happy, judged again: a fork with another homophily or radius
-            # may leave agents unhappy in a grid that had settled (a resume judges as before).
-            self.done = self._n_unhappy == 0
+        # Done is everyone happy after a step, judged from the grid (not the saved flag): a
+        # fork with another homophily or radius may leave agents unhappy in a settled grid.
+        self.done = self.step_index > 0 and self._n_unhappy == 0
 
     # ----- the Engine interface ------------------------------------------------------------
     def step(self) -> dict[str, float]:

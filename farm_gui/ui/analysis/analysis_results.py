@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from farm_gui.analysis import AnalysisResult, write_result_json, write_table_csv
-from farm_gui.display.legend_place import corner_offset, emptiest_corner, in_fractions
+from farm_gui.display.legend_place import corner_offset, emptiest_corner, in_fractions, legend_box
 from farm_gui.ui.analysis.analysis_style import (
     GENERIC_BLANK,
     axis_labels,
@@ -224,13 +224,12 @@ class ResultView(QWidget):
         if legend is None or not legend.items:
             return
         view = item.vb
-        if view.width() <= 0 or view.height() <= 0:
+        box = legend_box((legend.width(), legend.height()), (view.width(), view.height()), LEGEND_OFFSET)
+        if box is None:
             return
         x_range, y_range = view.viewRange()
         lines = [f for curve in item.listDataItems() if curve.xData is not None
                  and (f := in_fractions(curve.xData, curve.yData, x_range, y_range)) is not None]
-        width, height = view.width(), view.height()
-        box = ((legend.width() + LEGEND_OFFSET) / width, (legend.height() + LEGEND_OFFSET) / height)
         corner = emptiest_corner(lines, box)
         if corner != self.legend_corner:
             self.legend_corner = corner

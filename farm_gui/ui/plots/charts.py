@@ -20,7 +20,7 @@ from farm_gui.core.model import ModelSpec
 from farm_gui.core.registry import get_model
 from farm_gui.display import envelope, log_scale
 from farm_gui.display.envelope import EnvelopeTrace
-from farm_gui.display.legend_place import better_corner, corner_offset, in_fractions
+from farm_gui.display.legend_place import better_corner, corner_offset, in_fractions, legend_box
 from farm_gui.display.series import RunSeries, StoredSeries
 from farm_gui.ui.plots import chart_specs
 from farm_gui.ui.plots.chart_specs import RUN_STYLES
@@ -485,8 +485,9 @@ class LiveChart(PlotWidget):
         self._legend_stale = False
         self._legend_due = time.monotonic() + LEGEND_EVERY_S
         view = self.getPlotItem().vb
-        width, height = view.width(), view.height()
-        if self.legend.moved_by_user or not self.curves or width <= 0 or height <= 0:
+        legend = self.legend
+        box = legend_box((legend.width(), legend.height()), (view.width(), view.height()), LEGEND_MARGIN)
+        if legend.moved_by_user or not self.curves or box is None:
             return
         lines = []
         for curve in self.curves:
@@ -495,11 +496,10 @@ class LiveChart(PlotWidget):
                 x_range, y_range = (self.right_view if curve.right else view).viewRange()
                 if (fractions := in_fractions(x, y, x_range, y_range)) is not None:
                     lines.append(fractions)
-        box = ((self.legend.width() + LEGEND_MARGIN) / width, (self.legend.height() + LEGEND_MARGIN) / height)
         corner = better_corner(lines, box, self.legend_corner)
         if corner != self.legend_corner:
             self.legend_corner = corner
-            self.legend.setOffset(corner_offset(corner, LEGEND_MARGIN))
+            legend.setOffset(corner_offset(corner, LEGEND_MARGIN))
 
     def _follow_data(self, extent: float, changed: bool) -> None:
         """Keep all data in view, changing the ranges rarely while data grows (every

@@ -24,7 +24,7 @@ from PySide6.QtCore import QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QPainter
 
 from farm_gui.display.envelope import PeakPyramid
-from farm_gui.display.legend_place import corner_offset, emptiest_corner, in_fractions
+from farm_gui.display.legend_place import corner_offset, emptiest_corner, in_fractions, legend_box
 from farm_gui.ui.plots.chart_render import figure_mode, render_to_file
 from farm_gui.ui.widgets.theme import chart_colors
 
@@ -199,12 +199,12 @@ class FigureScene:
     def _place_legend(legend: pg.LegendItem, plot: pg.PlotItem,
                       lines: list[tuple[np.ndarray, np.ndarray, tuple[float, float]]]) -> None:
         """The legend in the plot's corner where it hides the least of the curves."""
-        x_range, _ = plot.vb.viewRange()
-        width, height = plot.vb.width(), plot.vb.height()
-        if width <= 0 or height <= 0:
+        view = plot.vb
+        box = legend_box((legend.width(), legend.height()), (view.width(), view.height()), LEGEND_OFFSET)
+        if box is None:
             return
+        x_range, _ = view.viewRange()
         fractions = [f for x, y, y_range in lines if (f := in_fractions(x, y, x_range, y_range)) is not None]
-        box = ((legend.width() + LEGEND_OFFSET) / width, (legend.height() + LEGEND_OFFSET) / height)
         corner = emptiest_corner(fractions, box)
         legend.setOffset(corner_offset(corner, LEGEND_OFFSET))
         legend.corner = corner
