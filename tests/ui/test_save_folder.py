@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from farm_gui.app import create_main_window
+from farm_gui.store import open_store
 
 from .conftest import WAIT_MS, start_and_get_run, wait_final
 
@@ -70,3 +71,37 @@ def test_dialogs_start_where_the_last_file_was_saved(qtbot, make_window, tmp_pat
     monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as(None))
     again.actions.export_svg.trigger()
     assert Path(asked[-1]).parent == tables and asked[-1].endswith(".svg")
+
+
+def test_open_dialogs_start_in_the_last_folder_and_remember_it(qtbot, make_window, tmp_path, monkeypatch):
+    """File > Open Workspace, New Workspace and Open AgentFarm Database opened in the working
+    folder (the source tree under `make run`); they start where the user last was, and the
+    folder a file is opened from is the next start."""
+    window = make_window()
+    starts: list[str] = []
+
+    def open_nothing(parent, title, start="", *a, **k):
+        starts.append(start)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", open_nothing)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", open_nothing)
+    window.actions.open_workspace.trigger()
+    window.actions.new_workspace.trigger()
+    window.findChild(type(window.actions.start), "action_open_agentfarm").trigger()
+    assert len(starts) == 3
+    assert all(Path(s).parent != Path(os.getcwd()) and Path(s) != Path(os.getcwd()) for s in starts)
+
+    # Opening a workspace in another folder makes that folder the start of every dialog.
+    elsewhere = tmp_path / "projects"
+    elsewhere.mkdir()
+    open_store(str(elsewhere / "study.farmws")).close()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda parent, title, start="", *a, **k: (str(elsewhere / "study.farmws"), ""))
+    window.actions.open_workspace.trigger()
+    qtbot.waitUntil(lambda: window.state.store is not None
+                    and window.state.store.url.endswith("study.farmws"), timeout=WAIT_MS)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", open_nothing)
+    window.findChild(type(window.actions.start), "action_open_agentfarm").trigger()
+    window.actions.new_workspace.trigger()
+    assert Path(starts[-2]) == elsewhere and Path(starts[-1]).parent == elsewhere

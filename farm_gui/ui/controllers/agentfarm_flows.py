@@ -25,6 +25,7 @@ from farm_gui.store import StoreError
 from farm_gui.store.side_tables import refuse_continuation
 from farm_gui.ui.controllers.run_flows import RunController
 from farm_gui.ui.state import WindowState
+from farm_gui.ui.widgets import save_folder
 from farm_gui.ui.widgets.run_table import RunTable
 
 PROGRESS_MS = 50
@@ -91,9 +92,11 @@ class AgentFarmFlows(QObject):
 
     # ---- importing ----------------------------------------------------------------------
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Open AgentFarm database", "",
+        path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Open AgentFarm database",
+                                              save_folder.folder(),
                                               "AgentFarm databases (*.db *.sqlite *.sqlite3);;All files (*)")
         if path:
+            save_folder.remember(path)
             spawn(self.import_file_async(path), self._report("Cannot open the AgentFarm database"))
 
     def _report(self, title: str):

@@ -26,6 +26,7 @@ from farm_gui.store import StoreError, open_store
 from farm_gui.ui.controllers.run_flows import RunController
 from farm_gui.ui.settings import WindowSettings
 from farm_gui.ui.state import WindowState, workspace_name
+from farm_gui.ui.widgets import save_folder
 from farm_gui.ui.widgets.ask import ask
 from farm_gui.ui.widgets.icons import app_icon
 
@@ -44,20 +45,26 @@ def with_suffix(path: str, chosen_filter: str = "") -> str:
 def pick_workspace_to_open(parent, chosen: Callable[[str], None]) -> None:
     """Let the user pick a workspace path, existing or not, and call ``chosen`` with it
     (the dialog of getOpenFileName refuses a name that does not exist; a substitute of
-    it, in tests, is used as is). The dialog is window-modal, opened with open()."""
-    if not isinstance(QFileDialog.getOpenFileName, types.BuiltinFunctionType):
-        path = QFileDialog.getOpenFileName(parent, "Open workspace", "", WORKSPACE_FILTER)[0]
+    it, in tests, is used as is). The dialog is window-modal, opened with open(); it starts in
+    the folder last used (save_folder), and the folder picked from is the next start."""
+
+    def picked(path: str) -> None:
         if path:
+            save_folder.remember(str(Path(path).expanduser().absolute().parent))
             chosen(path)
+
+    start = save_folder.folder()
+    if not isinstance(QFileDialog.getOpenFileName, types.BuiltinFunctionType):
+        picked(QFileDialog.getOpenFileName(parent, "Open workspace", start, WORKSPACE_FILTER)[0])
         return
-    dialog = QFileDialog(parent, "Open workspace", "", WORKSPACE_FILTER)
+    dialog = QFileDialog(parent, "Open workspace", start, WORKSPACE_FILTER)
     dialog.setObjectName("open_workspace_dialog")
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile)  # a new name: created after asking
     dialog.setLabelText(QFileDialog.DialogLabel.Accept, "Open")
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.fileSelected.connect(lambda path: chosen(path) if path else None)
+    dialog.fileSelected.connect(picked)
     dialog.open()
 
 
@@ -168,10 +175,12 @@ class WorkspaceController(QObject):
     def new_workspace(self) -> None:
         """File > New Workspace...: a new, empty workspace file, opened at once."""
         path, chosen = QFileDialog.getSaveFileName(self.dialog_parent, "New workspace",
-                                                   f"workspace{WORKSPACE_SUFFIX}", NEW_WORKSPACE_FILTER,
+                                                   save_folder.suggest(f"workspace{WORKSPACE_SUFFIX}"),
+                                                   NEW_WORKSPACE_FILTER,
                                                    options=QFileDialog.Option.DontConfirmOverwrite)
         if not path:
             return
+        save_folder.remember(path)
         path = with_suffix(path, chosen)
         if Path(path).exists():
             self.show_error("Cannot create workspace",

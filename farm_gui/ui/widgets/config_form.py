@@ -486,6 +486,7 @@ class ConfigForm(QWidget):
         path, _ = QFileDialog.getOpenFileName(self, "Load configuration", save_folder.folder(),
                                               "Configurations (*.yaml *.yml *.json);;All files (*)")
         if path:
+            save_folder.remember(path)
             self.load_file(path)
 
     def load_file(self, path: str) -> None:

@@ -1,7 +1,8 @@
 """The folder file dialogs start in: the last one a file was saved to (charts, figures,
-data, tables, configurations), kept between sessions. Without it every dialog opened in
-the process's working folder (the source tree under ``make run``), and each export meant
-finding the same folder again."""
+data, tables, configurations) or opened from (workspaces, AgentFarm databases,
+configurations), kept between sessions. Without it every dialog opened in the process's
+working folder (the source tree under ``make run``), and each export meant finding the
+same folder again."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def suggest(name: str) -> str:
 
 
 def remember(path: str) -> None:
-    """A file was saved at ``path`` (or into the folder ``path``): dialogs start there now."""
+    """A file was saved at or opened from ``path`` (or a folder ``path`` was chosen): dialogs
+    start there now."""
     global _folder
     target = Path(path)
     chosen = str(target if target.is_dir() else target.parent)
