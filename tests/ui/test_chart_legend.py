@@ -43,7 +43,7 @@ def shown_panel(qtbot, buffer: LiveBuffer) -> ChartsPanel:
 def points_under_legend(chart) -> int:
     """The curves' drawn points that fall inside the legend's box on screen."""
     view = chart.getPlotItem().vb
-    box = view.mapRectFromScene(chart.legend.sceneBoundingRect())
+    box = view.mapSceneToView(chart.legend.sceneBoundingRect()).boundingRect()  # in data units
     hidden = 0
     for curve in chart.curves:
         x, y = curve.item.xData, curve.item.yData
@@ -143,3 +143,20 @@ def test_overlaid_runs_get_a_legend_per_kind_of_curve_and_one_key_of_run_styles(
 
     panel.bind([RunSeries(2, "hungrier", births_peak_first())])
     assert not key.isVisible()
+
+
+
+def test_a_four_entry_legend_leaves_most_of_a_small_chart_free(qtbot, make_window):
+    """pyqtgraph's legend rows (20 px samples, 4 px text margins, 9 px padding) made the
+    population chart's legend 102 px tall: 43 % of the plot in a window of the first start's
+    size, so that every corner it could go to hid the curves' starts or ends."""
+    window = make_window()
+    window.resize(1400, 900)
+    chart = window.findChild(QWidget, "population_chart")
+    qtbot.waitUntil(lambda: chart.getPlotItem().vb.height() > 200)
+    assert len(chart.legend.items) == 4
+    assert chart.legend.height() <= 4 * 16 + 2 * 3
+    assert chart.legend.height() <= 0.3 * chart.getPlotItem().vb.height()
+    # the sample's line runs through the middle of its name
+    sample, label = chart.legend.items[0]
+    assert abs(sample.sceneBoundingRect().center().y() - label.sceneBoundingRect().center().y()) <= 1.5

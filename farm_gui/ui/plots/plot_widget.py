@@ -127,11 +127,30 @@ class ChartViewBox(pg.ViewBox):
         mark_unpainted(self)
 
 
+# A legend row as tall as its 8 pt name: pyqtgraph's rows (a 20 px sample, a name with 4 px
+# of text margin, 9 px around the box) made a four-entry legend 102 px tall, near half of a
+# chart's plot in a window of 1400 x 900, and it hid whichever corner it was put in.
+SAMPLE_SIZE = (20, 14)  # px: the line's length, the row's height
+SAMPLE_LINE_Y = 11  # where ItemSample.paint draws its line (it assumes a 20 px row)
+LABEL_TEXT_MARGIN = 1  # px around a name's text (Qt's default 4)
+LEGEND_PADDING = 3  # px between the legend's edge and its rows
+LEGEND_SAMPLE_GAP = 6  # px between a sample and its name (pyqtgraph's 25)
+
+
 class LegendSample(ItemSample):
-    """pyqtgraph's legend sample (the line beside a name) with Qt's own bounds: the
-    sample is 20 x 20 either way, and the scene asked for them ~2 times per frame."""
+    """pyqtgraph's legend sample (the line beside a name), SAMPLE_SIZE, with Qt's own
+    bounds: the scene asked for them ~2 times per frame."""
 
     boundingRect = QGraphicsWidget.boundingRect  # noqa: N815 (Qt API): Qt's own
+
+    def __init__(self, item) -> None:
+        super().__init__(item)
+        self.setFixedWidth(SAMPLE_SIZE[0])
+        self.setFixedHeight(SAMPLE_SIZE[1])
+
+    def paint(self, painter, *args) -> None:
+        painter.translate(0, SAMPLE_SIZE[1] / 2 - SAMPLE_LINE_Y)  # the line through the row's middle
+        super().paint(painter, *args)
 
 
 class ChartLegend(pg.LegendItem):
@@ -141,7 +160,9 @@ class ChartLegend(pg.LegendItem):
     call into Python at every repaint of the strip the legend is on."""
 
     def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("horSpacing", LEGEND_SAMPLE_GAP)
         super().__init__(**kwargs)
+        self.layout.setContentsMargins(*(LEGEND_PADDING,) * 4)
         self.backing = QGraphicsRectItem(self)
         self.backing.setPen(QPen(Qt.PenStyle.NoPen))
         self.backing.setZValue(-1)
@@ -149,6 +170,13 @@ class ChartLegend(pg.LegendItem):
         self.geometryChanged.connect(self._fit_backing)
         self.moved_by_user = False  # dragged: the chart no longer picks its corner
         mark_unpainted(self)
+
+    def addItem(self, item, name) -> None:  # noqa: N802 (pyqtgraph API)
+        super().addItem(item, name)
+        _sample, label = self.items[-1]
+        label.item.document().setDocumentMargin(LABEL_TEXT_MARGIN)
+        label.updateMin()  # the row's height from the name's text, now without Qt's margin
+        self.updateSize()
 
     def mouseDragEvent(self, ev) -> None:  # noqa: N802 (Qt API)
         self.moved_by_user = True
