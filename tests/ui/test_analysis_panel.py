@@ -152,6 +152,29 @@ def test_stop_through_the_panel(qtbot, panel):
     assert panel.jobs_table.item(panel._rows[first], 3).text() == "finished"
 
 
+def test_pause_resume_and_stop_are_enabled_for_what_is_selected(qtbot, panel):
+    """They were always enabled and did nothing with no job, or a finished one, selected."""
+    assert not any(a.isEnabled() for a in (panel.pause_action, panel.resume_action, panel.stop_action))
+    panel.set_max_concurrent(1)
+    panel.set_module("spatial")
+    panel.set_checked_runs([1])
+    first = panel.start_analysis()
+    second = panel.start_analysis()  # queued behind the first, and selected: the last started
+    assert panel.selected_jobs() == [second]
+    assert panel.pause_action.isEnabled() and panel.stop_action.isEnabled()
+    assert not panel.resume_action.isEnabled()
+    panel.pause_action.trigger()
+    assert panel.jobs_table.item(panel._rows[second], 3).text() == "paused (queued)"
+    assert panel.resume_action.isEnabled() and not panel.pause_action.isEnabled()
+    panel.resume_action.trigger()
+    assert panel.jobs_table.item(panel._rows[second], 3).text() == "queued"
+    qtbot.waitUntil(lambda: panel.manager.job(first).final and panel.manager.job(second).final,
+                    timeout=WAIT_MS)
+    panel.jobs_table.selectRow(panel._rows[second])
+    qtbot.waitUntil(lambda: not panel.stop_action.isEnabled(), timeout=WAIT_MS)
+    assert not panel.pause_action.isEnabled() and not panel.resume_action.isEnabled()
+
+
 def test_object_names_are_stable(panel):
     assert panel.objectName() == "analysis_panel"
     assert panel.findChild(QWidget, "analysis_jobs_table") is panel.jobs_table

@@ -120,6 +120,7 @@ class AnalysisPanel(PanelData, QWidget):
         self._check_later: set[int] = set()  # runs to tick once listed (check_runs_when_listed)
         self._init_data(run_model, refresh_runs, qsettings)
         self._build()
+        self._update_controls()
         self.set_store(store if store is not None else (store_provider() if store_provider else None))
         self._follow_run_model()
         self._clock = QTimer(self)
@@ -172,6 +173,9 @@ class AnalysisPanel(PanelData, QWidget):
         self.pause_action = self._action("action_pause_analysis", "Pause", lambda: self._control("pause"))
         self.resume_action = self._action("action_resume_analysis", "Resume", lambda: self._control("resume"))
         self.stop_action = self._action("action_stop_analysis", "Stop", lambda: self._control("stop"))
+        for action, what in ((self.pause_action, "Pause"), (self.resume_action, "Resume"),
+                             (self.stop_action, "Stop")):
+            action.setStatusTip(f"{what} the analyses selected in the jobs table")
         self.delete_action = self._action("action_delete_analysis", "Delete Stored Result...",
                                           self.delete_selected)
         self.cleanup_action = self._action("action_cleanup_analyses", "Clean &Up...", self.open_cleanup)
@@ -286,6 +290,7 @@ class AnalysisPanel(PanelData, QWidget):
             self._load_store(store)  # history and statistics, read off the GUI thread
         self.refresh_runs()
         self._update_counts()
+        self._update_controls()
 
     def checked_runs(self) -> list[int]:
         items = (self.runs_list.item(i) for i in range(self.runs_list.count()))
@@ -359,6 +364,8 @@ class AnalysisPanel(PanelData, QWidget):
             return self._say(str(err), error=True)
         self._follow_job = self._said_job = job_id
         self._tell_job(self.manager.job(job_id))  # "queued" (or already further on)
+        if job_id in self._rows:  # Pause and Stop apply to the job just started
+            self.jobs_table.selectRow(self._rows[job_id])
         return job_id
 
     def _tell_job(self, job: AnalysisJob) -> None:
@@ -377,6 +384,16 @@ class AnalysisPanel(PanelData, QWidget):
             return
         for job_id in self.selected_jobs():
             getattr(self.manager, what)(job_id)
+        self._update_controls()
+
+    def _update_controls(self) -> None:
+        """Pause, Resume and Stop are enabled when they apply to a selected job (they
+        were always enabled, and did nothing with no job, or a finished one, selected)."""
+        manager = self.manager
+        states = {manager.job(job_id).status for job_id in self.selected_jobs()} if manager else set()
+        self.pause_action.setEnabled(bool(states & {"queued", "running"}))
+        self.resume_action.setEnabled(bool(states & {"held", "paused"}))
+        self.stop_action.setEnabled(bool(states & {"queued", "held", "running", "paused"}))
 
     def selected_jobs(self) -> list[int]:
         rows = {index.row() for index in self.jobs_table.selectionModel().selectedRows()}
@@ -450,6 +467,8 @@ class AnalysisPanel(PanelData, QWidget):
             self._follow_job = None
             self.jobs_table.selectRow(row)
             self.show_result(job_id)
+        if job_id in self.selected_jobs():
+            self._update_controls()
 
     def _duration(self, job: AnalysisJob) -> str:
         seconds = job.run_seconds
@@ -473,6 +492,7 @@ class AnalysisPanel(PanelData, QWidget):
 
     @Slot()
     def _on_job_selected(self) -> None:
+        self._update_controls()
         jobs = self.selected_jobs()
         if len(jobs) == 1 and self.manager is not None and self.manager.job(jobs[0]).status == "finished":
             self.show_result(jobs[0])
