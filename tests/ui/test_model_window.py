@@ -138,13 +138,14 @@ def test_world_view_draws_the_declared_layers(qtbot):
     assert sizes.min() < sizes.max()  # sized by the declared size field
     assert not view.raster.isVisible()
     assert "Walkers" in view.key_label.text() and "grass" in view.key_label.text().lower()
-    assert view.step_label.text() == "step 5, 30 points"
+    assert view.step_label.text() == "step 5, 30 walkers"  # counted in the layer's words
     # a value-only point layer, then back to the foraging ecology's view
     _m, engine, params = stepped(WEALTH, 3, agents=12)
     view.set_model(WEALTH, params)
     assert set(view.layers.layers) == {"agents"}
     view.show_state({"layers": engine.layers(), "step": 3})
     np.testing.assert_allclose(view.layers.layers["agents"].points()[0], engine.layers()["agents"]["x"])
+    assert view.step_label.text() == "step 3, 12 agents"
     from farm_gui.core.registry import get_model
 
     forage = get_model(None)

@@ -146,7 +146,7 @@ class PointsItem:
 
 class WorldLayers:
     """The drawn layers of one model, added to a plot item; ``show(layers)`` draws a
-    state (``{layer: {field: array}}``) and returns the number of points drawn."""
+    state (``{layer: {field: array}}``) and returns the number of points of each point layer."""
 
     def __init__(self, spec: ModelSpec, plot_item: pg.PlotItem):
         self.spec = spec
@@ -174,13 +174,13 @@ class WorldLayers:
             if isinstance(drawn, RasterItem):
                 drawn.set_extent(width, height)
 
-    def show(self, layers: dict[str, dict[str, np.ndarray]] | None) -> int:
-        points = 0
+    def show(self, layers: dict[str, dict[str, np.ndarray]] | None) -> dict[str, int]:
+        points: dict[str, int] = {}
         for name, drawn in self.layers.items():
             data = None if layers is None else layers.get(name)
             drawn.set_data(data)
             if isinstance(drawn, PointsItem) and data is not None:
-                points += len(data["x"])
+                points[name] = len(data["x"])
         return points
 
     def remove(self) -> None:

@@ -311,7 +311,9 @@ class WorldView(QWidget):
             return
         step = state.get("step")
         self.displayed_step = int(step) if step is not None else None
-        what = f", {points:,} points" if any(k.kind == "points" for k in self.model.layers) else ""
+        # Counted in the layers' own words ("186 wolves and sheep"), not as "points".
+        what = "".join(f", {points[layer.name]:,} {layer.label.lower()}" for layer in self.model.layers
+                       if layer.name in points)
         self.step_label.setText(f"step {self.displayed_step}{what}" if self.displayed_step is not None
                                 else what.lstrip(", "))
 
