@@ -76,5 +76,9 @@ def test_the_analysis_dock_on_a_laptop_needs_no_sideways_scrolling(qtbot, make_w
     qtbot.wait(50)
     assert not scroll.horizontalScrollBar().isVisible()  # the buttons, counts and filters fit
     counts = panel.counts_label
+    qtbot.waitUntil(lambda: "free slots" in counts.text(), timeout=WAIT_MS)
+    qtbot.wait(50)
     right = counts.mapTo(scroll.viewport(), counts.rect().topRight()).x()
     assert right <= scroll.viewport().width()
+    # one line (beside the buttons it wrapped to three: "0 running · 0 / queued · 4 free / slots")
+    assert counts.height() < 2 * counts.fontMetrics().lineSpacing()

@@ -216,13 +216,12 @@ class AnalysisPanel(PanelData, QWidget):
         self.history.changed.connect(self.apply_filters)
         self.counts_label = QLabel()
         self.counts_label.setObjectName("analysis_counts_label")
-        self.counts_label.setWordWrap(True)  # in a narrow dock it takes two lines beside the buttons
-        self.counts_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # On a line of its own: beside the buttons a dock of ordinary width wrapped it to three.
+        self.counts_label.setWordWrap(True)
         controls = QHBoxLayout()
         for action in (self.run_action, self.pause_action, self.resume_action, self.stop_action):
             controls.addWidget(self._button(action))
         controls.addStretch(1)
-        controls.addWidget(self.counts_label)
 
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -241,6 +240,7 @@ class AnalysisPanel(PanelData, QWidget):
         top_layout.addWidget(self.form_section)
         top_layout.addWidget(self.message)
         top_layout.addLayout(controls)
+        top_layout.addWidget(self.counts_label)
         top_layout.addWidget(self.history)
         top_layout.addWidget(self.jobs_table, 1)
         # Two rows at least: with four, the form, the jobs and a result needed ~920 px, and the
