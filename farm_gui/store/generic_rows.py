@@ -26,6 +26,16 @@ def metric_matrix(names: Sequence[str], rows: Sequence[Mapping[str, float]]) -> 
     return np.array([[m[k] for k in keys] for m in rows], dtype=np.float64).reshape(len(rows), len(keys))
 
 
+def population_total(spec, table: np.ndarray) -> int | None:
+    """The run table's "Alive" for the last row of ``table`` ("step" then ``spec``'s
+    metrics): the sum of the metrics that count a category, None for a model without
+    such counts (or without rows)."""
+    columns = [i for i, metric in enumerate(spec.metrics, start=1) if metric.category is not None]
+    if not columns or not len(table):
+        return None
+    return int(round(float(table[-1, columns].sum())))
+
+
 def matrix_from_arrays(names: Sequence[str], metrics: Mapping[str, np.ndarray]) -> np.ndarray:
     steps = np.asarray(metrics["step"], dtype=np.float64)
     table = np.empty((len(steps), 1 + len(names)), dtype=np.float64)

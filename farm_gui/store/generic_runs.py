@@ -21,6 +21,7 @@ from .array_packing import unpack_arrays
 from .generic_rows import (
     layer_rows,
     matrix_from_arrays,
+    population_total,
     write_lives,
     write_metrics,
 )
@@ -160,7 +161,7 @@ class GenericRuns:
 
                 last_alive = write_legacy_metrics(conn, self.engine, rid, table, spec.metric_names)
             else:
-                last_alive = None
+                last_alive = population_total(spec, table)
                 self._model_table_ready(conn, spec)
             sql = statements_for(self.engine, spec)
             if spec.storage != LEGACY:

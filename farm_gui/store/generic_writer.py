@@ -12,7 +12,14 @@ import numpy as np
 from farm_gui.core.model import ModelSpec
 
 from .checkpoint_format import FORMAT_VERSION, encode_state
-from .generic_rows import layer_rows, metric_matrix, write_births, write_deaths, write_metrics
+from .generic_rows import (
+    layer_rows,
+    metric_matrix,
+    population_total,
+    write_births,
+    write_deaths,
+    write_metrics,
+)
 from .model_tables import statements_for
 from .records import utcnow
 from .writer import RunWriter
@@ -49,7 +56,7 @@ class GenericRunWriter(RunWriter):
         if batch.metrics:
             table = metric_matrix(self.spec.metric_names, batch.metrics)
             write_metrics(conn, sql, rid, table)
-            progress = int(table[-1, 0]) + 1
+            progress = (int(table[-1, 0]) + 1, population_total(self.spec, table))
         write_deaths(conn, sql, rid, batch.deaths)
         sql.insert_layers(conn, batch.layer_rows)
         if batch.checkpoint_rows:
@@ -57,4 +64,4 @@ class GenericRunWriter(RunWriter):
         if progress is None:
             self._sql.update_heartbeat(conn, [(utcnow(), rid)])
         else:
-            self._sql.update_progress(conn, [(utcnow(), progress, None, rid)])
+            self._sql.update_progress(conn, [(utcnow(), *progress, rid)])

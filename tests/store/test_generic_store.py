@@ -214,3 +214,23 @@ def test_saving_many_short_runs_is_quick(tmp_path):
         assert all(store.get_run(i).status == "finished" for i in ids)
         assert sum(len(store.metrics(i)["step"]) for i in ids) == 50 * 20
     print(f"save_result of a 20-step run: {1000 * elapsed / 50:.2f} ms")
+
+
+def test_the_run_table_alive_of_a_generic_run_is_its_counted_categories(store):
+    """A plug-in model's recorded runs had no "Alive" in the run table once the window was
+    reopened (the writer stored none): it is the sum of the metrics that count a category,
+    as the window shows while the run goes."""
+    from farm_gui.runtime.session import RunSession
+
+    params = walk_params(simulation_steps=40)
+    counted = [m.name for m in WALK.metrics if m.category is not None]
+    assert counted  # red and blue walkers
+    recorded = store.create_run(params, model="random_walk")
+    assert RunSession(store, recorded, params, batch_steps=8).run() == "finished"
+    metrics = store.metrics(recorded)
+    assert store.get_run(recorded).last_alive == sum(int(metrics[name][-1]) for name in counted)
+    # an experiment's result, saved in one go
+    result = simulate(WALK, params)
+    saved = store.create_run(params, model="random_walk")
+    store.save_result(saved, result)
+    assert store.get_run(saved).last_alive == sum(int(result.metrics[name][-1]) for name in counted)
