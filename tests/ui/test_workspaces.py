@@ -85,3 +85,20 @@ def test_the_window_starts_on_the_last_workspace_used(qtbot, make_window, tmp_pa
     third = create_main_window()  # the last one is gone: the default workspace, no error
     qtbot.addWidget(third)
     assert third.store is not None and third.store.url != str(other) and not other.exists()
+
+
+def test_the_window_started_again_shows_the_newest_run(qtbot, make_window, tmp_path):
+    """Reopened, the window showed its runs in the table and empty charts and world until
+    one was picked; it shows the newest run, where the user left off."""
+    window = make_window(steps=20)
+    for _ in range(2):
+        wait_final(qtbot, window, start_and_get_run(qtbot, window))
+    window.close()
+    again = create_main_window(str(tmp_path / "work.db"))
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.run_table.selected_ids() == [2] and again.shown_ids == [2], timeout=WAIT_MS)
+    stored = again.store.metrics(2)
+    qtbot.waitUntil(lambda: again.charts.population.data("total") is not None
+                    and len(again.charts.population.data("total")[0]) == 20, timeout=WAIT_MS)
+    assert list(again.charts.population.data("total")[1]) == list(stored["alive"])
+    qtbot.waitUntil(lambda: again.world_view.displayed_step == 20, timeout=WAIT_MS)

@@ -83,11 +83,13 @@ class RunController(QObject):
 
     # ---- the run list -------------------------------------------------------------------
     async def refresh_runs_async(self, select: list[int] | None = None,
-                                 unless_selected_since: int | None = None) -> None:
+                                 unless_selected_since: int | None = None,
+                                 select_newest: bool = False) -> None:
         """Reload the run table. ``select``: ids to select instead of keeping the
         selection, unless the selection changed after ``unless_selected_since`` (a
         ``selection_serial``): a run started a moment ago must not take the selection
-        from runs the user has picked since."""
+        from runs the user has picked since. ``select_newest``: select (and so show) the
+        newest run, on the same condition (a workspace just opened)."""
         state = self.state
         async with state.store_lock:
             store = state.store
@@ -96,6 +98,8 @@ class RunController(QObject):
             infos = await run_blocking(store.list_runs)
             if store is not state.store:
                 return  # another workspace was opened meanwhile
+        if select_newest and infos:
+            select = [max(info.id for info in infos)]
         if unless_selected_since is not None and self.run_table.selection_serial != unless_selected_since:
             select = None
         state.set_run_rows([RunRow.from_info(info) for info in infos])

@@ -95,11 +95,15 @@ class WorkspaceController(QObject):
             self.label.setText(f"Workspace: {workspace_name(store.url)}")
             self.label.setToolTip(store.url)
 
-    def set_store(self, store) -> None:
+    def set_store(self, store, show_newest: bool = False) -> None:
+        """Follow ``store``; ``show_newest``: show its newest run once listed (unless the
+        user picks runs first): the window started again shows where one left off."""
         self.runs.forget_workspace()
         self.state.store = store  # named in the status bar
         self._update_window_actions()  # Start was disabled while no workspace was open
-        spawn(self.runs.refresh_runs_async(), self._report("Cannot list runs"))
+        since = self.runs.run_table.selection_serial if show_newest else None
+        spawn(self.runs.refresh_runs_async(select_newest=show_newest, unless_selected_since=since),
+              self._report("Cannot list runs"))
 
     def open_initial(self, db_url: str | None) -> None:
         """The workspace the window starts on: ``db_url``, else the last one (the default
@@ -119,7 +123,7 @@ class WorkspaceController(QObject):
             self.show_error("Cannot open workspace", str(err))
             self.label.setText("no workspace")
             return
-        self.set_store(store)
+        self.set_store(store, show_newest=True)
         opened = str(db_url) if db_url is not None else (last or store.url)
         self.settings.set_last_workspace(opened)
         if db_url is not None and "://" not in str(db_url):
