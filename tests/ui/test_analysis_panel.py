@@ -356,3 +356,14 @@ def test_a_wide_panel_keeps_the_form_open_beside_a_result(qtbot, panel):
     run_through_widgets(qtbot, panel, "survival", [1])
     qtbot.waitUntil(lambda: panel.results.result is not None, timeout=WAIT_MS)
     assert panel.splitter.orientation() == Qt.Orientation.Horizontal and form.isExpanded()
+
+
+def test_a_result_table_named_summary_has_a_tab_of_its_own_name(qtbot, panel):
+    """Population dynamics' "summary" table sat beside the Summary tab: two tabs read
+    "Summary" and "summary"."""
+    run_through_widgets(qtbot, panel, "population", [1])
+    qtbot.waitUntil(lambda: panel.results.result is not None, timeout=WAIT_MS)
+    tabs = panel.results.tabs
+    labels = [tabs.tabText(i) for i in range(tabs.count())]
+    assert labels[0] == "Summary" and "summary table" in labels
+    assert len({label.lower() for label in labels}) == len(labels)

@@ -179,7 +179,9 @@ class ResultView(QWidget):
             view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
             view.resizeColumnsToContents()  # headers and values in full (sampled over the first rows)
             self.table_views[name] = view
-            self.tabs.addTab(view, name.replace("_", " "))
+            label = name.replace("_", " ")
+            # a table named "summary" (population dynamics') beside the Summary tab: two "Summary"s
+            self.tabs.addTab(view, f"{label} table" if label.lower() == "summary" else label)
         self.plot_combo.blockSignals(True)
         self.plot_combo.clear()
         self.plot_combo.addItems(list(result.plot_groups()) if result else [])
