@@ -367,3 +367,31 @@ def test_a_result_table_named_summary_has_a_tab_of_its_own_name(qtbot, panel):
     labels = [tabs.tabText(i) for i in range(tabs.count())]
     assert labels[0] == "Summary" and "summary table" in labels
     assert len({label.lower() for label in labels}) == len(labels)
+
+
+def test_a_plug_in_models_result_plots_in_its_own_colours_and_words(qtbot, tmp_path):
+    """Population dynamics of a wolf-sheep run drew sheep blue and wolves orange (the
+    foraging ecology's palette did not know them) over "agents alive"; the main charts
+    draw sheep cyan and wolves red, and count animals."""
+    from farm_gui.core.registry import get_model
+
+    spec = get_model("wolf_sheep")
+    store = open_store(tmp_path / "wolves.db")
+    params = spec.parameters(simulation_steps=40, seed=2)
+    run_id = store.create_run(params, model="wolf_sheep")
+    assert RunSession(store, run_id, params).run() == "finished"
+    panel = AnalysisPanel(store)
+    qtbot.addWidget(panel)
+    panel.resize(1100, 600)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.runs_list.count() == 1, timeout=WAIT_MS)
+    run_through_widgets(qtbot, panel, "population", [run_id])
+    qtbot.waitUntil(lambda: panel.results.result is not None, timeout=WAIT_MS)
+    panel.results.plot_combo.setCurrentText("population")
+    item = panel.results.plot.getPlotItem()
+    pens = {curve.name(): curve.opts["pen"].color().name() for curve in item.listDataItems()}
+    colours = {c.name: c.color for c in spec.categories}
+    assert pens["sheep"] == colours["sheep"] and pens["wolf"] == colours["wolf"]
+    assert item.getAxis("left").labelText == "animals alive"
+    panel.shutdown()
+    store.close()

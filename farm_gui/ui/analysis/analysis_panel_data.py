@@ -14,6 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QListWidgetItem
 
 from farm_gui.analysis import AnalysisError, available_modules, load_result
+from farm_gui.core.model import ModelSpec
+from farm_gui.core.registry import UnknownModelError, get_model
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.store import StoreError
 from farm_gui.ui.analysis.analysis_cleanup import CleanupDialog, criteria, load_settings
@@ -252,11 +254,21 @@ class PanelData:
 
     def _display(self: AnalysisPanel, job_id: int, result) -> None:
         if result is not self.results.result:
-            self.results.set_result(result)
+            self.results.set_result(result, self._model_of(result))
             self._shown_job = job_id
             self.result_shown.emit(job_id)
             if result is not None:
                 self.make_room_for_results()
+
+    def _model_of(self: AnalysisPanel, result) -> ModelSpec | None:
+        """The model of a result's runs, when they are all of one known model."""
+        names = {self._run_models.get(run_id) for run_id in (result.run_ids if result else [])}
+        if len(names) != 1 or None in names:
+            return None
+        try:
+            return get_model(names.pop())
+        except UnknownModelError:
+            return None
 
     # ----- removing stored results ------------------------------------------------------------------
     def forget_analyses(self: AnalysisPanel, analysis_ids: list[int]) -> None:

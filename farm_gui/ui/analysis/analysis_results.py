@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from farm_gui.analysis import AnalysisResult, write_result_json, write_table_csv
+from farm_gui.core.model import ModelSpec
 from farm_gui.display.legend_place import corner_offset, emptiest_corner, in_fractions, legend_box
 from farm_gui.ui.analysis.analysis_style import (
     GENERIC_BLANK,
@@ -104,6 +105,7 @@ class ResultView(QWidget):
         super().__init__(parent)
         self.setObjectName("analysis_result_view")
         self.result: AnalysisResult | None = None
+        self.model: ModelSpec | None = None  # the model of the result's runs: its colours and words
         self.tabs = QTabWidget()
         self.tabs.setObjectName("analysis_result_tabs")
         self.tabs.setElideMode(Qt.TextElideMode.ElideNone)  # table names in full; scroll buttons if many
@@ -148,8 +150,10 @@ class ResultView(QWidget):
         self.set_result(None)
 
     # ----- showing ----------------------------------------------------------------------
-    def set_result(self, result: AnalysisResult | None) -> None:
-        self.result = result
+    def set_result(self, result: AnalysisResult | None, model: ModelSpec | None = None) -> None:
+        """Show ``result``; ``model`` (the model of its runs, if one) gives its plots the main
+        charts' colours of its categories and the words of its population chart."""
+        self.result, self.model = result, model
         while self.tabs.count():
             widget = self.tabs.widget(0)
             self.tabs.removeTab(0)
@@ -202,12 +206,16 @@ class ResultView(QWidget):
         if self.result is None or not group:
             return
         item.setTitle(group)
-        bottom, left = axis_labels(group)
+        model = self.model
+        population = next((c for c in model.charts if c.name == "population"), None) if model else None
+        counted = population.y_label if population is not None and population.y_label else "agents"
+        bottom, left = axis_labels(group, counted)
         item.setLabel("bottom", bottom)
         item.setLabel("left", left)
         names = self.result.plot_groups().get(group, [])
         labels = [name.split("/", 1)[1] if "/" in name else name for name in names]
-        for name, label, (color, style) in zip(names, labels, curve_styles(labels), strict=True):
+        colors = {c.name: c.color for c in model.categories} if model else None
+        for name, label, (color, style) in zip(names, labels, curve_styles(labels, colors), strict=True):
             data = self.result.series[name]
             if "image" in data:
                 self._draw_image(item, data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
 from PySide6.QtCore import Qt
 
@@ -36,8 +37,11 @@ AXES: dict[str, tuple[str, str]] = {
 }
 
 
-def axis_labels(group: str) -> tuple[str, str]:
-    """(bottom, left) axis labels of a plot group."""
+def axis_labels(group: str, counted: str = "agents") -> tuple[str, str]:
+    """(bottom, left) axis labels of a plot group; ``counted``: what the model's population
+    counts ("animals" for wolf-sheep)."""
+    if group == "population":
+        return STEP, f"{counted} alive"
     if group in AXES:
         return AXES[group]
     if group.startswith("histogram at step "):
@@ -49,32 +53,42 @@ def axis_labels(group: str) -> tuple[str, str]:
     return "x", group
 
 
-_TYPE_WORD = re.compile(r"\b(" + "|".join(map(re.escape, AGENT_TYPES)) + r")\b")
+FORAGING_COLORS: Mapping[str, str] = {name: TYPE_COLORS[name] for name in AGENT_TYPES}
 
 
-def curve_type(label: str) -> str | None:
+def _type_word(names) -> re.Pattern:
+    return re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+
+
+_TYPE_WORD = _type_word(AGENT_TYPES)
+
+
+def curve_type(label: str, pattern: re.Pattern = _TYPE_WORD) -> str | None:
     """The agent type a curve is about ("system", "run 3 control", ...), or None."""
-    if (found := _TYPE_WORD.findall(label)):
+    if (found := pattern.findall(label)):
         return found[-1]
     return None
 
 
-def curve_styles(labels: list[str]) -> list[tuple[str, Qt.PenStyle]]:
-    """(colour, pen style) per curve: the main charts' type colours (grey for totals),
+def curve_styles(labels: list[str], colors: Mapping[str, str] | None = None) -> list[tuple[str, Qt.PenStyle]]:
+    """(colour, pen style) per curve: the main charts' colours of the model's categories
+    (``colors``, name -> colour; the foraging ecology's types by default; grey for totals),
     other curves in turn; one line style per run prefix ("run 3 ...")."""
+    colors = colors if colors else FORAGING_COLORS
+    pattern = _TYPE_WORD if colors is FORAGING_COLORS else _type_word(colors)
     prefixes: list[str] = []
     styles = []
     others = 0
     for label in labels:
-        kind = curve_type(label)
-        rest = _TYPE_WORD.sub("", label).strip()
+        kind = curve_type(label, pattern)
+        rest = pattern.sub("", label).strip()
         is_total = rest.split(" ")[-1] in ("total", "all") if rest else False
         prefix = rest.rsplit(" ", 1)[0] if is_total and " " in rest else (rest if kind else "")
         if kind is not None or is_total:
             if prefix not in prefixes:
                 prefixes.append(prefix)
             style = RUN_STYLES[prefixes.index(prefix) % len(RUN_STYLES)]
-            styles.append((TYPE_COLORS[kind] if kind else TOTAL_COLOR, style))
+            styles.append((colors[kind] if kind else TOTAL_COLOR, style))
         else:
             styles.append((OTHER_COLORS[others % len(OTHER_COLORS)], Qt.PenStyle.SolidLine))
             others += 1
