@@ -393,5 +393,8 @@ def test_a_plug_in_models_result_plots_in_its_own_colours_and_words(qtbot, tmp_p
     colours = {c.name: c.color for c in spec.categories}
     assert pens["sheep"] == colours["sheep"] and pens["wolf"] == colours["wolf"]
     assert item.getAxis("left").labelText == "animals alive"
+    # the live charts' compact legend, on a backing (pyqtgraph's had 20 px rows, no backing)
+    assert [label.text for _, label in item.legend.items] == ["sheep", "wolf", "total"]
+    assert item.legend.height() <= 3 * 16 + 6 and item.legend.backing.brush().color().alpha() > 0
     panel.shutdown()
     store.close()

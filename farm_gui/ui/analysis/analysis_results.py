@@ -14,7 +14,7 @@ import pandas as pd
 import pyqtgraph as pg
 import pyqtgraph.exporters as exporters
 from PySide6.QtCore import QAbstractTableModel, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,7 +42,9 @@ from farm_gui.ui.analysis.analysis_style import (
     curve_styles,
 )
 from farm_gui.ui.plots.bands import add_band
+from farm_gui.ui.plots.plot_widget import ChartLegend, LegendSample
 from farm_gui.ui.widgets import save_folder
+from farm_gui.ui.widgets.theme import LEGEND_ALPHA
 
 BLANK = "–"
 
@@ -134,6 +136,13 @@ class ResultView(QWidget):
         for axis in ("left", "bottom"):  # values as they are (a Lorenz curve's 0..1, not "x0.001")
             self.plot.getPlotItem().getAxis(axis).enableAutoSIPrefix(False)
         view = self.plot.getPlotItem().vb
+        # The live charts' compact legend, with a backing the theme recolours: pyqtgraph's
+        # own, added at the first plot, had rows of 20 px and no backing over the curves.
+        legend = ChartLegend(offset=corner_offset("upper left", LEGEND_OFFSET), labelTextSize="8pt",
+                             sampleType=LegendSample)
+        legend.setBrush(QColor(255, 255, 255, LEGEND_ALPHA))
+        legend.setParentItem(view)
+        self.plot.getPlotItem().legend = legend
         view.sigRangeChanged.connect(self.place_legend)
         view.sigResized.connect(self.place_legend)
         self.legend_corner = "upper left"
