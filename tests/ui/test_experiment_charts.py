@@ -381,3 +381,27 @@ def test_a_legend_of_two_short_entries_takes_one_row(qtbot):
     for i in range(40):  # many entries: it grows up to its most, then scrolls
         legend.addItem(f"point {i + 2} (a={i + 3}), 5 runs")
     qtbot.waitUntil(lambda: legend.height() == LEGEND_MAX_PX, timeout=WAIT_MS)
+
+
+def test_long_titles_are_elided_and_the_plots_fit_a_narrow_dock(qtbot, make_window, experiment_db):
+    """A long title ("<chart>: <metric> – final value of each run") made the plot as wide
+    as its text: wider than the dock, its right part, with the factor's last level, cut off
+    out of sight. Titles are elided to the plot's width and the plot fits its view."""
+    window = make_window()
+    window.resize(1400, 900)
+    charts = _select(qtbot, window, experiment_db)
+    qtbot.waitUntil(lambda: len(charts.scatter.data) == 12, timeout=WAIT_MS)
+    outcome = charts.findChild(QComboBox, "experiment_outcome")
+    longest = max(range(outcome.count()), key=lambda i: len(outcome.itemText(i)))
+    outcome.setCurrentIndex(longest)  # "Agents alive: independent – final value of each run"
+    charts.setMaximumWidth(330)  # a dock this narrow
+    for plot in (charts.scatter_plot, charts.bands_plot):
+        qtbot.waitUntil(lambda plot=plot: plot.width() <= 330 and "…" in plot.getPlotItem().titleLabel.text,
+                        timeout=WAIT_MS)
+        scene_width = plot.getPlotItem().sceneBoundingRect().width()
+        assert scene_width <= plot.viewport().width() + 1, (scene_width, plot.viewport().width())
+    # the factor's highest level is inside the scatter's view
+    (x0, x1), _ = charts.scatter_plot.getPlotItem().vb.viewRange()
+    xs = charts.scatter.getData()[0]
+    visible = charts.scatter_plot.getPlotItem().vb.mapViewToScene(QPointF(float(np.max(xs)), 0)).x()
+    assert x0 <= np.max(xs) <= x1 and visible <= charts.scatter_plot.viewport().width()

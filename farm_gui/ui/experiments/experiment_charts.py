@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -190,9 +190,28 @@ def _axis_label(spec: ModelSpec, metric: str) -> str:
     return m.unit or m.label
 
 
-def _title(text: str, note: str) -> str:
-    """A chart title with a smaller second line."""
-    return f"{text}<br><span style='font-size:8pt'>{note}</span>"
+TITLE_PT, NOTE_PT = 11, 8  # pyqtgraph's title size; the second line's
+TITLE_MARGIN_PX = 16  # the plot's width the title leaves free
+
+
+def _title(text: str, note: str = "") -> tuple[str, str]:
+    """A chart title with a smaller second line (made to fit a plot by ``_fitted``)."""
+    return text, note
+
+
+def _fitted(title: tuple[str, str], width: int) -> str:
+    """The title's HTML, each line elided to ``width`` pixels: pyqtgraph's title takes the
+    width of its text, and a long one ("Happy agents and moves: happy agents – final value
+    of each run") made the plot wider than the dock, its right part (the factor's last
+    levels) cut off out of sight."""
+    text, note = title
+    font = QFont()
+    lines = []
+    for line, points in ((text, TITLE_PT), (note, NOTE_PT)):
+        font.setPointSize(points)
+        lines.append(QFontMetrics(font).elidedText(line, Qt.TextElideMode.ElideRight, max(40, width)))
+    main, small = lines
+    return f"{main}<br><span style='font-size:{NOTE_PT}pt'>{small}</span>" if note else main
 
 
 def _swatch(color: str) -> QIcon:
@@ -230,6 +249,19 @@ class PointLegend(QListWidget):
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():  # entries wrap anew
             QTimer.singleShot(0, self.updateGeometry)
+
+
+class _RefitTitles(QObject):
+    """Elides a plot's title anew when the plot is resized."""
+
+    def __init__(self, refit: Callable[[Any], None], parent: QObject):
+        super().__init__(parent)
+        self._refit = refit
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.Resize:
+            self._refit(watched)
+        return False
 
 
 class ExperimentCharts(QWidget):
@@ -327,6 +359,10 @@ class ExperimentCharts(QWidget):
         self._spare_timer.setInterval(SPARE_EVERY_MS)
         self._spare_timer.timeout.connect(self._make_spare)
         self._shown: dict[tuple[int, str], Any] = {}  # (plot, what) -> the title, label, ticks or range set
+        self._titles: dict[int, tuple[str, str]] = {}  # plot -> its title in full (shown elided)
+        refit = _RefitTitles(self._fit_title, self)
+        for plot in (self.scatter_plot, self.bands_plot):
+            plot.installEventFilter(refit)
         # the axis labels' room from the start (a blank until the first read names them):
         # a label that appears makes its plot's view smaller, laid out and painted again
         for plot in (self.scatter_plot, self.bands_plot):
@@ -510,9 +546,18 @@ class ExperimentCharts(QWidget):
         self._shown[key] = value
         return True
 
-    def _set_title(self, plot: PlotWidget, text: str) -> None:
+    def _set_title(self, plot: PlotWidget, title: str | tuple[str, str]) -> None:
+        self._titles[id(plot)] = _title(title) if isinstance(title, str) else title
+        self._fit_title(plot)
+
+    def _fit_title(self, plot: PlotWidget) -> None:
+        title = self._titles.get(id(plot))
+        if title is None:
+            return
+        # the title spans the plot's column, right of the value axis
+        text = _fitted(title, plot.width() - AXIS_WIDTH - TITLE_MARGIN_PX)
         if self._once(plot, "title", text):
-            plot.getPlotItem().setTitle(text)
+            plot.getPlotItem().setTitle(text)  # the Outcome picker above names it in full
 
     def _set_label(self, plot: PlotWidget, axis: str, text: str) -> None:
         if self._once(plot, f"label {axis}", text):
