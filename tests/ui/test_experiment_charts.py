@@ -372,8 +372,10 @@ def test_a_legend_of_two_short_entries_takes_one_row(qtbot):
     box.resize(600, 400)
     box.show()
     qtbot.waitExposed(box)
+    assert not legend.isVisible()  # nothing to list: no empty box
     legend.addItem("point 0 (a=1), 5 runs")
     legend.addItem("point 1 (a=2), 5 runs")
+    assert legend.isVisible()
     row = legend.visualItemRect(legend.item(0))
     qtbot.waitUntil(lambda: legend.height() == legend.sizeHint().height(), timeout=WAIT_MS)
     assert legend.visualItemRect(legend.item(1)).top() == row.top()  # side by side
@@ -381,6 +383,8 @@ def test_a_legend_of_two_short_entries_takes_one_row(qtbot):
     for i in range(40):  # many entries: it grows up to its most, then scrolls
         legend.addItem(f"point {i + 2} (a={i + 3}), 5 runs")
     qtbot.waitUntil(lambda: legend.height() == LEGEND_MAX_PX, timeout=WAIT_MS)
+    legend.clear()
+    assert not legend.isVisible()
 
 
 def test_long_titles_are_elided_and_the_plots_fit_a_narrow_dock(qtbot, make_window, experiment_db):

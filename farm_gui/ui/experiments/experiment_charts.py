@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -231,6 +231,14 @@ class PointLegend(QListWidget):
         self.model().rowsInserted.connect(self.updateGeometry)
         self.model().rowsRemoved.connect(self.updateGeometry)
         self.model().dataChanged.connect(self.updateGeometry)  # a longer text may wrap to a new row
+        # shown with entries only: an empty box sat under the empty charts
+        for signal in (self.model().rowsInserted, self.model().rowsRemoved, self.model().modelReset):
+            signal.connect(self._show_if_any)  # a method: disconnected when the legend goes
+        self.setVisible(False)
+
+    @Slot()
+    def _show_if_any(self) -> None:
+        self.setVisible(self.count() > 0)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         hint = super().sizeHint()
