@@ -216,6 +216,10 @@ def record_in_foreground(store, run_id: int, config, quiet: bool, **session_opti
     if received:
         print(f"farm-gui: run {run_id} stopped after {info.steps_done} steps", file=sys.stderr)
         return 128 + received[0]
+    if status == "finished" and info.steps_done < info.total_steps:
+        # the bar stopped at 44 % with no word why: the model ended the run itself
+        print(f"farm-gui: run {run_id} ended itself after {info.steps_done} of {info.total_steps} steps "
+              f"(its model's end: {_final_values(store, info)})", file=sys.stderr)
     return EXIT_OK
 
 

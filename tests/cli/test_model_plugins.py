@@ -76,6 +76,23 @@ def test_the_progress_line_shows_the_models_first_metric(tmp_path, capsys):
     assert 0 <= red <= 30, final
 
 
+def test_a_run_its_model_ended_says_so(tmp_path, capsys):
+    """A Schelling run that settles after a few steps left the progress bar at a few percent
+    with no word why; it says the model ended it, and at which values. A run that goes to
+    its last step says nothing more."""
+    db = tmp_path / "runs.db"
+    assert run_cli("run", "--model", "schelling", "--steps", 500, "--db", db) == 0
+    out = capsys.readouterr()
+    run_id = int(out.out.strip())
+    with open_store(db) as store:
+        info = store.get_run(run_id)
+    assert info.status == "finished" and info.steps_done < 500
+    assert (f"run {run_id} ended itself after {info.steps_done} of 500 steps" in out.err
+            and "happy_share 1" in out.err), out.err
+    assert run_cli("run", "--model", "schelling", "--steps", 3, "--db", db, "--quiet") == 0
+    assert "ended itself" not in capsys.readouterr().err
+
+
 def test_a_config_file_names_its_model_and_bad_input_is_refused(tmp_path, capsys):
     db = tmp_path / "runs.db"
     config = tmp_path / "walk.yaml"
