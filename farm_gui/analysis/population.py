@@ -88,7 +88,11 @@ def compute_one(source: RunSource, params: PopulationParams, ctl: Control) -> An
     per_type = summary_table[summary_table["type"] != "total"]
     summary: dict[str, str | float] = {"steps": float(len(steps))}
     if per_type["final"].notna().any():  # all NaN for a run with no recorded steps yet
-        summary["largest_final_population"] = str(per_type.loc[per_type["final"].idxmax(), "type"])
+        finals = per_type["final"]
+        top = finals.max()
+        # every type at 0 (a wolf-sheep run where both died out) named the first one; a tie, one of them
+        summary["largest_final_population"] = (", ".join(per_type.loc[finals == top, "type"].astype(str))
+                                               if top > 0 else "none (all died out)")
         stable = per_type.dropna(subset=["cv"])
         if len(stable):
             summary["most_stable_type"] = str(stable.loc[stable["cv"].idxmin(), "type"])

@@ -39,6 +39,20 @@ def test_population_summary_by_hand():
     assert table.loc["total", "final"] == 14
 
 
+def test_the_largest_final_population_names_ties_and_says_when_all_died_out():
+    """It named the first type when every type ended at 0 (a wolf-sheep run where both
+    died out: "sheep"), and one of several tied at the top."""
+    assert population_result().summary["largest_final_population"] == "system"
+
+    def largest(system, independent):
+        m = metrics_frame(3, alive_system=system, alive_independent=independent)
+        source = FrameRunSource(m, config=config(system_agents=5, independent_agents=5))
+        return run_analysis("population", [source], {}).summary["largest_final_population"]
+
+    assert largest([5, 3, 0], [5, 2, 0]) == "none (all died out)"
+    assert largest([5, 6, 7], [5, 6, 7]) == "system, independent"
+
+
 def test_peaks_and_troughs_respect_prominence():
     extrema = population_result(min_prominence=1).tables["extrema"]
     system = extrema[extrema["type"] == "system"]
