@@ -188,6 +188,10 @@ def test_installed_in_the_main_window(qtbot, make_window):
     assert isinstance(panel, AnalysisPanel) and window.analysis_panel is panel
     assert window.findChild(QDockWidget, "dock_analysis").widget() is panel
     assert panel.run_action in window.actions.analysis_menu.actions()
+    # the dock is listed in the View menu with the others (it was only in the Analysis menu)
+    view = [a.objectName() for a in window.actions.view_menu.actions()]
+    assert "action_show_analysis" in view
+    assert view.index("action_show_analysis") < view.index("action_show_toolbar")
     qtbot.waitUntil(lambda: panel.store is window.store, timeout=WAIT_MS)
     config = RunConfig(simulation_steps=20, seed=8)
     run_id = window.store.create_run(config)

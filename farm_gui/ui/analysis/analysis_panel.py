@@ -583,4 +583,8 @@ def install(window: Any) -> AnalysisPanel:
     toggle.setObjectName("action_show_analysis")
     toggle.setText("Show Analysis Panel")
     menu.addAction(toggle)
+    # ... and in the View menu with the other docks (it was missing there)
+    view = window.actions.view_menu
+    after_docks = window.findChild(QAction, "action_show_toolbar")  # the View menu's docks end there
+    view.insertAction(after_docks, toggle) if after_docks is not None else view.addAction(toggle)
     return panel
