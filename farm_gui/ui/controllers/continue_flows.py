@@ -247,7 +247,10 @@ class ContinueController(QObject):
             self.show_error("Cannot fork the run", str(err))
             return
         if not steps:
-            self.show_error("Cannot fork the run", f"{name} has no checkpoint to start a fork from.")
+            self.show_error("Cannot fork the run",
+                            f"{name} has no checkpoint to start a fork from (an experiment's runs keep "
+                            "none). Right-click it > Re-run with this Configuration runs it again with "
+                            "checkpoints, from which it can then be forked.")
             return
         try:
             config = await run_blocking(store.run_config, run_id)

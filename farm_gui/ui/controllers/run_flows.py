@@ -431,7 +431,16 @@ class RunController(QObject):
                         world = await run_blocking(stored_world, store, run_id, step, self.world_view.model)
                     except StoreError as err:
                         self.world_view.show_state(None)
-                        self.world_view.step_label.setText(str(err).split(": ")[-1][:80])
+                        if step >= self._steps_done(run_id):  # nothing stored at all
+                            # an experiment's run (snapshots off by default) read "run 13 has no
+                            # stored world layers at or before step 74" over an empty world
+                            self.world_view.set_scrubbable(False, step)
+                            self.world_view.step_label.setText("no world stored for this run")
+                            self.world_view.step_label.setToolTip(
+                                "The run kept metrics only: an experiment's runs keep world states "
+                                "when its spec asks for them (snapshots: every N).")
+                        else:
+                            self.world_view.step_label.setText(str(err).split(": ")[-1][:80])
                         return
                     if run_id == state.world_run and store is state.store:
                         self.world_view.show_state(world)

@@ -271,6 +271,7 @@ class WorldView(QWidget):
         """Draw a world snapshot: {"layers": {layer: {field: array}}, "step": k} of a model
         drawn from its declaration, or the foraging ecology's flat snapshot (keys of
         SNAPSHOT_AGENT_KEYS + SNAPSHOT_NODE_KEYS)."""
+        self.step_label.setToolTip("")  # an explanation of the last label, if any, is stale
         if self.layers is not None:
             self._show_layers(state)
             return
