@@ -581,7 +581,7 @@ def install(window: Any) -> AnalysisPanel:
     menu.addSeparator()
     toggle = dock.toggleViewAction()
     toggle.setObjectName("action_show_analysis")
-    toggle.setText("Show Analysis Panel")
+    toggle.setText("Analysis Panel")  # checkable: in the View menu among the docks, and here
     menu.addAction(toggle)
     # ... and in the View menu with the other docks (it was missing there)
     view = window.actions.view_menu
