@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.loop = ensure_loop()
         self._loop_released = False
+        self._side_widths: dict[QDockWidget, int] = {}  # the side docks' widths when the charts were hidden
         self.settings = WindowSettings()
         save_folder.follow(self.settings.qsettings)
         self.state = WindowState()
@@ -211,9 +212,29 @@ class MainWindow(QMainWindow):
         charts_toggle.setObjectName("action_show_charts")
         charts_toggle.setCheckable(True)
         charts_toggle.setChecked(True)
-        charts_toggle.toggled.connect(self.charts.setVisible)
+        charts_toggle.toggled.connect(self._show_charts)
         menu.addSeparator()
         menu.addAction(self.actions.theme_dark)
+
+    def _show_charts(self, shown: bool) -> None:
+        """View > Charts. Hidden, the charts leave their room to the side docks; shown again,
+        the side docks get back the widths they had (they kept the room, and the charts came
+        back ~200 px wide between them)."""
+        if not shown:
+            sides = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+            self._side_widths = {dock: dock.width() for dock in self.docks.values()
+                                 if dock.isVisible() and not dock.isFloating()
+                                 and self.dockWidgetArea(dock) in sides
+                                 and not dock.visibleRegion().isEmpty()}  # not a tab behind another
+            self.charts.setVisible(False)
+            return
+        self.charts.setVisible(True)
+        QTimer.singleShot(0, self, self._restore_side_widths)  # once the charts are laid out again
+
+    def _restore_side_widths(self) -> None:
+        widths = {dock: width for dock, width in self._side_widths.items() if dock.isVisible()}
+        if widths and self.charts.isVisible():
+            self.resizeDocks(list(widths), list(widths.values()), Qt.Orientation.Horizontal)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()

@@ -82,3 +82,22 @@ def test_the_analysis_dock_on_a_laptop_needs_no_sideways_scrolling(qtbot, make_w
     assert right <= scroll.viewport().width()
     # one line (beside the buttons it wrapped to three: "0 running · 0 / queued · 4 free / slots")
     assert counts.height() < 2 * counts.fontMetrics().lineSpacing()
+
+
+def test_charts_hidden_and_shown_again_get_their_room_back(qtbot, make_window):
+    """View > Charts off gave the charts' room to the side docks, which kept it when the
+    charts came back: they returned ~200 px wide between a wide form and the world."""
+    from PySide6.QtGui import QAction
+
+    window = make_window()
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window.charts.width() > 500, timeout=WAIT_MS)
+    qtbot.wait(50)
+    before = window.charts.width()
+    toggle = window.findChild(QAction, "action_show_charts")
+    toggle.trigger()
+    qtbot.waitUntil(lambda: not window.charts.isVisible(), timeout=WAIT_MS)
+    qtbot.wait(50)
+    toggle.trigger()
+    qtbot.waitUntil(lambda: window.charts.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: abs(window.charts.width() - before) <= 20, timeout=WAIT_MS)
