@@ -52,6 +52,11 @@ def test_panels_toggle_and_theme_and_state_are_remembered(qtbot, make_window, tm
     assert not window.docks["world"].isVisible()
     window.actions.theme_dark.setChecked(True)
     assert window.charts.population.backgroundBrush().color().name() == "#1e1e1e"
+    # the legends' names already shown turn light too (they stayed dark on the dark background)
+    for chart in window.charts.charts:
+        light = chart.legend.opts["labelTextColor"]
+        assert light.lightness() > 128 and chart.legend.items
+        assert all(light.name() in label.item.toHtml() for _sample, label in chart.legend.items)
     window.resize(1500, 850)
     window.config_form.set_value("seed", 4242)
     window.close()

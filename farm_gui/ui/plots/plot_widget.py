@@ -178,6 +178,13 @@ class ChartLegend(pg.LegendItem):
         label.updateMin()  # the row's height from the name's text, now without Qt's margin
         self.updateSize()
 
+    def setLabelTextColor(self, *args, **kwargs) -> None:  # noqa: N802 (pyqtgraph API)
+        super().setLabelTextColor(*args, **kwargs)
+        # pyqtgraph only notes the colour for the names to come: the ones shown stayed dark
+        # on the dark theme's background until the next run was bound
+        for _sample, label in self.items:
+            label.setText(label.text)
+
     def mouseDragEvent(self, ev) -> None:  # noqa: N802 (Qt API)
         self.moved_by_user = True
         super().mouseDragEvent(ev)
