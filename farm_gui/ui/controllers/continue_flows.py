@@ -248,9 +248,10 @@ class ContinueController(QObject):
             return
         if not steps:
             self.show_error("Cannot fork the run",
-                            f"{name} has no checkpoint to start a fork from (an experiment's runs keep "
-                            "none). Right-click it > Re-run with this Configuration runs it again with "
-                            "checkpoints, from which it can then be forked.")
+                            f"{name} has no checkpoint to start a fork from (an experiment's runs, and "
+                            "runs recorded by releases before checkpoints, keep none). Right-click it > "
+                            "Re-run with this Configuration runs it again with checkpoints, from which it "
+                            "can then be forked.")
             return
         try:
             config = await run_blocking(store.run_config, run_id)
