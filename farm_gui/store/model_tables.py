@@ -25,8 +25,12 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Table,
+    and_,
     delete,
+    func,
     inspect,
+    literal,
+    select,
     update,
 )
 
@@ -100,6 +104,41 @@ def ensure_metrics_table(conn: Connection, spec: ModelSpec) -> Table:
         if column.name not in have:
             conn.execute(AddColumn(column))
     return table
+
+
+def _missing_alive(runs_table: Table):
+    return and_(runs_table.c.last_alive.is_(None), runs_table.c.steps_done > 0)
+
+
+def models_missing_alive(conn: Connection, runs_table: Table) -> dict[str, list[str]]:
+    """Model-generic models with runs recorded without an "Alive" (the writers stored none
+    before 2026-12-07) that can be given one: model -> its metrics that count a category.
+    Models without such counts, or not installed here, are left out."""
+    models = conn.execute(select(runs_table.c.model).where(_missing_alive(runs_table)).distinct()).scalars()
+    todo = {}
+    for model in models.all():
+        spec = None if model in LEGACY_MODELS else find_spec(model)
+        counted = [m.name for m in spec.metrics if m.category is not None] if spec else []
+        if counted and inspect(conn).has_table(table_name(model)):
+            todo[model] = counted
+    return todo
+
+
+def fill_missing_alive(conn: Connection, runs_table: Table, todo: dict[str, list[str]]) -> int:
+    """Give the runs ``models_missing_alive`` found the sum of their category counts at
+    their last step, from their model's metrics table; returns how many runs got one."""
+    missing = _missing_alive(runs_table)
+    filled = 0
+    for model, counted in todo.items():
+        table = Table(table_name(model), MetaData(), Column("run_id", Integer), Column("step", BigInteger),
+                      *(Column(name, Float) for name in counted))
+        total = sum((func.coalesce(table.c[name], literal(0)) for name in counted[1:]),
+                    func.coalesce(table.c[counted[0]], literal(0)))
+        last = (select(total).where(table.c.run_id == runs_table.c.id)
+                .order_by(table.c.step.desc()).limit(1).scalar_subquery())
+        filled += conn.execute(update(runs_table).where(missing, runs_table.c.model == model)
+                               .values(last_alive=last)).rowcount or 0
+    return filled
 
 
 def delete_model_rows(conn: Connection, model: str, run_id: int, from_step: int | None = None) -> None:

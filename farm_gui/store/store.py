@@ -23,7 +23,14 @@ from .experiments import ExperimentTable
 from .generic_runs import GenericRuns, model_of_params, params_to_dict
 from .liveness import writer_gone
 from .migrations import backup_sqlite_file, migrate, missing_columns
-from .model_tables import LEGACY, LEGACY_MODELS, find_spec, storage_of
+from .model_tables import (
+    LEGACY,
+    LEGACY_MODELS,
+    fill_missing_alive,
+    find_spec,
+    models_missing_alive,
+    storage_of,
+)
 from .queries import RunQueries
 from .records import LIVE_STATUSES, STATUSES, RunInfo, StoreError, as_utc, utcnow
 from .run_edits import RunEdits
@@ -264,6 +271,13 @@ class Store(RunEdits, RunQueries, AnalysisTable, CheckpointTable, GenericRuns, E
                              .values(status="interrupted", finished_at=now,
                                      error="the process writing this run stopped unexpectedly"))
 
+    def _fill_missing_alive(self) -> None:
+        with self._read("checking earlier runs for agents alive") as conn:
+            todo = models_missing_alive(conn, runs)
+        if todo:  # once: a workspace of the release before keeps its runs' "Alive" from now on
+            with self._write("filling in the agents alive of earlier runs") as conn:
+                fill_missing_alive(conn, runs, todo)
+
     def writer(self, run_id: int, *, batch_steps: int = 200, batch_seconds: float = 0.25,
                codec: str | None = None):
         """A RunWriter recording `run_id` (see writer.py); `codec` of snapshot blobs:
@@ -348,6 +362,7 @@ def open_store(target: str | os.PathLike[str] | None = None, *, create: bool = T
             store._migrate()
         if not readonly:
             store._mark_interrupted()
+            store._fill_missing_alive()
     except BaseException:
         store.close()
         raise

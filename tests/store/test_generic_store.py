@@ -234,3 +234,23 @@ def test_the_run_table_alive_of_a_generic_run_is_its_counted_categories(store):
     saved = store.create_run(params, model="random_walk")
     store.save_result(saved, result)
     assert store.get_run(saved).last_alive == sum(int(result.metrics[name][-1]) for name in counted)
+
+
+def test_runs_recorded_without_an_alive_get_one_when_the_workspace_opens(db_path):
+    """Workspaces written before the writers stored a plug-in run's "Alive" get it filled
+    in from each run's last step when opened for writing (once); read-only, they are left
+    as they are."""
+    from farm_gui.runtime.session import RunSession
+
+    params = walk_params(simulation_steps=30)
+    with open_store(db_path) as store:
+        run_id = store.create_run(params, model="random_walk")
+        assert RunSession(store, run_id, params, batch_steps=8).run() == "finished"
+        metrics = store.metrics(run_id)
+    expected = int(metrics["red"][-1] + metrics["blue"][-1])
+    with sqlite3.connect(db_path) as conn:  # as the release before left it
+        conn.execute("UPDATE runs SET last_alive = NULL WHERE id = ?", (run_id,))
+    with open_store(db_path, readonly=True) as store:
+        assert store.get_run(run_id).last_alive is None
+    with open_store(db_path) as store:
+        assert store.get_run(run_id).last_alive == expected
