@@ -155,12 +155,14 @@ def test_stop_through_the_panel(qtbot, panel):
 def test_pause_resume_and_stop_are_enabled_for_what_is_selected(qtbot, panel):
     """They were always enabled and did nothing with no job, or a finished one, selected."""
     assert not any(a.isEnabled() for a in (panel.pause_action, panel.resume_action, panel.stop_action))
+    assert not panel.message.isVisible()  # no message yet: no empty line above the buttons
     panel.set_max_concurrent(1)
     panel.set_module("spatial")
     panel.set_checked_runs([1])
     first = panel.start_analysis()
     second = panel.start_analysis()  # queued behind the first, and selected: the last started
     assert panel.selected_jobs() == [second]
+    assert panel.message.isVisible() and panel.message.text() == f"Job {second} queued."
     assert panel.pause_action.isEnabled() and panel.stop_action.isEnabled()
     assert not panel.resume_action.isEnabled()
     panel.pause_action.trigger()

@@ -168,6 +168,7 @@ class AnalysisPanel(PanelData, QWidget):
         self.message = QLabel()
         self.message.setObjectName("analysis_message_label")
         self.message.setWordWrap(True)
+        self.message.hide()  # an empty line left a gap above the buttons: shown with a message
 
         self.run_action = self._action("action_run_analysis", "&Run Analysis", self.start_analysis)
         self.pause_action = self._action("action_pause_analysis", "Pause", lambda: self._control("pause"))
@@ -376,8 +377,7 @@ class AnalysisPanel(PanelData, QWidget):
                 "stopped": f"Job {job.id} stopped.",
                 "failed": f"Job {job.id} failed: {job.error}"}.get(job.status)
         if text is not None and self.message.text() != text:
-            self.message.setText(text)
-            self.message.setStyleSheet("color: #c0392b;" if job.status == "failed" else "")
+            self._set_message(text, job.status == "failed")
 
     def _control(self, what: str) -> None:
         if self.manager is None:
@@ -548,9 +548,13 @@ class AnalysisPanel(PanelData, QWidget):
             log.info("analysis panel (closed): %s", text)
             return None
         self._said_job = None  # the line tells of something else now
+        self._set_message(text, error)
+        return None
+
+    def _set_message(self, text: str, error: bool) -> None:
         self.message.setText(text)
         self.message.setStyleSheet("color: #c0392b;" if error else "")
-        return None
+        self.message.setVisible(bool(text))
 
 
 def install(window: Any) -> AnalysisPanel:
