@@ -102,3 +102,20 @@ def test_the_window_started_again_shows_the_newest_run(qtbot, make_window, tmp_p
                     and len(again.charts.population.data("total")[0]) == 20, timeout=WAIT_MS)
     assert list(again.charts.population.data("total")[1]) == list(stored["alive"])
     qtbot.waitUntil(lambda: again.world_view.displayed_step == 20, timeout=WAIT_MS)
+
+
+def test_open_recent_leads_back_to_the_default_workspace(qtbot, tmp_path, monkeypatch):
+    """Started on the default workspace and switched to another, there was no way back
+    but typing the default one's path (in a hidden folder): it was never in Open Recent."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("FARM_GUI_SETTINGS", str(tmp_path / "settings.ini"))
+    window = create_main_window()
+    qtbot.addWidget(window)
+    default = window.store.url
+    other = tmp_path / "other.db"
+    window.open_workspace(str(other))
+    qtbot.waitUntil(lambda: window.store is not None and window.store.url == str(other), timeout=WAIT_MS)
+    listed = {a.text(): a for a in window.actions.recent_menu.actions()}
+    assert default in listed and str(other) in listed
+    listed[default].trigger()
+    qtbot.waitUntil(lambda: window.store is not None and window.store.url == default, timeout=WAIT_MS)

@@ -126,8 +126,10 @@ class WorkspaceController(QObject):
         self.set_store(store, show_newest=True)
         opened = str(db_url) if db_url is not None else (last or store.url)
         self.settings.set_last_workspace(opened)
-        if db_url is not None and "://" not in str(db_url):
-            self.settings.add_recent(str(db_url))
+        if "://" not in opened:  # (a URL may hold a password: not kept)
+            # the default workspace too: after switching away from it, Open Recent leads back
+            # (it was never listed, and its path is in a hidden folder)
+            self.settings.add_recent(opened)
             self.rebuild_recent_menu()
 
     def close_store(self) -> None:
