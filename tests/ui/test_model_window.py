@@ -272,3 +272,20 @@ def test_the_boltzmann_world_key_says_what_the_agents_sizes_show(qtbot):
     wealth = engine.layers()["agents"]["value"]
     sizes = agents.scatters[0].data["size"]
     assert sizes[np.argmax(wealth)] == sizes.max() and sizes[np.argmin(wealth)] == sizes.min()
+
+
+def test_the_wolf_sheep_world_key_names_energy_as_what_sizes_show(qtbot):
+    # It said "Wolves and sheep (size = value)": the value is each animal's energy.
+    from farm_gui.models.wolf_sheep import SPEC as WOLF_SHEEP
+
+    view = WorldView()
+    qtbot.addWidget(view)
+    view.resize(500, 500)
+    view.show()
+    params = WOLF_SHEEP.parameters(width=10, height=10, initial_sheep=20, initial_wolves=5)
+    engine = WOLF_SHEEP.create_engine(params, 1)
+    engine.step()
+    view.set_model(WOLF_SHEEP, params)
+    view.show_state({"layers": engine.layers(), "step": 1})
+    key = view.key_label.text()
+    assert "size = energy" in key and "size = value" not in key

@@ -56,7 +56,7 @@ def _spec() -> ModelSpec:
                 Chart("births_deaths", "Births and deaths", "per step")),
         layers=(RasterLayer("grass", "Grass", mode="category", categories=GRASS_CATEGORIES),
                 PointLayer("animals", "Wolves and sheep", fields=("category", "value", "id"),
-                           categories=CATEGORIES)),
+                           categories=CATEGORIES, size_means="energy")),
         presets=PRESETS,
         world_size=lambda p: (p.width, p.height),
         categories=CATEGORIES,
