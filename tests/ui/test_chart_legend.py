@@ -160,3 +160,30 @@ def test_a_four_entry_legend_leaves_most_of_a_small_chart_free(qtbot, make_windo
     # the sample's line runs through the middle of its name
     sample, label = chart.legend.items[0]
     assert abs(sample.sceneBoundingRect().center().y() - label.sceneBoundingRect().center().y()) <= 1.5
+
+
+def test_a_short_run_that_ended_gets_its_legend_placed_at_once(qtbot):
+    """A run that ends within the two seconds between a live chart's looks at its legend (a
+    Schelling run of 7 steps) left the legend where the first frames put it, over the
+    curves' final shape, until the next look."""
+    buffer = LiveBuffer(METRIC_NAMES)
+    row = dict.fromkeys(METRIC_NAMES, 0.0)
+    panel = ChartsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.bind([RunSeries(1, "short", buffer)])
+    chart = chart_named(panel, "births_deaths_chart")
+    for i in range(10):  # the first frame: a flat line, the legend stays top left
+        row.update(step=i, alive=100.0, births=1.0, deaths=1.0)
+        buffer.append(row)
+    panel.refresh()
+    assert chart.legend_corner == "upper left"
+    for i in range(10, 60):  # then the rest at once, and the run ends: a peak at the top left
+        row.update(step=i, alive=100.0, births=10.0 if i < 20 else 1.0, deaths=1.0)
+        buffer.append(row)
+    for _ in range(4):  # ~0.6 s of frames, well within the two seconds between looks
+        panel.refresh()
+        qtbot.wait(150)
+    assert chart.legend_corner != "upper left" and points_under_legend(chart) == 0

@@ -33,6 +33,7 @@ from farm_gui.ui.world.foraging_look import TOTAL_COLOR  # noqa: F401
 AXIS_WIDTH = 58  # pixels: room for "100k"-style tick labels and the axis title
 LEGEND_MARGIN = 6  # pixels between a legend and its corner of the plot
 LEGEND_EVERY_S = 2.0  # a live chart looks for a better corner for its legend at most this often
+LEGEND_SETTLED_S = 0.2  # ... or this soon after the last look, once its data stopped growing
 LEGEND_GROWTH = 1.5  # ... and while its data grows, once the data is this much longer
 
 
@@ -468,9 +469,14 @@ class LiveChart(PlotWidget):
         growing, self._seen_extent = extent != self._seen_extent, extent
         grown = extent >= LEGEND_GROWTH * self._legend_extent
         stopped = not growing and bool(self.curves) and extent != self._legend_extent
-        if (growing and grown) or stopped or (changed and not growing):
+        # (and once more when the ranges are fitted to data that stopped growing)
+        if (growing and grown) or stopped or (changed and not growing) or (self.axes_moved and not growing):
             self._legend_stale = True
-        if self._legend_stale and time.monotonic() >= self._legend_due:
+        # A run that ended soon after a look (a Schelling run of 7 steps) left its legend
+        # over the curves' final shape for up to LEGEND_EVERY_S: once the data stop growing,
+        # the next look comes LEGEND_SETTLED_S after the last.
+        wait = 0.0 if growing else LEGEND_EVERY_S - LEGEND_SETTLED_S
+        if self._legend_stale and time.monotonic() >= self._legend_due - wait:
             self._legend_extent = extent
             self.place_legend()
         return changed
