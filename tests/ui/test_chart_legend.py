@@ -27,13 +27,19 @@ def births_peak_first(steps: int = 200) -> LiveBuffer:
     return buffer
 
 
-def shown_panel(qtbot, buffer: LiveBuffer) -> ChartsPanel:
+def bound_panel(qtbot, buffer: LiveBuffer) -> ChartsPanel:
+    """A shown charts panel bound to ``buffer``, not refreshed yet."""
     panel = ChartsPanel()
     qtbot.addWidget(panel)
     panel.resize(900, 600)
     panel.show()
     qtbot.waitExposed(panel)
     panel.bind([RunSeries(1, "run 1", buffer)])
+    return panel
+
+
+def shown_panel(qtbot, buffer: LiveBuffer) -> ChartsPanel:
+    panel = bound_panel(qtbot, buffer)
     for _ in range(6):  # settle the ranges
         panel.refresh()
         qtbot.wait(5)
@@ -168,12 +174,7 @@ def test_a_short_run_that_ended_gets_its_legend_placed_at_once(qtbot):
     curves' final shape, until the next look."""
     buffer = LiveBuffer(METRIC_NAMES)
     row = dict.fromkeys(METRIC_NAMES, 0.0)
-    panel = ChartsPanel()
-    qtbot.addWidget(panel)
-    panel.resize(900, 600)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.bind([RunSeries(1, "short", buffer)])
+    panel = bound_panel(qtbot, buffer)
     chart = chart_named(panel, "births_deaths_chart")
     for i in range(10):  # the first frame: a flat line, the legend stays top left
         row.update(step=i, alive=100.0, births=1.0, deaths=1.0)

@@ -470,7 +470,7 @@ class LiveChart(PlotWidget):
         grown = extent >= LEGEND_GROWTH * self._legend_extent
         stopped = not growing and bool(self.curves) and extent != self._legend_extent
         # (and once more when the ranges are fitted to data that stopped growing)
-        if (growing and grown) or stopped or (changed and not growing) or (self.axes_moved and not growing):
+        if (growing and grown) or stopped or (not growing and (changed or self.axes_moved)):
             self._legend_stale = True
         # A run that ended soon after a look (a Schelling run of 7 steps) left its legend
         # over the curves' final shape for up to LEGEND_EVERY_S: once the data stop growing,
