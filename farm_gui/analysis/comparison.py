@@ -179,7 +179,7 @@ def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control
     curves = [m[params.metric].to_numpy(dtype=float) for m in metrics]
     extinct = [bool(len(m)) and bool(count_metrics(spec)) and float(total_count(m, spec)[-1]) == 0
                for m, spec in zip(metrics, specs, strict=True)]
-    pads = [padding(spec, params.metric, curve, extinct=dead, settled=spec.settles and ended_itself(source))
+    pads = [padding(spec, params.metric, curve, extinct=dead, settled=ended_itself(source))
             for spec, curve, dead, source in zip(specs, curves, extinct, sources, strict=True)]
 
     run_rows = []

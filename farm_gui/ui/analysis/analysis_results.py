@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QComboBox,
-    QFileDialog,
     QHeaderView,
     QLabel,
     QTableView,
@@ -271,10 +270,9 @@ class ResultView(QWidget):
 
     # ----- exporting -----------------------------------------------------------------------
     def _ask_path(self, title: str, default: str, kind: str, suffix: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self, title, save_folder.suggest(default), kind)
+        path, _ = save_folder.save_file_name(self, title, default, kind)
         if not path:
             return None
-        save_folder.remember(path)
         return path if path.lower().endswith(suffix) else path + suffix
 
     def _stem(self) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QProgressDialog, QStatusBar, QWidget
+from PySide6.QtWidgets import QMenu, QMessageBox, QProgressDialog, QStatusBar, QWidget
 
 from farm_gui.agentfarm import MODEL, AgentFarmError, ConfigMapping, ImportCancelled, import_agentfarm
 from farm_gui.config import config_from_dict, config_to_dict
@@ -92,11 +92,9 @@ class AgentFarmFlows(QObject):
 
     # ---- importing ----------------------------------------------------------------------
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.dialog_parent, "Open AgentFarm database",
-                                              save_folder.folder(),
-                                              "AgentFarm databases (*.db *.sqlite *.sqlite3);;All files (*)")
+        path = save_folder.open_file_name(self.dialog_parent, "Open AgentFarm database",
+                                          "AgentFarm databases (*.db *.sqlite *.sqlite3);;All files (*)")
         if path:
-            save_folder.remember(path)
             spawn(self.import_file_async(path), self._report("Cannot open the AgentFarm database"))
 
     def _report(self, title: str):

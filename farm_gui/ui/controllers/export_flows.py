@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QProgressDialog, QStatusBar, QWidget
+from PySide6.QtWidgets import QApplication, QProgressDialog, QStatusBar, QWidget
 
 from farm_gui.config.model_files import save_model_yaml
 from farm_gui.runtime.aio import current_loop, run_blocking, spawn
@@ -71,11 +71,9 @@ class ExportController(QObject):
         if not ids or self.state.store is None:
             self.show_error("Nothing to export", "Select one or more runs in the run table first.")
             return
-        directory = QFileDialog.getExistingDirectory(self.dialog_parent,
-                                                     f"Export run data as {fmt.upper()} to folder",
-                                                     save_folder.folder())
+        title = f"Export run data as {fmt.upper()} to folder"
+        directory = save_folder.existing_folder(self.dialog_parent, title)
         if directory:
-            save_folder.remember(directory)
             spawn(self.export_run_data_async(ids, directory, fmt), self._report("Export failed"))
 
     async def export_run_data_async(self, ids: list[int], directory: str, fmt: str,
@@ -175,12 +173,8 @@ class ExportController(QObject):
         return tracker.chart if tracker is not None else self.charts.charts[0]
 
     def _save_path(self, fmt: str, title: str, default: str) -> str | None:
-        path, _ = QFileDialog.getSaveFileName(self.dialog_parent, title, save_folder.suggest(default),
-                                              FILTERS[fmt])
-        if not path:
-            return None
-        save_folder.remember(path)
-        return with_suffix(path, fmt)
+        path, _ = save_folder.save_file_name(self.dialog_parent, title, default, FILTERS[fmt])
+        return with_suffix(path, fmt) if path else None
 
     def write_picture(self, write, path: str, what: str) -> bool:
         """``write(path)``; the outcome said in the status bar, or in an error message."""
@@ -237,10 +231,9 @@ class ExportController(QObject):
     # ---- configuration ------------------------------------------------------------------
     def export_config(self) -> None:
         ids = self.run_table.selected_ids()
-        path, _ = QFileDialog.getSaveFileName(self.dialog_parent, "Export configuration",
-                                              save_folder.suggest("config.yaml"), "YAML (*.yaml *.yml)")
+        path, _ = save_folder.save_file_name(self.dialog_parent, "Export configuration", "config.yaml",
+                                             "YAML (*.yaml *.yml)")
         if path:
-            save_folder.remember(path)
             if not Path(path).suffix:
                 path += ".yaml"
             spawn(self.export_config_async(ids[0] if ids else None, path), self._report("Export failed"))

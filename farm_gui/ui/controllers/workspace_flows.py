@@ -180,13 +180,11 @@ class WorkspaceController(QObject):
 
     def new_workspace(self) -> None:
         """File > New Workspace...: a new, empty workspace file, opened at once."""
-        path, chosen = QFileDialog.getSaveFileName(self.dialog_parent, "New workspace",
-                                                   save_folder.suggest(f"workspace{WORKSPACE_SUFFIX}"),
-                                                   NEW_WORKSPACE_FILTER,
-                                                   options=QFileDialog.Option.DontConfirmOverwrite)
+        path, chosen = save_folder.save_file_name(self.dialog_parent, "New workspace",
+                                                  f"workspace{WORKSPACE_SUFFIX}", NEW_WORKSPACE_FILTER,
+                                                  options=QFileDialog.Option.DontConfirmOverwrite)
         if not path:
             return
-        save_folder.remember(path)
         path = with_suffix(path, chosen)
         if Path(path).exists():
             self.show_error("Cannot create workspace",

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QMenu, QPushButton, QWidget
+from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 
 from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.store import StoreError
@@ -42,9 +42,8 @@ class ExperimentExportButton(QPushButton):
             show_warning(self.window(), "Export experiment", "Select an experiment in the list first.")
             return
         title = f"Export experiment {experiment_id} as {fmt.upper()} to folder"
-        directory = QFileDialog.getExistingDirectory(self.window(), title, save_folder.folder())
+        directory = save_folder.existing_folder(self.window(), title)
         if directory:
-            save_folder.remember(directory)
             spawn(self.export(experiment_id, directory, fmt))
 
     async def export(self, experiment_id: int, directory: str, fmt: str) -> list[Path]:

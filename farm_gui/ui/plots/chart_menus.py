@@ -123,12 +123,9 @@ def install_other_plots(window: MainWindow) -> None:
         menu = QMenu("Export", widget)
 
         def export(fmt: str, w=widget) -> None:
-            from PySide6.QtWidgets import QFileDialog
-
-            path, _ = QFileDialog.getSaveFileName(window, f"Export plot as {fmt.upper()}",
-                                                  save_folder.suggest(f"plot.{fmt}"), FILTERS[fmt])
+            path, _ = save_folder.save_file_name(window, f"Export plot as {fmt.upper()}", f"plot.{fmt}",
+                                                 FILTERS[fmt])
             if path:
-                save_folder.remember(path)
                 window.exports.write_picture(lambda p: chart_export.write_plot(w, p, fmt),
                                              with_suffix(path, fmt), "Plot")
 

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -195,11 +194,9 @@ class FigureDialog(QDialog):
         options = self.options()
         self.qsettings.setValue(SETTINGS_KEY, options.to_json())
         filters = ";;".join(FILTERS[f] for f in FORMATS)
-        default = save_folder.suggest("figure.pdf")
-        path, chosen = QFileDialog.getSaveFileName(self, "Save figure", default, filters)
+        path, chosen = save_folder.save_file_name(self, "Save figure", "figure.pdf", filters)
         if not path:
             return
-        save_folder.remember(path)
         fmt = next((f for f in FORMATS if path.lower().endswith(f".{f}")), None)
         if fmt is None:
             fmt = next((f for f in FORMATS if FILTERS[f] == chosen), "pdf")

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -483,10 +482,9 @@ class ConfigForm(QWidget):
         self.preset_box.setCurrentIndex(0)
 
     def load_from_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load configuration", save_folder.folder(),
-                                              "Configurations (*.yaml *.yml *.json);;All files (*)")
+        path = save_folder.open_file_name(self, "Load configuration",
+                                          "Configurations (*.yaml *.yml *.json);;All files (*)")
         if path:
-            save_folder.remember(path)
             self.load_file(path)
 
     def load_file(self, path: str) -> None:
@@ -531,11 +529,10 @@ class ConfigForm(QWidget):
             show_warning(self, "Cannot save configuration",
                                 "Fix the marked fields first:\n" + self.problem_label.text())
             return
-        default = save_folder.suggest(f"{self.spec.name}.yaml")
-        path, _ = QFileDialog.getSaveFileName(self, "Save configuration", default, "YAML (*.yaml *.yml)")
+        path, _ = save_folder.save_file_name(self, "Save configuration", f"{self.spec.name}.yaml",
+                                             "YAML (*.yaml *.yml)")
         if not path:
             return
-        save_folder.remember(path)
         self.save_file(path)
 
     def save_file(self, path: str) -> bool:

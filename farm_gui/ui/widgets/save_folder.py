@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QStandardPaths
+from PySide6.QtWidgets import QFileDialog
 
 SETTINGS_KEY = "export/folder"  # shared with the run data export dialog's folder field
 
@@ -46,3 +47,30 @@ def remember(path: str) -> None:
         _folder = chosen
         if _settings is not None:
             _settings.setValue(SETTINGS_KEY, chosen)
+
+
+# The file dialogs of the window, starting in ``folder()`` and remembering what was chosen.
+# QFileDialog's static functions are looked up at each call (tests substitute them).
+
+def save_file_name(parent, title: str, name: str, filters: str, **options) -> tuple[str, str]:
+    """QFileDialog.getSaveFileName proposing ``name`` in the folder last used: (path, filter)."""
+    path, chosen = QFileDialog.getSaveFileName(parent, title, suggest(name), filters, **options)
+    if path:
+        remember(path)
+    return path, chosen
+
+
+def open_file_name(parent, title: str, filters: str) -> str:
+    """QFileDialog.getOpenFileName starting in the folder last used: the path ("" if none)."""
+    path, _ = QFileDialog.getOpenFileName(parent, title, folder(), filters)
+    if path:
+        remember(path)
+    return path
+
+
+def existing_folder(parent, title: str) -> str:
+    """QFileDialog.getExistingDirectory starting in the folder last used ("" if none)."""
+    directory = QFileDialog.getExistingDirectory(parent, title, folder())
+    if directory:
+        remember(directory)
+    return directory
