@@ -131,6 +131,23 @@ class GenericRuns:
             ensure_metrics_table(conn, spec)
             ready.add(key)
 
+    def _save_metrics(self, conn, sql, spec: ModelSpec, rid: int, metrics) -> int | None:
+        """Write a result's metric rows; returns the population at its last step."""
+        missing = [n for n in ("step", *spec.metric_names) if n not in metrics]
+        if missing:
+            raise StoreError(f"the result for run {rid} lacks metrics {', '.join(missing)}")
+        try:
+            table = matrix_from_arrays(spec.metric_names, metrics)
+        except ValueError as err:
+            raise StoreError(f"the result for run {rid}: {err}") from None
+        if spec.storage == LEGACY:
+            from .legacy_results import write_legacy_metrics
+
+            return write_legacy_metrics(conn, self.engine, rid, table, spec.metric_names)
+        self._model_table_ready(conn, spec)
+        write_metrics(conn, sql, rid, table)
+        return population_total(spec, table)
+
     def save_result(self, run_id: int, result) -> None:
         """Write a finished run computed elsewhere (a RunResult: metrics, snapshots,
         events, status) into the run record `run_id` (made by create_run, still
@@ -149,23 +166,13 @@ class GenericRuns:
             spec = find_spec(row.model)
             if spec is None:
                 raise StoreError(f"run {run_id} is a run of model {row.model!r}, which is not available here")
-            missing = [n for n in ("step", *spec.metric_names) if n not in result.metrics]
-            if missing:
-                raise StoreError(f"the result for run {run_id} lacks metrics {', '.join(missing)}")
-            try:
-                table = matrix_from_arrays(spec.metric_names, result.metrics)
-            except ValueError as err:
-                raise StoreError(f"the result for run {run_id}: {err}") from None
-            if spec.storage == LEGACY:
-                from .legacy_results import write_legacy_metrics
-
-                last_alive = write_legacy_metrics(conn, self.engine, rid, table, spec.metric_names)
-            else:
-                last_alive = population_total(spec, table)
-                self._model_table_ready(conn, spec)
             sql = statements_for(self.engine, spec)
-            if spec.storage != LEGACY:
-                write_metrics(conn, sql, rid, table)
+            last_alive = None
+            # A run that failed before its first step (its worker lost every time, its model
+            # or parameters refused where it ran) has no metric rows to carry: its status and
+            # error are recorded all the same.
+            if len(result.metrics.get("step", ())) or steps_done:
+                last_alive = self._save_metrics(conn, sql, spec, rid, result.metrics)
             if result.snapshots:
                 sql.insert_layers(conn, layer_rows(rid, result.snapshots, CODEC))
             if result.births is not None or result.deaths is not None:

@@ -11,8 +11,9 @@ from sqlalchemy import event
 
 from farm_gui.core.jobs import JobControl
 from farm_gui.experiments.backends import MAX_RUNS_PER_TASK, LocalPoolBackend
+from farm_gui.experiments.export import experiment_tables
 from farm_gui.experiments.plan import build_plan
-from farm_gui.experiments.runner import ExperimentRunner, create_experiment
+from farm_gui.experiments.runner import MAX_ATTEMPTS, ExperimentRunner, create_experiment
 from farm_gui.experiments.spec import spec_from_text
 from farm_gui.experiments.worker import execute
 
@@ -189,6 +190,41 @@ def test_a_worker_killed_mid_experiment_its_runs_are_run_again(store):
         assert np.array_equal(
             store.metrics(r.run_id)["mean_distance"], execute(task).metrics["mean_distance"]
         )
+
+
+def test_a_run_that_ends_its_worker_every_time_is_recorded_failed_and_the_rest_go_on(store):
+    """Run again up to MAX_ATTEMPTS times, then recorded failed with why: it has no step
+    to store, which the store once refused, ending the whole experiment with an error."""
+    text = f"model: {toy_model.NAME}\npreset: tiny\nfactors:\n  exit_at: {{values: [0, 2]}}\n"
+    text += "replications: 2\nsteps: 6\nseed: 5\n"
+    experiment_id, status = _run(store, text)
+    assert status == "finished"
+    info = store.get_experiment(experiment_id)
+    assert (info.runs_finished, info.runs_failed) == (2, 2)  # finished: without the failed
+    for r in store.experiment_runs(experiment_id):
+        run = store.get_run(r.run_id)
+        if r.factors["exit_at"] == 2:
+            assert r.status == run.status == "failed"
+            assert f"{MAX_ATTEMPTS} attempts" in run.error and "stopped" in run.error
+            assert run.steps_done == 0 and len(store.metrics(r.run_id)["step"]) == 0
+        else:
+            assert r.status == run.status == "finished" and len(store.metrics(r.run_id)["step"]) == 6
+    long, summary = experiment_tables(store, experiment_id)  # what `experiment export` writes
+    failed = summary[summary["exit_at"] == 2]
+    assert list(failed["status"]) == ["failed", "failed"] and list(failed["steps_done"]) == [0, 0]
+    assert failed["final_far"].isna().all() and len(long) == 2 * 6
+
+
+def test_a_model_the_workers_do_not_have_fails_its_runs_with_the_reason(store):
+    """A worker without the model's plug-in (a cluster machine where it is not installed):
+    here the toy model, registered in this process only, not preloaded into the workers."""
+    text = f"model: {toy_model.NAME}\npreset: tiny\nreplications: 3\nsteps: 4\nseed: 2\n"
+    experiment_id = create_experiment(store, spec_from_text(text))
+    assert ExperimentRunner(store, experiment_id, LocalPoolBackend(1), preload=()).run() == "finished"
+    info = store.get_experiment(experiment_id)
+    assert (info.runs_finished, info.runs_failed) == (0, 3)
+    for r in store.experiment_runs(experiment_id):
+        assert f"unknown model '{toy_model.NAME}'" in store.get_run(r.run_id).error
 
 
 def test_pool_workers_run_nicer_than_the_owning_process():

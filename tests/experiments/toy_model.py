@@ -2,10 +2,13 @@
 experiment workers import this module first (``preload``) so that they know it too.
 
 Walkers take Gaussian steps; ``fail_at`` > 0 makes step ``fail_at`` raise; ``step_sleep``
-slows every step (for cancel tests)."""
+slows every step (for cancel tests); ``exit_at`` > 0 ends the worker process at that step
+(a crash: only in a child process, never in the test's own)."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 
 import numpy as np
@@ -22,6 +25,7 @@ class ToyParameters(RunParameters):
     step_size: float = group_field(1.0, "step size", "Model", gt=0, le=100)
     fail_at: int = group_field(0, "raise at this step (0 = never)", "Model", ge=0)
     step_sleep: float = group_field(0.0, "seconds slept per step", "Model", ge=0, le=5)
+    exit_at: int = group_field(0, "end the worker process at this step (0 = never)", "Model", ge=0)
 
 
 class ToyEngine:
@@ -38,6 +42,8 @@ class ToyEngine:
             time.sleep(self.p.step_sleep)
         if self.p.fail_at and self.step_index + 1 >= self.p.fail_at:
             raise RuntimeError(f"toy failure at step {self.step_index + 1}")
+        if self.p.exit_at and self.step_index + 1 >= self.p.exit_at and multiprocessing.parent_process():
+            os._exit(3)
         self.x += self.rng.normal(0, self.p.step_size, self.x.size)
         self.y += self.rng.normal(0, self.p.step_size, self.y.size)
         self.step_index += 1
