@@ -96,6 +96,22 @@ def test_the_dialog_starts_from_the_model_chosen_in_the_form(qtbot, make_window)
     dialog.reject()
 
 
+def test_the_workers_fork_server_starts_while_the_dialog_is_open(qtbot, make_window):
+    """It imports and warms up every model (~2 s) while the user fills in the dialog, rather
+    than after Run; its process is ours (it ends with the window's)."""
+    import os
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    server._stop()  # as in a fresh window: no experiment has run in this process
+    window = make_window()
+    window.findChild(type(window.actions.start), "action_new_experiment").trigger()
+    qtbot.waitUntil(lambda: window.findChild(QDialog, "new_experiment_dialog") is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: server._forkserver_pid is not None, timeout=WAIT_MS)
+    assert os.waitpid(server._forkserver_pid, os.WNOHANG) == (0, 0)  # running
+    window.findChild(QDialog, "new_experiment_dialog").reject()
+
+
 def test_the_time_estimate_comes_from_the_workspaces_earlier_runs(qtbot, make_window):
     window = make_window()
     window.config_form.set_value("simulation_steps", 60)

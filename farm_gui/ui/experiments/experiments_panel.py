@@ -532,6 +532,8 @@ class ExperimentsPanel(QWidget):
         self.start_job(experiment_id, backend)
 
     def open_dialog(self) -> None:
+        from farm_gui.experiments.backends import start_fork_server
+
         dialog = NewExperimentDialog(spec_from_form(self.window_), self.window_,
                                      step_rates(self.window_.run_table.table_model.rows))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -539,6 +541,8 @@ class ExperimentsPanel(QWidget):
         dialog.accepted.connect(lambda: spawn(self.create_and_start(dialog.spec, dialog.make_backend())))
         self.dialog = dialog
         dialog.open()
+        # while the user fills in the dialog, the workers' fork server starts and warms up
+        spawn(run_blocking(start_fork_server), lambda err: log.warning("starting the fork server: %s", err))
 
     def stop_all(self, timeout: float = 5.0) -> None:
         """At close: cancel the experiments (what finished is kept, resumable) and stop
