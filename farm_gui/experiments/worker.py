@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import multiprocessing
+import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -54,6 +57,22 @@ def warm_up(models: Iterable[str]) -> float:
 WORKER_NICENESS = 10
 
 
+def exit_with_the_owner() -> None:
+    """End this worker as soon as the process that owns the pool has ended, however it
+    ended. A pool's worker waits on its task queue, of which it holds both ends itself: an
+    owner killed (kill -9, out of memory, a crash) left its workers, and through them the
+    fork server, waiting for ever (~170 MB each)."""
+    owner = multiprocessing.parent_process()  # of a fork server's child: the process that asked for it
+    if owner is None:
+        return
+
+    def watch() -> None:
+        owner.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-the-owner", daemon=True).start()
+
+
 def init_pool_worker(models: tuple[str, ...], preload: tuple[str, ...], cancel_event) -> None:
     """ProcessPoolExecutor initializer: Ctrl-C goes to the owning process only (it stops the
     experiment and tells the workers through ``cancel_event``). The workers run nicer than
@@ -62,6 +81,7 @@ def init_pool_worker(models: tuple[str, ...], preload: tuple[str, ...], cancel_e
     all the workers', so an experiment alone runs as fast."""
     global _cancelled
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_the_owner()
     lower_this_thread_priority(WORKER_NICENESS)
     _cancelled = cancel_event.is_set
     preload_modules(preload)

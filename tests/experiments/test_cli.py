@@ -159,6 +159,36 @@ def test_sigint_stops_a_resumable_experiment(tmp_path):
         assert len(set(seeds)) == 30
 
 
+def test_an_owner_killed_outright_leaves_no_worker_behind(tmp_path):
+    """kill -9 (or the out-of-memory killer, or a crash) gives the owning process no chance
+    to close its pool: its workers and their fork server end by themselves."""
+    import psutil
+
+    spec = tmp_path / "slow.yaml"
+    spec.write_text(
+        f"model: {toy_model.NAME}\npreset: tiny\nbase: {{step_sleep: 0.02}}\nreplications: 40\n"
+        "steps: 10\nseed: 3\n"
+    )
+    db = tmp_path / "w.db"
+    proc = _farm_gui("experiment", "run", spec, "--db", db, "--workers", "2", "--preload", toy_model.MODULE)
+    experiment_id = int(proc.stdout.readline())
+    with open_store(db) as store:
+        deadline = time.monotonic() + 120
+        while store.get_experiment(experiment_id).runs_finished < 2:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+    helpers = psutil.Process(proc.pid).children(recursive=True)  # fork server, workers, tracker
+    assert len(helpers) >= 3, helpers
+    proc.kill()
+    proc.wait(timeout=60)  # not communicate(): a worker left behind would hold its pipes open
+    proc.stdout.close()
+    proc.stderr.close()
+    _, alive = psutil.wait_procs(helpers, timeout=20)
+    for p in alive:  # left behind: end them, the test fails
+        p.kill()
+    assert not alive, [(p.pid, p.name()) for p in alive]
+
+
 def test_unknown_experiment_exits_2(tmp_path, capsys):
     db = tmp_path / "w.db"
     open_store(db).close()
