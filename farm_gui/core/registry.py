@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, PackageNotFoundError, distribution, entry_points
 
 from .model import ModelSpec
 
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 GROUP = "farm_gui.models"
 DEFAULT_MODEL = "foraging"
+BUILTIN_PACKAGE = "farm_gui.models"
 
 
 class UnknownModelError(KeyError):
@@ -52,6 +53,27 @@ def _load(ep: EntryPoint) -> ModelSpec:
     return spec
 
 
+def _builtin_entry_points() -> list[EntryPoint]:
+    """The built-in models' entry points, read from the ``farm_gui.models`` package when
+    Farm GUI's own metadata is not there to declare them: a source tree on ``sys.path``
+    without ``pip install``, or a frozen build that left the metadata out (the packaged
+    build once did, and knew no model at all)."""
+    try:
+        distribution("farm-gui")
+        return []
+    except PackageNotFoundError:
+        pass
+    import pkgutil
+    from importlib.util import find_spec
+
+    package = find_spec(BUILTIN_PACKAGE)  # found by name, as entry points are: no import of a model
+    if package is None or not package.submodule_search_locations:
+        return []
+    return [EntryPoint(name, f"{BUILTIN_PACKAGE}.{name}:SPEC", GROUP)
+            for _finder, name, is_package in pkgutil.iter_modules(package.submodule_search_locations)
+            if is_package]
+
+
 def _discover() -> dict[str, ModelSpec]:
     global _models
     with _lock:
@@ -59,7 +81,8 @@ def _discover() -> dict[str, ModelSpec]:
             return _models
         found: dict[str, ModelSpec] = {}
         broken: list[BrokenModel] = []
-        for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        declared = [*entry_points(group=GROUP), *_builtin_entry_points()]
+        for ep in sorted(declared, key=lambda e: e.name):
             if ep.name in found:
                 broken.append(BrokenModel(ep.name, ep.value, "another plug-in already provides this name"))
                 continue

@@ -246,3 +246,25 @@ def test_a_mistyped_parameter_is_named_with_the_nearest_real_one(tmp_path, capsy
     assert "densty: unknown key (not a parameter of this model; did you mean density?)" in err
     assert run_cli("run", "--model", "schelling", "--set", "zzz=1", "--db", db) == 2
     assert "zzz: unknown setting (not a parameter of this model)" in capsys.readouterr().err
+
+
+def test_the_built_in_models_are_found_without_farm_guis_metadata(monkeypatch):
+    """A source tree on sys.path without `pip install`, or a frozen build that left the
+    package metadata out (the packaged build once did, and started with no model)."""
+    from importlib.metadata import PackageNotFoundError
+
+    def no_distribution(name):
+        raise PackageNotFoundError(name)
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [])
+    monkeypatch.setattr(registry, "distribution", no_distribution)
+    registry.reload()
+    try:
+        found = registry.models()
+        assert {"foraging", "wolf_sheep", "schelling", "boltzmann_wealth"} <= set(found)
+        assert next(iter(found)) == "foraging" and not registry.broken_models()
+        assert registry.get_model("wolf_sheep").title == "Wolf-sheep predation"
+    finally:
+        monkeypatch.undo()
+        registry.reload()
+    assert "random_walk" in registry.models()  # the installed plug-in again, once metadata is back
