@@ -158,6 +158,14 @@ def factor_scatter(runs: Sequence[RunOutcome], factor: str, metric: str,
     return Scatter(x, y, ids, categories)
 
 
+def replicate_scatter(runs: Sequence[RunOutcome], metric: str) -> Scatter:
+    """An experiment without factors (replications only): x is each run's replicate
+    index, y its final value of ``metric``; the spread of the outcome over the seeds."""
+    return Scatter(np.array([r.replicate for r in runs], dtype=float),
+                   np.array([r.finals.get(metric, np.nan) for r in runs], dtype=float),
+                   np.array([r.run_id for r in runs], dtype=np.int64))
+
+
 def point_bands(runs: Sequence[RunOutcome], metric: str, spec: ModelSpec | None = None,
                 points: Iterable[int] | None = None, confidence: float = 0.95,
                 max_points: int = 2000) -> list[PointBand]:

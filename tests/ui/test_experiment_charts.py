@@ -148,6 +148,27 @@ def test_charts_of_a_finished_experiment_follow_the_outcome_and_factor(qtbot, ma
     assert charts.reads == reads
 
 
+def test_an_experiment_without_factors_shows_its_final_values_by_replicate(qtbot, make_window, tmp_path):
+    """Replications only: the scatter was an empty frame ("No factors"); the spread of the
+    outcome over the seeds is what such an experiment is for."""
+    store = open_store(tmp_path / "work.db")
+    text = "model: foraging\npreset: default\nreplications: 5\nsteps: 20\nseed: 7\n"
+    experiment_id = run_experiment(store, spec_from_text(text, "spec"), make_backend(2))
+    runs = sorted(store.experiment_runs(experiment_id), key=lambda r: r.replicate)
+    finals = [float(store.metrics(r.run_id)["alive"][-1]) for r in runs]
+    store.close()
+    window = make_window()
+    charts = _select(qtbot, window, experiment_id)
+    qtbot.waitUntil(lambda: len(charts.scatter.getData()[0]) == 5, timeout=WAIT_MS)
+    x, y = charts.scatter.getData()
+    assert sorted(zip(x.tolist(), y.tolist(), strict=True)) == list(zip([0.0, 1.0, 2.0, 3.0, 4.0], finals,
+                                                                         strict=True))
+    plot = charts.scatter_plot.getPlotItem()
+    assert plot.getAxis("bottom").labelText == "replicate"
+    assert "by replicate" in plot.titleLabel.text and "final value of each run" in plot.titleLabel.text
+    assert charts.factor.count() == 0
+
+
 def test_charts_gain_points_while_an_experiment_runs(qtbot, make_window, monkeypatch):
     from farm_gui.runtime.experiment_jobs import ExperimentJob
 

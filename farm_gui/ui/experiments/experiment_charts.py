@@ -54,6 +54,7 @@ from farm_gui.analysis.experiment_charts import (
     factor_scatter,
     point_bands,
     read_new_runs,
+    replicate_scatter,
 )
 from farm_gui.core.model import ModelSpec
 from farm_gui.runtime.aio import run_blocking, spawn
@@ -119,7 +120,7 @@ class Drawing:
 
     metric: str | None
     factor: str
-    scatter: Scatter | None  # None: no factor (or no metric)
+    scatter: Scatter | None  # None: no metric
     bands: list[PointBand]
 
 
@@ -132,8 +133,9 @@ def prepare(runs: Sequence[RunOutcome], metric: str | None, factor: str, levels:
     """The scatter and the mean curves of ``runs`` (no Qt: call it off the GUI thread)."""
     runs = ordered(runs)
     scatter = bands = None
-    if metric is not None and factor:
-        scatter = factor_scatter(runs, factor, metric, levels.get(factor))
+    if metric is not None:
+        scatter = factor_scatter(runs, factor, metric, levels.get(factor)) if factor else \
+            replicate_scatter(runs, metric)
     bands = [] if metric is None or spec is None else \
         point_bands(runs, metric, spec, points=drawn_points(points), confidence=CONFIDENCE)
     return Drawing(metric, factor, scatter, bands)
@@ -619,18 +621,15 @@ class ExperimentCharts(QWidget):
         if self.spec is None or metric is None:
             return
         self._set_label(self.scatter_plot, "left", _axis_label(self.spec, metric))
-        if not factor:
-            self.scatter.setData([], [])
-            self._set_title(self.scatter_plot, "No factors: the experiment only replicates")
-            self._set_label(self.scatter_plot, "bottom", " ")
-            return
-        levels = self.levels.get(factor)
+        levels = self.levels.get(factor) if factor else None
         if data is None:
-            data = factor_scatter(self.ordered_runs(), factor, metric, levels)
+            data = factor_scatter(self.ordered_runs(), factor, metric, levels) if factor else \
+                replicate_scatter(self.ordered_runs(), metric)
+        by = f"by {factor}" if factor else "no factors: by replicate"
         title = _title(f"{metric_title(self.spec, metric)} – final value of each run",
-                       f"by {factor}; one point per finished run")
+                       f"{by}; one point per finished run")
         self._set_title(self.scatter_plot, title)
-        self._set_label(self.scatter_plot, "bottom", factor)
+        self._set_label(self.scatter_plot, "bottom", factor or "replicate")
         ticks = [list(enumerate(data.categories))] if data.categories else None
         if self._once(self.scatter_plot, "ticks", ticks):
             item.getAxis("bottom").setTicks(ticks)
@@ -658,7 +657,8 @@ class ExperimentCharts(QWidget):
     def _tip(self, x: float, y: float, data: Any) -> str:
         run = self.runs.get(int(data))
         where = f" (point {run.point}, replicate {run.replicate})" if run else ""
-        return f"run {int(data)}{where}\n{self.factor.currentText()} = {x:.4g}\nfinal = {y:.4g}"
+        by = self.factor.currentText() or "replicate"
+        return f"run {int(data)}{where}\n{by} = {x:.4g}\nfinal = {y:.4g}"
 
     def draw_bands(self) -> None:
         """The mean curves of the metric picked, worked out here from the runs read."""
