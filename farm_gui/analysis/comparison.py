@@ -13,7 +13,6 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 from pydantic import Field
-from scipy import stats
 
 from farm_gui.core.model import ModelSpec
 
@@ -232,6 +231,8 @@ def compute(sources: Sequence[RunSource], params: ComparisonParams, ctl: Control
     if len(groups) >= 3:
         samples = [runs.loc[runs["group"] == g, final_col].to_numpy() for g in names]
         if all(len(s) >= 2 for s in samples):
+            from scipy import stats
+
             summary["anova_p_value"] = float(stats.f_oneway(*samples).pvalue)
     tests = pd.DataFrame(group_tests, columns=["group_a", "group_b", *test_cols])
     if len(tests) and tests["p_value"].notna().any():

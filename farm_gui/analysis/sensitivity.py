@@ -17,7 +17,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pydantic import Field
-from scipy import stats
 
 from .base import (
     AnalysisError,
@@ -84,6 +83,8 @@ def src(x: np.ndarray, y: np.ndarray, confidence: float) -> tuple[pd.DataFrame, 
     dof = n - k - 1
     rss, tss = float(resid @ resid), float(zy @ zy)
     se = np.sqrt(np.diag(rss / dof * np.linalg.pinv(design.T @ design)))[1:]
+    from scipy import stats
+
     half = stats.t.ppf(0.5 + confidence / 2, dof) * se
     table = pd.DataFrame({"src": coef[1:], "se": se, "ci_lower": coef[1:] - half, "ci_upper": coef[1:] + half,
                           "t": coef[1:] / se, "p_value": 2 * stats.t.sf(np.abs(coef[1:] / se), dof)})

@@ -6,8 +6,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import signal, stats
-from scipy.spatial import cKDTree
 
 
 def relative_growth(y: np.ndarray) -> np.ndarray:
@@ -32,6 +30,8 @@ def find_extrema(y: np.ndarray, min_prominence: float) -> tuple[np.ndarray, np.n
     y = np.asarray(y, dtype=float)
     if len(y) < 3:
         return np.array([], dtype=int), np.array([], dtype=int)
+    from scipy import signal
+
     peaks, _ = signal.find_peaks(y, prominence=min_prominence)
     troughs, _ = signal.find_peaks(-y, prominence=min_prominence)
     return peaks, troughs
@@ -58,6 +58,8 @@ def kaplan_meier(durations: np.ndarray, observed: np.ndarray, confidence: float 
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(at_risk > events, events / (at_risk * (at_risk - events)), 0.0)
     se = survival * np.sqrt(np.cumsum(terms))
+    from scipy import stats
+
     z = stats.norm.ppf(0.5 + confidence / 2)
     return pd.DataFrame({
         "time": times,
@@ -102,6 +104,8 @@ def clark_evans(x: np.ndarray, y: np.ndarray, area: float) -> dict[str, float]:
     if n < 2 or area <= 0:
         return out
     points = np.column_stack([x, y])
+    from scipy.spatial import cKDTree
+
     dist, _ = cKDTree(points).query(points, k=2)
     observed = float(dist[:, 1].mean())
     density = n / area
@@ -122,6 +126,8 @@ def mean_ci(matrix: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, n
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(matrix, axis=0) if matrix.size else np.zeros(matrix.shape[1])
         sd = np.nanstd(matrix, axis=0, ddof=1) if matrix.shape[0] > 1 else np.full(matrix.shape[1], np.nan)
+        from scipy import stats
+
         half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
     half = np.where(n >= 2, half, np.nan)
     return mean, mean - half, mean + half
@@ -141,6 +147,8 @@ def welch_test(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
         return {**out, "t": float("nan"), "df": float("nan"), "p_value": float("nan")}
     with warnings.catch_warnings():  # near-identical samples: SciPy warns, the result is still usable
         warnings.simplefilter("ignore", RuntimeWarning)
+        from scipy import stats
+
         res = stats.ttest_ind(a, b, equal_var=False)
     df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     return {**out, "t": float(res.statistic), "df": float(df), "p_value": float(res.pvalue)}
