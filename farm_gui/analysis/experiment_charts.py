@@ -147,7 +147,10 @@ def factor_scatter(runs: Sequence[RunOutcome], factor: str, metric: str,
     """x: each run's value of ``factor``; y: its final value of ``metric``; one point per
     run, in the order given. Values that are not all numbers (``values: [a, b]``) become the
     index of the value among ``categories``: ``levels`` (the planned values, so that a value
-    keeps its place while runs arrive) followed by any other, in order of appearance."""
+    keeps its place while runs arrive) followed by any other, in order of appearance.
+    No factor (an experiment of replications only): ``replicate_scatter``."""
+    if not factor:
+        return replicate_scatter(runs, metric)
     values = [r.factors.get(factor) for r in runs]
     y = np.array([r.finals.get(metric, np.nan) for r in runs], dtype=float)
     ids = np.array([r.run_id for r in runs], dtype=np.int64)

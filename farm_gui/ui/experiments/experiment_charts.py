@@ -54,7 +54,6 @@ from farm_gui.analysis.experiment_charts import (
     factor_scatter,
     point_bands,
     read_new_runs,
-    replicate_scatter,
 )
 from farm_gui.core.model import ModelSpec
 from farm_gui.runtime.aio import run_blocking, spawn
@@ -134,8 +133,7 @@ def prepare(runs: Sequence[RunOutcome], metric: str | None, factor: str, levels:
     runs = ordered(runs)
     scatter = bands = None
     if metric is not None:
-        scatter = factor_scatter(runs, factor, metric, levels.get(factor)) if factor else \
-            replicate_scatter(runs, metric)
+        scatter = factor_scatter(runs, factor, metric, levels.get(factor))
     bands = [] if metric is None or spec is None else \
         point_bands(runs, metric, spec, points=drawn_points(points), confidence=CONFIDENCE)
     return Drawing(metric, factor, scatter, bands)
@@ -621,10 +619,9 @@ class ExperimentCharts(QWidget):
         if self.spec is None or metric is None:
             return
         self._set_label(self.scatter_plot, "left", _axis_label(self.spec, metric))
-        levels = self.levels.get(factor) if factor else None
+        levels = self.levels.get(factor)
         if data is None:
-            data = factor_scatter(self.ordered_runs(), factor, metric, levels) if factor else \
-                replicate_scatter(self.ordered_runs(), metric)
+            data = factor_scatter(self.ordered_runs(), factor, metric, levels)
         by = f"by {factor}" if factor else "no factors: by replicate"
         title = _title(f"{metric_title(self.spec, metric)} – final value of each run",
                        f"{by}; one point per finished run")
