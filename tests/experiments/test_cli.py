@@ -125,11 +125,13 @@ def test_run_show_list_export(tmp_path, capsys):
     )
 
 
-def test_sigint_stops_a_resumable_experiment(tmp_path):
+def _slow_experiment_under_way(tmp_path, replications: int) -> tuple[subprocess.Popen, Path, int]:
+    """`farm-gui experiment run` of slow toy runs on 2 workers, once 2 runs have finished:
+    the process, its workspace and the experiment's id."""
     spec = tmp_path / "slow.yaml"
     spec.write_text(
-        f"model: {toy_model.NAME}\npreset: tiny\nbase: {{step_sleep: 0.02}}\nreplications: 30\n"
-        "steps: 10\nseed: 3\n"
+        f"model: {toy_model.NAME}\npreset: tiny\nbase: {{step_sleep: 0.02}}\n"
+        f"replications: {replications}\nsteps: 10\nseed: 3\n"
     )
     db = tmp_path / "w.db"
     proc = _farm_gui("experiment", "run", spec, "--db", db, "--workers", "2", "--preload", toy_model.MODULE)
@@ -139,6 +141,11 @@ def test_sigint_stops_a_resumable_experiment(tmp_path):
         while store.get_experiment(experiment_id).runs_finished < 2:
             assert time.monotonic() < deadline and proc.poll() is None
             time.sleep(0.1)
+    return proc, db, experiment_id
+
+
+def test_sigint_stops_a_resumable_experiment(tmp_path):
+    proc, db, experiment_id = _slow_experiment_under_way(tmp_path, 30)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -164,19 +171,7 @@ def test_an_owner_killed_outright_leaves_no_worker_behind(tmp_path):
     to close its pool: its workers and their fork server end by themselves."""
     import psutil
 
-    spec = tmp_path / "slow.yaml"
-    spec.write_text(
-        f"model: {toy_model.NAME}\npreset: tiny\nbase: {{step_sleep: 0.02}}\nreplications: 40\n"
-        "steps: 10\nseed: 3\n"
-    )
-    db = tmp_path / "w.db"
-    proc = _farm_gui("experiment", "run", spec, "--db", db, "--workers", "2", "--preload", toy_model.MODULE)
-    experiment_id = int(proc.stdout.readline())
-    with open_store(db) as store:
-        deadline = time.monotonic() + 120
-        while store.get_experiment(experiment_id).runs_finished < 2:
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.1)
+    proc, _db, _experiment_id = _slow_experiment_under_way(tmp_path, 40)
     helpers = psutil.Process(proc.pid).children(recursive=True)  # fork server, workers, tracker
     assert len(helpers) >= 3, helpers
     proc.kill()
