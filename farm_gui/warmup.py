@@ -59,6 +59,13 @@ def _world_picture() -> None:
     raster.load_kernel()
 
 
+def load_display_kernels() -> None:
+    """The charts' and the world picture's kernels, loaded from the cache: the window does
+    it in a thread once it is shown (its first numba call costs ~0.5 s of start-up)."""
+    _chart_envelopes()
+    _world_picture()
+
+
 # (what is compiled, how) in order; each takes a few seconds the first time.
 STEPS: list[tuple[str, Callable[[], None]]] = [
     ("the simulation step", _simulation),

@@ -91,7 +91,7 @@ CLOSE_WAIT_S = 30.0
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db_url: str | None = None, parent: QWidget | None = None):
+    def __init__(self, db_url: str | None = None, parent: QWidget | None = None, *, kernels_now: bool = True):
         super().__init__(parent)
         self.setObjectName("main_window")
         self.setWindowTitle("Farm GUI")
@@ -106,11 +106,11 @@ class MainWindow(QMainWindow):
 
         # The charts of the model the form will show (the one chosen last time): built now
         # instead of in the turn that shows that model's first run (~100-300 ms).
-        self.charts = ChartsPanel(model=installed_model(self.settings.last_model()))
+        self.charts = ChartsPanel(model=installed_model(self.settings.last_model()), kernels_now=kernels_now)
         self.setCentralWidget(self.charts)
         self.config_form = ConfigForm()
         self.run_table = RunTable()
-        self.world_view = WorldView()
+        self.world_view = WorldView(kernels_now=kernels_now)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("parameters", "Parameters", self.config_form, "left")
         self._add_dock("runs", "Runs", self.run_table, "bottom")

@@ -48,3 +48,32 @@ def test_nothing_shown_when_the_kernels_are_there(qtbot, make_window):
     qtbot.waitUntil(task.done, timeout=60_000)
     assert task.result() is False
     assert window.findChild(QProgressDialog, "kernel_progress") is None
+
+
+def test_the_started_application_loads_the_windows_kernels_after_showing_it(qtbot, tmp_path, monkeypatch):
+    """The window's first numba call cost ~0.5 s before it was shown; the application's start
+    builds it without its kernels and has them loaded in a thread once it is shown."""
+    from farm_gui.app import create_main_window
+    from farm_gui.display import envelope, raster
+
+    calls = []
+
+    def recorded(module):
+        real = module.load_kernel
+
+        def load() -> None:
+            calls.append((module.__name__, threading.get_ident()))
+            real()
+        return load
+
+    for module in (envelope, raster):
+        monkeypatch.setattr(module, "load_kernel", recorded(module))
+    window = create_main_window(str(tmp_path / "w.db"), kernels_now=False)
+    qtbot.addWidget(window)
+    window.show()
+    assert calls == []  # built and shown without them
+    task = current_loop().create_task(kernel_progress.prepare(window, needed=False))
+    qtbot.waitUntil(task.done, timeout=60_000)
+    assert task.result() is False and window.findChild(QProgressDialog, "kernel_progress") is None
+    assert sorted(name for name, _thread in calls) == ["farm_gui.display.envelope", "farm_gui.display.raster"]
+    assert all(thread != threading.get_ident() for _name, thread in calls)  # not on the GUI thread

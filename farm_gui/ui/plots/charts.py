@@ -567,13 +567,15 @@ class ChartsPanel(QWidget):
     hovered = Signal(int)
     charts_rebuilt = Signal()
 
-    def __init__(self, parent: QWidget | None = None, model: ModelSpec | None = None):
+    def __init__(self, parent: QWidget | None = None, model: ModelSpec | None = None, *,
+                 kernels_now: bool = True):
         super().__init__(parent)
         self.setObjectName("charts_panel")
         self.model: ModelSpec = model if model is not None else get_model(None)
         self.charts: tuple[LiveChart, ...] = ()
         self.by_name: dict[str, LiveChart] = {}
-        envelope.load_kernel()
+        if kernels_now:
+            envelope.load_kernel()
         self.follow_range = FollowRange()
         # The curves and legends of a single run, empty: starting one then hands them its
         # data instead of building them (~25 ms of the event loop when the run starts).

@@ -29,6 +29,8 @@ async def prepare(window: QWidget, needed: bool | None = None) -> bool:
     if needed is None:
         needed = await run_blocking(kernel_cache.needs_compiling)
     if not needed:
+        # compiled: the window left loading its own kernels until it was shown
+        await run_blocking(warmup.load_display_kernels)
         return False
     dialog = QProgressDialog(TEXT, "", 0, len(warmup.STEPS), window)
     dialog.setObjectName("kernel_progress")

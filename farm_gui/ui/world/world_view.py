@@ -143,7 +143,7 @@ class WorldView(QWidget):
 
     scrub_requested = Signal(int)  # a step the user picked with the slider
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, *, kernels_now: bool = True):
         super().__init__(parent)
         self.setObjectName("world_view")
         self.plot = PlotWidget()
@@ -158,7 +158,8 @@ class WorldView(QWidget):
         self.node_items = [PointLayer(NODE_COLOR, size) for size in NODE_SIZES]
         self.agent_items = {t: PointLayer(TYPE_COLORS[t], 4.0) for t in AGENT_TYPES}
         self.raster = WorldRaster(self.node_items, list(self.agent_items.values()))
-        load_kernel()
+        if kernels_now:
+            load_kernel()
         plot_item.addItem(self.raster)
         # The key sits under the plot, where it never hides any agents.
         swatches = [f'<span style="color:{TYPE_COLORS[t]}">&#9632;</span>&nbsp;{t}' for t in AGENT_TYPES]
