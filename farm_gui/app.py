@@ -52,11 +52,18 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
-def create_main_window(db_url: str | os.PathLike[str] | None = None, *, kernels_now: bool = True):
+# Set by main(): the window it shows loads its numba kernels once shown (kernel_progress).
+_kernels_after_show = False
+
+
+def create_main_window(db_url: str | os.PathLike[str] | None = None, *, kernels_now: bool | None = None):
     """Build the main window on ``db_url`` (None: the default workspace) without
     starting an event loop. Works with an existing QApplication (pytest-qt).
     ``kernels_now=False``: the charts and the world view do not load their numba kernels
-    (the application's start then has ``kernel_progress`` load them once it is shown)."""
+    (the application's start has ``kernel_progress`` load them once the window is shown);
+    by default they do, except under ``main()``."""
+    if kernels_now is None:
+        kernels_now = not _kernels_after_show
     ensure_app()
     _configure_pyqtgraph()
     from farm_gui.ui.main_window import MainWindow
@@ -116,7 +123,9 @@ def main(argv: list[str] | None = None, workspace: str | os.PathLike[str] | None
         from farm_gui.ui.widgets import kernel_progress
 
         # the window is shown ~0.5 s sooner when its kernels load afterwards, in a thread
-        window = create_main_window(_absolute(workspace), kernels_now=False)
+        global _kernels_after_show
+        _kernels_after_show = True
+        window = create_main_window(_absolute(workspace))
         window.show()
         startup_probe.watch(window)
         kernel_progress.schedule(window)  # loads them (nothing compiled yet: with a progress dialog)
