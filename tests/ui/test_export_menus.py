@@ -37,6 +37,10 @@ def finished(qtbot, make_window):
     qtbot.waitUntil(lambda: window.run_table.selected_ids() == [run.run_id], timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.charts.population.data("total") is not None
                     and len(window.charts.population.data("total")[0]) == 40, timeout=WAIT_MS)
+    # and the x range fitted to the finished run: while it grew it reached past the end (a
+    # figure made then took that range, and the chart's was 0-39 by the time it was compared)
+    view = window.charts.population.getPlotItem().vb
+    qtbot.waitUntil(lambda: abs(view.viewRange()[0][1] - 39) < 0.5, timeout=WAIT_MS)
     return window, run
 
 
