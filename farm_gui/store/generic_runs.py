@@ -171,7 +171,7 @@ class GenericRuns:
             # A run that failed before its first step (its worker lost every time, its model
             # or parameters refused where it ran) has no metric rows to carry: its status and
             # error are recorded all the same.
-            if len(result.metrics.get("step", ())) or steps_done:
+            if steps_done:
                 last_alive = self._save_metrics(conn, sql, spec, rid, result.metrics)
             if result.snapshots:
                 sql.insert_layers(conn, layer_rows(rid, result.snapshots, CODEC))
