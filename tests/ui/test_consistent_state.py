@@ -75,7 +75,7 @@ def test_a_new_run_does_not_keep_the_step_cursor_of_the_run_shown_before(qtbot, 
     window.run_table.select_ids([])
     window.run_table.select_ids([first.run_id])  # shown again, as an ended run
     cursor = window.charts.population.cursor
-    qtbot.waitUntil(lambda: cursor.isVisible() and cursor.value() == 30, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: cursor.isVisible() and cursor.value() == 29, timeout=WAIT_MS)
     window.config_form.set_value("simulation_steps", 100_000)
     window.set_speed(100.0)
     second = start_and_get_run(qtbot, window, count_before=1)
@@ -200,3 +200,41 @@ def test_hovering_over_an_axis_reads_the_nearest_step_with_data(qtbot, make_wind
         assert window.charts.hover_step == expected
         line = window.charts.readout.lines()[0]
         assert f"step {expected}" in line and "no step" not in line, line
+
+
+def test_the_step_cursor_marks_the_chart_row_of_the_world_shown(qtbot, make_window):
+    """The world stored at step s is the world after s steps, the state the charts' row
+    s - 1 counts (rows are numbered by the step performed, from 0). The cursor stood at
+    s: a world of 83 agents under a cursor reading 84."""
+    window = make_window(steps=30)
+    window.config_form.set_value("snapshot_every", 1)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    qtbot.waitUntil(lambda: window.shown_ids == [run.run_id], timeout=WAIT_MS)
+    view, cursor = window.world_view, window.charts.population.cursor
+    qtbot.waitUntil(lambda: view.displayed_step == 30 and view.slider.isEnabled(), timeout=WAIT_MS)
+    alive = window.store.metrics(run.run_id)["alive"]
+    for step in (12, 1, 25, 30):  # 30: the last row, 29, not past it
+        view.slider.setValue(step)
+        qtbot.waitUntil(lambda step=step: view.displayed_step == step, timeout=WAIT_MS)
+        assert cursor.isVisible() and cursor.value() == step - 1
+        shown = int(view.step_label.text().split(", ")[1].split()[0].replace(",", ""))
+        assert shown == alive[step - 1]
+        assert f"after {step} steps: the charts count it at step {step - 1}" in view.step_label.toolTip()
+    view.slider.setValue(0)  # the initial world: no row counts it
+    qtbot.waitUntil(lambda: view.displayed_step == 0, timeout=WAIT_MS)
+    assert not cursor.isVisible()
+
+
+def test_the_cursor_follows_the_stored_world_not_the_slider(qtbot, make_window):
+    """Worlds stored every 5 steps: the slider at 13 shows the world of step 10, and the
+    cursor marks the row of that world."""
+    window = make_window(steps=30)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    qtbot.waitUntil(lambda: window.shown_ids == [run.run_id], timeout=WAIT_MS)
+    view, cursor = window.world_view, window.charts.population.cursor
+    qtbot.waitUntil(lambda: view.displayed_step == 30, timeout=WAIT_MS)
+    view.slider.setValue(13)
+    qtbot.waitUntil(lambda: view.displayed_step == 10, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: cursor.value() == 9, timeout=WAIT_MS)

@@ -413,7 +413,7 @@ class RunController(QObject):
         """Show the stored world at ``step`` (loaded off the loop; the latest request wins)."""
         if not self.state.scrub_to(step):
             return
-        self.charts.set_cursor(step)
+        self.charts.set_cursor(chart_row_of_world(step))
         if not self.state.scrub_running:
             self.state.scrub_running = True
             spawn(self._scrub_async(), self._report("Cannot load the world state"))
@@ -444,9 +444,19 @@ class RunController(QObject):
                         return
                     if run_id == state.world_run and store is state.store:
                         self.world_view.show_state(world)
+                        shown = self.world_view.displayed_step  # the latest stored at or before `step`
+                        if shown is not None:
+                            self.charts.set_cursor(chart_row_of_world(shown))
                     loaded = step
         finally:
             state.scrub_running = False
+
+
+def chart_row_of_world(step: int) -> int | None:
+    """The charts' row that counts the world stored at ``step``: that world is the one
+    after ``step`` steps, and rows are numbered by the step performed, from 0. None for
+    the initial world, which no row counts."""
+    return step - 1 if step > 0 else None
 
 
 def model_of(config):

@@ -273,6 +273,11 @@ class WorldView(QWidget):
         drawn from its declaration, or the foraging ecology's flat snapshot (keys of
         SNAPSHOT_AGENT_KEYS + SNAPSHOT_NODE_KEYS)."""
         self.step_label.setToolTip("")  # an explanation of the last label, if any, is stale
+        step = None if state is None else state.get("step")
+        if step is not None and int(step) > 0:
+            self.step_label.setToolTip(
+                f"The world after {int(step)} steps: the charts count it at step {int(step) - 1} "
+                "(their steps are numbered from 0), where the step cursor stands.")
         if self.layers is not None:
             self._show_layers(state)
             return
