@@ -404,3 +404,47 @@ def test_a_plug_in_models_result_plots_in_its_own_colours_and_words(qtbot, tmp_p
     assert item.legend.height() <= 3 * 16 + 6 and item.legend.backing.brush().color().alpha() > 0
     panel.shutdown()
     store.close()
+
+
+def test_the_runs_selected_in_the_run_table_are_ticked_until_the_user_ticks_by_hand(qtbot, make_window):
+    """The panel ran an analysis on the selected runs when none was ticked, but showed
+    them unticked: the user could not see which runs it would take."""
+    window = make_window("ticks.db")
+    panel = window.analysis_panel
+    qtbot.waitUntil(lambda: panel.store is window.store, timeout=WAIT_MS)
+    for seed in (1, 2, 3):
+        config = RunConfig(simulation_steps=10, seed=seed)
+        RunSession(window.store, window.store.create_run(config), config).run()
+    from farm_gui.runtime.aio import spawn
+
+    spawn(window.runs.refresh_runs_async())
+    qtbot.waitUntil(lambda: window.run_table.table_model.rowCount() == 3
+                    and panel.runs_list.count() == 3, timeout=WAIT_MS)
+    window.run_table.select_ids([2])
+    qtbot.waitUntil(lambda: panel.checked_runs() == [2], timeout=WAIT_MS)
+    window.run_table.select_ids([1, 3])
+    qtbot.waitUntil(lambda: panel.checked_runs() == [1, 3], timeout=WAIT_MS)
+    panel.runs_list.item(1).setCheckState(Qt.CheckState.Checked)  # what a click on its box does
+    assert panel.checked_runs() == [1, 2, 3]
+    window.run_table.select_ids([3])  # ticked by hand: the selection no longer changes them
+    qtbot.wait(50)
+    assert panel.checked_runs() == [1, 2, 3]
+    for i in range(3):  # all unticked: the ticks follow the selection again
+        panel.runs_list.item(i).setCheckState(Qt.CheckState.Unchecked)
+    window.run_table.select_ids([1])
+    qtbot.waitUntil(lambda: panel.checked_runs() == [1], timeout=WAIT_MS)
+    window.close()
+
+
+def test_ticks_do_not_pass_to_the_same_run_ids_of_another_workspace(qtbot, panel, tmp_path):
+    panel.set_checked_runs([1])
+    other = open_store(tmp_path / "other.db")
+    for seed in (5, 6):
+        config = RunConfig(simulation_steps=10, seed=seed)
+        RunSession(other, other.create_run(config, name=f"other {seed}"), config).run()
+    panel.set_store(other)
+    qtbot.waitUntil(lambda: panel.runs_list.count() == 2
+                    and "other" in panel.runs_list.item(0).text(), timeout=WAIT_MS)
+    assert panel.checked_runs() == []
+    panel.set_store(None)
+    other.close()

@@ -118,6 +118,10 @@ class AnalysisPanel(PanelData, QWidget):
         self._follow_job: int | None = None
         self._said_job: int | None = None  # the job the message line tells of (kept up to date)
         self._check_later: set[int] = set()  # runs to tick once listed (check_runs_when_listed)
+        # The ticks show the run table's selection (what Run Analysis would take) until the
+        # user ticks or unticks a run here; with none ticked they follow it again.
+        self._ticks_follow_selection = True
+        self._ticking = False  # the panel itself is setting ticks
         self._init_data(run_model, refresh_runs, qsettings)
         self._build()
         self._update_controls()
@@ -152,7 +156,7 @@ class AnalysisPanel(PanelData, QWidget):
         self.runs_list = QListWidget()
         self.runs_list.setObjectName("analysis_runs_list")
         self.runs_list.setMaximumHeight(96)
-        self.runs_list.itemChanged.connect(lambda *_: self.offer_modules())
+        self.runs_list.itemChanged.connect(self._on_tick_changed)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setObjectName("analysis_refresh_runs")
         self.refresh_button.clicked.connect(self.refresh_runs)
@@ -283,6 +287,11 @@ class AnalysisPanel(PanelData, QWidget):
         self.results.set_result(None)
         self.history.set_stats(None)
         self._ended.clear()
+        # the other workspace's runs share ids with these, not ticks
+        self.runs_list.clear()
+        self._listed_ids = []
+        self._check_later = set()
+        self._ticks_follow_selection = True
         if store is not None:
             self.manager = AnalysisJobManager(store, self._max_concurrent, parent=self)
             self.manager.job_added.connect(self._on_job_added)
@@ -300,16 +309,37 @@ class AnalysisPanel(PanelData, QWidget):
 
     def set_checked_runs(self, run_ids: list[int]) -> None:
         wanted = set(run_ids)
-        for i in range(self.runs_list.count()):
-            item = self.runs_list.item(i)
-            on = item.data(Qt.ItemDataRole.UserRole) in wanted
-            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self._ticking = True
+        try:
+            for i in range(self.runs_list.count()):
+                item = self.runs_list.item(i)
+                on = item.data(Qt.ItemDataRole.UserRole) in wanted
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        finally:
+            self._ticking = False
+        self.offer_modules()
 
     def check_runs_when_listed(self, run_ids: list[int]) -> None:
         """Tick exactly these runs: those listed now, the others as soon as they are (an
-        experiment's runs reach the list with the window's next reload)."""
+        experiment's runs reach the list with the window's next reload). They stay ticked
+        when the run table's selection changes."""
+        self._ticks_follow_selection = not run_ids
+        self._tick_when_listed(run_ids)
+
+    def follow_selection(self, run_ids: list[int]) -> None:
+        """The run table's selection changed: tick it, unless the user has ticked runs here."""
+        if self._ticks_follow_selection:
+            self._tick_when_listed(run_ids)
+
+    def _tick_when_listed(self, run_ids: list[int]) -> None:
         self.set_checked_runs(run_ids)
         self._check_later = set(run_ids) - set(self._listed_ids)
+
+    def _on_tick_changed(self, _item) -> None:
+        if not self._ticking:  # the user's click
+            self._check_later = set()
+            self._ticks_follow_selection = not self.checked_runs()
+            self.offer_modules()
 
     def set_module(self, name: str) -> None:
         self.module_combo.setCurrentIndex(self.module_combo.findData(name))
@@ -570,6 +600,7 @@ def install(window: Any) -> AnalysisPanel:
                           max_concurrent=max(1, cap), parent=window, run_model=window.run_table.table_model,
                           refresh_runs=lambda: spawn(window.runs.refresh_runs_async()), qsettings=settings)
     panel.max_concurrent_changed.connect(lambda n: settings.setValue("analysis/max_concurrent", n))
+    window.run_table.selection_changed.connect(panel.follow_selection)
     dock = window._add_dock("analysis", "Analysis", panel, "bottom")
     menu = window.actions.analysis_menu
     panel.run_action.triggered.connect(lambda _checked=False: (dock.show(), dock.raise_()))
