@@ -23,6 +23,7 @@ from farm_gui.runtime.generic_run import restore_engine
 from farm_gui.sim import Model, restore_model
 from farm_gui.store import CheckpointError, Store
 from farm_gui.store.records import LIVE_STATUSES
+from farm_gui.store.side_tables import refuse_continuation
 
 
 def _generic_spec(model: str):
@@ -105,6 +106,7 @@ def prepare_resume(store: Store, run_id: int, more_steps: int | None = None) -> 
     if info.status in LIVE_STATUSES:
         raise CheckpointError(f"run {run_id} ({info.name}) is still {info.status}; "
                               "only a stopped, interrupted, failed or finished run can be resumed")
+    refuse_continuation(info, "resumed")  # an imported run: before "no checkpoint", which misleads
     step, state = store.load_checkpoint(run_id)
     config = store.run_config(run_id)
     if more_steps is not None:
@@ -132,6 +134,7 @@ def prepare_fork(store: Store, parent_id: int, step: int, settings: Mapping[str,
     """A new run continuing run `parent_id` from its checkpoint at `step`, with the parent's
     configuration changed by `settings` (the world's size cannot change)."""
     info = store.get_run(parent_id)
+    refuse_continuation(info, "forked")
     step, state = store.load_checkpoint(parent_id, step)
     config = store.run_config(parent_id)
     if settings:

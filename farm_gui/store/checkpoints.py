@@ -32,6 +32,11 @@ from .schema import (
     step_metrics,
 )
 
+# why a run may have none, and what to do then (in the messages of the CLI and the window)
+NO_CHECKPOINT_HINT = ("an experiment's runs, and runs recorded by releases before checkpoints, keep none; "
+                      "re-running it with its configuration records them: `farm-gui run --from-run RUN`, "
+                      "or in the window, right-click > Re-run with this Configuration")
+
 
 class CheckpointError(StoreError):
     """A run cannot go on from a checkpoint: none there, still running, damaged or newer
@@ -67,7 +72,8 @@ class CheckpointTable:
             row = conn.execute(query).first()
         if row is None:
             if step is None:
-                raise CheckpointError(f"run {run_id} ({info.name}) has no checkpoint to continue from")
+                raise CheckpointError(f"run {run_id} ({info.name}) has no checkpoint to continue from "
+                                      f"({NO_CHECKPOINT_HINT})")
             steps = self.checkpoint_steps(run_id)
             near = ", ".join(map(str, nearest(steps, int(step)))) or "none"
             raise CheckpointError(f"run {run_id} ({info.name}) has no checkpoint at step {step}; "

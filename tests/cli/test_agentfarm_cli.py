@@ -107,3 +107,16 @@ def test_rerunning_an_imported_run_is_refused(tmp_path, capsys):
     assert "--agentfarm-config" in err
     with open_store(db, readonly=True) as store:
         assert [r.id for r in store.list_runs()] == [run_id]
+
+
+@pytest.mark.parametrize(("command", "doing"), [(("resume",), "resumed"), (("fork", "--at", "10"), "forked")])
+def test_resuming_or_forking_an_imported_run_says_it_is_imported(tmp_path, capsys, command, doing):
+    """It said "no checkpoint to continue from" and pointed at --from-run, which refuses it too."""
+    db = tmp_path / "ws.db"
+    assert run_cli("import-agentfarm", FIXTURES / "sample_60_steps.db", "--db", db) == 0
+    run_id = int(capsys.readouterr().out.strip())
+    assert run_cli(command[0], run_id, *command[1:], "--db", db) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "imported from an AgentFarm database" in err and f"cannot be {doing}" in err
+    with open_store(db, readonly=True) as store:
+        assert [r.id for r in store.list_runs()] == [run_id]

@@ -150,3 +150,24 @@ def test_rerun_from_the_run_menu_is_refused_for_an_imported_run(qtbot, make_wind
     qtbot.waitUntil(lambda: any(kind == "warning" and "cannot be re-run" in text
                                 for kind, _t, text in messages), timeout=WAIT_MS)
     assert window.config_form.fields["width"].value() == width_before  # the form was left alone
+
+
+def test_an_imported_run_offers_no_resume_or_fork_and_says_why(qtbot, make_window, monkeypatch, tmp_path,
+                                                               messages):
+    """Resume Run... asked how many more steps for an imported run, then said it had no
+    checkpoint; Fork from Here was enabled too."""
+    window = make_window()
+    source = tmp_path / "sim.db"
+    shutil.copy(FIXTURES / "sample_60_steps.db", source)
+    open_agentfarm(qtbot, window, monkeypatch, source)
+    rows = window.run_table.table_model.rows
+    qtbot.waitUntil(lambda: any(r.model == "agentfarm" for r in rows), timeout=WAIT_MS)
+    run_id = next(r.run_id for r in window.run_table.table_model.rows if r.model == "agentfarm")
+    qtbot.waitUntil(lambda: window.run_table.selected_ids() == [run_id], timeout=WAIT_MS)
+    resume, fork = window.actions.resume_run, window.actions.fork_run
+    qtbot.waitUntil(lambda: not resume.isEnabled() and not fork.isEnabled(), timeout=WAIT_MS)
+    for action in (resume, fork):
+        assert "imported from an AgentFarm database" in action.toolTip()
+        assert "Run Side by Side" in action.toolTip()
+    button = window.findChild(QWidget, "fork_button")
+    assert not button.isEnabled()

@@ -138,3 +138,23 @@ def test_the_fork_dialog_names_a_bad_setting_and_keeps_what_was_typed(qtbot, mak
     assert not dialog.isVisible()
     qtbot.waitUntil(lambda: len(window.store.list_runs()) == runs_before + 1, timeout=WAIT_MS)
     assert len(window.store.list_runs()) == runs_before + 1
+
+
+def test_a_finished_run_without_checkpoints_says_how_to_get_them(qtbot, make_window):
+    """It said only that there was nothing to go on from."""
+    from sqlalchemy import text
+
+    window = make_window(steps=20)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    with window.store.engine.begin() as conn:  # as an experiment's runs, which keep none
+        conn.execute(text("DELETE FROM checkpoints WHERE run_id = :r"), {"r": run.run_id})
+    qtbot.waitUntil(lambda: window.actions.resume_run.isEnabled(), timeout=WAIT_MS)
+    window.actions.resume_run.trigger()
+    dialog = window.findChild(QDialog, "continue_dialog")
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=WAIT_MS)
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.state.last_error is not None, timeout=WAIT_MS)
+    title, message = window.state.last_error
+    assert title == "Cannot resume the run" and "no checkpoint to continue from" in message
+    assert "Re-run with this Configuration" in message and "--from-run" in message

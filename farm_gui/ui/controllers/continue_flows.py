@@ -38,6 +38,8 @@ from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.runtime.continuation import apply_settings, parse_settings, prepare_fork, prepare_resume
 from farm_gui.runtime.registry import ACTIVE_STATES, RunRegistry
 from farm_gui.store import StoreError
+from farm_gui.store.checkpoints import NO_CHECKPOINT_HINT
+from farm_gui.store.side_tables import read_only_reason
 from farm_gui.ui.actions import WindowActions
 from farm_gui.ui.controllers.run_flows import RunController
 from farm_gui.ui.state import RunRow, WindowState
@@ -168,6 +170,7 @@ class ContinueController(QObject):
         self.show_error = show_error
         actions.resume_run.triggered.connect(self.resume_stored_run)
         actions.fork_run.triggered.connect(self.fork_shown_run)
+        self._action_tips = {a: a.toolTip() for a in (actions.resume_run, actions.fork_run)}
         self.fork_button = QToolButton()
         self.fork_button.setObjectName("fork_button")
         self.fork_button.setDefaultAction(actions.fork_run)
@@ -187,8 +190,16 @@ class ContinueController(QObject):
         row = self._stored_row()
         a = self.actions
         store = self.state.store
-        a.resume_run.setEnabled(store is not None and row is not None and row.status in RESUMABLE)
-        a.fork_run.setEnabled(store is not None and row is not None and row.status != "pending")
+        # an imported run has no engine state to go on from: say so where the user looks
+        read_only = read_only_reason(row.model) if row is not None and row.model else None
+        a.resume_run.setEnabled(store is not None and row is not None and row.status in RESUMABLE
+                                and read_only is None)
+        a.fork_run.setEnabled(store is not None and row is not None and row.status != "pending"
+                              and read_only is None)
+        for action, tip in self._action_tips.items():
+            action.setToolTip(tip if read_only is None else
+                              f"{row.name} was {read_only}: it cannot be resumed or forked. Run > Run "
+                              "Side by Side starts a Farm GUI run from its configuration.")
 
     # ---- resume ----------------------------------------------------------------------
     def resume_stored_run(self) -> None:
@@ -248,10 +259,7 @@ class ContinueController(QObject):
             return
         if not steps:
             self.show_error("Cannot fork the run",
-                            f"{name} has no checkpoint to start a fork from (an experiment's runs, and "
-                            "runs recorded by releases before checkpoints, keep none). Right-click it > "
-                            "Re-run with this Configuration runs it again with checkpoints, from which it "
-                            "can then be forked.")
+                            f"{name} has no checkpoint to start a fork from ({NO_CHECKPOINT_HINT}).")
             return
         try:
             config = await run_blocking(store.run_config, run_id)
