@@ -126,8 +126,9 @@ def test_the_time_estimate_comes_from_the_workspaces_earlier_runs(qtbot, make_wi
     dialog.workers.setValue(2)
     text = dialog.preview.text
     qtbot.waitUntil(lambda: text().startswith("4 runs") and "2 workers" in text(), timeout=WAIT_MS)
-    expected = _fmt_eta(4 * 3000 / rate / 2)
-    assert f"about {expected} on 2 workers" in dialog.preview.text(), (dialog.preview.text(), rate)
+    seconds = 4 * 3000 / rate / 2
+    expected = ("about " if seconds >= 1 else "") + _fmt_eta(seconds)
+    assert f"{expected} on 2 workers" in dialog.preview.text(), (dialog.preview.text(), rate)
     dialog.reject()
 
 
@@ -240,3 +241,12 @@ def test_pause_resume_cancel_and_resume_experiment_by_the_panels_buttons(qtbot, 
     experiment = window.store.list_experiments()[0]
     assert (experiment.runs_done, experiment.runs_failed) == (16, 0)
     assert not buttons["continue"].isEnabled() and buttons["export"].isEnabled()
+
+
+def test_times_read_as_times_at_every_scale():
+    assert _fmt_eta(None) == "-"
+    assert _fmt_eta(0.08) == "under 1 s"  # it said "about 0 s" for a short experiment
+    assert _fmt_eta(42) == "42 s"
+    assert _fmt_eta(600) == "10 min"
+    assert _fmt_eta(5 * 3600) == "5.0 h"  # it said "300 min"
+    assert estimate_text(5, 100, 3126.0, 2, "foraging").startswith("under 1 s on 2 workers")

@@ -116,7 +116,8 @@ def estimate_text(runs: int, steps: int, rate: float | None, workers: int | None
         return f"no finished run of {label} in this workspace to estimate the time from"
     seconds = runs * steps / rate / max(1, workers or 1)
     where = f"on {workers} worker{'' if workers == 1 else 's'}" if workers else "per worker"
-    text = (f"about {_fmt_eta(seconds)} {where} (this workspace's runs of {label}: "
+    about = "" if seconds < 1 else "about "
+    text = (f"{about}{_fmt_eta(seconds)} {where} (this workspace's runs of {label}: "
             f"{rate:,.0f} steps/s)")
     if _settles(model):  # a Schelling run of 1,000 steps is often over after 10
         text = f"at most {text}; its runs end sooner once they settle"
@@ -281,9 +282,13 @@ def _default_steps(model: str) -> int:
 def _fmt_eta(seconds: float | None) -> str:
     if seconds is None:
         return "-"
+    if seconds < 1:
+        return "under 1 s"  # was "0 s": as if nothing were left to do
     if seconds < 90:
         return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 class ExperimentsPanel(QWidget):
