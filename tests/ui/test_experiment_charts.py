@@ -167,6 +167,20 @@ def test_an_experiment_without_factors_shows_its_final_values_by_replicate(qtbot
     assert plot.getAxis("bottom").labelText == "replicate"
     assert "by replicate" in plot.titleLabel.text and "final value of each run" in plot.titleLabel.text
     assert charts.factor.count() == 0
+    assert _tick_texts(plot.getAxis("bottom")) == ["0", "1", "2", "3", "4"]  # it had 0.5, 1.5, ... too
+
+
+def _tick_texts(axis) -> list[str]:
+    """The tick labels the axis draws."""
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(800, 100, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _axis, _ticks, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [text for _rect, _flags, text in texts]
 
 
 def test_charts_gain_points_while_an_experiment_runs(qtbot, make_window, monkeypatch):

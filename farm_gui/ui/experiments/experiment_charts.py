@@ -628,6 +628,10 @@ class ExperimentCharts(QWidget):
         self._set_title(self.scatter_plot, title)
         self._set_label(self.scatter_plot, "bottom", factor or "replicate")
         ticks = [list(enumerate(data.categories))] if data.categories else None
+        if not factor and len(data.x):  # replicates are whole numbers: no ticks at 0.5, 1.5, ...
+            count = int(np.nanmax(data.x)) + 1
+            every = max(1, -(-count // 10))
+            ticks = [[(i, str(i)) for i in range(0, count, every)]]
         if self._once(self.scatter_plot, "ticks", ticks):
             item.getAxis("bottom").setTicks(ticks)
         ok = np.isfinite(data.y)
