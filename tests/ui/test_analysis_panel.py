@@ -448,3 +448,38 @@ def test_ticks_do_not_pass_to_the_same_run_ids_of_another_workspace(qtbot, panel
     assert panel.checked_runs() == []
     panel.set_store(None)
     other.close()
+
+
+def test_a_narrow_panel_shows_the_whole_description_and_three_runs(qtbot, make_window):
+    """In the window's right-hand dock (~460 px wide) the New analysis form kept the height
+    its contents wanted when wider: the description lost its last line and the run list
+    showed one row and a half."""
+    from PySide6.QtWidgets import QDockWidget
+
+    window = make_window("narrow.db")
+    window.resize(1400, 900)
+    panel = window.analysis_panel
+    qtbot.waitUntil(lambda: panel.store is window.store, timeout=WAIT_MS)
+    for seed in (1, 2, 3):
+        config = RunConfig(simulation_steps=10, seed=seed)
+        RunSession(window.store, window.store.create_run(config), config).run()
+    from farm_gui.runtime.aio import spawn
+
+    spawn(window.runs.refresh_runs_async())
+    qtbot.waitUntil(lambda: panel.runs_list.count() == 3, timeout=WAIT_MS)
+    window.findChild(QDockWidget, "dock_analysis").raise_()
+    panel.set_module("comparison")  # the longest description
+    panel.say("Experiment 1: its 5 finished runs ticked; set the parameters (e.g. outcome=...) and press "
+              "Run Analysis.")
+    info, runs = panel.module_info, panel.runs_list
+    assert panel.width() < 600
+
+    def whole() -> bool:
+        return info.height() >= info.heightForWidth(info.width()) and \
+            runs.viewport().height() >= 2.9 * runs.sizeHintForRow(0)
+
+    qtbot.waitUntil(whole, timeout=WAIT_MS)
+    panel.set_module("population")
+    panel.set_module("comparison")  # again a text of more lines than the one before
+    qtbot.waitUntil(whole, timeout=WAIT_MS)
+    window.close()

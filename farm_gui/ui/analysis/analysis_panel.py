@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractItemModel, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QAbstractItemModel, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -155,7 +155,9 @@ class AnalysisPanel(PanelData, QWidget):
         self.module_info.setWordWrap(True)
         self.runs_list = QListWidget()
         self.runs_list.setObjectName("analysis_runs_list")
-        self.runs_list.setMaximumHeight(96)
+        rows = 3 * self.runs_list.fontMetrics().height() + 12  # three runs at least, with the frame
+        self.runs_list.setMinimumHeight(rows)
+        self.runs_list.setMaximumHeight(max(96, rows))
         self.runs_list.itemChanged.connect(self._on_tick_changed)
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setObjectName("analysis_refresh_runs")
@@ -231,7 +233,7 @@ class AnalysisPanel(PanelData, QWidget):
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        form_widget = QWidget()
+        form_widget = _HeightForWidth()
         form.setContentsMargins(0, 0, 0, 0)
         form_widget.setLayout(form)
         self.form_section = QCollapsible("New analysis")  # collapse it to give the jobs and results room
@@ -534,6 +536,7 @@ class AnalysisPanel(PanelData, QWidget):
             self.splitter.setOrientation(wanted)
             self._user_split = False
         self._apply_split()
+        self._fit_form()
 
     def _on_form_toggled(self, *_args) -> None:
         if not self._folding_form:
@@ -567,6 +570,15 @@ class AnalysisPanel(PanelData, QWidget):
             self.module_info.setText(module.description)
             self.params_edit.setToolTip(describe_params(name))
             self.params_edit.setPlaceholderText(params_placeholder(name))
+            self._fit_form()
+
+    def _fit_form(self) -> None:
+        """Let the open New analysis form have the height its contents need at its width
+        (QCollapsible fixes it when it opens and when the form is resized, not when a text
+        in it gets longer)."""
+        if self.form_section.isExpanded():
+            content = self.form_section.content()
+            content.setMaximumHeight(content.sizeHint().height() + 10)  # QCollapsible's own margin
 
     def say(self, text: str) -> None:
         """A message on the panel's message line (e.g. from another panel)."""
@@ -585,6 +597,30 @@ class AnalysisPanel(PanelData, QWidget):
         self.message.setText(text)
         self.message.setStyleSheet("color: #c0392b;" if error else "")
         self.message.setVisible(bool(text))
+
+
+class _HeightForWidth(QWidget):
+    """A widget whose size hints have the height its layout needs at its present width. A
+    QCollapsible sizes its content from the size hint, and the panel's layout squeezed the
+    form to its minimum: in a narrow dock a wrapped description lost its last line and the
+    run list showed a row and a half, where the panel should scroll instead."""
+
+    def _at_width(self, hint: QSize) -> QSize:
+        layout = self.layout()
+        if layout is not None and layout.hasHeightForWidth() and self.width() > 0:
+            hint.setHeight(max(hint.height(), layout.totalHeightForWidth(self.width())))
+        return hint
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return self._at_width(super().sizeHint())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return self._at_width(super().minimumSizeHint())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # another width, another height
 
 
 def install(window: Any) -> AnalysisPanel:
