@@ -28,7 +28,7 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) bench/engine.py
-	@for b in store ui_latency analysis reliability agentfarm test_timings models; do \
+	@for b in store ui_latency live_buffer analysis reliability agentfarm test_timings models; do \
 		if [ -f bench/$$b.py ]; then QT_QPA_PLATFORM=offscreen $(PY) bench/$$b.py || exit 1; fi; \
 	done
 

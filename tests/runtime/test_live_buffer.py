@@ -58,3 +58,32 @@ def test_world_slot_hands_out_only_newer_states():
     assert state["step"] == 3
     assert slot.take(version) == (version, None)
     assert slot.due()
+
+
+def test_growing_copies_the_history_without_holding_the_lock(monkeypatch):
+    """The UI takes a snapshot under the buffer's lock every frame. Growth allocated and
+    copied the whole history under it: at 131,072 steps of the default model the window
+    waited 73 ms, at a million steps 0.6 s, at four million 2.2 s."""
+    import farm_gui.runtime.live_buffer as live_buffer
+
+    buf = LiveBuffer(names=("step", "alive"), capacity=16)
+    held_while_allocating: list[bool] = []
+    real = {name: getattr(np, name) for name in ("empty", "full", "zeros")}
+
+    class Watched:
+        def __getattr__(self, name):
+            if name in real:
+                def allocate(*args, **kwargs):
+                    held_while_allocating.append(buf._lock.locked())
+                    return real[name](*args, **kwargs)
+                return allocate
+            return getattr(np, name)
+
+    monkeypatch.setattr(live_buffer, "np", Watched())
+    for i in range(100):
+        buf.append({"step": i, "alive": 2 * i})
+    buf.extend({"step": np.arange(100, 300), "alive": 2 * np.arange(100, 300)})
+    assert len(held_while_allocating) >= 4 and not any(held_while_allocating)
+    snap = buf.snapshot()
+    np.testing.assert_array_equal(snap["step"], np.arange(300))
+    np.testing.assert_array_equal(snap["alive"], 2 * np.arange(300))
