@@ -11,28 +11,25 @@ import sys
 
 import pyqtgraph as pg
 import qasync
-from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from farm_gui import __version__
+from farm_gui.ui.gui_gc import GuiThreadCollector
 
 
 def _configure_pyqtgraph() -> None:
     pg.setConfigOptions(antialias=False, useOpenGL=False, foreground="#303030", background="w")
 
 
-_gui_thread_gc: GarbageCollector | None = None
+_gui_thread_gc: GuiThreadCollector | None = None
 
 
 def _collect_garbage_in_gui_thread() -> None:
-    """Python's cyclic collector runs in whichever thread happens to allocate: a run's
-    worker, the store's writer or an analysis. Destroying Qt and pyqtgraph objects there
-    crashes Qt (we saw segfaults and heap corruption during collection), so collection
-    is moved to a timer in the GUI thread."""
+    """Collection on a timer in the GUI thread only (see farm_gui/ui/gui_gc.py)."""
     global _gui_thread_gc
     if _gui_thread_gc is None:
-        _gui_thread_gc = GarbageCollector(interval=0.5)
+        _gui_thread_gc = GuiThreadCollector()
 
 
 def ensure_app(argv: list[str] | None = None) -> QApplication:
