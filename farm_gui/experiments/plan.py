@@ -5,6 +5,7 @@ spec against the model's declaration (parameter names and bounds, presets, metri
 from __future__ import annotations
 
 import copy
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,12 @@ class RunTask:
     steps: int
     keep_every: int = 0
     stop: StopSpec | None = None
+
+
+def _did_you_mean(name: str, model: ModelSpec) -> str:
+    """"; did you mean X?" for a parameter of the model whose name is close to ``name``."""
+    close = difflib.get_close_matches(name, list(model.parameters.model_fields), n=1, cutoff=0.75)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _set_path(data: dict[str, Any], dotted: str, value: Any) -> bool:
@@ -98,20 +105,21 @@ def model_problems(spec: ExperimentSpec) -> list[tuple[str, str]]:
         return out
     for name, factor in spec.factors.items():
         where = f"factors.{name}"
+        unknown = f"not a parameter of model {model.name!r}{_did_you_mean(name, model)}"
         if name == "seed":
             out.append((where, "the seed is not a factor: each run's seed comes from the experiment's seed"))
             continue
         for value in factor.endpoints():
             data = copy.deepcopy(base)
             if not _set_path(data, name, value):
-                out.append((where, f"not a parameter of model {model.name!r}"))
+                out.append((where, unknown))
                 break
             try:
                 model.parameters.model_validate(data)
             except ValidationError as err:
                 msgs = _messages(err)
                 if any(m == "not a parameter of this model" for _, m in msgs):
-                    out.append((where, f"not a parameter of model {model.name!r}"))
+                    out.append((where, unknown))
                     break
                 out.append((where, f"value {value!r}: " + "; ".join(
                     f"{m}" if p == name else f"{p}: {m}" for p, m in msgs)))

@@ -28,6 +28,7 @@ seed: 42
     ("text", "field", "words"),
     [
         ("factors: {nope: {values: [1]}}", "factors.nope", "not a parameter"),
+        ("factors: {step_sise: {values: [1]}}", "factors.step_sise", "did you mean step_size?"),
         ("factors: {step_size: {values: [-1]}}", "factors.step_size", "greater than 0"),
         (
             "factors: {step_size: {values: [1]}}\nreplications: 0",
