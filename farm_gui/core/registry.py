@@ -8,6 +8,7 @@ name and the reason) and left out; the other models stay available.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import threading
 from dataclasses import dataclass
@@ -117,7 +118,9 @@ def get_model(name: str | None) -> ModelSpec:
     for b in broken_models():
         if b.name == name:
             raise UnknownModelError(f"model {name!r} is not available: {b.reason}")
-    raise UnknownModelError(f"unknown model {name!r}; available: {', '.join(found) or 'none'}")
+    close = difflib.get_close_matches(str(name), list(found), n=1, cutoff=0.75)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise UnknownModelError(f"unknown model {name!r}{hint}; available: {', '.join(found) or 'none'}")
 
 
 def register(spec: ModelSpec) -> None:

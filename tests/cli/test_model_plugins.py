@@ -268,3 +268,8 @@ def test_the_built_in_models_are_found_without_farm_guis_metadata(monkeypatch):
         monkeypatch.undo()
         registry.reload()
     assert "random_walk" in registry.models()  # the installed plug-in again, once metadata is back
+
+
+def test_a_misspelt_model_gets_the_model_it_was_meant_to_be(tmp_path, capsys):
+    assert run_cli("run", "--model", "wolfsheep", "--db", tmp_path / "w.db", "--quiet") == 2
+    assert "unknown model 'wolfsheep' (did you mean wolf_sheep?); available: " in capsys.readouterr().err
