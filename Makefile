@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml examples/random_walk_plugin/pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(PY) scripts/window_libs.py
 	$(PY) main.py
 
 lint: $(STAMP)
