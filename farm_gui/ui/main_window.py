@@ -289,6 +289,7 @@ class MainWindow(QMainWindow):
         self.run_table.selection_changed.connect(runs.on_selection_changed)
         self.registry.run_state_changed.connect(runs.on_run_state_changed)
         self.world_view.scrub_requested.connect(runs.scrub_to)
+        self.charts.step_clicked.connect(runs.show_world_of_row)
 
     def first_size(self) -> QSize:
         """The window's size on a first start: DEFAULT_SIZE, within the screen's free area

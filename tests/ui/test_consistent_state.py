@@ -238,3 +238,23 @@ def test_the_cursor_follows_the_stored_world_not_the_slider(qtbot, make_window):
     view.slider.setValue(13)
     qtbot.waitUntil(lambda: view.displayed_step == 10, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: cursor.value() == 9, timeout=WAIT_MS)
+
+
+def test_a_click_on_a_chart_shows_the_world_its_step_counts(qtbot, make_window):
+    from PySide6.QtCore import QPointF, Qt
+
+    window = make_window(steps=30)
+    window.config_form.set_value("snapshot_every", 1)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    qtbot.waitUntil(lambda: window.shown_ids == [run.run_id], timeout=WAIT_MS)
+    view, chart = window.world_view, window.charts.population
+    qtbot.waitUntil(lambda: view.displayed_step == 30 and view.slider.isEnabled(), timeout=WAIT_MS)
+    plot = chart.getPlotItem()
+    (_x0, _x1), (y0, y1) = plot.vb.viewRange()
+    scene = plot.vb.mapViewToScene(QPointF(12, (y0 + y1) / 2))
+    qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=chart.mapFromScene(scene))
+    qtbot.waitUntil(lambda: view.displayed_step == 13, timeout=WAIT_MS)  # the world after step 12
+    assert view.slider.value() == 13 and chart.cursor.value() == 12
+    alive = window.store.metrics(run.run_id)["alive"]
+    assert int(view.step_label.text().split(", ")[1].split()[0]) == alive[12]

@@ -409,6 +409,13 @@ class RunController(QObject):
         self.world_view.follow_step(int(world.get("step", 0)))
 
     # ---- scrubbing ---------------------------------------------------------------------------
+    def show_world_of_row(self, row: int) -> None:
+        """A click on a chart at step ``row``: the world view scrubs to the world that row
+        counts (after ``row + 1`` steps), when the run it shows is stored (not running)."""
+        slider = self.world_view.slider
+        if slider.isEnabled():
+            slider.setValue(min(max(row + 1, slider.minimum()), slider.maximum()))
+
     def scrub_to(self, step: int) -> None:
         """Show the stored world at ``step`` (loaded off the loop; the latest request wins)."""
         if not self.state.scrub_to(step):

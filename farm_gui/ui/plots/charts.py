@@ -565,6 +565,7 @@ class ChartsPanel(QWidget):
     runs bound: binding a run of another model rebuilds the charts (``charts_rebuilt``)."""
 
     hovered = Signal(int)
+    step_clicked = Signal(int)  # a left click on a chart, at this step (the nearest with data)
     charts_rebuilt = Signal()
 
     def __init__(self, parent: QWidget | None = None, model: ModelSpec | None = None, *,
@@ -642,6 +643,7 @@ class ChartsPanel(QWidget):
             self.grid.addWidget(chart, i // columns, i % columns, 1, span)
             chart.show()  # now, not when the layout gets round to it: the next frame draws it
             chart.scene().sigMouseMoved.connect(lambda pos, c=chart: self._on_mouse_moved(c, pos))
+            chart.scene().sigMouseClicked.connect(lambda event, c=chart: self._on_mouse_clicked(c, event))
         for row in range(max(1, (len(charts) + columns - 1) // columns)):
             self.grid.setRowStretch(row, 1)
         self._next = 0
@@ -759,14 +761,28 @@ class ChartsPanel(QWidget):
         self.hover_step = None
 
     def _on_mouse_moved(self, chart: LiveChart, pos) -> None:
+        step = self._step_at(chart, pos)
+        if step is not None:
+            self.show_hover(step)
+
+    def _on_mouse_clicked(self, chart: LiveChart, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double() or event.isAccepted():
+            return  # (accepted: an item took it, the "A" button or the legend)
+        step = self._step_at(chart, event.scenePos())
+        if step is not None:
+            self.step_clicked.emit(step)
+
+    def _step_at(self, chart: LiveChart, pos) -> int | None:
+        """The step under the scene position ``pos`` of ``chart`` (None off the plot or
+        with no run shown); over an axis or past the ends, the nearest step with data."""
         plot = chart.getPlotItem()
         if not self.runs or not plot.sceneBoundingRect().contains(pos):
-            return
+            return None
         step = int(round(plot.vb.mapSceneToView(pos).x()))
         span = self._steps_shown()
-        if span is not None:  # over an axis or past the ends: the nearest step there is
+        if span is not None:
             step = min(max(step, span[0]), span[1])
-        self.show_hover(step)
+        return step
 
     def _steps_shown(self) -> tuple[int, int] | None:
         """The first and last step any run shown has data for."""
