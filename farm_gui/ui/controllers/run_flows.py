@@ -414,7 +414,7 @@ class RunController(QObject):
         counts (after ``row + 1`` steps), when the run it shows is stored (not running)."""
         slider = self.world_view.slider
         if slider.isEnabled():
-            slider.setValue(min(max(row + 1, slider.minimum()), slider.maximum()))
+            slider.setValue(min(max(world_of_chart_row(row), slider.minimum()), slider.maximum()))
 
     def scrub_to(self, step: int) -> None:
         """Show the stored world at ``step`` (loaded off the loop; the latest request wins)."""
@@ -464,6 +464,11 @@ def chart_row_of_world(step: int) -> int | None:
     after ``step`` steps, and rows are numbered by the step performed, from 0. None for
     the initial world, which no row counts."""
     return step - 1 if step > 0 else None
+
+
+def world_of_chart_row(row: int) -> int:
+    """The stored world's step that the charts' row ``row`` counts (the inverse)."""
+    return row + 1
 
 
 def model_of(config):

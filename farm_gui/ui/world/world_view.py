@@ -277,7 +277,7 @@ class WorldView(QWidget):
         if step is not None and int(step) > 0:
             self.step_label.setToolTip(
                 f"The world after {int(step)} steps: the charts count it at step {int(step) - 1} "
-                "(their steps are numbered from 0), where the step cursor stands.")
+                "(their steps are numbered from 0).")
         if self.layers is not None:
             self._show_layers(state)
             return
