@@ -433,6 +433,10 @@ def test_the_runs_selected_in_the_run_table_are_ticked_until_the_user_ticks_by_h
         panel.runs_list.item(i).setCheckState(Qt.CheckState.Unchecked)
     window.run_table.select_ids([1])
     qtbot.waitUntil(lambda: panel.checked_runs() == [1], timeout=WAIT_MS)
+    panel.set_checked_runs([2])  # ticked by a script or another panel: kept as well
+    window.run_table.select_ids([3])
+    qtbot.wait(50)
+    assert panel.checked_runs() == [2]
     window.close()
 
 

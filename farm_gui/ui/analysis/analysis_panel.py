@@ -310,6 +310,12 @@ class AnalysisPanel(PanelData, QWidget):
                       if it.checkState() == Qt.CheckState.Checked)
 
     def set_checked_runs(self, run_ids: list[int]) -> None:
+        """Tick exactly these runs (as the user would: the run table's selection no longer
+        changes them, until none is ticked)."""
+        self._ticks_follow_selection = not run_ids
+        self._apply_ticks(run_ids)
+
+    def _apply_ticks(self, run_ids: list[int]) -> None:
         wanted = set(run_ids)
         self._ticking = True
         try:
@@ -325,17 +331,14 @@ class AnalysisPanel(PanelData, QWidget):
         """Tick exactly these runs: those listed now, the others as soon as they are (an
         experiment's runs reach the list with the window's next reload). They stay ticked
         when the run table's selection changes."""
-        self._ticks_follow_selection = not run_ids
-        self._tick_when_listed(run_ids)
+        self.set_checked_runs(run_ids)
+        self._check_later = set(run_ids) - set(self._listed_ids)
 
     def follow_selection(self, run_ids: list[int]) -> None:
         """The run table's selection changed: tick it, unless the user has ticked runs here."""
         if self._ticks_follow_selection:
-            self._tick_when_listed(run_ids)
-
-    def _tick_when_listed(self, run_ids: list[int]) -> None:
-        self.set_checked_runs(run_ids)
-        self._check_later = set(run_ids) - set(self._listed_ids)
+            self._apply_ticks(run_ids)
+            self._check_later = set(run_ids) - set(self._listed_ids)
 
     def _on_tick_changed(self, _item) -> None:
         if not self._ticking:  # the user's click
