@@ -406,20 +406,27 @@ def test_a_plug_in_models_result_plots_in_its_own_colours_and_words(qtbot, tmp_p
     store.close()
 
 
-def test_the_runs_selected_in_the_run_table_are_ticked_until_the_user_ticks_by_hand(qtbot, make_window):
-    """The panel ran an analysis on the selected runs when none was ticked, but showed
-    them unticked: the user could not see which runs it would take."""
-    window = make_window("ticks.db")
+def _window_with_three_runs(qtbot, window) -> AnalysisPanel:
+    """Three finished runs in the window's workspace, listed in its run table and in its
+    Analysis panel (returned)."""
+    from farm_gui.runtime.aio import spawn
+
     panel = window.analysis_panel
     qtbot.waitUntil(lambda: panel.store is window.store, timeout=WAIT_MS)
     for seed in (1, 2, 3):
         config = RunConfig(simulation_steps=10, seed=seed)
         RunSession(window.store, window.store.create_run(config), config).run()
-    from farm_gui.runtime.aio import spawn
-
     spawn(window.runs.refresh_runs_async())
     qtbot.waitUntil(lambda: window.run_table.table_model.rowCount() == 3
                     and panel.runs_list.count() == 3, timeout=WAIT_MS)
+    return panel
+
+
+def test_the_runs_selected_in_the_run_table_are_ticked_until_the_user_ticks_by_hand(qtbot, make_window):
+    """The panel ran an analysis on the selected runs when none was ticked, but showed
+    them unticked: the user could not see which runs it would take."""
+    window = make_window("ticks.db")
+    panel = _window_with_three_runs(qtbot, window)
     window.run_table.select_ids([2])
     qtbot.waitUntil(lambda: panel.checked_runs() == [2], timeout=WAIT_MS)
     window.run_table.select_ids([1, 3])
@@ -462,15 +469,7 @@ def test_a_narrow_panel_shows_the_whole_description_and_three_runs(qtbot, make_w
 
     window = make_window("narrow.db")
     window.resize(1400, 900)
-    panel = window.analysis_panel
-    qtbot.waitUntil(lambda: panel.store is window.store, timeout=WAIT_MS)
-    for seed in (1, 2, 3):
-        config = RunConfig(simulation_steps=10, seed=seed)
-        RunSession(window.store, window.store.create_run(config), config).run()
-    from farm_gui.runtime.aio import spawn
-
-    spawn(window.runs.refresh_runs_async())
-    qtbot.waitUntil(lambda: panel.runs_list.count() == 3, timeout=WAIT_MS)
+    panel = _window_with_three_runs(qtbot, window)
     window.findChild(QDockWidget, "dock_analysis").raise_()
     panel.set_module("comparison")  # the longest description
     panel.say("Experiment 1: its 5 finished runs ticked; set the parameters (e.g. outcome=...) and press "
