@@ -19,6 +19,8 @@ from .schema import extra_metrics, run_sources
 
 # Models whose runs were imported, not simulated here: they cannot be resumed or re-run.
 READ_ONLY_MODELS: dict[str, str] = {"agentfarm": "imported from an AgentFarm database"}
+# ... and how the window names them (no model of theirs is installed to give a label)
+READ_ONLY_LABELS: dict[str, str] = {"agentfarm": "AgentFarm (imported)"}
 
 
 @dataclass(frozen=True)

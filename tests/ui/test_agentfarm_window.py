@@ -171,3 +171,8 @@ def test_an_imported_run_offers_no_resume_or_fork_and_says_why(qtbot, make_windo
         assert "Run Side by Side" in action.toolTip()
     button = window.findChild(QWidget, "fork_button")
     assert not button.isEnabled()
+    from farm_gui.ui.widgets.run_table import COLUMNS
+
+    table = window.run_table.table_model
+    model_cell = table.index(table.row_of(run_id), COLUMNS.index("Model"))
+    assert table.data(model_cell) == "AgentFarm (imported)"  # it said "agentfarm" beside "Foraging ecology"

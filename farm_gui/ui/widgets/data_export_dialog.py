@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from farm_gui.store.export import FORMATS, TABLES, tables_of_model
 from farm_gui.store.generic_export import LAYER_PREFIX
 from farm_gui.store.model_tables import find_spec
+from farm_gui.store.side_tables import READ_ONLY_LABELS
 from farm_gui.ui.widgets import save_folder
 
 MAX_STEP = 2_000_000_000
@@ -78,7 +79,7 @@ def _id_list(ids: Sequence[int]) -> str:
 
 def _model_label(model: str) -> str:
     spec = find_spec(model)
-    return spec.label if spec is not None else model
+    return spec.label if spec is not None else READ_ONLY_LABELS.get(model, model)
 
 
 def _table_label(table: str, models: Sequence[str]) -> tuple[str, str]:

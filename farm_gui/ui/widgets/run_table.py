@@ -6,6 +6,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
+from farm_gui.store.side_tables import READ_ONLY_LABELS
 from farm_gui.ui.state import RunRow  # the row type lives with the window's Qt-free state
 
 COLUMNS = ("Name", "Status", "Step / total", "Alive", "Steps/s", "Started", "Duration", "Parent", "Model")
@@ -14,11 +15,12 @@ STATUS_COLORS = {"running": "#2ca02c", "paused": "#e69f00", "failed": "#d62728",
 
 
 def model_label(name: str) -> str:
-    """A model's label as the picker shows it (its name, when it is not installed)."""
+    """A model's label as the picker shows it ("AgentFarm (imported)" for imported runs;
+    its name, when it is not installed)."""
     from farm_gui.core.registry import models
 
     spec = models().get(name)
-    return spec.label if spec is not None else name  # e.g. "agentfarm": an imported run
+    return spec.label if spec is not None else READ_ONLY_LABELS.get(name, name)
 
 
 def _duration(seconds: float | None) -> str:
