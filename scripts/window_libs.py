@@ -62,7 +62,7 @@ def main() -> int:
                               env=env, check=False, stdout=subprocess.DEVNULL)
         if done.returncode == 0:
             return 0
-    print("The window needs system libraries that are missing here (see README, 'System libraries'):\n"
+    print("The window needs system libraries that are missing here (the README lists them):\n"
           f"  sudo apt-get install {' '.join(packages)}", file=sys.stderr)
     return 0  # an offscreen or Wayland start may not need them: Qt says so if it does
 

@@ -5,12 +5,12 @@ spec against the model's declaration (parameter names and bounds, presets, metri
 from __future__ import annotations
 
 import copy
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
+from farm_gui.config.io import did_you_mean
 from farm_gui.core.model import ModelSpec, RunParameters
 from farm_gui.core.registry import get_model
 
@@ -32,12 +32,6 @@ class RunTask:
     steps: int
     keep_every: int = 0
     stop: StopSpec | None = None
-
-
-def _did_you_mean(name: str, model: ModelSpec) -> str:
-    """"; did you mean X?" for a parameter of the model whose name is close to ``name``."""
-    close = difflib.get_close_matches(name, list(model.parameters.model_fields), n=1, cutoff=0.75)
-    return f"; did you mean {close[0]}?" if close else ""
 
 
 def _set_path(data: dict[str, Any], dotted: str, value: Any) -> bool:
@@ -105,7 +99,8 @@ def model_problems(spec: ExperimentSpec) -> list[tuple[str, str]]:
         return out
     for name, factor in spec.factors.items():
         where = f"factors.{name}"
-        unknown = f"not a parameter of model {model.name!r}{_did_you_mean(name, model)}"
+        hint = did_you_mean(name, model.parameters.model_fields)
+        unknown = f"not a parameter of model {model.name!r}{hint}"
         if name == "seed":
             out.append((where, "the seed is not a factor: each run's seed comes from the experiment's seed"))
             continue

@@ -539,7 +539,6 @@ class AnalysisPanel(PanelData, QWidget):
             self.splitter.setOrientation(wanted)
             self._user_split = False
         self._apply_split()
-        self._fit_form()
 
     def _on_form_toggled(self, *_args) -> None:
         if not self._folding_form:
@@ -573,15 +572,6 @@ class AnalysisPanel(PanelData, QWidget):
             self.module_info.setText(module.description)
             self.params_edit.setToolTip(describe_params(name))
             self.params_edit.setPlaceholderText(params_placeholder(name))
-            self._fit_form()
-
-    def _fit_form(self) -> None:
-        """Let the open New analysis form have the height its contents need at its width
-        (QCollapsible fixes it when it opens and when the form is resized, not when a text
-        in it gets longer)."""
-        if self.form_section.isExpanded():
-            content = self.form_section.content()
-            content.setMaximumHeight(content.sizeHint().height() + 10)  # QCollapsible's own margin
 
     def say(self, text: str) -> None:
         """A message on the panel's message line (e.g. from another panel)."""
