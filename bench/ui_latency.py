@@ -114,11 +114,14 @@ def headless_rate(workdir: Path, seconds: float) -> float:
     def on_step(metrics, _model) -> None:
         samples.append((time.perf_counter(), TARGET.weight(metrics)))
 
+    def on_block(block, _model) -> None:  # the foraging ecology steps in blocks, as in the window
+        samples.append((time.perf_counter(), float(block.table[:, METRIC_NAMES.index("alive")].sum())))
+
     while time.perf_counter() < end:
         config = big_config()
         run_id = store.create_run(config, "headless", model=TARGET.model)
         control = JobControl()
-        session = RunSession(store, run_id, config, control, on_step=on_step)
+        session = RunSession(store, run_id, config, control, on_step=on_step, on_block=on_block)
         timer = threading.Timer(max(0.0, end - time.perf_counter()), control.stop)
         timer.start()
         session.run()

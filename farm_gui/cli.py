@@ -135,6 +135,10 @@ class Progress:
         self.last = now
         self.show(int(metrics["step"]) + 1)
 
+    def block(self, block, _model=None) -> None:
+        """``RunSession(on_block=...)``: a block of steps at a time."""
+        self(block.last_row())
+
     def show(self, done: int, final: bool = False) -> None:
         elapsed = max(0.0, time.monotonic() - (self.started or time.monotonic()))
         rate = done / elapsed if elapsed > 0 else 0.0
@@ -202,7 +206,8 @@ def record_in_foreground(store, run_id: int, config, quiet: bool, **session_opti
     if not quiet:
         progress = Progress(config.simulation_steps, _headline_metric(store.get_run(run_id).model))
     try:
-        status = RunSession(store, run_id, config, control, on_step=progress, **session_options).run()
+        status = RunSession(store, run_id, config, control, on_step=progress,
+                            on_block=progress.block if progress is not None else None, **session_options).run()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

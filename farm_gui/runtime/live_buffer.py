@@ -81,6 +81,23 @@ class LiveBuffer:
             self._data[:, n] = row
             self._length = n + 1
 
+    def append_table(self, names: Sequence[str], table: np.ndarray) -> None:
+        """Add several steps at once: ``table`` has a row per step and a column per name
+        (called from the worker thread; one copy however many steps)."""
+        k = len(table)
+        n = self._length
+        if n + k > self._data.shape[1]:
+            self._grow(max(2 * self._data.shape[1], n + k))
+        with self._lock:
+            if tuple(names) == self.names:
+                self._data[:, n:n + k] = table.T
+            else:
+                for j, name in enumerate(names):
+                    i = self._index.get(name)
+                    if i is not None:
+                        self._data[i, n:n + k] = table[:, j]
+            self._length = n + k
+
     def _grow(self, capacity: int) -> None:
         """Copy the rows into a bigger array outside the lock (the writer's side: nothing
         else changes them), and swap it in under it. Under the lock, the UI's snapshot

@@ -15,11 +15,22 @@ from farm_gui.core.registry import UnknownModelError, get_model
 from farm_gui.runtime.generic_run import EngineFailure, build_engine, run_generic
 from farm_gui.runtime.gil_switching import fine_gil_switching
 from farm_gui.sim import Model, build_model
-from farm_gui.sim.protocol import Checkpointable
+from farm_gui.sim.protocol import Checkpointable, StepBlock
 from farm_gui.store import Store, StoreError
 
 log = logging.getLogger(__name__)
 LEGACY = "foraging_v1"  # the foraging ecology's storage (and loop below)
+# The foraging ecology steps in blocks of about this long (Model.step_block): one kernel call
+# and one hand-over to the writer and the window per block instead of per step. A default
+# preset step is ~7 us in the kernel and was ~35 us more of Python around it, all of it
+# holding the GIL that the window's thread needs too. A block this long keeps pause, stop
+# and the live charts as prompt as before.
+BLOCK_SECONDS = 0.002
+MAX_BLOCK_STEPS = 1000
+# The store commits every this many steps, or every batch_seconds if that comes first: a
+# small world makes ~40,000 steps a second, and 200-step batches (200 commits a second)
+# held its recording to 34,000 (1,000: 41,000).
+BATCH_STEPS = 1000
 
 
 def find_spec(model: str):
@@ -36,15 +47,22 @@ class RunSession:
     def __init__(self, store: Store, run_id: int, config: RunConfig, control: JobControl | None = None,
                  on_step: Callable[[dict[str, float], Model], None] | None = None,
                  on_state: Callable[[str], None] | None = None, *,
-                 batch_steps: int = 200, batch_seconds: float = 0.25,
+                 on_block: Callable[[StepBlock, Model], None] | None = None,
+                 batch_steps: int = BATCH_STEPS, batch_seconds: float = 0.25,
                  model: Model | None = None, fork: bool = False):
-        """``model``: a model restored from a checkpoint of this run (resume) or of its
-        parent (``fork=True``), prepared by runtime/continuation.py; None starts at step 0."""
+        """``on_step`` gets every step's metrics (a dict) and the model after that step.
+        ``on_block``, where given, gets instead each block of steps of a model that steps in
+        blocks (the foraging ecology): one call per block, its metrics as a table, the model
+        after the block; on_step alone makes that model step one step at a time. ``model``:
+        a model restored from a
+        checkpoint of this run (resume) or of its parent (``fork=True``), prepared by
+        runtime/continuation.py; None starts at step 0."""
         self.store = store
         self.run_id = run_id
         self.config = config
         self.control = control or JobControl()
         self.on_step = on_step
+        self.on_block = on_block
         self.on_state = on_state
         self.model: Model | None = model
         self._continued = model is not None
@@ -149,20 +167,36 @@ class RunSession:
             writer.set_status("running")
             self._state("running")
 
+        on_step, on_block = self.on_step, self.on_block
+        block_steps = 1  # adapted to make a block last about BLOCK_SECONDS
         while not model.done:
             if control.stopped or not control.wait_until_runnable(paused, resumed):
                 break
             started = time.perf_counter()
-            metrics = model.step()
+            k = model.step_index
+            # one step at a time: a single step, a speed limit, or a per-step callback that
+            # expects the model as it is after each step
+            limit = 1 if control.paused or control.speed or on_block is None and on_step else block_steps
+            if every:  # a block ends where a world is stored, so that it is the world after the block
+                limit = min(limit, every - k % every)
+            if checkpoint_every:
+                limit = min(limit, checkpoint_every - k % checkpoint_every)
+            block = model.step_block(limit)
             k = model.step_index
             snapshot = model.snapshot() if every and (k % every == 0 or model.done) else None
-            writer.add_step(metrics, model.action_counts(), None, None, snapshot)
+            writer.add_block(block, snapshot)
             if checkpoint_every and k % checkpoint_every == 0 and not model.done:
                 writer.add_checkpoint(k, model.save_state)
-            if self.on_step is not None:
-                self.on_step(metrics, model)
+            if on_block is not None:
+                on_block(block, model)
+            elif on_step is not None:
+                for metrics in block.rows():
+                    on_step(metrics, model)
             if control.speed:
                 control.pace(started)
+            elif len(block) == limit:
+                per_step = (time.perf_counter() - started) / len(block)
+                block_steps = max(1, min(MAX_BLOCK_STEPS, int(BLOCK_SECONDS / max(per_step, 1e-7))))
         # Stopped mid-run: keep the last world state too.
         if every and not writer.has_snapshot(model.step_index):
             writer.add_snapshot(model.step_index, model.snapshot())

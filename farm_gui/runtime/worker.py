@@ -19,6 +19,7 @@ from farm_gui.core.model import ModelSpec, RunParameters
 from farm_gui.core.registry import get_model
 from farm_gui.runtime.live_buffer import LiveBuffer, WorldSlot
 from farm_gui.runtime.session import RunSession
+from farm_gui.sim.protocol import METRIC_NAMES, StepBlock
 
 log = logging.getLogger(__name__)
 YIELD_EVERY_S = 0.001
@@ -59,14 +60,21 @@ class RunWorker(Job):
         self.buffer = buffer
         self.world = world
         self._yielded = 0.0
-        self._session = session_factory(store, run_id, config, control=control,
-                                        on_step=self._on_step, on_state=self._on_state)
+        self._session = session_factory(store, run_id, config, control=control, on_step=self._on_step,
+                                        on_state=self._on_state, on_block=self._on_block)
+
+    def _on_block(self, block: StepBlock, model: Any) -> None:
+        self.buffer.append_table(METRIC_NAMES, block.table)
+        self._after_steps(model)
 
     def _on_step(self, metrics: dict[str, float], model: Any) -> None:
         if "step" not in metrics:
             # The runtime numbers a generic engine's steps: the n-th step's row is step n - 1.
             metrics = {"step": model.step_index - 1, **metrics}
         self.buffer.append(metrics)
+        self._after_steps(model)
+
+    def _after_steps(self, model: Any) -> None:
         # Hand the GIL over at a step's end, at most every YIELD_EVERY_S, if the GUI
         # thread waits for it. A small world's step is ~20 us of mostly Python: the
         # simulation thread held the GIL nearly all the time, and the GUI thread, which

@@ -428,3 +428,24 @@ def step_kernel(fs, ist, nodes, node_start, node_items, grid_start, grid_index, 
     metrics_f[M_SHARED] = shared
     metrics_f[M_CONSUMED] = consumed
     return alive, slots, births, d_starve + d_combat
+
+
+@njit(cache=True, nogil=True)
+def step_block_kernel(max_steps, capacity, event_room, fs, ist, nodes, node_start, node_items, grid_start,
+                      grid_index, grid_xy, scratch, fscratch, p, type_w, rng, cnt, metrics_i, metrics_f,
+                      actions, birth_ev, death_ev):
+    """Up to ``max_steps`` steps in one call (the GIL stays released throughout): step k's
+    metrics and action counts go to row k of ``metrics_i``, ``metrics_f`` and ``actions``.
+    Stops early when no agent is left, or before a step for which the caller must first
+    make room (``capacity`` agent slots below 2 x alive, or ``event_room`` below alive).
+    Returns (steps made, alive, slots in use, event room left)."""
+    made = 0
+    alive = cnt[C_ALIVE]
+    slots = cnt[C_SLOTS]
+    while made < max_steps and alive > 0 and 2 * alive <= capacity and event_room >= alive:
+        alive, slots, births, deaths = step_kernel(
+            fs, ist, nodes, node_start, node_items, grid_start, grid_index, grid_xy, scratch, fscratch, p,
+            type_w, rng, cnt, metrics_i[made], metrics_f[made], actions[made], birth_ev, death_ev)
+        event_room -= max(births, deaths)
+        made += 1
+    return made, alive, slots, event_room

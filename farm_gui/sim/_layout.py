@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from farm_gui.config import ACTIONS, AGENT_TYPES
 
-from .protocol import METRIC_NAMES
+from .protocol import INTEGER_METRICS, METRIC_NAMES
 
 N_TYPES = len(AGENT_TYPES)
 N_ACTIONS = len(ACTIONS)
@@ -81,8 +81,7 @@ CAUSE_STARVATION, CAUSE_COMBAT = 0, 1
 # The kernel writes whole-number metrics into an int64 vector and the rest into
 # a float64 vector, each in METRIC_NAMES order; METRIC_ORDER picks the values
 # of (ints + floats) back into METRIC_NAMES order.
-_INT_NAMES = ("step", "alive", "births", "deaths", "deaths_starvation", "deaths_combat", "max_generation")
-INT_METRIC_NAMES = tuple(n for n in METRIC_NAMES if n in _INT_NAMES or n.startswith(("alive_", "action_")))
+INT_METRIC_NAMES = tuple(n for n in METRIC_NAMES if n in INTEGER_METRICS)
 FLOAT_METRIC_NAMES = tuple(n for n in METRIC_NAMES if n not in INT_METRIC_NAMES)
 METRIC_ORDER = tuple((INT_METRIC_NAMES + FLOAT_METRIC_NAMES).index(n) for n in METRIC_NAMES)
 _MI = {name: i for i, name in enumerate(INT_METRIC_NAMES)}

@@ -51,14 +51,15 @@ import numpy as np
 from farm_gui.config import ACTIONS, AGENT_TYPES, RunConfig
 
 from . import _layout as L
-from ._kernel import step_kernel
+from ._kernel import step_block_kernel, step_kernel
 from ._snapshot import copy_snapshot
 from .grid import build_grid, grid_geometry
-from .protocol import BIRTH_KEYS, DEATH_KEYS, METRIC_NAMES, SNAPSHOT_AGENT_KEYS, SNAPSHOT_NODE_KEYS
+from .protocol import BIRTH_KEYS, DEATH_KEYS, METRIC_NAMES, SNAPSHOT_AGENT_KEYS, SNAPSHOT_NODE_KEYS, StepBlock
 from .state import AgentArrays, EventLog, parameter_vector, type_weight_matrix
 from .state_io import restore_foraging, save_foraging
 
 _IN_METRIC_ORDER = itemgetter(*L.METRIC_ORDER)
+_METRIC_ORDER = np.array(L.METRIC_ORDER)
 _SNAPSHOT_KEYS = SNAPSHOT_AGENT_KEYS + SNAPSHOT_NODE_KEYS
 
 
@@ -188,6 +189,42 @@ class ForagingModel:
             self.done = True
         values = _IN_METRIC_ORDER(self._metrics_i.tolist() + self._metrics_f.tolist())
         return dict(zip(METRIC_NAMES, values, strict=True))
+
+    def step_block(self, max_steps: int) -> StepBlock:
+        """Up to ``max_steps`` steps (fewer when the run ends first), the same steps
+        ``step()`` would make one by one, in as few kernel calls as room for agents and
+        events allows: the GIL is held between calls only, not for each step's Python."""
+        if self.done:
+            raise RuntimeError(
+                f"the run is finished (step {self.step_index} of {self._steps}, {self._alive} alive)"
+            )
+        wanted = max(1, min(int(max_steps), self._steps - self.step_index))
+        mi = np.empty((wanted, len(L.INT_METRIC_NAMES)), dtype=np.int64)
+        mf = np.empty((wanted, len(L.FLOAT_METRIC_NAMES)), dtype=np.float64)
+        actions = np.empty((wanted, L.N_TYPES, L.N_ACTIONS), dtype=np.int64)
+        ag, ev = self.agents, self.events
+        made = 0
+        while made < wanted and self._alive > 0:
+            alive = self._alive
+            if 2 * alive > ag.capacity:
+                ag.grow(2 * alive)
+            if self._event_room < alive:
+                self._event_room = ev.reserve(self._counters, alive)
+            k, self._alive, ag.n_slots, self._event_room = step_block_kernel(
+                wanted - made, ag.capacity, self._event_room, ag.fstate, ag.istate, self._nodes,
+                self._node_start, self._node_items, self._grid_start, ag.grid_index, ag.grid_xy, ag.scratch,
+                ag.fscratch, self._params, self._type_w, self._rng_state, self._counters, mi[made:],
+                mf[made:], actions[made:], ev.births, ev.deaths)
+            made += k
+        self.step_index += made
+        if self._alive == 0 or self.step_index >= self._steps:
+            self.done = True
+        if made:  # what step() leaves behind, for action_counts() and checkpoints
+            self._metrics_i[:] = mi[made - 1]
+            self._metrics_f[:] = mf[made - 1]
+            self._actions[:] = actions[made - 1]
+        table = np.concatenate([mi[:made], mf[:made]], axis=1, dtype=np.float64)[:, _METRIC_ORDER]
+        return StepBlock(table, actions[:made])
 
     def snapshot(self) -> dict[str, np.ndarray]:
         ag = self.agents

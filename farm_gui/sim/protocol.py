@@ -8,6 +8,8 @@ metrics, snapshots and agent events from it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -35,6 +37,14 @@ METRIC_NAMES: tuple[str, ...] = (
     "resources_consumed",
 )
 
+# Metrics that are counts (whole numbers): int in Model.step()'s dict, INTEGER in the store.
+INTEGER_METRICS: frozenset[str] = frozenset(
+    name for name in METRIC_NAMES
+    if name in ("step", "alive", "births", "deaths", "max_generation")
+    or name.startswith(("alive_", "deaths_", "action_"))
+)
+_INTEGER_POSITIONS = tuple(i for i, name in enumerate(METRIC_NAMES) if name in INTEGER_METRICS)
+
 # Keys of the dict returned by Model.snapshot(). Agent arrays have one entry per
 # agent slot the engine holds (living agents and possibly some dead ones: filter
 # with agent_alive); node arrays have one entry per resource node.
@@ -54,6 +64,28 @@ SNAPSHOT_NODE_KEYS: tuple[str, ...] = ("node_x", "node_y", "node_amount")  # flo
 BIRTH_KEYS: tuple[str, ...] = ("agent_id", "agent_type", "birth_step", "parent_id", "generation")
 DEATH_KEYS: tuple[str, ...] = ("agent_id", "death_step", "cause")  # cause: DEATH_CAUSES index
 DEATH_CAUSES: tuple[str, ...] = ("starvation", "combat")
+
+
+@dataclass(frozen=True)
+class StepBlock:
+    """Several consecutive steps' metrics and action counts, as arrays."""
+
+    table: np.ndarray  # float64 (steps, len(METRIC_NAMES)); whole-number metrics are exact
+    actions: np.ndarray  # int64 (steps, len(AGENT_TYPES), len(ACTIONS))
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def last_row(self) -> dict[str, float]:
+        """The block's last step's metrics, as ``rows()`` gives them."""
+        return next(StepBlock(self.table[-1:], self.actions[-1:]).rows())
+
+    def rows(self) -> Iterator[dict[str, float]]:
+        """Each step's metrics as ``Model.step()`` returns them (whole numbers as int)."""
+        for values in self.table.tolist():
+            for i in _INTEGER_POSITIONS:
+                values[i] = int(values[i])
+            yield dict(zip(METRIC_NAMES, values, strict=True))
 
 
 @runtime_checkable

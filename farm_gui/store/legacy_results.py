@@ -10,21 +10,17 @@ import numpy as np
 
 from farm_gui.sim.protocol import METRIC_NAMES
 
-from .schema import INTEGER_METRICS
-
 
 def write_legacy_metrics(conn, engine, run_id: int, table: np.ndarray, names: Sequence[str]) -> int | None:
     """Insert the rows of `table` ("step" then `names`, one row per step); returns the
     last step's "alive" (None without steps)."""
-    from .writer import _statements_for
+    from .writer import _metric_rows, _statements_for
 
     if not len(table):
         return None
     index = {name: i for i, name in enumerate(("step", *names))}
     ordered = np.column_stack([table[:, index[name]] for name in METRIC_NAMES])
-    columns = [ordered[:, i].astype(np.int64).tolist() if name in INTEGER_METRICS else ordered[:, i].tolist()
-               for i, name in enumerate(METRIC_NAMES)]
-    rows = [(int(run_id), *values) for values in zip(*columns, strict=True)]
+    rows = _metric_rows(int(run_id), ordered.astype(np.float64, copy=False))
     sql = _statements_for(engine)
     sql.insert_metrics(conn, rows)
     sql.insert_chunk(conn, [(int(run_id), int(ordered[0, 0]), len(rows), ",".join(METRIC_NAMES),

@@ -33,6 +33,21 @@ AGENT_BYTES = sum(np.dtype(dt).itemsize for _, dt in AGENT_LAYOUT)
 # compress, repaid by writing fewer pages); zlib1 is as small but 4x slower to compress.
 CODEC = "zstd1"
 _ZLIB_LEVEL = 1
+# Arrow's zstd costs ~23 us a call whatever the size (it sets up a compression context each
+# time); lz4 ~1 us. Below this many bytes, which zstd would save little of, zstd1 gives way
+# to lz4: a default-preset run stores a world every 10 steps, and two zstd calls a world
+# took a fifth of its recording time.
+SMALL_BLOB_BYTES = 8192
+
+
+TINY_BLOB_BYTES = 4096
+
+
+def codec_for(codec: str, n_bytes: int) -> str:
+    """The codec to store ``n_bytes`` of raw data with, given the writer's ``codec``."""
+    if codec != "zstd1" or n_bytes >= SMALL_BLOB_BYTES:
+        return codec
+    return "raw1" if n_bytes < TINY_BLOB_BYTES else "lz4"
 
 
 def _compress(raw: bytes | np.ndarray, codec: str) -> bytes:

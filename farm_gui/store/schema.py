@@ -24,18 +24,10 @@ from sqlalchemy import (
 )
 
 from farm_gui.config import ACTIONS, AGENT_TYPES
-from farm_gui.sim.protocol import DEATH_CAUSES, METRIC_NAMES
+from farm_gui.sim.protocol import DEATH_CAUSES, INTEGER_METRICS, METRIC_NAMES
 
 APPLICATION = "farm-gui"
 SCHEMA_VERSION = 4
-
-# Metrics that are counts: stored as INTEGER and returned as int64.
-INTEGER_METRICS: frozenset[str] = frozenset(
-    name
-    for name in METRIC_NAMES
-    if name in ("step", "alive", "births", "deaths", "max_generation")
-    or name.startswith(("alive_", "deaths_", "action_"))
-)
 
 metadata = MetaData()
 # Narrow tables keyed by (run_id, ...) are SQLite WITHOUT ROWID tables: the primary key is

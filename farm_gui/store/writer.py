@@ -27,13 +27,13 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from farm_gui.config import ACTIONS
-from farm_gui.sim.protocol import BIRTH_KEYS, DEATH_KEYS, METRIC_NAMES
+from farm_gui.sim.protocol import BIRTH_KEYS, DEATH_KEYS, INTEGER_METRICS, METRIC_NAMES, StepBlock
 from farm_gui.thread_priority import lower_this_thread_priority
 
 from . import backend
 from .checkpoint_format import FORMAT_VERSION, encode_state
 from .liveness import HEARTBEAT_S, this_writer
-from .packing import CODEC, pack_agents, pack_floats
+from .packing import AGENT_BYTES, CODEC, codec_for, pack_agents, pack_floats
 from .records import STATUSES, StoreError, utcnow
 from .schema import (
     action_counts,
@@ -66,8 +66,9 @@ _LOCKED_RETRY_S = 300.0
 
 @dataclass
 class _Batch:
-    metrics: list[dict[str, float]] = field(default_factory=list)
-    actions: list[np.ndarray] = field(default_factory=list)
+    # a step's dict (add_step) or a block's table (add_block), in step order
+    metrics: list[dict[str, float] | np.ndarray] = field(default_factory=list)
+    actions: list[np.ndarray] = field(default_factory=list)  # (types, actions) or a block's (steps, ...)
     births: list[dict[str, np.ndarray]] = field(default_factory=list)
     deaths: list[dict[str, np.ndarray]] = field(default_factory=list)
     snapshots: list[tuple[int, dict[str, np.ndarray]]] = field(default_factory=list)
@@ -98,6 +99,34 @@ class _Command:
 
 
 _metric_values = operator.itemgetter(*METRIC_NAMES)
+_INT_COLUMNS = [i for i, name in enumerate(METRIC_NAMES) if name in INTEGER_METRICS]
+
+
+def _metric_table(items: list[dict[str, float] | np.ndarray]) -> np.ndarray:
+    """A batch's metrics as one float64 table (steps, METRIC_NAMES)."""
+    parts: list[np.ndarray] = []
+    dicts: list[tuple[float, ...]] = []
+    for item in items:
+        if isinstance(item, np.ndarray):
+            if dicts:
+                parts.append(np.array(dicts, dtype=np.float64))
+                dicts = []
+            parts.append(item)
+        else:
+            dicts.append(_metric_values(item))
+    if dicts:
+        parts.append(np.array(dicts, dtype=np.float64))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _metric_rows(run_id: int, table: np.ndarray) -> list[list]:
+    """step_metrics rows (run id, METRIC_NAMES) of a metric table, counts as int: made
+    by NumPy, not value by value in Python."""
+    rows = np.empty((len(table), 1 + table.shape[1]), dtype=object)
+    rows[:, 0] = run_id
+    rows[:, 1:] = table
+    rows[:, [1 + i for i in _INT_COLUMNS]] = table[:, _INT_COLUMNS].astype(np.int64)
+    return rows.tolist()
 
 
 def _int_rows(*columns: np.ndarray | int) -> list[list[int]]:
@@ -130,11 +159,15 @@ class _Statements:
     by the writers of all its runs; each row names its run."""
 
     def __init__(self, engine) -> None:
-        self.insert_metrics = backend.Prepared(engine, step_metrics, ("run_id", *METRIC_NAMES))
+        # many rows a statement: the driver lets the GIL go (and waits to get it back from a
+        # busy simulation thread) once per statement executed
+        self.insert_metrics = backend.Prepared(engine, step_metrics, ("run_id", *METRIC_NAMES),
+                                               many_per_statement=True)
         self.insert_chunk = backend.Prepared(engine, metric_chunks,
                                              ("run_id", "first_step", "n_steps", "columns", "data"))
         self.insert_actions = backend.Prepared(engine, action_counts,
-                                               ("run_id", "step", "agent_type", *ACTIONS))
+                                               ("run_id", "step", "agent_type", *ACTIONS),
+                                               many_per_statement=True)
         self.insert_agents = backend.Prepared(engine, agents, ("run_id", *BIRTH_KEYS))
         self.insert_agent_snaps = backend.Prepared(engine, agent_snapshots,
                                                    ("run_id", "step", "n_agents", "codec", "data"))
@@ -258,16 +291,35 @@ class RunWriter:
         self._steps_in_batch += 1
         if births is not None or deaths is not None:
             self.add_agent_events(births, deaths)
+        step = int(metrics["step"])
         if snapshot is not None:
-            self.add_snapshot(int(metrics["step"]) + 1, snapshot)
+            self.add_snapshot(step + 1, snapshot)
+        self._hand_over_when_due(step, step)
+
+    def add_block(self, block: StepBlock, snapshot: dict[str, np.ndarray] | None) -> None:
+        """Buffer consecutive steps (Model.step_block); `snapshot` (if given) is the world
+        after the block's last step."""
+        self._raise_failure()
+        batch = self._batch
+        batch.metrics.append(block.table)
+        batch.actions.append(block.actions)
+        self._steps_in_batch += len(block)
+        first, last = int(block.table[0, 0]), int(block.table[-1, 0])
+        if snapshot is not None:
+            self.add_snapshot(last + 1, snapshot)
+        self._hand_over_when_due(first, last)
+
+    def _hand_over_when_due(self, first: int, last: int) -> None:
+        """After buffering steps first..last: hand the batch (or a part holding snapshots)
+        over when it is due."""
         now = time.monotonic()
+        early = self._early_handover_step
         if (self._steps_in_batch >= self.batch_steps
                 or now - self._last_handover >= self.batch_seconds
-                or metrics["step"] == self._early_handover_step):
+                or early is not None and first <= early <= last):
             self._handover()
-        elif batch.snapshots and (now - self._last_part >= _PART_INTERVAL_S
-                                  or self._early_handover_step is not None
-                                  and metrics["step"] > self._early_handover_step):
+        elif self._batch.snapshots and (now - self._last_part >= _PART_INTERVAL_S
+                                        or early is not None and last > early):
             self._hand_over_part()
 
     def add_agent_events(self, births: dict[str, np.ndarray] | None,
@@ -492,18 +544,17 @@ class RunWriter:
                 self._sql.insert_agents(conn, _int_rows(rid, *(c[i:i + _EVENT_ROWS_PER_CALL] for c in born)))
         progress: tuple[int, int] | None = None
         if batch.metrics:
-            rows = [(rid, *_metric_values(m)) for m in batch.metrics]
-            self._sql.insert_metrics(conn, rows)
-            table = np.array(rows, dtype=np.float64)[:, 1:]
+            table = _metric_table(batch.metrics)
+            self._sql.insert_metrics(conn, _metric_rows(rid, table))
             first = int(table[0, 0])
-            self._sql.insert_chunk(conn, [(rid, first, len(rows), ",".join(METRIC_NAMES),
+            self._sql.insert_chunk(conn, [(rid, first, len(table), ",".join(METRIC_NAMES),
                                        np.ascontiguousarray(table.T, dtype="<f8").tobytes())])
-            counts = np.stack(batch.actions)
+            counts = np.concatenate([a if a.ndim == 3 else a[None] for a in batch.actions])
             step_idx, type_idx = np.nonzero(counts.any(axis=2))
             if len(step_idx):
                 steps = table[step_idx, 0].astype(np.int64)
                 self._sql.insert_actions(conn, _int_rows(rid, steps, type_idx, counts[step_idx, type_idx]))
-            progress = (first + len(rows), int(table[-1, 1]))
+            progress = (first + len(table), int(table[-1, 1]))
         if batch.deaths:
             agent_id, step, cause = (np.concatenate([d[k] for d in batch.deaths]) for k in DEATH_KEYS)
             for i in _in_chunks(len(agent_id)):
@@ -523,17 +574,19 @@ class RunWriter:
         transaction: a retried commit stores the same rows)."""
         agent_rows, node_rows = part.agent_rows, part.node_rows
         for step, snapshot in part.snapshots:
-            n_agents, blob = pack_agents(snapshot, self.codec)
-            agent_rows.append((self.run_id, step, n_agents, self.codec, blob))
+            codec = codec_for(self.codec, len(snapshot["agent_id"]) * AGENT_BYTES)
+            n_agents, blob = pack_agents(snapshot, codec)
+            agent_rows.append((self.run_id, step, n_agents, codec, blob))
             x = np.asarray(snapshot["node_x"], dtype=np.float64)
             y = np.asarray(snapshot["node_y"], dtype=np.float64)
             positions = None
+            codec = codec_for(self.codec, 3 * x.nbytes)
             last = self._last_node_xy
             if last is None or not (np.array_equal(last[0], x) and np.array_equal(last[1], y)):
-                positions = pack_floats(x, y, codec=self.codec)
+                positions = pack_floats(x, y, codec=codec)
                 self._last_node_xy = (x, y)
-            amounts = pack_floats(np.asarray(snapshot["node_amount"]), codec=self.codec)
-            node_rows.append((self.run_id, step, len(x), self.codec, amounts, positions))
+            amounts = pack_floats(np.asarray(snapshot["node_amount"]), codec=codec)
+            node_rows.append((self.run_id, step, len(x), codec, amounts, positions))
         part.snapshots = []
         for step, state in part.states:
             blob = encode_state(state)

@@ -20,6 +20,20 @@ def test_grows_by_doubling_and_keeps_rows():
     assert snap.last("alive") == 198
 
 
+def test_tables_of_steps_append_in_one_go_in_any_column_order():
+    buf = LiveBuffer(names=("step", "alive", "births"), capacity=16)
+    buf.append_table(("step", "alive", "births"), np.column_stack([np.arange(10), np.arange(10) * 3, np.ones(10)]))
+    buf.append({"step": 10, "alive": 30, "births": 1})
+    # another order, a column the buffer does not have, one it has left out (NaN)
+    buf.append_table(("alive", "extra", "step"), np.column_stack([np.arange(11, 40) * 3, np.zeros(29),
+                                                                  np.arange(11, 40)]))
+    assert len(buf) == 40 and buf.capacity >= 40
+    snap = buf.snapshot()
+    np.testing.assert_array_equal(snap["step"], np.arange(40))
+    np.testing.assert_array_equal(snap["alive"], 3 * np.arange(40))
+    assert np.all(snap["births"][:11] == 1) and np.all(np.isnan(snap["births"][11:]))
+
+
 def test_missing_metric_is_nan():
     buf = LiveBuffer(names=("step", "alive"))
     buf.append({"step": 0})
