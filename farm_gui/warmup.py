@@ -24,8 +24,8 @@ def _simulation() -> None:
     from farm_gui.store.packing import CODEC, pack_agents
 
     model = build_model(preset("default").model_copy(update={"simulation_steps": 3}))
-    while not model.done:
-        model.step()
+    model.step()
+    model.step_block(2)  # the run loop's way (a kernel of its own)
     pack_agents(model.snapshot(), CODEC)
 
 
