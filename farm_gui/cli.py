@@ -206,8 +206,9 @@ def record_in_foreground(store, run_id: int, config, quiet: bool, **session_opti
     if not quiet:
         progress = Progress(config.simulation_steps, _headline_metric(store.get_run(run_id).model))
     try:
-        status = RunSession(store, run_id, config, control, on_step=progress,
-                            on_block=progress.block if progress is not None else None, **session_options).run()
+        on_block = progress.block if progress is not None else None
+        status = RunSession(store, run_id, config, control, on_step=progress, on_block=on_block,
+                            **session_options).run()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -22,7 +22,8 @@ def test_grows_by_doubling_and_keeps_rows():
 
 def test_tables_of_steps_append_in_one_go_in_any_column_order():
     buf = LiveBuffer(names=("step", "alive", "births"), capacity=16)
-    buf.append_table(("step", "alive", "births"), np.column_stack([np.arange(10), np.arange(10) * 3, np.ones(10)]))
+    first = np.column_stack([np.arange(10), np.arange(10) * 3, np.ones(10)])
+    buf.append_table(("step", "alive", "births"), first)
     buf.append({"step": 10, "alive": 30, "births": 1})
     # another order, a column the buffer does not have, one it has left out (NaN)
     buf.append_table(("alive", "extra", "step"), np.column_stack([np.arange(11, 40) * 3, np.zeros(29),
