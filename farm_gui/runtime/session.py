@@ -53,10 +53,9 @@ class RunSession:
         """``on_step`` gets every step's metrics (a dict) and the model after that step.
         ``on_block``, where given, gets instead each block of steps of a model that steps in
         blocks (the foraging ecology): one call per block, its metrics as a table, the model
-        after the block; on_step alone makes that model step one step at a time. ``model``:
-        a model restored from a
-        checkpoint of this run (resume) or of its parent (``fork=True``), prepared by
-        runtime/continuation.py; None starts at step 0."""
+        after the block; on_step alone makes that model step one step at a time.
+        ``model``: a model restored from a checkpoint of this run (resume) or of its parent
+        (``fork=True``), prepared by runtime/continuation.py; None starts at step 0."""
         self.store = store
         self.run_id = run_id
         self.config = config
