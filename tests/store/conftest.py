@@ -1,4 +1,8 @@
+import contextlib
+import fcntl
 import hashlib
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -7,6 +11,22 @@ import pytest
 from farm_gui.config import RunConfig
 from farm_gui.runtime.session import RunSession
 from farm_gui.store import open_store
+
+
+@contextlib.contextmanager
+def one_test_at_a_time(database_url: str) -> Iterator[None]:
+    """Hold an exclusive lock, across the suite's worker processes, on the shared test
+    database. The PostgreSQL tests empty and fill one database, so they must not overlap;
+    their xdist_group mark was meant to keep them in one worker, but with pytest 9.2 and
+    pytest-xdist 3.8 `--dist=loadgroup` silently stops grouping (pytest-xdist issue
+    #1386): two of them ran at once and broke each other in CI."""
+    name = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"farm-gui-test-db-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def sha256(path: Path) -> str:

@@ -11,7 +11,7 @@ from farm_gui.store import analyses_table as table_module
 from farm_gui.store.analyses_table import plan_prune
 from farm_gui.store.schema import analyses, step_metrics
 
-from .conftest import record_run, small_config
+from .conftest import one_test_at_a_time, record_run, small_config
 
 
 def add(store, module, run_ids, status, payload="{}", age_days=0.0, seconds=2.0):
@@ -217,9 +217,14 @@ def test_the_same_on_postgresql(monkeypatch):
     from farm_gui.store.schema import metadata
 
     url = os.environ["FARM_GUI_TEST_POSTGRES_URL"]
-    engine = create_engine(url)
-    metadata.drop_all(engine)
-    engine.dispose()
+    with one_test_at_a_time(url):
+        engine = create_engine(url)
+        metadata.drop_all(engine)
+        engine.dispose()
+        same_on_postgresql(url, monkeypatch)
+
+
+def same_on_postgresql(url: str, monkeypatch) -> None:
     with open_store(url) as store:
         one = record_run(store, small_config(simulation_steps=10))
         two = record_run(store, small_config(simulation_steps=10, seed=5))

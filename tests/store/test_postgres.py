@@ -13,7 +13,7 @@ import pytest
 
 from farm_gui.store import StoreError, export_runs, open_store
 
-from .conftest import record_run, small_config
+from .conftest import one_test_at_a_time, record_run, small_config
 
 URL = os.environ.get("FARM_GUI_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -39,10 +39,11 @@ def pg_url():
 
     from farm_gui.store.schema import metadata
 
-    engine = create_engine(URL)
-    metadata.drop_all(engine)
-    engine.dispose()
-    return URL
+    with one_test_at_a_time(URL):
+        engine = create_engine(URL)
+        metadata.drop_all(engine)
+        engine.dispose()
+        yield URL
 
 
 def test_record_reopen_query_and_export(pg_url, tmp_path):
