@@ -18,7 +18,15 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .model import BIRTH_KEYS, DEATH_KEYS, ModelSpec, RunParameters, metric_values
+from .model import (
+    BIRTH_KEYS,
+    DEATH_KEYS,
+    EngineOutputError,
+    ModelSpec,
+    RunParameters,
+    check_metrics,
+    metric_values,
+)
 from .results import RunResult
 
 log = logging.getLogger(__name__)
@@ -27,6 +35,10 @@ StopCondition = Callable[[Mapping[str, float]], bool]
 # How often (in steps) ``cancelled`` is asked at most; it is also asked at least every
 # CANCEL_CHECK_S seconds of running, whichever comes first.
 CANCEL_CHECK_S = 0.25
+EVENTS_EVERY = 256  # steps between drains of an engine's births and deaths
+# An engine with step_many steps in blocks of about this long, at most this many steps.
+BLOCK_S = 0.02
+MAX_BLOCK_STEPS = 4096
 
 
 class _Columns:
@@ -46,12 +58,36 @@ class _Columns:
         self.data[:, self.n] = values
         self.n += 1
 
+    def extend(self, table: np.ndarray) -> None:
+        """Add several steps' values: a row per step, columns in ``names`` order."""
+        k = len(table)
+        if self.n + k > self.data.shape[1]:
+            grown = np.empty((self.data.shape[0], max(2 * self.data.shape[1], self.n + k)), dtype=np.float64)
+            grown[:, :self.n] = self.data[:, :self.n]
+            self.data = grown
+        self.data[:, self.n:self.n + k] = table.T
+        self.n += k
+
     def arrays(self, integer: frozenset[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {"step": np.arange(self.n, dtype=np.int64)}
         for i, name in enumerate(self.names):
             values = self.data[i, :self.n].copy()
             out[name] = values.astype(np.int64) if name in integer else values
         return out
+
+
+def checked_block(spec: ModelSpec, table: np.ndarray) -> np.ndarray:
+    """``engine.step_many``'s table, checked: a row per step, a finite number for every
+    declared metric (EngineOutputError names the first that is not)."""
+    table = np.asarray(table, dtype=np.float64)
+    if table.ndim != 2 or table.shape[1] != len(spec.metric_names) or len(table) == 0:
+        raise EngineOutputError(f"model {spec.name!r}: step_many returned an array of shape "
+                                f"{getattr(table, 'shape', None)}, expected (steps >= 1, "
+                                f"{len(spec.metric_names)}) in the declared metrics' order")
+    if not np.isfinite(table).all():
+        for row in table:
+            check_metrics(spec, dict(zip(spec.metric_names, row.tolist(), strict=True)))
+    return table
 
 
 def _merge_events(parts: list[dict[str, np.ndarray]], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -94,11 +130,35 @@ def run_engine(spec: ModelSpec, params: RunParameters, seed: int, steps: int, ke
             snapshots.append((int(engine.step_index), engine.layers()))
         next_check = time.perf_counter() + CANCEL_CHECK_S
         done = 0
-        while done < steps and not engine.done:
+        # An engine that makes many steps in one call does so unless a stop condition must
+        # see every step's metrics: the same steps, without Python around each one.
+        step_many = getattr(engine, "step_many", None) if stop is None else None
+        block = 1
+        while step_many is not None and done < steps and not engine.done:
+            limit = min(block, steps - done)
+            if keep_every > 0:
+                limit = min(limit, keep_every - int(engine.step_index) % keep_every)
+            began = time.perf_counter()
+            table = checked_block(spec, step_many(limit))
+            columns.extend(table)
+            done += len(table)
+            if spec.events and (done - len(table)) // EVENTS_EVERY != done // EVENTS_EVERY:
+                drain()
+            if keep_every > 0 and (engine.step_index % keep_every == 0):
+                snapshots.append((int(engine.step_index), engine.layers()))
+            if len(table) == limit:  # blocks of about BLOCK_S
+                per_step = (time.perf_counter() - began) / max(1, len(table))
+                block = max(1, min(MAX_BLOCK_STEPS, int(BLOCK_S / max(per_step, 1e-7))))
+            if cancelled is not None and time.perf_counter() >= next_check:
+                next_check = time.perf_counter() + CANCEL_CHECK_S
+                if cancelled():
+                    status = "stopped"
+                    break
+        while step_many is None and done < steps and not engine.done:
             metrics = engine.step()
             columns.append(metric_values(spec, metrics))
             done += 1
-            if spec.events and done % 256 == 0:
+            if spec.events and done % EVENTS_EVERY == 0:
                 drain()
             if keep_every > 0 and (engine.step_index % keep_every == 0):
                 snapshots.append((int(engine.step_index), engine.layers()))

@@ -23,6 +23,10 @@ Conventions every engine follows (the runtime relies on them):
   first call also returns the initial agents (birth_step 0, parent_id -1).
 - Optional, for bit-identical resume and fork: ``engine.save_state() -> dict`` (NumPy
   arrays and int/float/str scalars) and ``spec.restore_engine(params, state)``.
+- Optional, for speed: ``engine.step_many(max_steps)`` makes up to ``max_steps`` steps (fewer
+  when done) exactly as ``step()`` would and returns their metrics as a float array, a row
+  per step and a column per declared metric (``spec.metric_names`` order). Headless runs
+  (experiments) then step in blocks unless a stop condition must see every step.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from farm_gui.core.headless import run_engine
@@ -64,3 +66,42 @@ def test_foraging_events_and_layers():
     assert set(result.deaths) == {"agent_id", "death_step", "cause"}
     assert [s for s, _ in result.snapshots] == [0, 10, 20, 30]
     assert set(result.snapshots[-1][1]) == {"resources", "agents"}
+
+
+def test_an_engine_that_steps_in_blocks_gives_the_same_run():
+    """The foraging engine offers step_many: run_engine then steps in blocks (ending at the
+    kept worlds) unless a stop condition must see every step; both ways give one run."""
+    spec = get_model("foraging")
+    params = spec.preset("default").model_copy(update={"simulation_steps": 3000})
+    blocks = run_engine(spec, params, seed=4, steps=3000, keep_every=70)
+    steps = run_engine(spec, params, seed=4, steps=3000, keep_every=70,
+                       stop=StopSpec(metric="alive", op="<", value=-1))  # never true: one step at a time
+    assert blocks.status == steps.status == "finished" and blocks.steps_done == 3000
+    assert blocks.metrics.keys() == steps.metrics.keys()
+    for name, values in steps.metrics.items():
+        np.testing.assert_array_equal(blocks.metrics[name], values, err_msg=name)
+        assert blocks.metrics[name].dtype == values.dtype
+    assert [s for s, _ in blocks.snapshots] == [s for s, _ in steps.snapshots] == [*range(0, 3000, 70), 3000]
+    for (_, a), (_, b) in zip(blocks.snapshots, steps.snapshots, strict=True):
+        for layer in b:
+            for key in b[layer]:
+                np.testing.assert_array_equal(a[layer][key], b[layer][key])
+    for got, expected in ((blocks.births, steps.births), (blocks.deaths, steps.deaths)):
+        for key in expected:
+            np.testing.assert_array_equal(got[key], expected[key])
+
+
+def test_a_block_with_a_bad_value_fails_the_run_naming_the_metric():
+    spec = toy_model.SPEC
+
+    class Blocky(toy_model.ToyEngine):
+        def step_many(self, max_steps):
+            rows = [[float(v) for v in self.step().values()] for _ in range(max_steps)]
+            if self.step_index >= 5:
+                rows[-1][spec.metric_names.index("mean_distance")] = float("nan")
+            return np.array(rows)
+
+    blocky = dataclasses.replace(spec, create_engine=lambda params, seed: Blocky(params, seed))
+    result = run_engine(blocky, spec.preset("tiny"), seed=1, steps=10)
+    assert result.status == "failed" and "mean_distance" in result.error
+    assert result.steps_done < 10

@@ -7,10 +7,19 @@ from typing import Any
 import numpy as np
 
 from farm_gui.sim.foraging import ForagingModel
+from farm_gui.sim.protocol import METRIC_NAMES
+
+# step_many hands out the declared metrics: METRIC_NAMES without the runtime's "step"
+_DECLARED = [i for i, name in enumerate(METRIC_NAMES) if name != "step"]
 
 
 class ForagingEngine(ForagingModel):
-    """ForagingModel plus the generic ``layers()`` / ``drain_events()``."""
+    """ForagingModel plus the generic ``layers()`` / ``drain_events()`` / ``step_many()``."""
+
+    def step_many(self, max_steps: int) -> np.ndarray:
+        """Up to ``max_steps`` steps in blocks (``step_block``): their declared metrics, a
+        row per step (the experiments' headless runs use it)."""
+        return self.step_block(max_steps).table[:, _DECLARED]
 
     def layers(self) -> dict[str, dict[str, np.ndarray]]:
         snap = self.snapshot()
