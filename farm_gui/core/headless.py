@@ -76,13 +76,13 @@ class _Columns:
         return out
 
 
-def checked_block(spec: ModelSpec, table: np.ndarray) -> np.ndarray:
-    """``engine.step_many``'s table, checked: a row per step, a finite number for every
-    declared metric (EngineOutputError names the first that is not)."""
+def checked_block(spec: ModelSpec, table: np.ndarray, most: int) -> np.ndarray:
+    """``engine.step_many(most)``'s table, checked: a row per step (1 to ``most``), a finite
+    number for every declared metric (EngineOutputError names the first that is not)."""
     table = np.asarray(table, dtype=np.float64)
-    if table.ndim != 2 or table.shape[1] != len(spec.metric_names) or len(table) == 0:
-        raise EngineOutputError(f"model {spec.name!r}: step_many returned an array of shape "
-                                f"{getattr(table, 'shape', None)}, expected (steps >= 1, "
+    if table.ndim != 2 or table.shape[1] != len(spec.metric_names) or not 1 <= len(table) <= most:
+        raise EngineOutputError(f"model {spec.name!r}: step_many({most}) returned an array of shape "
+                                f"{table.shape}, expected (1 to {most} steps, "
                                 f"{len(spec.metric_names)}) in the declared metrics' order")
     if not np.isfinite(table).all():
         for row in table:
@@ -139,7 +139,7 @@ def run_engine(spec: ModelSpec, params: RunParameters, seed: int, steps: int, ke
             if keep_every > 0:
                 limit = min(limit, keep_every - int(engine.step_index) % keep_every)
             began = time.perf_counter()
-            table = checked_block(spec, step_many(limit))
+            table = checked_block(spec, step_many(limit), limit)
             columns.extend(table)
             done += len(table)
             if spec.events and (done - len(table)) // EVENTS_EVERY != done // EVENTS_EVERY:

@@ -105,3 +105,15 @@ def test_a_block_with_a_bad_value_fails_the_run_naming_the_metric():
     result = run_engine(blocky, spec.preset("tiny"), seed=1, steps=10)
     assert result.status == "failed" and "mean_distance" in result.error
     assert result.steps_done < 10
+
+
+def test_a_block_of_the_wrong_shape_fails_the_run_saying_so():
+    spec = toy_model.SPEC
+
+    class TooMany(toy_model.ToyEngine):
+        def step_many(self, max_steps):  # one step more than asked for
+            return np.array([[float(v) for v in self.step().values()] for _ in range(max_steps + 1)])
+
+    result = run_engine(dataclasses.replace(spec, create_engine=lambda p, seed: TooMany(p, seed)),
+                        spec.preset("tiny"), seed=1, steps=10)
+    assert result.status == "failed" and "step_many(1) returned an array of shape (2, 2)" in result.error
