@@ -101,14 +101,18 @@ class Backend(ABC):
         """How many runs may be in flight at once."""
         return max(1, self.workers) * RUNS_IN_FLIGHT_PER_WORKER * self._runs_per_task
 
-    def submit(self, task: RunTask) -> _RunHandle:
+    def submit(self, task: RunTask, alone: bool = False) -> _RunHandle:
         """The run joins the task being filled; the task is sent once it holds
-        ``_runs_per_task`` runs (or when the dispatcher next waits)."""
+        ``_runs_per_task`` runs (or when the dispatcher next waits). ``alone``: the run goes
+        in a task of its own (a run being retried after its worker died: run beside others
+        again, it could take them down with it every time)."""
+        if alone and self._open is not None:
+            self._send()
         if self._open is None:
             self._open = _Batch()
         handle = _RunHandle(self._open, len(self._open.tasks))
         self._open.tasks.append(task)
-        if len(self._open.tasks) >= self._runs_per_task:
+        if alone or len(self._open.tasks) >= self._runs_per_task:
             self._send()
         return handle
 

@@ -125,7 +125,8 @@ class ExperimentRunner:
         self.status = "running"
         started = time.monotonic()
         done_here = 0
-        attempts: dict[int, int] = {}
+        attempts: dict[int, int] = {}  # runs lost with their worker: attempts so far
+        isolated: int | None = None  # such a run, running again with nothing beside it
         in_flight: dict[object, RunTask] = {}
         pending = list(reversed(todo))  # pop() takes the next in run order
         last_beat = time.monotonic()
@@ -154,7 +155,17 @@ class ExperimentRunner:
                     was_paused = paused
                     self.store.set_experiment_status(self.experiment_id, "paused" if paused else "running")
                     report()
-                while not paused and pending and len(in_flight) < self.backend.capacity:
+                while not paused and pending and len(in_flight) < self.backend.capacity and isolated is None:
+                    if pending[-1].index in attempts:
+                        # A run lost with its worker goes again alone, with nothing else in
+                        # flight: when a worker dies the pool fails every task it holds, so
+                        # beside it the runs that did not end the worker would die again too.
+                        if in_flight:
+                            break
+                        task = pending.pop()
+                        isolated = task.index
+                        in_flight[self.backend.submit(task, alone=True)] = task
+                        break
                     task = pending.pop()
                     in_flight[self.backend.submit(task)] = task
                 if not in_flight:
@@ -166,6 +177,8 @@ class ExperimentRunner:
                 results = []
                 for future in done:
                     task = in_flight.pop(future)
+                    if task.index == isolated:
+                        isolated = None
                     try:
                         result = self.backend.outcome(future)
                     except WorkerLost as err:

@@ -215,6 +215,31 @@ def test_a_run_that_ends_its_worker_every_time_is_recorded_failed_and_the_rest_g
     assert failed["final_far"].isna().all() and len(long) == 2 * 6
 
 
+class FourToATask(LocalPoolBackend):
+    """Four runs to a task from the start (the pool learns that from run times, which in a
+    test depend on the machine): a run that ends its worker shares a task with others."""
+
+    def __init__(self, workers: int):
+        super().__init__(workers)
+        self._runs_per_task = 4
+
+    def _learn_run_time(self, results) -> None:
+        pass
+
+
+def test_runs_that_shared_a_task_with_one_that_ends_its_worker_are_retried_alone(store):
+    """All four runs go out in one task and die with its worker; run again each in a task of
+    its own, the two healthy ones finish instead of dying beside the others every time."""
+    text = f"model: {toy_model.NAME}\npreset: tiny\nfactors:\n  exit_at: {{values: [0, 2]}}\n"
+    text += "replications: 2\nsteps: 6\nseed: 5\n"
+    experiment_id = create_experiment(store, spec_from_text(text))
+    assert ExperimentRunner(store, experiment_id, FourToATask(1), preload=PRELOAD).run() == "finished"
+    info = store.get_experiment(experiment_id)
+    assert (info.runs_finished, info.runs_failed) == (2, 2)
+    for r in store.experiment_runs(experiment_id):
+        assert r.status == ("failed" if r.factors["exit_at"] == 2 else "finished")
+
+
 def test_a_model_the_workers_do_not_have_fails_its_runs_with_the_reason(store):
     """A worker without the model's plug-in (a cluster machine where it is not installed):
     here the toy model, registered in this process only, not preloaded into the workers."""
