@@ -51,22 +51,21 @@ class _Columns:
 
     def append(self, values: Sequence[float]) -> None:
         """Add a step's values, in ``names`` order (metric_values gives them)."""
-        if self.n == self.data.shape[1]:
-            grown = np.empty((self.data.shape[0], 2 * self.data.shape[1]), dtype=np.float64)
-            grown[:, :self.n] = self.data[:, :self.n]
-            self.data = grown
+        self._make_room(1)
         self.data[:, self.n] = values
         self.n += 1
 
     def extend(self, table: np.ndarray) -> None:
         """Add several steps' values: a row per step, columns in ``names`` order."""
-        k = len(table)
+        self._make_room(len(table))
+        self.data[:, self.n:self.n + len(table)] = table.T
+        self.n += len(table)
+
+    def _make_room(self, k: int) -> None:
         if self.n + k > self.data.shape[1]:
             grown = np.empty((self.data.shape[0], max(2 * self.data.shape[1], self.n + k)), dtype=np.float64)
             grown[:, :self.n] = self.data[:, :self.n]
             self.data = grown
-        self.data[:, self.n:self.n + k] = table.T
-        self.n += k
 
     def arrays(self, integer: frozenset[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {"step": np.arange(self.n, dtype=np.int64)}
@@ -134,31 +133,24 @@ def run_engine(spec: ModelSpec, params: RunParameters, seed: int, steps: int, ke
         # see every step's metrics: the same steps, without Python around each one.
         step_many = getattr(engine, "step_many", None) if stop is None else None
         block = 1
-        while step_many is not None and done < steps and not engine.done:
-            limit = min(block, steps - done)
-            if keep_every > 0:
-                limit = min(limit, keep_every - int(engine.step_index) % keep_every)
-            began = time.perf_counter()
-            table = checked_block(spec, step_many(limit), limit)
-            columns.extend(table)
-            done += len(table)
-            if spec.events and (done - len(table)) // EVENTS_EVERY != done // EVENTS_EVERY:
-                drain()
-            if keep_every > 0 and (engine.step_index % keep_every == 0):
-                snapshots.append((int(engine.step_index), engine.layers()))
-            if len(table) == limit:  # blocks of about BLOCK_S
-                per_step = (time.perf_counter() - began) / max(1, len(table))
-                block = max(1, min(MAX_BLOCK_STEPS, int(BLOCK_S / max(per_step, 1e-7))))
-            if cancelled is not None and time.perf_counter() >= next_check:
-                next_check = time.perf_counter() + CANCEL_CHECK_S
-                if cancelled():
-                    status = "stopped"
-                    break
-        while step_many is None and done < steps and not engine.done:
-            metrics = engine.step()
-            columns.append(metric_values(spec, metrics))
-            done += 1
-            if spec.events and done % EVENTS_EVERY == 0:
+        while done < steps and not engine.done:
+            if step_many is not None:
+                limit = min(block, steps - done)
+                if keep_every > 0:
+                    limit = min(limit, keep_every - int(engine.step_index) % keep_every)
+                began = time.perf_counter()
+                table = checked_block(spec, step_many(limit), limit)
+                columns.extend(table)
+                made = len(table)
+                if made == limit:  # blocks of about BLOCK_S
+                    per_step = (time.perf_counter() - began) / made
+                    block = max(1, min(MAX_BLOCK_STEPS, int(BLOCK_S / max(per_step, 1e-7))))
+            else:
+                metrics = engine.step()
+                columns.append(metric_values(spec, metrics))
+                made = 1
+            done += made
+            if spec.events and (done - made) // EVENTS_EVERY != done // EVENTS_EVERY:
                 drain()
             if keep_every > 0 and (engine.step_index % keep_every == 0):
                 snapshots.append((int(engine.step_index), engine.layers()))

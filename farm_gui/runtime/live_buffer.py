@@ -74,9 +74,7 @@ class LiveBuffer:
         else:
             for name, i in self._index.items():
                 row[i] = metrics.get(name, np.nan)
-        n = self._length  # only this (the writing) thread changes it
-        if n == self._data.shape[1]:
-            self._grow(2 * n)
+        n = self._make_room(1)
         with self._lock:
             self._data[:, n] = row
             self._length = n + 1
@@ -85,9 +83,7 @@ class LiveBuffer:
         """Add several steps at once: ``table`` has a row per step and a column per name
         (called from the worker thread; one copy however many steps)."""
         k = len(table)
-        n = self._length
-        if n + k > self._data.shape[1]:
-            self._grow(max(2 * self._data.shape[1], n + k))
+        n = self._make_room(k)
         with self._lock:
             if tuple(names) == self.names:
                 self._data[:, n:n + k] = table.T
@@ -97,6 +93,14 @@ class LiveBuffer:
                     if i is not None:
                         self._data[i, n:n + k] = table[:, j]
             self._length = n + k
+
+    def _make_room(self, k: int) -> int:
+        """Room for ``k`` more rows (doubling); returns the current length (only the
+        writing thread changes it)."""
+        n = self._length
+        if n + k > self._data.shape[1]:
+            self._grow(max(2 * self._data.shape[1], n + k))
+        return n
 
     def _grow(self, capacity: int) -> None:
         """Copy the rows into a bigger array outside the lock (the writer's side: nothing
@@ -112,15 +116,8 @@ class LiveBuffer:
 
     def extend(self, columns: Mapping[str, np.ndarray]) -> None:
         """Add many steps at once (e.g. a resumed run's stored history)."""
-        n_new = len(next(iter(columns.values()))) if columns else 0
-        n = self._length
-        if n + n_new > self._data.shape[1]:
-            self._grow(max(2 * self._data.shape[1], n + n_new))
-        with self._lock:
-            for name, i in self._index.items():
-                if name in columns:
-                    self._data[i, n:n + n_new] = columns[name]
-            self._length = n + n_new
+        if columns:
+            self.append_table(tuple(columns), np.column_stack([np.asarray(c) for c in columns.values()]))
 
     def snapshot(self) -> SeriesSnapshot:
         with self._lock:
