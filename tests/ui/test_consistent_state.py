@@ -251,6 +251,9 @@ def test_a_click_on_a_chart_shows_the_world_its_step_counts(qtbot, make_window):
     view, chart = window.world_view, window.charts.population
     qtbot.waitUntil(lambda: view.displayed_step == 30 and view.slider.isEnabled(), timeout=WAIT_MS)
     plot = chart.getPlotItem()
+    # the charts redraw on their own timer: a 30-step run can be stored and its world
+    # shown before the curves and x range have caught up (the range is [0, 1] until then)
+    qtbot.waitUntil(lambda: plot.vb.viewRange()[0][1] == 29, timeout=WAIT_MS)
     (_x0, _x1), (y0, y1) = plot.vb.viewRange()
     scene = plot.vb.mapViewToScene(QPointF(12, (y0 + y1) / 2))
     qtbot.mouseClick(chart.viewport(), Qt.MouseButton.LeftButton, pos=chart.mapFromScene(scene))
