@@ -120,10 +120,14 @@ class Backend(ABC):
         batch, self._open = self._open, None
         batch.future = self._send_batch(batch.tasks)
 
-    def wait(self, handles: Iterable[_RunHandle], timeout: float) -> set[_RunHandle]:
-        """The handles whose task is done (waiting up to ``timeout`` for the first)."""
+    def send_open(self) -> None:
+        """Send the task being filled now, however few runs it holds."""
         if self._open is not None:
             self._send()
+
+    def wait(self, handles: Iterable[_RunHandle], timeout: float) -> set[_RunHandle]:
+        """The handles whose task is done (waiting up to ``timeout`` for the first)."""
+        self.send_open()
         handles = list(handles)
         futures = list({id(h.batch): h.batch.future for h in handles}.values())
         self._wait_futures(futures, timeout)

@@ -140,6 +140,24 @@ class ExperimentRunner:
                 self.on_progress(Progress(info.runs_total, finished, failed, running, elapsed,
                                           done_here / elapsed if elapsed > 0 else 0.0, self.control.paused))
 
+        def fill() -> None:
+            """Submit queued runs up to the backend's capacity (not while paused)."""
+            nonlocal isolated
+            while not self.control.paused and pending and len(in_flight) < self.backend.capacity \
+                    and isolated is None:
+                if pending[-1].index in attempts:
+                    # A run lost with its worker goes again alone, with nothing else in
+                    # flight: when a worker dies the pool fails every task it holds, so
+                    # beside it the runs that did not end the worker would die again too.
+                    if in_flight:
+                        return
+                    task = pending.pop()
+                    isolated = task.index
+                    in_flight[self.backend.submit(task, alone=True)] = task
+                    return
+                task = pending.pop()
+                in_flight[self.backend.submit(task)] = task
+
         try:
             if todo:
                 self.backend.start((plan.model.name,), self.preload)
@@ -155,19 +173,7 @@ class ExperimentRunner:
                     was_paused = paused
                     self.store.set_experiment_status(self.experiment_id, "paused" if paused else "running")
                     report()
-                while not paused and pending and len(in_flight) < self.backend.capacity and isolated is None:
-                    if pending[-1].index in attempts:
-                        # A run lost with its worker goes again alone, with nothing else in
-                        # flight: when a worker dies the pool fails every task it holds, so
-                        # beside it the runs that did not end the worker would die again too.
-                        if in_flight:
-                            break
-                        task = pending.pop()
-                        isolated = task.index
-                        in_flight[self.backend.submit(task, alone=True)] = task
-                        break
-                    task = pending.pop()
-                    in_flight[self.backend.submit(task)] = task
+                fill()
                 if not in_flight:
                     self.control.wait(0.2)
                     continue
@@ -195,6 +201,13 @@ class ExperimentRunner:
                         results.append((task, result))
                 if not results:
                     continue
+                # The workers get their next runs before these are written: a task of
+                # short runs lasts about as long as writing the previous one's results,
+                # and a worker waiting for it meanwhile made the runs 1.15x slower than
+                # one after another in one process.
+                if not self.control.stopped:
+                    fill()
+                    self.backend.send_open()
                 # The results that came back together (a task of several short runs) are
                 # written in one transaction, one commit for all; the counts and callbacks
                 # follow the commit, so that what they announce can be read.

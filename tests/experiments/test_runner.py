@@ -4,6 +4,7 @@ resume giving the same results as an uninterrupted experiment."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import numpy as np
@@ -293,3 +294,33 @@ def test_short_runs_go_several_to_a_task_once_timed(store, monkeypatch):
     runs = store.experiment_runs(experiment_id)
     assert [r.index for r in runs] == list(range(40)) and len({r.run_id for r in runs}) == 40
     assert all(r.status in ("finished", "failed") for r in runs)
+
+
+def test_workers_get_their_next_runs_before_the_results_are_written(store, monkeypatch):
+    """With tasks of short runs, a worker that waited while the owner wrote the previous
+    task's results sat idle about half the time: the next task goes out first."""
+    backend = FourToATask(1)
+    order: list[str] = []
+    real_send = backend._send_batch
+
+    def send(tasks):
+        order.append("send")
+        return real_send(tasks)
+
+    monkeypatch.setattr(backend, "_send_batch", send)
+    real_write = ExperimentRunner._write
+
+    def write(self, *args):
+        order.append("write")
+        return real_write(self, *args)
+
+    monkeypatch.setattr(ExperimentRunner, "_write", write)
+    text = f"model: {toy_model.NAME}\npreset: tiny\nreplications: 24\nsteps: 4\nseed: 3\n"
+    experiment_id = create_experiment(store, spec_from_text(text))
+    assert ExperimentRunner(store, experiment_id, backend, preload=PRELOAD).run() == "finished"
+    assert order.count("send") == 6 and order.count("write") == 24
+    # two tasks in flight from the start; each of the next four went out before the four
+    # results of the task that made room for it were written
+    assert order[:2] == ["send", "send"]
+    rest = "".join("s" if o == "send" else "w" for o in order[2:])
+    assert re.fullmatch(r"(s+w{4,})+w*", rest), rest  # (not "wwwws...": written, then sent)
