@@ -30,11 +30,15 @@ import numpy as np  # noqa: E402
 from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
 
 from farm_gui.app import create_main_window, ensure_app  # noqa: E402
+from farm_gui.core.gc_pauses import freeze_start_up_objects  # noqa: E402
 from farm_gui.experiments.backends import LocalPoolBackend  # noqa: E402
 from farm_gui.experiments.spec import spec_from_text  # noqa: E402
 from farm_gui.runtime.aio import spawn  # noqa: E402
 
 TIMEOUT_S = int(os.environ.get("EW_TIMEOUT", "900"))
+
+
+FREEZE = True
 
 
 def pump(seconds: float) -> None:
@@ -52,6 +56,8 @@ def measure(workdir: Path, runs: int, steps: int, workers: int) -> dict[str, flo
     while window.store is None and time.monotonic() < deadline:  # the workspace opens off the GUI thread
         pump(0.1)
     pump(0.5)
+    if FREEZE:
+        freeze_start_up_objects()  # as the application does once its kernels are loaded
     panel = window.experiments_panel
     # two design points (so that the charts draw bands), replicated to make ``runs`` runs
     spec = spec_from_text(f"model: foraging\npreset: default\nreplications: {max(1, runs // 2)}\n"
@@ -116,7 +122,12 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="leave the start-up objects in the collector's full collections "
+                             "(the application freezes them: see farm_gui.core.gc_pauses)")
     args = parser.parse_args()
+    global FREEZE
+    FREEZE = not args.no_freeze
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
     results = []
     for i in range(args.repeats):

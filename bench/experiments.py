@@ -83,6 +83,18 @@ def sequential(spec) -> float:
     return time.perf_counter() - started
 
 
+def settle_like_the_command() -> None:
+    """What `farm-gui experiment run` has imported and loaded when it starts the runner,
+    then its freeze of those objects (farm_gui.core.gc_pauses)."""
+    from farm_gui.core.gc_pauses import freeze_start_up_objects
+    from farm_gui.experiments import backends, runner  # noqa: F401
+    from farm_gui.experiments.worker import warm_up
+    from farm_gui.store import open_store  # noqa: F401
+
+    warm_up(("foraging",))
+    freeze_start_up_objects()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -93,9 +105,14 @@ def main() -> int:
     parser.add_argument("--memory-runs", type=int, default=None, help="runs of the memory part")
     parser.add_argument("--throughput-runs", type=int, default=THROUGHPUT_RUNS,
                         help=f"runs of each throughput sweep (default {THROUGHPUT_RUNS})")
+    parser.add_argument("--no-freeze", action="store_true",
+                        help="leave the start-up objects in the collector's full collections "
+                             "(the commands freeze them: see farm_gui.core.gc_pauses)")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
+    if not args.no_freeze:
+        settle_like_the_command()
 
     if "throughput" in parts:
         measure_throughput(args.repeats, args.throughput_runs)

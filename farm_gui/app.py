@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None, workspace: str | os.PathLike[str] | None
     closed = asyncio.Event()
 
     async def run() -> None:
+        from farm_gui.core.gc_pauses import freeze_start_up_objects
         from farm_gui.ui import startup_probe
         from farm_gui.ui.widgets import kernel_progress
 
@@ -125,7 +126,8 @@ def main(argv: list[str] | None = None, workspace: str | os.PathLike[str] | None
         window = create_main_window(_absolute(workspace))
         window.show()
         startup_probe.watch(window)
-        kernel_progress.schedule(window)  # loads them (nothing compiled yet: with a progress dialog)
+        # loads them (nothing compiled yet: with a progress dialog); start-up is then over
+        kernel_progress.schedule(window, then=freeze_start_up_objects)
         app.lastWindowClosed.connect(closed.set)
         await closed.wait()
 

@@ -191,6 +191,7 @@ def record_in_foreground(store, run_id: int, config, quiet: bool, **session_opti
     """Run ``run_id`` to its end in this process with a progress bar, Ctrl-C / SIGTERM
     stopping it cleanly; print its id and return the exit code (shared by run, resume
     and fork)."""
+    from farm_gui.core.gc_pauses import freeze_start_up_objects
     from farm_gui.core.jobs import JobControl
     from farm_gui.runtime.session import RunSession
 
@@ -205,6 +206,7 @@ def record_in_foreground(store, run_id: int, config, quiet: bool, **session_opti
     progress = None
     if not quiet:
         progress = Progress(config.simulation_steps, _headline_metric(store.get_run(run_id).model))
+    freeze_start_up_objects()
     try:
         on_block = progress.block if progress is not None else None
         status = RunSession(store, run_id, config, control, on_step=progress, on_block=on_block,

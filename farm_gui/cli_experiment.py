@@ -62,6 +62,7 @@ def _backend(args):
 
 
 def _run_to_end(store, experiment_id: int, args) -> int:
+    from farm_gui.core.gc_pauses import freeze_start_up_objects
     from farm_gui.core.jobs import JobControl
     from farm_gui.experiments.backends import BackendError
     from farm_gui.experiments.runner import ExperimentRunner
@@ -74,6 +75,7 @@ def _run_to_end(store, experiment_id: int, args) -> int:
         control.stop()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    freeze_start_up_objects()
     try:
         runner = ExperimentRunner(store, experiment_id, _backend(args), control,
                                   on_progress=None if args.quiet else ExperimentProgress(),

@@ -8,10 +8,12 @@ raise: the fork server survives only an ImportError from a preloaded module."""
 import logging
 
 try:
+    from farm_gui.core.gc_pauses import freeze_start_up_objects
     from farm_gui.core.registry import models
 
     from .worker import warm_up
 
     warm_up(models())
+    freeze_start_up_objects()  # in every worker forked from here too
 except Exception:  # noqa: BLE001 - the workers then warm up themselves, as without this
     logging.getLogger(__name__).warning("warming up the experiment fork server failed", exc_info=True)

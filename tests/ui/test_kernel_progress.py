@@ -77,3 +77,21 @@ def test_the_started_application_loads_the_windows_kernels_after_showing_it(qtbo
     assert task.result() is False and window.findChild(QProgressDialog, "kernel_progress") is None
     assert sorted(name for name, _thread in calls) == ["farm_gui.display.envelope", "farm_gui.display.raster"]
     assert all(thread != threading.get_ident() for _name, thread in calls)  # not on the GUI thread
+
+
+def test_what_follows_the_kernels_runs_once_they_are_loaded(qtbot, make_window, monkeypatch):
+    """The application freezes its start-up objects (farm_gui.core.gc_pauses) only once the
+    kernels are loaded, which a thread does after the window shows."""
+    window = make_window()
+    loaded, after = threading.Event(), []
+
+    def load() -> None:
+        loaded.wait(30)
+
+    monkeypatch.setattr(kernel_progress.kernel_cache, "needs_compiling", lambda: False)
+    monkeypatch.setattr(warmup, "load_display_kernels", load)
+    kernel_progress.schedule(window, then=lambda: after.append(loaded.is_set()))
+    qtbot.wait(kernel_progress.CHECK_DELAY_MS + 300)
+    assert after == []  # the kernels are still loading
+    loaded.set()
+    qtbot.waitUntil(lambda: after == [True], timeout=30_000)

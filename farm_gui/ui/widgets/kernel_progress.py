@@ -7,6 +7,7 @@ build compile them) nothing is shown."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QProgressDialog, QWidget
@@ -18,9 +19,15 @@ CHECK_DELAY_MS = 500
 TEXT = "Preparing the simulation kernels for this computer (first start only)..."
 
 
-def schedule(window: QWidget) -> None:
+def schedule(window: QWidget, then: Callable[[], None] | None = None) -> None:
+    """Load (or compile) the kernels soon after the window shows; ``then`` after that."""
+    async def prepare_then() -> None:
+        await prepare(window)
+        if then is not None:
+            then()
+
     QTimer.singleShot(CHECK_DELAY_MS, window, lambda: spawn(
-        prepare(window), lambda err: window.show_error("Cannot prepare the kernels", str(err))))
+        prepare_then(), lambda err: window.show_error("Cannot prepare the kernels", str(err))))
 
 
 async def prepare(window: QWidget, needed: bool | None = None) -> bool:
