@@ -126,7 +126,8 @@ def main(argv: list[str] | None = None, workspace: str | os.PathLike[str] | None
         window = create_main_window(_absolute(workspace))
         window.show()
         startup_probe.watch(window)
-        # loads them (nothing compiled yet: with a progress dialog); start-up is then over
+        # loads them (nothing compiled yet: with a progress dialog); then what the workspace
+        # and the kernels loaded since the window froze its start-up objects is frozen too
         kernel_progress.schedule(window, then=freeze_start_up_objects)
         app.lastWindowClosed.connect(closed.set)
         await closed.wait()

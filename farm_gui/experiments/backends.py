@@ -46,7 +46,7 @@ class BackendError(RuntimeError):
 
 # Short runs go to a worker several to a task (see Backend._learn_run_time).
 TASK_TARGET_S = 0.5
-MAX_RUNS_PER_TASK = 16
+MAX_RUNS_PER_TASK = 8
 # A Dask task costs more than a pool task (the scheduler's transitions, the worker's and the
 # client's messages, a gather): with 1k-preset runs (~0.13 s) on a LocalCluster of 2, tasks of
 # ~1 s instead of ~0.5 s took it from 0.90 to 0.96 of the pool (medians of 4 alternated
