@@ -116,9 +116,15 @@ class ExperimentRunner:
         info = self.store.get_experiment(self.experiment_id)
         if info.status in ("running", "paused"):
             raise StoreError(f"experiment {self.experiment_id} is {info.status} in another process")
-        plan = load_plan(self.store, self.experiment_id)
-        self._clean_half_written()
-        queued = {r.index for r in self.store.experiment_runs(self.experiment_id, status="queued")}
+        if info.runs_done < info.runs_total:  # the workers start while the plan is read
+            self.backend.start((info.model,), self.preload)
+        try:
+            plan = load_plan(self.store, self.experiment_id)
+            self._clean_half_written()
+            queued = {r.index for r in self.store.experiment_runs(self.experiment_id, status="queued")}
+        except BaseException:
+            self.backend.close()
+            raise
         todo = [t for t in plan.tasks if t.index in queued]
         finished, failed = info.runs_done, info.runs_failed
         self.store.set_experiment_status(self.experiment_id, "running", backend=self.backend.label)
@@ -159,8 +165,6 @@ class ExperimentRunner:
                 in_flight[self.backend.submit(task)] = task
 
         try:
-            if todo:
-                self.backend.start((plan.model.name,), self.preload)
             report()
             while pending or in_flight:
                 if self.control.stopped:

@@ -8,6 +8,7 @@ import re
 import threading
 
 import numpy as np
+import pytest
 from sqlalchemy import event
 
 from farm_gui.core.jobs import JobControl
@@ -324,3 +325,59 @@ def test_workers_get_their_next_runs_before_the_results_are_written(store, monke
     assert order[:2] == ["send", "send"]
     rest = "".join("s" if o == "send" else "w" for o in order[2:])
     assert re.fullmatch(r"(s+w{4,})+w*", rest), rest  # (not "wwwws...": written, then sent)
+
+
+def test_the_workers_start_while_the_plan_is_read_and_stop_if_it_cannot_be(store, monkeypatch):
+    """The pool forks its workers when asked to start, not at the first task (~15 ms of
+    reading the plan and the queued runs overlap ~10 ms of starting them); a plan that
+    cannot be read leaves no worker behind."""
+    import farm_gui.experiments.runner as runner_module
+
+    text = f"model: {toy_model.NAME}\npreset: tiny\nreplications: 2\nsteps: 3\nseed: 4\n"
+    order: list[str] = []
+    real_load = runner_module.load_plan
+
+    def load_plan(*args):
+        order.append(f"plan read with {len(backend._pool._processes)} worker(s) started")
+        return real_load(*args)
+
+    monkeypatch.setattr(runner_module, "load_plan", load_plan)
+    backend = LocalPoolBackend(1)
+    experiment_id = create_experiment(store, spec_from_text(text))
+    assert ExperimentRunner(store, experiment_id, backend, preload=PRELOAD).run() == "finished"
+    assert order == ["plan read with 1 worker(s) started"]
+
+    def unreadable(*_args):
+        raise RuntimeError("the spec cannot be read")
+
+    monkeypatch.setattr(runner_module, "load_plan", unreadable)
+    backend = LocalPoolBackend(1)
+    started = []  # the worker processes, when the backend started
+    real_start = backend.start
+
+    def start(*args):
+        real_start(*args)
+        started.append(list(backend._pool._processes.values()))
+
+    monkeypatch.setattr(backend, "start", start)
+    experiment_id = create_experiment(store, spec_from_text(text))
+    with pytest.raises(RuntimeError, match="cannot be read"):
+        ExperimentRunner(store, experiment_id, backend, preload=PRELOAD).run()
+    assert backend._pool is None and len(started) == 1
+    for process in started[0]:
+        process.join(timeout=10)
+        assert not process.is_alive()
+
+
+def test_a_tasks_results_fit_in_the_pipe_that_brings_them_back():
+    import fcntl
+
+    from farm_gui.experiments.backends import RESULT_PIPE_BYTES
+
+    backend = LocalPoolBackend(1)
+    backend.start((), ())
+    try:
+        size = fcntl.fcntl(backend._pool._result_queue._writer.fileno(), fcntl.F_GETPIPE_SZ)
+    finally:
+        backend.close()
+    assert size >= RESULT_PIPE_BYTES
