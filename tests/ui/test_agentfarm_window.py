@@ -176,3 +176,23 @@ def test_an_imported_run_offers_no_resume_or_fork_and_says_why(qtbot, make_windo
     table = window.run_table.table_model
     model_cell = table.index(table.row_of(run_id), COLUMNS.index("Model"))
     assert table.data(model_cell) == "AgentFarm (imported)"  # it said "agentfarm" beside "Foraging ecology"
+
+
+def test_progress_shown_while_the_import_ends_touches_no_closed_dialog(qtbot, make_window, monkeypatch):
+    """A modal progress dialog's setValue processes events, and in them the import can end
+    and close the dialog: the progress shown then went on to a dialog that was gone."""
+    window = make_window()
+    flows = window.agentfarm
+    flows._open_dialog("sim.db")
+    dialog = flows.dialog
+    real_set_value = dialog.setValue
+
+    def set_value_as_the_import_ends(value):
+        real_set_value(value)
+        flows._close_dialog()  # what the end of the import does, in the events setValue runs
+
+    monkeypatch.setattr(dialog, "setValue", set_value_as_the_import_ends)
+    flows._on_progress(0.5, "agents")
+    flows._show_progress()  # raised AttributeError ('NoneType' has no attribute 'setLabelText')
+    assert flows.dialog is None
+    assert "agents" in window.statusBar().currentMessage()

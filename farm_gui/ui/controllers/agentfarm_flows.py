@@ -169,9 +169,12 @@ class AgentFarmFlows(QObject):
 
     def _show_progress(self) -> None:
         fraction, text = self._progress
-        if self.dialog is not None:
-            self.dialog.setValue(int(1000 * min(1.0, max(0.0, fraction))))
-            self.dialog.setLabelText(f"Importing: {text}")
+        dialog = self.dialog
+        if dialog is not None:
+            dialog.setLabelText(f"Importing: {text}")
+            # last: a modal progress dialog's setValue processes events, in which the import
+            # may end and close the dialog
+            dialog.setValue(int(1000 * min(1.0, max(0.0, fraction))))
         self.status_bar.showMessage(f"Importing AgentFarm database: {text} ({fraction:.0%})", 1000)
 
     def _close_dialog(self) -> None:

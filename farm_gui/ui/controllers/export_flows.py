@@ -122,6 +122,8 @@ class ExportController(QObject):
         loop = current_loop()
 
         def show(done: int, total: int) -> None:
+            if cancelled.is_set():  # queued before the export ended: the dialog is going
+                return
             if dialog.maximum() != total:
                 dialog.setMaximum(total)
             dialog.setValue(done)

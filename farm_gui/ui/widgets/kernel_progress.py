@@ -51,9 +51,9 @@ async def prepare(window: QWidget, needed: bool | None = None) -> bool:
     loop = asyncio.get_running_loop()
 
     def show(done: int, _total: int, label: str) -> None:
-        dialog.setValue(done)
         if label:
             dialog.setLabelText(f"{TEXT}\nCompiling {label} ({done + 1} of {len(warmup.STEPS)})")
+        dialog.setValue(done)  # last: a modal dialog's setValue processes events
 
     try:
         await run_blocking(warmup.compile_all, lambda *a: loop.call_soon_threadsafe(show, *a))
