@@ -381,3 +381,22 @@ def test_a_tasks_results_fit_in_the_pipe_that_brings_them_back():
     finally:
         backend.close()
     assert size >= RESULT_PIPE_BYTES
+
+
+def test_an_experiment_whose_backend_cannot_start_stays_queued(store):
+    """No scheduler at the address, say: the reason goes to the caller and the experiment
+    is left as it was, for a resume once the backend is there."""
+    from farm_gui.experiments.backends import BackendError
+
+    class NoScheduler(LocalPoolBackend):
+        def start(self, models, preload=()):
+            raise BackendError("cannot reach the Dask scheduler at tcp://127.0.0.1:1")
+
+    text = f"model: {toy_model.NAME}\npreset: tiny\nreplications: 3\nsteps: 3\nseed: 6\n"
+    experiment_id = create_experiment(store, spec_from_text(text))
+    with pytest.raises(BackendError, match="cannot reach"):
+        ExperimentRunner(store, experiment_id, NoScheduler(1), preload=PRELOAD).run()
+    info = store.get_experiment(experiment_id)
+    assert info.status == "queued" and info.runs_done == 0
+    assert [r.status for r in store.experiment_runs(experiment_id)] == ["queued"] * 3
+    assert ExperimentRunner(store, experiment_id, LocalPoolBackend(1), preload=PRELOAD).run() == "finished"
