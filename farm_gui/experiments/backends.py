@@ -203,7 +203,7 @@ def start_fork_server() -> None:
 
 # A task's results are ~48 KB a short default-preset run (its metrics, step by step), ~380 KB
 # a task of 8; a pipe holds 64 KB, so the worker waited for the owning process to read the
-# rest before it could start its next task: ~1.5 ms between tasks, ~0.7 ms with 1 MB.
+# rest before it could start its next task: ~1.5 ms between tasks, ~1 ms with 1 MB.
 RESULT_PIPE_BYTES = 2**20
 
 
