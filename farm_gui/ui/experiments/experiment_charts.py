@@ -358,6 +358,13 @@ class ExperimentCharts(QWidget):
         self._bands_later.setInterval(STAGGER_MS)
         self._bands_later.timeout.connect(self._draw_bands_waiting)
         self._bands_waiting: Drawing | None = None
+        # Likewise the first paints after a reset (another experiment followed): ~15-25 ms
+        # each, their axes laid out anew; in one window update the two held the GUI thread
+        # ~40-55 ms, the worst lateness of an experiment's start.
+        self._bands_paint_later = QTimer(self)
+        self._bands_paint_later.setSingleShot(True)
+        self._bands_paint_later.setInterval(STAGGER_MS)
+        self._bands_paint_later.timeout.connect(lambda: self.bands_plot.setUpdatesEnabled(True))
         # each drawn design point's curve and fill, made (hidden, empty) ahead of its first
         # runs: making them is most of the work of a point's first drawing (~10-20 ms of
         # pyqtgraph), one a turn of the GUI thread while it is otherwise idle
@@ -418,6 +425,7 @@ class ExperimentCharts(QWidget):
         self._throttle.cancel()
         self._bands_later.stop()
         self._spare_timer.stop()
+        self._bands_paint_later.stop()
 
     def _reset(self, experiment_id: int | None, model: str | None, store: Any, name: str) -> None:
         from farm_gui.core.registry import get_model
@@ -454,6 +462,9 @@ class ExperimentCharts(QWidget):
         self.outcome.setEnabled(self.outcome.count() > 0)
         self.factor.setEnabled(False)  # filled by the first read
         self._shown.pop((id(self.scatter_plot), "x range"), None)  # set anew for this experiment
+        if self.isVisible():
+            self.bands_plot.setUpdatesEnabled(False)  # painted STAGGER_MS after the scatter
+            self._bands_paint_later.start()
         self._clear_plots()
 
     async def _read(self, store: Any, experiment_id: int, generation: int) -> None:
