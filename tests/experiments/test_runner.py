@@ -133,10 +133,12 @@ def test_pause_stops_dispatching(store):
     progress = []
     paused_seen = threading.Event()
 
+    safety = threading.Timer(60.0, control.resume)  # (the assertions below then fail)
+
     def on_result(task, run_id, status):
         if len(progress) == 0:
             control.pause()
-            threading.Timer(1.0, control.resume).start()
+            safety.start()
         progress.append(store.get_experiment(experiment_holder[0]).status)
 
     experiment_holder = []
@@ -144,8 +146,11 @@ def test_pause_stops_dispatching(store):
     experiment_holder.append(create_experiment(store, spec))
 
     def on_progress(p):
-        if p.paused and p.running == 0:
+        # resumed once the runs in flight when it paused have come back and no other went
+        # out (on a loaded machine they took more than the second this test once waited)
+        if p.paused and p.running == 0 and not paused_seen.is_set():
             paused_seen.set()
+            control.resume()
 
     runner = ExperimentRunner(
         store,
@@ -157,6 +162,7 @@ def test_pause_stops_dispatching(store):
         on_progress=on_progress,
     )
     assert runner.run() == "finished"
+    safety.cancel()
     assert paused_seen.is_set()  # while paused, nothing was in flight: dispatch stopped
     assert "paused" in progress
     assert store.get_experiment(experiment_holder[0]).runs_finished == 10
