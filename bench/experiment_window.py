@@ -57,7 +57,7 @@ def measure(workdir: Path, runs: int, steps: int, workers: int) -> dict[str, flo
         pump(0.1)
     pump(0.5)
     if FREEZE:
-        freeze_start_up_objects()  # as the application does once its kernels are loaded
+        freeze_start_up_objects("kernels loaded")  # as the application does then
     panel = window.experiments_panel
     # two design points (so that the charts draw bands), replicated to make ``runs`` runs
     spec = spec_from_text(f"model: foraging\npreset: default\nreplications: {max(1, runs // 2)}\n"

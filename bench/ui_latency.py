@@ -329,7 +329,7 @@ def main() -> int:
         (Path(tmp) / "warmup").mkdir()
         headless_rate(Path(tmp) / "warmup", 2.0)
         if not args.no_freeze:  # as the application does once its kernels are loaded
-            freeze_start_up_objects()
+            freeze_start_up_objects("kernels loaded")
         for pair in range(args.pairs):
             workdir = Path(tmp) / f"pair{pair}"
             workdir.mkdir()

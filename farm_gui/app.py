@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import signal
 import sys
@@ -15,6 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from farm_gui import __version__
+from farm_gui.core.gc_pauses import freeze_start_up_objects
 from farm_gui.ui.gui_gc import GuiThreadCollector
 
 
@@ -66,23 +66,9 @@ def create_main_window(db_url: str | os.PathLike[str] | None = None, *, kernels_
     from farm_gui.ui.main_window import MainWindow
 
     window = MainWindow(None if db_url is None else str(db_url), kernels_now=kernels_now)
-    _freeze_startup_objects()
+    # modules, widgets and the first window out of the collector's full collections
+    freeze_start_up_objects("first window", collect_first=True)
     return window
-
-
-_startup_frozen = False
-
-
-def _freeze_startup_objects() -> None:
-    """Move everything built at start-up (modules, widgets, the first window) out of
-    the collector's reach. Otherwise the first collections after start-up walk those
-    ~200k objects on the GUI thread: we measured 80-100 ms freezes a few seconds into
-    the first run, and every full collection later repeats that walk."""
-    global _startup_frozen
-    if not _startup_frozen:
-        _startup_frozen = True
-        gc.collect()
-        gc.freeze()
 
 
 def _close_on_signals(app: QApplication) -> None:
@@ -116,7 +102,6 @@ def main(argv: list[str] | None = None, workspace: str | os.PathLike[str] | None
     closed = asyncio.Event()
 
     async def run() -> None:
-        from farm_gui.core.gc_pauses import freeze_start_up_objects
         from farm_gui.ui import startup_probe
         from farm_gui.ui.widgets import kernel_progress
 
@@ -128,7 +113,7 @@ def main(argv: list[str] | None = None, workspace: str | os.PathLike[str] | None
         startup_probe.watch(window)
         # loads them (nothing compiled yet: with a progress dialog); then what the workspace
         # and the kernels loaded since the window froze its start-up objects is frozen too
-        kernel_progress.schedule(window, then=freeze_start_up_objects)
+        kernel_progress.schedule(window, then=lambda: freeze_start_up_objects("kernels loaded"))
         app.lastWindowClosed.connect(closed.set)
         await closed.wait()
 
