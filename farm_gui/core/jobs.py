@@ -55,23 +55,43 @@ class JobControl:
         self._min_interval = min_interval_s
         self.on_progress = on_progress
         self.on_state = on_state
+        self._listeners: list[Callable[..., None]] = []
+
+    def add_listener(self, listener: Callable[..., None]) -> None:
+        """Call ``listener(op, *args)`` after every command given from now on (``op``:
+        pause, resume, stop, step_once or set_speed, the method's name): a run in another
+        process follows this control that way."""
+        with self._cond:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[..., None]) -> None:
+        with self._cond:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    def _tell(self, op: str, *args: Any) -> None:
+        for listener in self._listeners:
+            listener(op, *args)
 
     # ----- controller side --------------------------------------------------------------
     def pause(self) -> None:
         with self._cond:
             self._paused = True
             self._cond.notify_all()
+            self._tell("pause")
 
     def resume(self) -> None:
         with self._cond:
             self._paused = False
             self._step_tokens = 0
             self._cond.notify_all()
+            self._tell("resume")
 
     def stop(self) -> None:
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
+            self._tell("stop")
 
     def step_once(self) -> None:
         """When paused: let exactly one more step (or chunk) through, then stay paused."""
@@ -79,12 +99,14 @@ class JobControl:
             if self._paused:
                 self._step_tokens += 1
                 self._cond.notify_all()
+                self._tell("step_once")
 
     def set_speed(self, steps_per_s: float | None) -> None:
         """Limit the work to `steps_per_s` (None or <= 0: as fast as possible)."""
         with self._cond:
             self._speed = steps_per_s if steps_per_s and steps_per_s > 0 else None
             self._cond.notify_all()
+            self._tell("set_speed", self._speed)
 
     @property
     def paused(self) -> bool:

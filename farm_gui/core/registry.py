@@ -123,6 +123,12 @@ def get_model(name: str | None) -> ModelSpec:
     raise UnknownModelError(f"unknown model {name!r}{hint}; available: {', '.join(found) or 'none'}")
 
 
+def declared_by_entry_point(name: str) -> bool:
+    """Whether the model ``name`` comes from an entry point (a built-in or an installed
+    plug-in), so that another process finds it too (not one given to ``register``)."""
+    return name not in _extra and name in _discover()
+
+
 def register(spec: ModelSpec) -> None:
     """Make a model available in this process without an entry point (tests, notebooks)."""
     problems = spec.problems()

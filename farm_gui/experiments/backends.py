@@ -179,13 +179,21 @@ class Backend(ABC):
 # Imported once by the fork server (when it starts: the first pool of the process), so that
 # the workers of every pool are forked with the models imported and warmed up.
 FORK_SERVER_PRELOAD = ["farm_gui.experiments.fork_server_warm_up"]
+_more_preload: list[str] = []
+
+
+def preload_in_fork_server(module: str) -> None:
+    """Have the fork server import ``module`` too when it starts (the window's runs are
+    forked from it: runtime/run_process.py)."""
+    if module not in _more_preload:
+        _more_preload.append(module)
 
 
 def start_context():
     if not sys.platform.startswith("linux"):
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(FORK_SERVER_PRELOAD)
+    ctx.set_forkserver_preload([*FORK_SERVER_PRELOAD, *_more_preload])
     return ctx
 
 

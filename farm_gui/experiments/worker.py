@@ -38,8 +38,8 @@ def preload_modules(names: Iterable[str]) -> None:
 
 
 def warm_up(models: Iterable[str]) -> float:
-    """Two-step runs of each model's default preset, in blocks and step by step (a run with a
-    stop condition), so that the numba kernels of both are compiled or loaded once per
+    """Two-step runs of each model's default preset, in blocks, step by step (a run with a
+    stop condition) and keeping the world, so that the numba kernels of both are compiled or loaded once per
     process, not once per run; returns the seconds it took."""
     started = time.perf_counter()
     for name in models:
@@ -50,6 +50,7 @@ def warm_up(models: Iterable[str]) -> float:
             params = spec.preset("default").model_copy(update={"simulation_steps": 2, "snapshot_every": 0})
             run_engine(spec, params, 1, 2)
             run_engine(spec, params, 1, 2, stop=lambda _metrics: False)  # one step at a time too
+            run_engine(spec, params, 1, 2, keep_every=1)  # and the world kept (a window's run shows it)
         except Exception:  # noqa: BLE001 - a failing warm-up shows again, clearly, in the run itself
             log.warning("warming up model %s failed", name, exc_info=True)
         _warmed.add(name)

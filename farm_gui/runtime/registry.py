@@ -22,6 +22,7 @@ from farm_gui.core.model import ModelSpec, RunParameters
 from farm_gui.core.registry import get_model
 from farm_gui.runtime.jobs import JobSignals, start_job
 from farm_gui.runtime.live_buffer import LiveBuffer, WorldSlot, buffer_names
+from farm_gui.runtime.run_process import ProcessRunWorker, fork_server_available, process_target
 from farm_gui.runtime.session import RunSession
 from farm_gui.runtime.worker import RunWorker
 
@@ -37,7 +38,7 @@ class ActiveRun:
     control: JobControl
     buffer: LiveBuffer
     world: WorldSlot
-    worker: RunWorker | None = None
+    worker: RunWorker | ProcessRunWorker | None = None
     model: ModelSpec | None = None  # the model's declaration (None: the default model)
     state: str = "pending"
     started: float = field(default_factory=time.monotonic)
@@ -80,8 +81,13 @@ class RunRegistry(QObject):
     run_state_changed = Signal(int, str)  # run_id, new state (GUI thread)
 
     def __init__(self, pool: QThreadPool | None = None, parent: QObject | None = None,
-                 session_factory: Callable[..., Any] = RunSession):
+                 session_factory: Callable[..., Any] = RunSession, processes: bool | None = None):
+        """``processes``: a new run of a database another process can open goes in a process
+        of its own (run_process.py); a continued run (its model prepared here) and one with
+        another ``session_factory`` run on a pool thread. None: where processes are forked
+        from a warmed-up fork server (Linux); spawning one costs seconds per run."""
         super().__init__(parent)
+        self.processes = fork_server_available() if processes is None else processes
         self._pool = pool or QThreadPool.globalInstance()
         self._lock = threading.Lock()
         self._runs: dict[int, ActiveRun] = {}
@@ -105,10 +111,16 @@ class RunRegistry(QObject):
             buffer.extend(history)
         run = ActiveRun(run_id, name, config, control, buffer, WorldSlot(), model=spec)
         factory = self._session_factory
-        if session_options:
-            factory = functools.partial(factory, **session_options)
-        run.worker = RunWorker(store, run_id, config, control, run.buffer, run.world, self._signals,
-                               session_factory=factory, spec=spec)
+        fresh = factory is RunSession and not session_options
+        target = process_target(store, spec) if self.processes and fresh else None
+        if target is not None:
+            run.worker = ProcessRunWorker(store, run_id, config, control, run.buffer, run.world,
+                                          self._signals, spec=spec, target=target)
+        else:
+            if session_options:
+                factory = functools.partial(factory, **session_options)
+            run.worker = RunWorker(store, run_id, config, control, run.buffer, run.world, self._signals,
+                                   session_factory=factory, spec=spec)
         with self._lock:
             self._runs[run_id] = run
         needed = len(self.active_ids())

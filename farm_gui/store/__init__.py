@@ -12,7 +12,7 @@ from .checkpoints import CheckpointError
 from .export import FORMATS, ExportError, export_runs
 from .queries import ActionCountArrays
 from .records import STATUSES, AnalysisInfo, RunInfo, StoreError
-from .store import Store, open_store
+from .store import Store, attach_store, open_store
 from .writer import RunWriter
 
 __all__ = [
@@ -28,5 +28,6 @@ __all__ = [
     "StoreError",
     "default_db_path",
     "export_runs",
+    "attach_store",
     "open_store",
 ]

@@ -323,6 +323,20 @@ def _open_sqlite_path(path: Path, create: bool, readonly: bool) -> tuple[Engine,
     return backend.sqlite_engine(path, readonly=readonly), fresh
 
 
+def attach_store(target: str) -> Store:
+    """Open a database another process of this application has opened (and checked,
+    migrated) already, without doing so again: a window's run in its own process
+    (runtime/run_process.py) starts ~15 ms sooner. ``target``: a SQLite file's path or a
+    SQLAlchemy URL."""
+    if backend.is_url(target):
+        url = make_url(target)
+        return Store(backend.url_engine(target, False), url.render_as_string(hide_password=True), False)
+    path = Path(target).expanduser().absolute()
+    if not path.is_file():
+        raise StoreError(f"{path} does not exist")
+    return Store(backend.sqlite_engine(path, readonly=False), str(path), False)
+
+
 def open_store(target: str | os.PathLike[str] | None = None, *, create: bool = True,
                readonly: bool = False) -> Store:
     """Open (or create) a Farm GUI database.

@@ -140,3 +140,29 @@ def test_concurrent_writers_threads_and_a_second_process(pg_url, tmp_path):
             np.testing.assert_array_equal(metrics["step"], np.arange(80))
             np.testing.assert_array_equal(metrics["alive"], alone["alive"])
             assert store.snapshot_steps(info.id).tolist() == [0, 10, 20, 30, 40, 50, 60, 70, 80]
+
+
+def test_a_run_from_the_window_is_recorded_by_its_own_process(pg_url, tmp_path, monkeypatch, qtbot):
+    """The window's runs go in a process of their own (runtime/run_process.py), which
+    reaches a server through its full URL: every step is stored and shown."""
+    from farm_gui.app import create_main_window
+    from farm_gui.runtime.run_process import ProcessRunWorker
+
+    monkeypatch.setenv("FARM_GUI_SETTINGS", str(tmp_path / "farm-gui.ini"))
+    with open_store(pg_url):
+        pass  # the schema, created
+    window = create_main_window(pg_url)
+    qtbot.addWidget(window)
+    window.show()
+    window.config_form.set_value("simulation_steps", 120)
+    window.config_form.set_value("snapshot_every", 10)
+    window.actions.start.trigger()
+    qtbot.waitUntil(lambda: len(window.registry.runs()) == 1, timeout=60_000)
+    run = window.registry.runs()[0]
+    assert isinstance(run.worker, ProcessRunWorker)
+    qtbot.waitUntil(lambda: run.state == "finished", timeout=60_000)
+    info = window.store.get_run(run.run_id)
+    assert info.status == "finished" and info.steps_done == 120
+    shown = run.buffer.snapshot()["alive"][:120]
+    np.testing.assert_array_equal(shown, window.store.metrics(run.run_id)["alive"])
+    window.close()

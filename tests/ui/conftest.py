@@ -48,3 +48,15 @@ def wait_final(qtbot, window, run):
                     timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.store.get_run(run.run_id).status in ("finished", "stopped", "failed"),
                     timeout=WAIT_MS)
+
+
+def resume_for_more_steps(qtbot, window, steps: int) -> None:
+    """Run > Resume on the shown run, asking for ``steps`` more steps (the continue dialog)."""
+    from PySide6.QtWidgets import QDialog, QWidget
+
+    qtbot.waitUntil(lambda: window.actions.resume_run.isEnabled(), timeout=WAIT_MS)
+    window.actions.resume_run.trigger()
+    dialog = window.findChild(QDialog, "continue_dialog")
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=WAIT_MS)
+    dialog.findChild(QWidget, "continue_steps").setValue(steps)
+    dialog.accept()

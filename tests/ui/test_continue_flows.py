@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QWid
 from farm_gui.runtime.session import RunSession
 from farm_gui.store import open_store
 
-from .conftest import WAIT_MS, start_and_get_run, wait_final
+from .conftest import WAIT_MS, resume_for_more_steps, start_and_get_run, wait_final
 
 
 def _reference_metrics(tmp_path, config):
@@ -53,12 +53,7 @@ def test_a_finished_run_continues_for_more_steps_and_can_be_forked(qtbot, make_w
     window.config_form.set_value("checkpoint_every", 20)
     run = start_and_get_run(qtbot, window)
     wait_final(qtbot, window, run)
-    qtbot.waitUntil(lambda: window.actions.resume_run.isEnabled(), timeout=WAIT_MS)
-    window.actions.resume_run.trigger()
-    dialog = window.findChild(QDialog, "continue_dialog")
-    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=WAIT_MS)
-    dialog.findChild(QWidget, "continue_steps").setValue(40)
-    dialog.accept()
+    resume_for_more_steps(qtbot, window, 40)
     qtbot.waitUntil(lambda: window.store.get_run(run.run_id).steps_done == 100
                     and window.store.get_run(run.run_id).status == "finished", timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.registry.state(run.run_id) == "finished", timeout=WAIT_MS)

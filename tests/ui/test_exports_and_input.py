@@ -110,6 +110,11 @@ def test_export_chart(qtbot, finished, tmp_path, monkeypatch, fmt):
     # the finished run's stored curves are loaded off the GUI thread: wait until they are drawn
     qtbot.waitUntil(lambda: (d := chart.data("total")) is not None and len(d[0]) == len(run.buffer),
                     timeout=WAIT_MS)
+    # and the x axis fitted to them: while the run's steps came in, it ran ahead of them at
+    # the pace they came (a 40-step run in one burst: to step 4,000), and compared with an
+    # export made before it settled, the picture on the screen had its curves elsewhere
+    last_step = len(run.buffer) - 1
+    qtbot.waitUntil(lambda: chart.getPlotItem().vb.viewRange()[0][1] == last_step, timeout=WAIT_MS)
     # File > Export exports the chart last pointed at: a window shown under a cursor another
     # test left over a chart starts with that chart (1 run in 8 of the repeated suite). The
     # mouse over the chart also shows pyqtgraph's "A" button, which the export leaves out.

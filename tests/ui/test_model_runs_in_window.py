@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox
 
 from farm_gui.core import registry
 from farm_gui.core.registry import BrokenModel
+from farm_gui.runtime.worker import RunWorker
 from tests.ui.conftest import WAIT_MS, start_and_get_run, wait_final
 from tests.ui.toy_models import register_toys, unregister_toys
 
@@ -64,6 +65,8 @@ def test_a_run_of_another_model_is_charted_drawn_and_scrubbed(qtbot, make_window
     form.set_value("walkers", 25)
     run = start_and_get_run(qtbot, window)
     assert run.model.name == "toy_grid"
+    # a model given to registry.register exists in this process only: its run stays here
+    assert isinstance(run.worker, RunWorker)
     wait_final(qtbot, window, run)
     stored = window.store.metrics(run.run_id)
     chart = window.charts.chart("cells")

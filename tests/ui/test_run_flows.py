@@ -190,6 +190,7 @@ def test_a_run_started_a_moment_ago_does_not_take_the_selection_the_user_made_si
         assert sorted(window.run_table.selected_ids()) == [first.run_id, second.run_id]
         window.actions.stop.trigger()
         qtbot.waitUntil(lambda: first.state == second.state == "stopped", timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: third.state != "pending", timeout=WAIT_MS)  # its process has started
         assert third.state == "running"
     finally:
         window.registry.stop_all()
