@@ -3,9 +3,9 @@
 Offscreen main window, a preset (--preset, default 10k) running at full speed with the charts and
 the world view shown. A 5 ms heartbeat timer measures how late the GUI event
 loop runs; we also count chart frames, compare the simulation's agent-steps/s
-inside the GUI with the same RunSession run headless in this process (both after
-their run's first second, over --seconds), and time a chart frame with 1,000,000
-points against one with 1,000.
+of the window's run (in a process of its own, as a user's: runtime/run_process.py) with
+the same RunSession run headless in this process (both after their run's first second,
+over --seconds), and time a chart frame with 1,000,000 points against one with 1,000.
 
 Prints name=value lines, medians over --pairs alternated headless/GUI measurements
 (the worst pair's maximum lateness too). Targets: heartbeat p99 <= 20 ms and max <=
@@ -21,7 +21,11 @@ boltzmann_wealth, ...; --preset then names one of its presets, default "default"
 agent-steps/s). A run that ends before the measurement does (a Schelling run ends once
 everyone is happy: the large preset after ~25 steps) is followed by another one, started
 from the window's Start action as a user would, and headless likewise; `gui_runs` says
-how many the GUI measurement took.
+how many the GUI measurement took, and the figures include their starts (~0.07 s each for
+a run's process).
+
+Run it as bench/ui_latency.py: a run's process imports the main script again (as
+multiprocessing does), and that one imports nothing but this module, as main.py does.
 """
 
 from __future__ import annotations
