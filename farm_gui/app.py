@@ -96,7 +96,7 @@ def _absolute(workspace: str | os.PathLike[str] | None) -> str | None:
 def _after_kernels_loaded() -> None:
     freeze_start_up_objects("kernels loaded")
     # The runs' fork server (runtime/run_process.py) warms up in the background: the first
-    # run started ~1.2 s after its click without, like every later one (~0.05 s) with.
+    # run started ~1.2 s after its click without, like every later one (~0.06 s) with.
     from farm_gui.experiments.backends import start_fork_server
 
     threading.Thread(target=start_fork_server, name="fork-server-start", daemon=True).start()

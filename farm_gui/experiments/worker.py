@@ -39,8 +39,8 @@ def preload_modules(names: Iterable[str]) -> None:
 
 def warm_up(models: Iterable[str]) -> float:
     """Two-step runs of each model's default preset, in blocks, step by step (a run with a
-    stop condition) and keeping the world, so that the numba kernels of both are compiled or loaded once per
-    process, not once per run; returns the seconds it took."""
+    stop condition) and keeping the world, so that the numba kernels of each are compiled
+    or loaded once per process, not once per run; returns the seconds it took."""
     started = time.perf_counter()
     for name in models:
         if name in _warmed:

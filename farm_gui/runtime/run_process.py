@@ -221,22 +221,24 @@ class ProcessRunWorker(Job):
         self.process = ctx.Process(
             target=serve_run, name=f"farm-gui-run-{self.run_id}", daemon=True,
             args=(self.target, self.run_id, self.spec.name, self.config.model_dump(), send, commands_in))
-        self._commands = commands_out
-        self.control.add_listener(self._forward)
-        control = self.control
-        self._forward("set_speed", control.speed)  # set before the listener was
-        if control.paused:
-            self._forward("pause")
-        if control.stopped:
-            self._forward("stop")
         try:
             self.process.start()
         except (OSError, RuntimeError) as err:  # no process could be started (out of resources)
-            receive.close()
+            for conn in (receive, commands_out):
+                conn.close()
             return self._fail(f"could not start the run's process: {err}")
         finally:
             send.close()
             commands_in.close()
+        control = self.control
+        self._commands = commands_out
+        control.add_listener(self._forward)
+        # what was set before the listener was (the speed chosen, a pause or stop meanwhile)
+        self._forward("set_speed", control.speed)
+        if control.paused:
+            self._forward("pause")
+        if control.stopped:
+            self._forward("stop")
         try:
             return self._relay(receive)
         finally:
