@@ -50,6 +50,8 @@ def test_pause_shows_the_world_of_the_step_paused_at_and_step_makes_exactly_one(
     run = start_and_get_run(qtbot, window)
     try:
         qtbot.waitUntil(lambda: len(run.buffer) >= 5 and run.state == "running", timeout=WAIT_MS)
+        # the controls act on the selected runs: the new run, once the table lists it
+        qtbot.waitUntil(lambda: window.run_table.selected_ids() == [run.run_id], timeout=WAIT_MS)
         window.actions.pause.trigger()
         qtbot.waitUntil(lambda: run.state == "paused", timeout=WAIT_MS)
         paused_at = len(run.buffer)
