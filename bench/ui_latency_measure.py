@@ -21,11 +21,12 @@ boltzmann_wealth, ...; --preset then names one of its presets, default "default"
 agent-steps/s). A run that ends before the measurement does (a Schelling run ends once
 everyone is happy: the large preset after ~25 steps) is followed by another one, started
 from the window's Start action as a user would, and headless likewise; `gui_runs` says
-how many the GUI measurement took, and the figures include their starts (~0.07 s each for
+how many the GUI measurement took, and the figures include their starts (~0.06 s each for
 a run's process).
 
-Run it as bench/ui_latency.py: a run's process imports the main script again (as
-multiprocessing does), and that one imports nothing but this module, as main.py does.
+Run it as bench/ui_latency.py, whose only code runs under its main guard: a run's process
+imports the main script again (as multiprocessing does), and must not import the window
+with it, as main.py does not.
 """
 
 from __future__ import annotations
