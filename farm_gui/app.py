@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
-import threading
 
 import pyqtgraph as pg
 import qasync
@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QApplication
 from farm_gui import __version__
 from farm_gui.core.gc_pauses import freeze_start_up_objects
 from farm_gui.ui.gui_gc import GuiThreadCollector
+
+log = logging.getLogger(__name__)
 
 
 def _configure_pyqtgraph() -> None:
@@ -98,8 +100,9 @@ def _after_kernels_loaded() -> None:
     # The runs' fork server (runtime/run_process.py) warms up in the background: the first
     # run started ~1.2 s after its click without, like every later one (~0.06 s) with.
     from farm_gui.experiments.backends import start_fork_server
+    from farm_gui.runtime.aio import run_blocking, spawn
 
-    threading.Thread(target=start_fork_server, name="fork-server-start", daemon=True).start()
+    spawn(run_blocking(start_fork_server), lambda err: log.warning("starting the fork server: %s", err))
 
 
 def main(argv: list[str] | None = None, workspace: str | os.PathLike[str] | None = None) -> int:
