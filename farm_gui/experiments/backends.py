@@ -86,6 +86,7 @@ class Backend(ABC):
 
     def __init__(self) -> None:
         self._open: _Batch | None = None  # the task being filled with runs, not sent yet
+        self._open_size = 1  # how many runs it gets
         self._runs_per_task = 1  # until runs have been timed
         self._run_seconds, self._runs_seen = 0.0, 0
 
@@ -101,20 +102,32 @@ class Backend(ABC):
         """How many runs may be in flight at once."""
         return max(1, self.workers) * RUNS_IN_FLIGHT_PER_WORKER * self._runs_per_task
 
-    def submit(self, task: RunTask, alone: bool = False) -> _RunHandle:
-        """The run joins the task being filled; the task is sent once it holds
-        ``_runs_per_task`` runs (or when the dispatcher next waits). ``alone``: the run goes
-        in a task of its own (a run being retried after its worker died: run beside others
-        again, it could take them down with it every time)."""
+    def submit(self, task: RunTask, alone: bool = False, left: int | None = None) -> _RunHandle:
+        """The run joins the task being filled; the task is sent once it holds its share of
+        runs (``task_size``; or when the dispatcher next waits). ``left``: the runs still to
+        submit, this one included (None: unknown). ``alone``: the run goes in a task of its
+        own (a run being retried after its worker died: run beside others again, it could
+        take them down with it every time)."""
         if alone and self._open is not None:
             self._send()
         if self._open is None:
             self._open = _Batch()
+            self._open_size = self.task_size(left)
         handle = _RunHandle(self._open, len(self._open.tasks))
         self._open.tasks.append(task)
-        if alone or len(self._open.tasks) >= self._runs_per_task:
+        if alone or len(self._open.tasks) >= self._open_size:
             self._send()
         return handle
+
+    def task_size(self, left: int | None = None) -> int:
+        """Runs in the next task: about ``task_target_s`` of running, and towards the end
+        fewer, down to one: a task's results are written after its worker has finished it,
+        so the last task's writing is the experiment's tail, and tasks of equal size left
+        one worker running alone at the end (guided self-scheduling: at most the runs left
+        shared between twice the workers)."""
+        if left is None:
+            return self._runs_per_task
+        return max(1, min(self._runs_per_task, left // (2 * max(1, self.workers))))
 
     def _send(self) -> None:
         batch, self._open = self._open, None

@@ -161,8 +161,9 @@ class ExperimentRunner:
                     isolated = task.index
                     in_flight[self.backend.submit(task, alone=True)] = task
                     return
+                left = len(pending)
                 task = pending.pop()
-                in_flight[self.backend.submit(task)] = task
+                in_flight[self.backend.submit(task, left=left)] = task
 
         try:
             report()

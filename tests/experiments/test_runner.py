@@ -234,6 +234,9 @@ class FourToATask(LocalPoolBackend):
     def _learn_run_time(self, results) -> None:
         pass
 
+    def task_size(self, left=None) -> int:
+        return 4  # to the end (see test_tasks_shrink_towards_the_end_of_the_experiment)
+
 
 def test_runs_that_shared_a_task_with_one_that_ends_its_worker_are_retried_alone(store):
     """All four runs go out in one task and die with its worker; run again each in a task of
@@ -260,6 +263,17 @@ def test_a_model_the_workers_do_not_have_fails_its_runs_with_the_reason(store):
         assert f"unknown model '{toy_model.NAME}'" in store.get_run(r.run_id).error
 
 
+def test_tasks_shrink_towards_the_end_of_the_experiment():
+    """Guided self-scheduling: a task is at most the runs left shared between twice the
+    workers, so the last one, whose results are written after its worker has finished it,
+    is a single run, and no worker is left running a long task alone at the end."""
+    one, two = LocalPoolBackend(1), LocalPoolBackend(2)
+    one._runs_per_task = two._runs_per_task = 8
+    assert [one.task_size(left) for left in (100, 16, 15, 8, 5, 3, 2, 1)] == [8, 8, 7, 4, 2, 1, 1, 1]
+    assert [two.task_size(left) for left in (100, 32, 16, 8, 4, 3)] == [8, 8, 4, 2, 1, 1]
+    assert one.task_size(None) == 8  # runs left unknown: the learned size
+
+
 def test_pool_workers_run_nicer_than_the_owning_process():
     """With as many workers as cores, the owner's window and result writer waited for a
     core; the workers step aside (Linux nice values)."""
@@ -278,7 +292,8 @@ def test_pool_workers_run_nicer_than_the_owning_process():
 
 def test_short_runs_go_several_to_a_task_once_timed(store, monkeypatch):
     """The first task holds one run; once runs are timed, tasks of the toy model's short runs
-    hold several (up to MAX_RUNS_PER_TASK), and every run still lands once, in order."""
+    hold several (up to MAX_RUNS_PER_TASK), fewer towards the end, and every run still lands
+    once, in order."""
     backend = LocalPoolBackend(1)
     sizes = []
     real_send = backend._send_batch
@@ -296,6 +311,7 @@ def test_short_runs_go_several_to_a_task_once_timed(store, monkeypatch):
                             on_progress=lambda p: running.append(p.running)).run() == "finished"
     assert max(running) == 1  # the panel's "Running": not the runs waiting in a task
     assert sum(sizes) == 40 and sizes[0] == 1 and 1 < max(sizes) <= MAX_RUNS_PER_TASK, sizes
+    assert sizes[-1] == 1 and sizes[-2:] == sorted(sizes[-2:]), sizes  # the tail tapers
     # the results of a task are written in one transaction (plus a few status commits)
     assert len(commits) < 40 - (max(sizes) - 1), (len(commits), sizes)
     runs = store.experiment_runs(experiment_id)
