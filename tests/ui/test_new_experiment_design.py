@@ -154,3 +154,43 @@ def test_closing_the_window_while_an_experiment_is_recorded_shows_and_logs_no_er
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")], caplog.text
     with open_store(tmp_path / "closing.db") as store:  # not recorded, or recorded and resumable
         assert [e.status for e in store.list_experiments()] in ([], ["queued"])
+
+
+def test_the_model_is_chosen_in_the_dialog_and_the_forms_parameters_come_back_with_it(qtbot, make_window):
+    """The dialog starts on the form's model with the form's changed parameters as its base;
+    another model drops them (and the factors it does not have), and its runs are that
+    model's; the form's model chosen again gets the form's parameters back."""
+    window = make_window()
+    window.config_form.set_value("max_population", 250)  # a change in the form: the base
+    dialog = _open_dialog(qtbot, window)
+    form = dialog.design
+    model = dialog.findChild(QComboBox, "experiment_model")
+    assert model.currentData() == "foraging" and model.currentText() == "Foraging ecology"
+    assert _spec(dialog)["base"]["max_population"] == 250
+    _click(qtbot, dialog, "experiment_add_factor")
+    assert _cell(form, 0, 0).currentText() in form.parameters
+
+    model.setCurrentIndex(model.findData("schelling"))
+    spec = _spec(dialog)
+    assert spec["model"] == "schelling" and "base" not in spec and "preset" not in spec
+    assert form.table.rowCount() == 0 and spec["factors"] == {}  # a foraging parameter: dropped
+    _click(qtbot, dialog, "experiment_add_factor")
+    added = _cell(form, 0, 0).currentText()
+    assert added in form.parameters and "max_population" not in form.parameters
+    form.replications.setValue(2)
+    form.steps.setValue(5)
+    qtbot.waitUntil(lambda: dialog.preview.text().startswith("4 runs: 2 design points x 2"), timeout=WAIT_MS)
+    assert "Schelling" in dialog.preview.text()
+
+    model.setCurrentIndex(model.findData("foraging"))
+    assert _spec(dialog)["base"]["max_population"] == 250 and form.table.rowCount() == 0
+    model.setCurrentIndex(model.findData("schelling"))
+    _click(qtbot, dialog, "experiment_add_factor")
+    qtbot.waitUntil(lambda: dialog.preview.text().startswith("4 runs"), timeout=WAIT_MS)
+    qtbot.mouseClick(dialog.findChild(QPushButton, "experiment_start"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: [e.status for e in window.store.list_experiments()] == ["finished"],
+                    timeout=WAIT_MS)
+    experiment = window.store.list_experiments()[0]
+    assert experiment.model == "schelling" and experiment.runs_finished == 4
+    assert {window.store.get_run(r.run_id).model for r in window.store.experiment_runs(experiment.id)} == \
+        {"schelling"}

@@ -1,8 +1,10 @@
 """The New Experiment dialog's Design tab: the spec's factors as a table (parameter, how its
 values are given, the values) and its design, samples, replications, steps and seed as
-fields. The YAML text stays the one source of truth: an edit here rewrites the keys it
-shows (``to_spec_dict``), an edit of the text fills the form again (``load``); keys the
-form does not show (base, preset, stop, keep, name) pass through untouched.
+fields, above them the model. The YAML text stays the one source of truth: an edit here
+rewrites the keys it shows (``to_spec_dict``), an edit of the text fills the form again
+(``load``); keys the form does not show (base, preset, stop, keep, name) pass through
+untouched, except that another model drops the base parameters and preset of the one before
+(they are that model's: the form's model gets its own back when chosen again).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -104,6 +107,13 @@ class DesignForm(QWidget):
         self.setObjectName("experiment_design_form")
         self._loading = False
         self.parameters: dict[str, Any] = {}
+        self._settings_of: dict[str, dict[str, Any]] = {}  # a model's base and preset, as loaded
+        self.model = QComboBox()
+        self.model.setObjectName("experiment_model")
+        self.model.setToolTip("The model every run of the experiment runs; its base parameters are "
+                              "the form's when it is the form's model, else its defaults")
+        self._list_models()
+        self.model.currentIndexChanged.connect(self._model_changed)
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setObjectName("experiment_factors_table")
         self.table.setHorizontalHeaderLabels(self.COLUMNS)
@@ -136,6 +146,11 @@ class DesignForm(QWidget):
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
         buttons.addStretch(1)
+        top = QFormLayout()
+        model_label = QLabel("Model")
+        # the two forms' fields start at one x: the label as wide as the widest one below
+        model_label.setMinimumWidth(QLabel("Steps per run").sizeHint().width())
+        top.addRow(model_label, self.model)
         fields = QFormLayout()
         fields.addRow("Design", self.design)
         fields.addRow("Samples", self.samples)
@@ -144,6 +159,7 @@ class DesignForm(QWidget):
         fields.addRow("Seed", self.seed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addLayout(fields)
@@ -163,7 +179,12 @@ class DesignForm(QWidget):
         """Fill the form from a parsed spec (a mapping); no ``edited`` signal."""
         self._loading = True
         try:
-            self.parameters = model_parameters(str(data.get("model", "foraging")))
+            model = str(data.get("model", "foraging"))
+            self._settings_of[model] = {k: data[k] for k in ("base", "preset") if k in data}
+            if self.model.findData(model) < 0:
+                self.model.addItem(model, model)  # not a known model: the preview says so
+            self.model.setCurrentIndex(self.model.findData(model))
+            self.parameters = model_parameters(model)
             index = self.design.findData(data.get("design", "grid"))
             self.design.setCurrentIndex(max(0, index))
             for spin, key in ((self.samples, "samples"), (self.replications, "replications"),
@@ -185,6 +206,10 @@ class DesignForm(QWidget):
     def to_spec_dict(self, data: dict[str, Any]) -> dict[str, Any]:
         """``data`` with the keys this form shows set from it (the others kept, in order)."""
         out = dict(data)
+        model = self.model.currentData()
+        if model and model != out.get("model"):
+            out = {"model": model, **{k: v for k, v in out.items() if k not in ("model", "base", "preset")}}
+            out.update(self._settings_of.get(model, {}))
         factors = {}
         for row in range(self.table.rowCount()):
             name, kind, text = self.row(row)
@@ -207,6 +232,30 @@ class DesignForm(QWidget):
                 self.table.cellWidget(row, 2).text())
 
     # ----- editing ---------------------------------------------------------------------------
+    def _list_models(self) -> None:
+        from farm_gui.core import registry
+
+        for name, spec in registry.models().items():
+            self.model.addItem(spec.label, name)
+
+    def _model_changed(self) -> None:
+        """Another model: its parameters to vary; factors it does not have are dropped."""
+        if self._loading:
+            return
+        self.parameters = model_parameters(self.model.currentData())
+        for row in reversed(range(self.table.rowCount())):
+            if self.row(row)[0] not in self.parameters:
+                self.table.removeRow(row)
+        for row in range(self.table.rowCount()):
+            combo = self.table.cellWidget(row, 0)
+            name = combo.currentText()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(list(self.parameters))
+            combo.setCurrentText(name)
+            combo.blockSignals(False)
+        self._changed()
+
     def add_factor(self) -> None:
         used = {self.row(r)[0] for r in range(self.table.rowCount())}
         free = [n for n in self.parameters if n not in used] or list(self.parameters) or [""]
