@@ -26,14 +26,16 @@ def applies(spec: ModelSpec) -> bool:
 def single_run(run: RunSeries) -> dict[str, list[tuple]]:
     """Curves by chart name, each (run, metric, label, colour, right axis, pen style)."""
     solid = Qt.PenStyle.SolidLine
+    color = METRIC_COLORS
     return {
         "population": [(run, "alive", "total", TOTAL_COLOR, False, solid)] + [
             (run, f"alive_{t}", t, TYPE_COLORS[t], False, solid) for t in run.types],
-        "resources": [(run, "resources_in_nodes", "in nodes", "#2ca02c", False, solid),
-                      (run, "mean_agent_resources", "mean per agent", "#ff7f0e", True, solid)],
-        "births_deaths": [(run, "births", "births", "#1f77b4", False, solid),
-                          (run, "deaths", "deaths", "#d62728", False, solid)],
-        "health": [(run, "mean_health", "mean health", "#9467bd", False, solid)],
+        "resources": [
+            (run, "resources_in_nodes", "in nodes", color["resources_in_nodes"], False, solid),
+            (run, "mean_agent_resources", "mean per agent", color["mean_agent_resources"], True, solid)],
+        "births_deaths": [(run, "births", "births", color["births"], False, solid),
+                          (run, "deaths", "deaths", color["deaths"], False, solid)],
+        "health": [(run, "mean_health", "mean health", color["mean_health"], False, solid)],
     }
 
 
@@ -51,10 +53,10 @@ def several_runs(runs: list[RunSeries], styles: tuple) -> dict[str, list[tuple]]
             spec(f"alive_{t}", t, TYPE_COLORS[t]) for t in run.types]
         out["resources"] += [
             spec("resources_in_nodes", "in nodes", METRIC_COLORS["resources_in_nodes"]),
-            spec("mean_agent_resources", "per agent", METRIC_COLORS["mean_agent_resources"], True)]
+            spec("mean_agent_resources", "mean per agent", METRIC_COLORS["mean_agent_resources"], True)]
         out["births_deaths"] += [spec("births", "births", METRIC_COLORS["births"]),
                                  spec("deaths", "deaths", METRIC_COLORS["deaths"])]
-        out["health"].append(spec("mean_health", "health", METRIC_COLORS["mean_health"]))
+        out["health"].append(spec("mean_health", "mean health", METRIC_COLORS["mean_health"]))
     return out
 
 
