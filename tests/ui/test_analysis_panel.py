@@ -486,3 +486,44 @@ def test_a_narrow_panel_shows_the_whole_description_and_three_runs(qtbot, make_w
     panel.set_module("comparison")  # again a text of more lines than the one before
     qtbot.waitUntil(whole, timeout=WAIT_MS)
     window.close()
+
+
+def test_a_legend_that_would_hide_the_curves_anywhere_is_listed_under_the_plot(qtbot, tmp_path, monkeypatch):
+    # Four design points with long labels in a narrow dock: the legend was as wide as the
+    # plot and covered the curves' start in every corner.
+    import numpy as np
+
+    from farm_gui.analysis import AnalysisResult
+    from farm_gui.ui.analysis.analysis_results import ResultView
+    from farm_gui.ui.widgets import save_folder
+
+    view = ResultView()
+    qtbot.addWidget(view)
+    view.resize(340, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    x = np.arange(100.0)
+    labels = [f"point {i} (sheep_reproduce=0.0{2 + i}, wolf_reproduce=0.05)" for i in range(4)]
+    view.set_result(AnalysisResult(module="comparison", run_ids=[1, 2, 3, 4], series={
+        f"mean wolves/{label}": {"x": x, "y": 50 + 40 * np.sin(x / (8 + i)) * np.exp(-x / 40)}
+        for i, label in enumerate(labels)}))
+    view.tabs.setCurrentWidget(view.plots_tab)
+    item = view.plot.getPlotItem()
+    qtbot.waitUntil(lambda: view.key.isVisible(), timeout=WAIT_MS)
+    assert not item.legend.isVisible()
+    assert [view.key.item(i).text() for i in range(view.key.count())] == labels
+    qtbot.waitUntil(lambda: view.key.geometry().top() > view.plot.geometry().bottom(), timeout=WAIT_MS)
+
+    # a figure exported from it keeps its legend, and the window goes on without it
+    out = tmp_path / "wolves.svg"
+    monkeypatch.setattr(save_folder, "save_file_name", lambda *a, **k: (str(out), ""))
+    assert view.export_plot("svg") == out
+    assert all(label in out.read_text() for label in labels)
+    assert not item.legend.isVisible()
+
+    # wide enough for it: back in the plot, the list gone
+    view.set_result(AnalysisResult(module="comparison", run_ids=[1, 2], series={
+        "mean wolves/a": {"x": x, "y": x}, "mean wolves/b": {"x": x, "y": 2 * x}}))
+    view.tabs.setCurrentWidget(view.plots_tab)
+    item = view.plot.getPlotItem()
+    qtbot.waitUntil(lambda: item.legend.isVisible() and not view.key.isVisible(), timeout=WAIT_MS)

@@ -15,7 +15,7 @@ from farm_gui.experiments.runner import create_experiment, run_experiment
 from farm_gui.experiments.spec import spec_from_text
 from farm_gui.runtime.aio import spawn
 from farm_gui.store import open_store
-from farm_gui.ui.experiments.experiment_charts import LEGEND_MAX_PX
+from farm_gui.ui.plots.key_list import KEY_MAX_PX
 
 from .conftest import WAIT_MS
 
@@ -392,17 +392,15 @@ def test_curves_are_made_ahead_of_their_points_runs_and_then_filled(qtbot, make_
 
 
 def test_a_legend_of_two_short_entries_takes_one_row(qtbot):
-    from PySide6.QtWidgets import QListWidget, QVBoxLayout, QWidget
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-    from farm_gui.ui.experiments.experiment_charts import PointLegend
+    from farm_gui.ui.plots.key_list import KeyList
 
     box = QWidget()
     qtbot.addWidget(box)
     layout = QVBoxLayout(box)
     layout.addWidget(QWidget(), 1)  # the chart above takes what the legend leaves
-    legend = PointLegend()
-    legend.setFlow(QListWidget.Flow.LeftToRight)
-    legend.setWrapping(True)
+    legend = KeyList()
     layout.addWidget(legend)
     box.resize(600, 400)
     box.show()
@@ -417,7 +415,7 @@ def test_a_legend_of_two_short_entries_takes_one_row(qtbot):
     assert legend.height() < 2 * row.height() + 2 * legend.frameWidth()  # one row, not a scroll area's 70 px
     for i in range(40):  # many entries: it grows up to its most, then scrolls
         legend.addItem(f"point {i + 2} (a={i + 3}), 5 runs")
-    qtbot.waitUntil(lambda: legend.height() == LEGEND_MAX_PX, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: legend.height() == KEY_MAX_PX, timeout=WAIT_MS)
     legend.clear()
     assert not legend.isVisible()
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHeaderView,
     QLabel,
+    QListWidgetItem,
     QTableView,
     QTableWidget,
     QTableWidgetItem,
@@ -32,7 +33,14 @@ from PySide6.QtWidgets import (
 
 from farm_gui.analysis import AnalysisResult, write_result_json, write_table_csv
 from farm_gui.core.model import ModelSpec
-from farm_gui.display.legend_place import corner_offset, emptiest_corner, in_fractions, legend_box
+from farm_gui.display.legend_place import (
+    CORNERS,
+    SAMPLES,
+    corner_offset,
+    hidden_points,
+    in_fractions,
+    legend_box,
+)
 from farm_gui.ui.analysis.analysis_style import (
     GENERIC_BLANK,
     axis_labels,
@@ -41,6 +49,7 @@ from farm_gui.ui.analysis.analysis_style import (
     curve_styles,
 )
 from farm_gui.ui.plots.bands import add_band
+from farm_gui.ui.plots.key_list import KeyList, swatch
 from farm_gui.ui.plots.plot_widget import ChartLegend, LegendSample
 from farm_gui.ui.widgets import save_folder
 from farm_gui.ui.widgets.theme import LEGEND_ALPHA
@@ -94,6 +103,10 @@ class DataFrameModel(QAbstractTableModel):
 
 
 LEGEND_OFFSET = 10  # pixels between the plot's legend and its corner
+# The legend stays inside the plot when, in its best corner, it hides at most this share of
+# the curves' points and is no larger than this share of the plot (width, height).
+LEGEND_MOST_HIDDEN = 0.01
+LEGEND_MOST_BOX = (0.6, 0.5)
 
 
 class ResultView(QWidget):
@@ -145,10 +158,16 @@ class ResultView(QWidget):
         view.sigRangeChanged.connect(self.place_legend)
         view.sigResized.connect(self.place_legend)
         self.legend_corner = "upper left"
+        # the legend's entries listed under the plot instead, where inside it hid the curves
+        self.key = KeyList()
+        self.key.setObjectName("analysis_plot_key")
+        self.key.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.key.set_wanted(False)
         plots_layout = QVBoxLayout(self.plots_tab)
         plots_layout.setContentsMargins(0, 0, 0, 0)
         plots_layout.addWidget(self.plot_combo)
         plots_layout.addWidget(self.plot, 1)
+        plots_layout.addWidget(self.key)
         self.plot_combo.currentTextChanged.connect(self.draw_plot)
 
         layout = QVBoxLayout(self)
@@ -207,6 +226,7 @@ class ResultView(QWidget):
         if item is None:  # the plot was closed with the window (the store goes away after it)
             return
         item.clear()  # a static result: redrawn only when another plot is picked
+        self.key.clear()
         if item.legend is not None:
             item.legend.clear()
         else:
@@ -232,14 +252,17 @@ class ResultView(QWidget):
             if "lo" in data and "hi" in data:
                 add_band(item, x, data["lo"], data["hi"], color)
             item.plot(x, y, pen=pg.mkPen(color, width=1, style=style), name=label, connect="finite")
+            self.key.addItem(QListWidgetItem(swatch(color, style), label))
         self.place_legend()
 
     def place_legend(self, *_args) -> None:
         """The legend in the plot's corner where it hides the least of the curves (at the
-        top left it covered the start of a comparison's second group)."""
+        top left it covered the start of a comparison's second group); listed under the
+        plot instead where even there it would hide them (long labels in a narrow dock)."""
         item = self.plot.getPlotItem()
         legend = item.legend if item is not None else None
         if legend is None or not legend.items:
+            self.key.set_wanted(False)
             return
         view = item.vb
         box = legend_box((legend.width(), legend.height()), (view.width(), view.height()), LEGEND_OFFSET)
@@ -248,7 +271,13 @@ class ResultView(QWidget):
         x_range, y_range = view.viewRange()
         lines = [f for curve in item.listDataItems() if curve.xData is not None
                  and (f := in_fractions(curve.xData, curve.yData, x_range, y_range)) is not None]
-        corner = emptiest_corner(lines, box)
+        hidden = hidden_points(lines, box)
+        corner = min(CORNERS, key=hidden.__getitem__)
+        points = sum(len(x) + SAMPLES for x, _y in lines)
+        inside = box[0] <= LEGEND_MOST_BOX[0] and box[1] <= LEGEND_MOST_BOX[1] \
+            and hidden[corner] <= LEGEND_MOST_HIDDEN * points
+        legend.setVisible(inside)
+        self.key.set_wanted(not inside)
         if corner != self.legend_corner:
             self.legend_corner = corner
             legend.setOffset(corner_offset(corner, LEGEND_OFFSET))
@@ -303,12 +332,20 @@ class ResultView(QWidget):
             return None
         self.tabs.setCurrentWidget(self.plots_tab)  # exporters need a shown, sized plot
         QApplication.processEvents()
+        legend = self.plot.getPlotItem().legend
+        shown = legend is None or legend.isVisible()
 
         def write() -> Path:
-            if fmt == "png":
-                exporters.ImageExporter(self.plot.getPlotItem()).export(path)
-            else:
-                self._write_svg(path)
+            if legend is not None:  # a figure keeps its legend, listed under the plot or not
+                legend.setVisible(True)
+            try:
+                if fmt == "png":
+                    exporters.ImageExporter(self.plot.getPlotItem()).export(path)
+                else:
+                    self._write_svg(path)
+            finally:
+                if legend is not None:
+                    legend.setVisible(shown)
             return Path(path)
 
         return self._write(write)

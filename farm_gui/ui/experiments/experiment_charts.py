@@ -31,15 +31,13 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Slot
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPixmap
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QListWidgetItem,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -60,6 +58,7 @@ from farm_gui.runtime.aio import run_blocking, spawn
 from farm_gui.ui.plots.bands import empty_fill, update_band
 from farm_gui.ui.plots.chart_specs import PALETTE
 from farm_gui.ui.plots.charts import AXIS_WIDTH
+from farm_gui.ui.plots.key_list import KeyList, swatch
 from farm_gui.ui.plots.plot_widget import PlotWidget
 
 log = logging.getLogger(__name__)
@@ -70,7 +69,6 @@ SCATTER_BRUSH = (31, 119, 180, 170)  # the first palette colour, a little transp
 CONFIDENCE = 0.95
 READ_BATCH = 64  # runs read at most per store read (~0.5 s): a large experiment fills in steps
 DRAW_EVERY_S = 1.0  # seconds between redraws of the charts while runs stream in
-LEGEND_MAX_PX = 96  # the legend's most height; more entries scroll
 STAGGER_MS = 100  # the mean curves are set this long after the scatter of the same drawing
 SPARE_EVERY_MS = 30  # between the makings of the drawn design points' items ahead of their runs
 STEADY_MARGIN = 0.1  # the vertical range's room on each side, in spans of the data (see SteadyViewBox)
@@ -214,51 +212,6 @@ def _fitted(title: tuple[str, str], width: int) -> str:
     return f"{main}<br><span style='font-size:{NOTE_PT}pt'>{small}</span>" if note else main
 
 
-def _swatch(color: str) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(QColor(color))
-    return QIcon(pixmap)
-
-
-class PointLegend(QListWidget):
-    """The design points' legend: as tall as its entries need (wrapped to its width), up
-    to LEGEND_MAX_PX; a fixed 96 px left most of it empty under a two-point experiment's
-    bands, which the chart above needed."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.model().rowsInserted.connect(self.updateGeometry)
-        self.model().rowsRemoved.connect(self.updateGeometry)
-        self.model().dataChanged.connect(self.updateGeometry)  # a longer text may wrap to a new row
-        # shown with entries only: an empty box sat under the empty charts
-        for signal in (self.model().rowsInserted, self.model().rowsRemoved, self.model().modelReset):
-            signal.connect(self._show_if_any)  # a method: disconnected when the legend goes
-        self.setVisible(False)
-
-    @Slot()
-    def _show_if_any(self) -> None:
-        self.setVisible(self.count() > 0)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
-        hint = super().sizeHint()
-        frame = 2 * self.frameWidth()
-        row = self.fontMetrics().height() + 2 * self.spacing() + 4
-        rects = [self.visualItemRect(self.item(i)) for i in range(self.count())]
-        bottom = max((r.bottom() + self.verticalOffset() for r in rects), default=row)
-        if any(r.width() > self.viewport().width() for r in rects):  # a long entry scrolls sideways
-            bottom += self.horizontalScrollBar().sizeHint().height()
-        return QSize(hint.width(), min(LEGEND_MAX_PX, max(row, bottom + self.spacing() + 1) + frame))
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API): a scroll area's is 70 x 70
-        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():  # entries wrap anew
-            QTimer.singleShot(0, self.updateGeometry)
-
-
 class _RefitTitles(QObject):
     """Elides a plot's title anew when the plot is resized."""
 
@@ -322,13 +275,9 @@ class ExperimentCharts(QWidget):
         self.band_items: dict[int, tuple[pg.PlotDataItem, list[pg.FillBetweenItem]]] = {}
         self._legend_items: dict[int, QListWidgetItem] = {}  # point -> its entry in the legend
         self.bands: list[PointBand] = []
-        self.legend = PointLegend()
+        self.legend = KeyList()
         self.legend.setObjectName("experiment_bands_legend")
         self.legend.setToolTip("Design points drawn (click one to pick its curve out)")
-        self.legend.setFlow(QListWidget.Flow.LeftToRight)
-        self.legend.setWrapping(True)
-        self.legend.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.legend.setSpacing(2)
         self.legend.itemClicked.connect(self._clicked)
         self.chosen: int | None = None  # the design point picked out in the legend
         bands_box = QWidget()
@@ -735,7 +684,7 @@ class ExperimentCharts(QWidget):
         text = f"{band.label}, {runs}"
         entry = self._legend_items.get(band.point)
         if entry is None:
-            entry = QListWidgetItem(_swatch(color), text)
+            entry = QListWidgetItem(swatch(color), text)
             entry.setData(Qt.ItemDataRole.UserRole, band.point)
             at = drawn.index(band.point)
             row = sum(1 for p in self._legend_items if p in drawn and drawn.index(p) < at)
