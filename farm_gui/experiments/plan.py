@@ -117,7 +117,7 @@ def model_problems(spec: ExperimentSpec) -> list[tuple[str, str]]:
                     out.append((where, unknown))
                     break
                 out.append((where, f"value {value!r}: " + "; ".join(
-                    f"{m}" if p == name else f"{p}: {m}" for p, m in msgs)))
+                    m if p in (name, "") else f"{p}: {m}" for p, m in msgs)))  # "": the whole model's
     if spec.stop is not None and spec.stop.metric not in model.metric_names:
         out.append(("stop.metric", f"model {model.name!r} has no metric {spec.stop.metric!r}; "
                     f"available: {', '.join(model.metric_names)}"))

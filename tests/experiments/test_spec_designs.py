@@ -163,3 +163,15 @@ replications: 2
 def test_range_includes_stop_and_rounds():
     spec = spec_from_text(f"model: {toy_model.NAME}\nfactors: {{step_size: {{range: [0.1, 0.5, 0.1]}}}}")
     assert [p["step_size"] for p in design_points(spec)] == [0.1, 0.2, 0.3, 0.4, 0.5]
+
+
+def test_a_factor_value_the_whole_model_rejects_is_told_in_one_sentence():
+    """A check of the parameters together (the foraging ecology's initial agents against its
+    population cap) has no field of its own: its sentence follows the value, with no empty
+    field name (": :") before it."""
+    with pytest.raises(SpecError) as err:
+        spec_from_text("model: foraging\nfactors: {max_population: {values: [10, 300]}}")
+    ((path, msg),) = err.value.problems
+    assert path == "factors.max_population"
+    assert msg.startswith("value 10: the initial agents (30 in all) exceed the population cap"), msg
+    assert ": :" not in msg
