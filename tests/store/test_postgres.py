@@ -35,13 +35,13 @@ def pg_url():
         if IN_CI:
             pytest.fail("psycopg is not installed: `make test` installs the postgres extra")
         pytest.skip("psycopg is not installed (pip install 'farm-gui[postgres]')")
-    from sqlalchemy import create_engine
-
-    from farm_gui.store.schema import metadata
+    from sqlalchemy import MetaData, create_engine
 
     with one_test_at_a_time(URL):
         engine = create_engine(URL)
-        metadata.drop_all(engine)
+        every_table = MetaData()  # the models' own tables too (metrics_schelling, ...)
+        every_table.reflect(engine)
+        every_table.drop_all(engine)
         engine.dispose()
         yield URL
 
@@ -166,3 +166,46 @@ def test_a_run_from_the_window_is_recorded_by_its_own_process(pg_url, tmp_path, 
     shown = run.buffer.snapshot()["alive"][:120]
     np.testing.assert_array_equal(shown, window.store.metrics(run.run_id)["alive"])
     window.close()
+
+
+def test_an_experiment_cancelled_and_resumed_on_postgres_matches_one_on_sqlite(pg_url, tmp_path):
+    """The experiment tables and the runner over PostgreSQL: cancelled after its first
+    results, resumed, it ends with the runs, seeds and metrics of the same spec run
+    straight through into a SQLite workspace."""
+    from farm_gui.core.jobs import JobControl
+    from farm_gui.experiments.backends import LocalPoolBackend
+    from farm_gui.experiments.runner import ExperimentRunner, create_experiment
+    from farm_gui.experiments.spec import spec_from_text
+
+    spec = spec_from_text("model: foraging\npreset: default\nfactors:\n  base_consumption_rate: "
+                          "{values: [0.1, 0.2]}\nreplications: 20\nsteps: 15\nseed: 11\n")
+
+    def outcome(store, experiment_id):
+        runs = store.experiment_runs(experiment_id)
+        return [(r.index, r.seed, r.factors, r.status,
+                 list(store.metrics(r.run_id)["alive"])) for r in runs]
+
+    with open_store(tmp_path / "straight.db") as store:
+        straight = create_experiment(store, spec)
+        assert ExperimentRunner(store, straight, LocalPoolBackend(2)).run() == "finished"
+        expected = outcome(store, straight)
+    # (a cancel keeps the runs in flight that finish within its grace: up to two tasks of runs)
+    assert len(expected) == 40 and all(status == "finished" for *_, status, _ in expected)
+
+    with open_store(pg_url) as store:
+        experiment_id = create_experiment(store, spec)
+        control = JobControl()
+        seen = []
+
+        def stop_after_the_first(task, run_id, status):
+            seen.append(run_id)
+            control.stop()
+
+        runner = ExperimentRunner(store, experiment_id, LocalPoolBackend(1), control,
+                                  on_result=stop_after_the_first)
+        assert runner.run() == "cancelled"
+        info = store.get_experiment(experiment_id)
+        assert info.status == "cancelled" and 1 <= info.runs_done < 40
+        assert ExperimentRunner(store, experiment_id, LocalPoolBackend(2)).run() == "finished"
+        assert store.get_experiment(experiment_id).runs_finished == 40
+        assert outcome(store, experiment_id) == expected
