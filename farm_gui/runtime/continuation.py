@@ -99,6 +99,14 @@ def _restore(config: RunConfig, state: dict[str, Any], model: str, where: str) -
         raise CheckpointError(f"{where} cannot be used: {err}") from None
 
 
+def restore_checkpoint(store: Store, run_id: int, step: int, config: RunConfig, model: str) -> Model:
+    """The model of run ``run_id``'s checkpoint at ``step``, with ``config``, once
+    ``prepare_resume`` or ``prepare_fork`` has checked it (a run's own process restores it
+    again: runtime/run_process.py)."""
+    step, state = store.load_checkpoint(run_id, step)
+    return _restore(config, state, model, f"the checkpoint of run {run_id} at step {step}")
+
+
 def prepare_resume(store: Store, run_id: int, more_steps: int | None = None) -> Continuation:
     """Run `run_id` from its last checkpoint, in the same run record; `more_steps`: run that
     many steps from the checkpoint (needed for a run that finished all its steps)."""

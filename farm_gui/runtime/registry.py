@@ -99,10 +99,13 @@ class RunRegistry(QObject):
     # ---- starting ---------------------------------------------------------------
     def start(self, store: Any, run_id: int, name: str, config: RunParameters,
               speed: float | None = None, *, session_options: dict[str, Any] | None = None,
-              history: dict[str, Any] | None = None, model: ModelSpec | None = None) -> ActiveRun:
+              history: dict[str, Any] | None = None, model: ModelSpec | None = None,
+              restore_from: tuple[int, int] | None = None) -> ActiveRun:
         """``session_options``: extra RunSession arguments (a resumed or forked run's
         model); ``history``: metrics already stored (a resumed run's earlier steps),
-        put into the live buffer first; ``model``: the run's model (default: foraging)."""
+        put into the live buffer first; ``model``: the run's model (default: foraging);
+        ``restore_from``: (run, step) of the checkpoint a resumed or forked run goes on
+        from, so that its own process can restore the model there too."""
         spec = model if model is not None else get_model(None)
         control = JobControl()
         control.set_speed(speed)
@@ -111,11 +114,14 @@ class RunRegistry(QObject):
             buffer.extend(history)
         run = ActiveRun(run_id, name, config, control, buffer, WorldSlot(), model=spec)
         factory = self._session_factory
-        fresh = factory is RunSession and not session_options
-        target = process_target(store, spec) if self.processes and fresh else None
+        options = session_options or {}
+        restore = (*restore_from, bool(options.get("fork"))) if restore_from is not None else None
+        # the child can make this session itself: a fresh one, or one from a stored checkpoint
+        by_itself = factory is RunSession and (not options or restore is not None)
+        target = process_target(store, spec) if self.processes and by_itself else None
         if target is not None:
             run.worker = ProcessRunWorker(store, run_id, config, control, run.buffer, run.world,
-                                          self._signals, spec=spec, target=target)
+                                          self._signals, spec=spec, target=target, restore=restore)
         else:
             if session_options:
                 factory = functools.partial(factory, **session_options)

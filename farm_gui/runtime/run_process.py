@@ -154,8 +154,11 @@ def _follow_controls(conn, control: JobControl) -> None:
         control.stop()
 
 
-def serve_run(target: str, run_id: int, model: str, params: dict[str, Any], conn, commands) -> None:
-    """The run's process: record run ``run_id`` of the store at ``target`` to its end."""
+def serve_run(target: str, run_id: int, model: str, params: dict[str, Any], conn, commands,
+              restore: tuple[int, int, bool] | None = None) -> None:
+    """The run's process: record run ``run_id`` of the store at ``target`` to its end.
+    ``restore``: (run, step, fork) of the checkpoint a resumed or forked run goes on from,
+    which the window has checked (runtime/continuation.py)."""
     from farm_gui.runtime.session import RunSession
     from farm_gui.store import attach_store
 
@@ -172,9 +175,16 @@ def serve_run(target: str, run_id: int, model: str, params: dict[str, Any], conn
         threading.Thread(target=_follow_controls, args=(commands, control), name="run-controls",
                          daemon=True).start()
         store = attach_store(target)  # the window has opened and checked it
+        restored, fork = None, False
+        if restore is not None:
+            from farm_gui.runtime.continuation import restore_checkpoint
+
+            source, step, fork = restore
+            restored = restore_checkpoint(store, source, step, config, spec.name)
         outbox = _Outbox(conn, control, spec)
         session = RunSession(store, run_id, config, control, on_step=outbox.on_step,
-                             on_state=outbox.on_state, on_block=outbox.on_block)
+                             on_state=outbox.on_state, on_block=outbox.on_block,
+                             model=restored, fork=fork)
         outbox.session = session
         try:
             status = session.run()
@@ -199,8 +209,11 @@ class ProcessRunWorker(Job):
     announces_running = False
 
     def __init__(self, store: Any, run_id: int, config: RunParameters, control: JobControl,
-                 buffer: LiveBuffer, world: WorldSlot, signals: Any, spec: ModelSpec, target: str):
+                 buffer: LiveBuffer, world: WorldSlot, signals: Any, spec: ModelSpec, target: str,
+                 restore: tuple[int, int, bool] | None = None):
+        """``restore``: as ``serve_run``'s."""
         super().__init__(run_id, control, signals)
+        self.restore = restore
         self.store = store
         self.run_id = run_id
         self.config = config
@@ -227,7 +240,8 @@ class ProcessRunWorker(Job):
         commands_in, commands_out = ctx.Pipe(duplex=False)
         self.process = ctx.Process(
             target=serve_run, name=f"farm-gui-run-{self.run_id}", daemon=True,
-            args=(self.target, self.run_id, self.spec.name, self.config.model_dump(), send, commands_in))
+            args=(self.target, self.run_id, self.spec.name, self.config.model_dump(), send, commands_in,
+                  self.restore))
         try:
             self.process.start()
         except (OSError, RuntimeError) as err:  # no process could be started (out of resources)

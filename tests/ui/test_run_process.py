@@ -11,8 +11,8 @@ import numpy as np
 from PySide6.QtWidgets import QWidget
 
 from farm_gui.core.jobs import JobControl
+from farm_gui.runtime.aio import spawn
 from farm_gui.runtime.run_process import ProcessRunWorker
-from farm_gui.runtime.worker import RunWorker
 
 from .conftest import WAIT_MS, resume_for_more_steps, start_and_get_run, wait_final
 
@@ -83,17 +83,37 @@ def test_a_run_whose_process_dies_is_interrupted_with_a_message(qtbot, make_wind
     assert run.worker.error == info.error
 
 
-def test_a_resumed_run_goes_on_on_a_thread(qtbot, make_window):
-    """A continued run's model is restored in the window's process: it runs there."""
+def test_resumed_and_forked_runs_go_on_in_a_process_of_their_own(qtbot, make_window):
+    """The window checks the checkpoint and prepares the run; the run's process restores the
+    model there again and records the rest (equal to an uninterrupted run: see
+    test_continue_flows)."""
     window = make_window(steps=40)
     window.config_form.set_value("checkpoint_every", 20)
     run = start_and_get_run(qtbot, window)
     wait_final(qtbot, window, run)
     resume_for_more_steps(qtbot, window, 20)
-    qtbot.waitUntil(lambda: isinstance(window.registry.get(run.run_id).worker, RunWorker), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: window.store.get_run(run.run_id).steps_done == 60
                     and window.registry.state(run.run_id) == "finished", timeout=WAIT_MS)
-    assert writer_pid(window, run.run_id) == os.getpid()
+    assert isinstance(window.registry.get(run.run_id).worker, ProcessRunWorker)
+    assert writer_pid(window, run.run_id) not in (None, os.getpid())
+    live = window.registry.get(run.run_id).buffer.snapshot()  # the history, then the new steps
+    np.testing.assert_array_equal(live["alive"][:60], window.store.metrics(run.run_id)["alive"])
+
+    forked: list = []
+
+    async def fork() -> None:  # as the Fork dialog's OK does
+        forked.append(await window.continues.fork_run_async(run.run_id, 20, {"base_consumption_rate": 0.3}))
+
+    spawn(fork())
+    qtbot.waitUntil(lambda: bool(forked), timeout=WAIT_MS)
+    fork_id = forked[0]
+    assert fork_id is not None
+    qtbot.waitUntil(lambda: window.registry.state(fork_id) == "finished", timeout=WAIT_MS)
+    assert isinstance(window.registry.get(fork_id).worker, ProcessRunWorker)
+    fork = window.store.get_run(fork_id)
+    assert (fork.parent_run, fork.parent_step, fork.steps_done) == (run.run_id, 20, 60)
+    assert fork.status == "finished"
+    assert writer_pid(window, fork_id) not in (None, os.getpid())
 
 
 def test_a_control_tells_its_listeners_every_command_in_order():

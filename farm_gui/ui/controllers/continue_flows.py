@@ -231,7 +231,8 @@ class ContinueController(QObject):
                 return False
             state.stored_series.pop(run_id, None)
             self.registry.start(store, run_id, info.name, cont.config, state.speed,
-                                session_options={"model": cont.model, "fork": False}, history=history)
+                                session_options={"model": cont.model, "fork": False}, history=history,
+                                restore_from=(run_id, cont.step))
         await self.runs.refresh_runs_async(select=[run_id])
         state.shown_ids = []  # the run is live again: bind its live buffer
         state.wanted_ids = self.run_table.selected_ids()
@@ -299,6 +300,7 @@ class ContinueController(QObject):
                 self.show_error("Cannot fork the run", str(err))
                 return None
             self.registry.start(store, cont.run_id, info.name, cont.config, state.speed,
-                                session_options={"model": cont.model, "fork": True})
+                                session_options={"model": cont.model, "fork": True},
+                                restore_from=(run_id, cont.step))
         await self.runs.refresh_runs_async(select=[cont.run_id, run_id])
         return cont.run_id
