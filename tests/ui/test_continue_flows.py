@@ -14,9 +14,10 @@ from farm_gui.store import open_store
 from .conftest import WAIT_MS, resume_for_more_steps, start_and_get_run, wait_final
 
 
-def _reference_metrics(tmp_path, config):
+def _reference_metrics(tmp_path, config, model: str | None = None):
+    """The metrics of ``config`` run straight through (no stop, no checkpoint)."""
     with open_store(tmp_path / "reference.db") as store:
-        run_id = store.create_run(config)
+        run_id = store.create_run(config) if model is None else store.create_run(config, None, model)
         assert RunSession(store, run_id, config).run() == "finished"
         return store.metrics(run_id)
 
@@ -153,3 +154,57 @@ def test_a_finished_run_without_checkpoints_says_how_to_get_them(qtbot, make_win
     title, message = window.state.last_error
     assert title == "Cannot resume the run" and "no checkpoint to continue from" in message
     assert "Re-run with this Configuration" in message and "--from-run" in message
+
+
+def test_a_run_of_another_model_resumes_and_forks_as_that_model(qtbot, make_window, tmp_path, caplog):
+    """A Boltzmann wealth run continued from the window was taken for the foraging ecology
+    (the registry's default model): its live buffer had the foraging ecology's columns, so
+    its charts had nothing to draw and the run table's Alive raised on their NaN counts;
+    in a process of its own it failed outright ("Extra inputs are not permitted: n")."""
+    from farm_gui.models.boltzmann_wealth import SPEC as WEALTH
+
+    from .test_model_runs_in_window import pick
+
+    window = make_window(steps=40)
+    pick(qtbot, window, WEALTH.name)
+    window.config_form.set_value("simulation_steps", 40)
+    window.config_form.set_value("snapshot_every", 10)
+    run = start_and_get_run(qtbot, window)
+    wait_final(qtbot, window, run)
+    assert window.store.get_run(run.run_id).status == "finished"
+
+    resume_for_more_steps(qtbot, window, 20)
+    qtbot.waitUntil(lambda: (i := window.store.get_run(run.run_id)).status == "failed"
+                    or (i.steps_done == 60 and i.status == "finished"), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.registry.state(run.run_id) in ("finished", "failed"), timeout=WAIT_MS)
+    info = window.store.get_run(run.run_id)
+    assert (info.status, info.steps_done, info.error) == ("finished", 60, None)
+    resumed = window.registry.get(run.run_id)
+    assert resumed.model.name == WEALTH.name
+    stored = window.store.metrics(run.run_id)
+    reference = _reference_metrics(tmp_path, resumed.config, WEALTH.name)
+    for name in ("gini", "max_wealth", "transfers"):
+        np.testing.assert_array_equal(stored[name], reference[name], err_msg=name)
+    live = resumed.buffer.snapshot()
+    # the history, then the new steps (the live buffer holds float32)
+    np.testing.assert_array_equal(live["gini"][:60], stored["gini"].astype(np.float32))
+    chart = window.findChild(QWidget, "inequality_chart")
+    qtbot.waitUntil(lambda: chart.data("Gini coefficient") is not None
+                    and len(chart.data("Gini coefficient")[0]) == 60, timeout=WAIT_MS)
+
+    forked: list = []
+
+    async def fork() -> None:
+        forked.append(await window.continues.fork_run_async(run.run_id, 40, {}))  # a checkpoint: the resume's
+
+    from farm_gui.runtime.aio import spawn
+
+    spawn(fork())
+    qtbot.waitUntil(lambda: bool(forked), timeout=WAIT_MS)
+    assert forked[0] is not None, window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.registry.state(forked[0]) in ("finished", "failed"), timeout=WAIT_MS)
+    fork_info = window.store.get_run(forked[0])
+    assert (fork_info.status, fork_info.model, fork_info.steps_done) == ("finished", WEALTH.name, 60)
+    # the same settings from the same checkpoint: the same steps as the run it came from
+    np.testing.assert_array_equal(window.store.metrics(forked[0])["gini"], stored["gini"][40:])
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")], caplog.text

@@ -195,3 +195,21 @@ def test_a_run_started_a_moment_ago_does_not_take_the_selection_the_user_made_si
     finally:
         window.registry.stop_all()
         window.registry.wait(30)
+
+
+def test_the_run_tables_alive_skips_counts_a_step_did_not_give():
+    """A count the run's steps did not give (NaN in the live buffer) is left out of "Alive",
+    which raised on it in the GUI thread (int(nan))."""
+    import math
+
+    from farm_gui.models.foraging import SPEC
+    from farm_gui.runtime.live_buffer import LiveBuffer, buffer_names
+    from farm_gui.ui.controllers.run_flows import population
+
+    buffer = LiveBuffer(buffer_names(SPEC))
+    buffer.append({"step": 0, "alive_system": 3.0, "alive_control": 4.0})  # no independent agents' count
+    assert population(SPEC, buffer.snapshot()) == 7
+    empty = LiveBuffer(buffer_names(SPEC))
+    empty.append({"step": 0})
+    snap = empty.snapshot()
+    assert math.isnan(snap.last("alive_system")) and population(SPEC, snap) is None

@@ -41,7 +41,7 @@ from farm_gui.store import StoreError
 from farm_gui.store.checkpoints import NO_CHECKPOINT_HINT
 from farm_gui.store.side_tables import read_only_reason
 from farm_gui.ui.actions import WindowActions
-from farm_gui.ui.controllers.run_flows import RunController
+from farm_gui.ui.controllers.run_flows import RunController, model_of
 from farm_gui.ui.state import RunRow, WindowState
 from farm_gui.ui.widgets.run_table import RunTable
 from farm_gui.ui.world.world_view import WorldView
@@ -232,7 +232,7 @@ class ContinueController(QObject):
             state.stored_series.pop(run_id, None)
             self.registry.start(store, run_id, info.name, cont.config, state.speed,
                                 session_options={"model": cont.model, "fork": False}, history=history,
-                                restore_from=(run_id, cont.step))
+                                restore_from=(run_id, cont.step), model=model_of(cont.config))
         await self.runs.refresh_runs_async(select=[run_id])
         state.shown_ids = []  # the run is live again: bind its live buffer
         state.wanted_ids = self.run_table.selected_ids()
@@ -301,6 +301,6 @@ class ContinueController(QObject):
                 return None
             self.registry.start(store, cont.run_id, info.name, cont.config, state.speed,
                                 session_options={"model": cont.model, "fork": True},
-                                restore_from=(run_id, cont.step))
+                                restore_from=(run_id, cont.step), model=model_of(cont.config))
         await self.runs.refresh_runs_async(select=[cont.run_id, run_id])
         return cont.run_id

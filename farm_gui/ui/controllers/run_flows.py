@@ -10,6 +10,7 @@ asyncio locks order these coroutines, which interleave on one loop.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -487,7 +488,7 @@ def population(spec, snap) -> int | None:
     (its metrics that count a category), None for a model without such counts."""
     spec = spec if spec is not None else get_model(None)
     counts = [snap.last(m.name) for m in spec.metrics if m.category is not None and m.name in snap.names]
-    counts = [c for c in counts if c is not None]
+    counts = [c for c in counts if c is not None and math.isfinite(c)]
     return int(sum(counts)) if counts else None
 
 
