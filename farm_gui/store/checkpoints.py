@@ -91,7 +91,7 @@ class CheckpointTable:
                                   f"{state.get('step_index')} (the checkpoint is damaged)")
         return int(row.step), state
 
-    def prepare_resume(self, run_id: int, step: int, config: RunConfig, last_alive: int) -> None:
+    def prepare_resume(self, run_id: int, step: int, config: RunConfig, last_alive: int | None) -> None:
         """Make run `run_id` ready to go on from its checkpoint at `step`: everything it
         stored after that step (metrics, action counts, births, deaths, snapshots, later
         checkpoints) is removed in one transaction, to be written again by the resumed
@@ -114,12 +114,12 @@ class CheckpointTable:
             delete_model_rows(conn, info.model, rid, from_step=k)
             conn.execute(delete(checkpoints).where(checkpoints.c.run_id == rid, checkpoints.c.step > k))
             conn.execute(update(runs).where(runs.c.id == rid).values(
-                status="pending", steps_done=k, last_alive=int(last_alive), error=None, finished_at=None,
+                status="pending", steps_done=k, last_alive=_count(last_alive), error=None, finished_at=None,
                 total_steps=config.simulation_steps, config_json=json.dumps(config_to_dict(config)),
                 writer_pid=None, writer_host=None, heartbeat_at=utcnow()))
 
     def create_fork(self, parent_id: int, step: int, config: RunConfig, name: str | None,
-                    last_alive: int) -> int:
+                    last_alive: int | None) -> int:
         """A new run that continues run `parent_id` from its checkpoint at `step` with
         `config`. It holds a copy of that checkpoint and the agents alive at `step`
         (their births stay as the parent recorded them); its own steps start at `step`."""
@@ -130,7 +130,7 @@ class CheckpointTable:
             run_id = int(conn.execute(insert(runs).values(
                 name=name or "", model=parent.model, config_json=json.dumps(config_to_dict(config)),
                 seed=config.seed, status="pending", total_steps=config.simulation_steps, steps_done=k,
-                last_alive=int(last_alive), created_at=now, app_version=__version__,
+                last_alive=_count(last_alive), created_at=now, app_version=__version__,
                 parent_run=pid, parent_step=k, model_version=parent.model_version)).inserted_primary_key[0])
             if not name:
                 base = f"{parent.name} fork@{k}"
@@ -174,3 +174,8 @@ def _truncate_chunks(conn, rid: int, k: int) -> None:
         table = np.frombuffer(data, dtype="<f8").reshape(len(columns.split(",")), int(n))[:, :keep]
         conn.execute(update(metric_chunks).where(c.run_id == rid, c.first_step == first).values(
             n_steps=keep, data=np.ascontiguousarray(table).tobytes()))
+
+
+def _count(alive: int | None) -> int | None:
+    """A run's agents alive as stored: None for a model that counts no population."""
+    return None if alive is None else int(alive)

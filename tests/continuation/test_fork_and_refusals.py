@@ -155,3 +155,25 @@ def test_a_settled_schelling_run_forks_with_a_setting_that_unsettles_it(tmp_path
     assert fork.status == "finished" and fork.steps_done > ended
     first = list(metrics["step"]).index(ended)  # the fork's first step
     assert metrics["moved"][first] > 0  # agents unhappy at 0.7 move at once
+
+
+def test_a_run_of_a_model_without_a_population_continues_without_an_alive_count(tmp_path, capsys):
+    """Resumed or forked, a Boltzmann wealth run (its model counts no population) read
+    "Alive 0" in the run table until it ended: the checkpoint's missing count was stored
+    as 0. A foraging run keeps its count."""
+    from farm_gui.cli import main
+    from farm_gui.runtime.continuation import prepare_fork, prepare_resume
+    from farm_gui.store import open_store
+
+    db = str(tmp_path / "w.db")
+    assert main(["run", "--model", "boltzmann_wealth", "--steps", "40", "--quiet", "--db", db]) == 0
+    assert main(["run", "--steps", "40", "--quiet", "--db", db]) == 0
+    with open_store(db) as store:
+        wealth, forage = sorted(r.id for r in store.list_runs())
+        assert store.get_run(wealth).model == "boltzmann_wealth"
+        prepare_resume(store, wealth, 10)
+        assert store.get_run(wealth).last_alive is None
+        fork = prepare_fork(store, wealth, 40)
+        assert store.get_run(fork.run_id).last_alive is None
+        prepare_resume(store, forage, 10)
+        assert isinstance(store.get_run(forage).last_alive, int) and store.get_run(forage).last_alive > 0

@@ -181,6 +181,7 @@ def test_a_run_of_another_model_resumes_and_forks_as_that_model(qtbot, make_wind
     assert (info.status, info.steps_done, info.error) == ("finished", 60, None)
     resumed = window.registry.get(run.run_id)
     assert resumed.model.name == WEALTH.name
+    assert info.last_alive is None  # a model that counts no population: no "Alive" (it read 0)
     stored = window.store.metrics(run.run_id)
     reference = _reference_metrics(tmp_path, resumed.config, WEALTH.name)
     for name in ("gini", "max_wealth", "transfers"):
@@ -205,6 +206,7 @@ def test_a_run_of_another_model_resumes_and_forks_as_that_model(qtbot, make_wind
     qtbot.waitUntil(lambda: window.registry.state(forked[0]) in ("finished", "failed"), timeout=WAIT_MS)
     fork_info = window.store.get_run(forked[0])
     assert (fork_info.status, fork_info.model, fork_info.steps_done) == ("finished", WEALTH.name, 60)
+    assert fork_info.last_alive is None
     # the same settings from the same checkpoint: the same steps as the run it came from
     np.testing.assert_array_equal(window.store.metrics(forked[0])["gini"], stored["gini"][40:])
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")], caplog.text
