@@ -456,7 +456,8 @@ def _add_export(sub) -> None:
 def _add_analyze(sub) -> None:
     p = sub.add_parser("analyze", help="analyse stored runs; print a summary and write result files",
                        description="Modules: population, survival, spatial, dominance, comparison (two or "
-                       "more runs), wealth, and models' own (the foraging ecology's resources, actions). "
+                       "more runs), wealth, sensitivity (an experiment's runs: experiment:ID), and models' "
+                       "own (the foraging ecology's resources, actions). "
                        "A module runs only on runs whose model has the data it needs; for others it is "
                        "refused, naming what is missing (exit 2). The result is also kept in the database.")
     p.add_argument("runs", nargs="+", metavar="RUN",
