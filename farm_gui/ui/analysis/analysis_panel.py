@@ -60,6 +60,9 @@ COL = {name: i for i, name in enumerate(COLUMNS)}
 CLOCK_MS = 1000
 NARROW_PX = 900  # below this width the results go under the jobs, not beside them
 RESULTS_ROOM_PX = 320  # a result shown in less height than this folds the New analysis form away
+# Under the jobs, with the form folded away: the jobs' share of the dock (their least height
+# if more); half left a comparison's plot ~80 px tall beside an empty half of the jobs table.
+FOLDED_JOBS_SHARE = 0.3
 
 
 def params_from_text(text: str) -> dict[str, Any]:
@@ -563,7 +566,11 @@ class AnalysisPanel(PanelData, QWidget):
         if not getattr(self, "_user_split", False):  # until the user drags the handle: results get half
             vertical = self.splitter.orientation() == Qt.Orientation.Vertical
             extent = self.height() if vertical else self.width()
-            self.splitter.setSizes([extent // 2, extent - extent // 2])
+            first = extent // 2
+            if vertical and not self.form_section.isExpanded():  # the jobs need little: results get more
+                least = self.splitter.widget(0).minimumSizeHint().height()
+                first = min(first, max(least, int(extent * FOLDED_JOBS_SHARE)))
+            self.splitter.setSizes([first, extent - first])
 
     def _on_module_changed(self) -> None:
         name = self.module_combo.currentData()
