@@ -210,3 +210,21 @@ def test_a_run_of_another_model_resumes_and_forks_as_that_model(qtbot, make_wind
     # the same settings from the same checkpoint: the same steps as the run it came from
     np.testing.assert_array_equal(window.store.metrics(forked[0])["gini"], stored["gini"][40:])
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")], caplog.text
+
+
+def test_the_fork_dialogs_example_settings_are_the_runs_models_and_valid():
+    """A Schelling run's fork dialog suggested "base_consumption_rate=0.3 max_population=500",
+    settings of the foraging ecology that the fork would refuse."""
+    from farm_gui.core.registry import models
+    from farm_gui.runtime.continuation import apply_settings, parse_settings
+    from farm_gui.ui.controllers.continue_flows import example_settings
+
+    for name, spec in models().items():
+        config = spec.parameters()
+        example = example_settings(config).removeprefix("e.g. ")
+        if example.startswith("name=value"):  # a model without a rate to show: the syntax only
+            continue
+        settings = parse_settings(example.split())
+        changed = apply_settings(config, settings, "example")  # valid for the run's own model
+        assert all(getattr(changed, key) != getattr(config, key) for key in settings), name
+    assert example_settings(models()["schelling"].parameters()) == "e.g. homophily=0.2"

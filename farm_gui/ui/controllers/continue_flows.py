@@ -71,6 +71,26 @@ class ContinueDialog(QDialog):
         form.addRow(buttons)
 
 
+# how a run is run, and the world's size (a checkpoint's world keeps its size): not examples
+NOT_EXAMPLES = ("simulation_steps", "seed", "snapshot_every", "checkpoint_every", "width", "height")
+
+
+def example_settings(config: BaseModel) -> str:
+    """The fork dialog's example of changed settings, in the parent's model's parameters
+    (a Schelling run's read "base_consumption_rate=0.3", a foraging ecology parameter): its
+    last rate, halved (behaviour, such as Schelling's homophily, tends to be declared after
+    the initial conditions)."""
+    if hasattr(config, "base_consumption_rate") and hasattr(config, "max_population"):
+        return "e.g. base_consumption_rate=0.3 max_population=500"  # the foraging ecology's
+    rates = [(info.alias or name, value) for name, info in type(config).model_fields.items()
+             if name not in NOT_EXAMPLES and isinstance(value := getattr(config, name), float)
+             and 0 < value <= 1]
+    if not rates:
+        return "e.g. name=value (the run's parameters; see its configuration)"
+    name, value = rates[-1]
+    return f"e.g. {name}={value / 2:g}"
+
+
 class ForkDialog(QDialog):
     """The checkpoint to fork from, changed settings and the new run's name. Settings that
     do not fit the parent's configuration are named in the dialog, which stays open with
@@ -90,9 +110,12 @@ class ForkDialog(QDialog):
         self.step_box.currentIndexChanged.connect(self._name_placeholder)
         self.settings_edit = QLineEdit()
         self.settings_edit.setObjectName("fork_settings")
-        example = "e.g. base_consumption_rate=0.3 max_population=500"
+        example = example_settings(config)
         self.settings_edit.setPlaceholderText(example)
-        self.settings_edit.setMinimumWidth(self.settings_edit.fontMetrics().horizontalAdvance(example) + 24)
+        # room for a few settings whatever the example's length
+        metrics = self.settings_edit.fontMetrics()
+        self.settings_edit.setMinimumWidth(max(metrics.horizontalAdvance("x" * 44),
+                                               metrics.horizontalAdvance(example) + 24))
         self.settings_edit.setToolTip("Changed parameters as key=value pairs (dotted keys for nested ones, "
                                       "e.g. action_weights.move=0.5); the rest are the parent's")
         self.name_edit = QLineEdit()
