@@ -349,9 +349,13 @@ def test_a_narrow_panel_folds_the_form_away_to_show_a_result_until_the_user_unfo
     qtbot.waitUntil(lambda: panel.results.result is not None, timeout=WAIT_MS)
     assert not form.isExpanded()  # the result got the room
     # and the most height: the jobs above need only their least once the form is folded (they had half)
-    least = panel.splitter.widget(0).minimumSizeHint().height()
-    qtbot.waitUntil(lambda: (s := panel.splitter.sizes())[1] > s[0], timeout=WAIT_MS)
-    assert least <= panel.splitter.sizes()[0] <= max(least, 0.3 * panel.height()) + 1
+
+    def jobs_keep_their_least() -> bool:
+        jobs, results = panel.splitter.sizes()
+        least = panel.splitter.widget(0).minimumSizeHint().height()
+        return results > jobs and least <= jobs <= max(least, 0.3 * panel.splitter.height()) + 1
+
+    qtbot.waitUntil(jobs_keep_their_least, timeout=WAIT_MS)
     # the user wants the form back: it stays, however many results follow
     qtbot.mouseClick(form.toggleButton(), Qt.MouseButton.LeftButton)
     assert form.isExpanded()

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QAbstractItemModel, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -264,6 +264,8 @@ class AnalysisPanel(PanelData, QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.setHandleWidth(6)
         splitter.splitterMoved.connect(lambda *_: setattr(self, "_user_split", True))
+        # its height follows the form's (folded, unfolded) after the layout has run: split again then
+        splitter.installEventFilter(self)
         # On a small screen the dock may be smaller than the form, the jobs and a result
         # need: they scroll, instead of the window growing past the screen.
         scroll = QScrollArea()
@@ -562,10 +564,17 @@ class AnalysisPanel(PanelData, QWidget):
         finally:
             self._folding_form = False
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.splitter and event.type() == QEvent.Type.Resize:
+            self._apply_split()
+        return super().eventFilter(watched, event)
+
     def _apply_split(self) -> None:
         if not getattr(self, "_user_split", False):  # until the user drags the handle: results get half
             vertical = self.splitter.orientation() == Qt.Orientation.Vertical
-            extent = self.height() if vertical else self.width()
+            # the splitter's own extent: in the scroll area it is taller than the panel while
+            # the unfolded form needs more than the panel has
+            extent = self.splitter.height() if vertical else self.splitter.width()
             first = extent // 2
             if vertical and not self.form_section.isExpanded():  # the jobs need little: results get more
                 least = self.splitter.widget(0).minimumSizeHint().height()
