@@ -250,3 +250,22 @@ def test_times_read_as_times_at_every_scale():
     assert _fmt_eta(600) == "10 min"
     assert _fmt_eta(5 * 3600) == "5.0 h"  # it said "300 min"
     assert estimate_text(5, 100, 3126.0, 2, "foraging").startswith("under 1 s on 2 workers")
+
+
+def test_an_experiment_started_before_it_is_listed_is_selected_once_it_is(qtbot, make_window):
+    """On a loaded machine the panel listed the workspace's experiments before the one just
+    started had reported anything: it was not in the list when it was to be selected, and it
+    never was (its charts did not follow it)."""
+    from farm_gui.experiments.runner import create_experiment
+    from farm_gui.experiments.spec import spec_from_text
+    from farm_gui.runtime.aio import spawn
+
+    window = make_window()
+    panel = window.experiments_panel
+    spec = spec_from_text("model: foraging\npreset: default\nreplications: 2\nsteps: 5\nseed: 1\n")
+    experiment_id = create_experiment(window.store, spec)  # in the workspace, not listed yet
+    assert experiment_id not in panel.infos
+    panel.select_experiment(experiment_id)
+    assert panel.selected_id() is None
+    spawn(panel.reload())
+    qtbot.waitUntil(lambda: panel.selected_id() == experiment_id, timeout=WAIT_MS)

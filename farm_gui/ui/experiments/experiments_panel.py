@@ -299,6 +299,7 @@ class ExperimentsPanel(QWidget):
         self.jobs: dict[int, ExperimentJob] = {}
         self.infos: dict[int, Any] = {}
         self._listed_store: Any = None  # the workspace whose experiments are listed
+        self._to_select: int | None = None  # an experiment to select once it is listed
         self.charts: Any = None  # the ExperimentCharts of the selected experiment (install sets it)
         self.charts_dock: Any = None
         self.closed = False  # the window is closing: no more refreshes
@@ -392,6 +393,8 @@ class ExperimentsPanel(QWidget):
                     self.table.setItem(r, c, QTableWidgetItem(text))
                 elif item.text() != text:
                     item.setText(text)
+        if self._to_select is not None:
+            self.select_experiment(self._to_select)
         self._follow()
         self._update_buttons()
 
@@ -461,9 +464,13 @@ class ExperimentsPanel(QWidget):
         self._update_buttons()
 
     def select_experiment(self, experiment_id: int) -> None:
+        """Select it now, or as soon as the list shows it (a loaded machine listed the
+        workspace's experiments before the one just started had reported anything)."""
+        self._to_select = experiment_id
         for r in range(self.table.rowCount()):
             item = self.table.item(r, 0)
             if item is not None and item.text() == str(experiment_id):
+                self._to_select = None
                 self.table.selectRow(r)
                 return
 
