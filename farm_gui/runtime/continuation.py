@@ -99,11 +99,6 @@ def _restore(config: RunConfig, state: dict[str, Any], model: str, where: str) -
         raise CheckpointError(f"{where} cannot be used: {err}") from None
 
 
-def _alive(state: dict[str, Any]) -> int | None:
-    """The agents alive a checkpoint counts (None: its model counts no population)."""
-    return None if state.get("alive") is None else int(state["alive"])
-
-
 def restore_checkpoint(store: Store, run_id: int, step: int, config: RunConfig, model: str) -> Model:
     """The model of run ``run_id``'s checkpoint at ``step``, with ``config``, once
     ``prepare_resume`` or ``prepare_fork`` has checked it (a run's own process restores it
@@ -138,7 +133,7 @@ def prepare_resume(store: Store, run_id: int, more_steps: int | None = None) -> 
                                   "other settings instead")
         raise CheckpointError(f"run {run_id} ({info.name}) has done all its {config.simulation_steps} steps; "
                               "give a number of steps to continue for (--steps N)")
-    store.prepare_resume(run_id, step, config, _alive(state))
+    store.prepare_resume(run_id, step, config, state.get("alive"))  # None: no population counted
     return Continuation(run_id, config, model, False, step)
 
 
@@ -162,5 +157,5 @@ def prepare_fork(store: Store, parent_id: int, step: int, settings: Mapping[str,
                "go on)" if model.step_index < config.simulation_steps else
                f"(simulation_steps is {config.simulation_steps}; change it to a larger "
                "number, e.g. simulation_steps=N)"))
-    new_id = store.create_fork(parent_id, step, config, name, _alive(state))
+    new_id = store.create_fork(parent_id, step, config, name, state.get("alive"))
     return Continuation(new_id, config, model, True, step)

@@ -60,3 +60,19 @@ def resume_for_more_steps(qtbot, window, steps: int) -> None:
     qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible(), timeout=WAIT_MS)
     dialog.findChild(QWidget, "continue_steps").setValue(steps)
     dialog.accept()
+
+
+def fork_run(qtbot, window, run_id: int, step: int, settings: dict | None = None) -> int:
+    """Fork ``run_id`` at ``step`` with ``settings`` as the Fork dialog's OK does; the new
+    run's id (the status bar's message when the window refused it)."""
+    from farm_gui.runtime.aio import spawn
+
+    forked: list = []
+
+    async def fork() -> None:
+        forked.append(await window.continues.fork_run_async(run_id, step, settings or {}))
+
+    spawn(fork())
+    qtbot.waitUntil(lambda: bool(forked), timeout=WAIT_MS)
+    assert forked[0] is not None, window.statusBar().currentMessage()
+    return forked[0]

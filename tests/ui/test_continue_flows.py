@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QWid
 from farm_gui.runtime.session import RunSession
 from farm_gui.store import open_store
 
-from .conftest import WAIT_MS, resume_for_more_steps, start_and_get_run, wait_final
+from .conftest import WAIT_MS, fork_run, resume_for_more_steps, start_and_get_run, wait_final
 
 
 def _reference_metrics(tmp_path, config, model: str | None = None):
@@ -193,22 +193,13 @@ def test_a_run_of_another_model_resumes_and_forks_as_that_model(qtbot, make_wind
     qtbot.waitUntil(lambda: chart.data("Gini coefficient") is not None
                     and len(chart.data("Gini coefficient")[0]) == 60, timeout=WAIT_MS)
 
-    forked: list = []
-
-    async def fork() -> None:
-        forked.append(await window.continues.fork_run_async(run.run_id, 40, {}))  # a checkpoint: the resume's
-
-    from farm_gui.runtime.aio import spawn
-
-    spawn(fork())
-    qtbot.waitUntil(lambda: bool(forked), timeout=WAIT_MS)
-    assert forked[0] is not None, window.statusBar().currentMessage()
-    qtbot.waitUntil(lambda: window.registry.state(forked[0]) in ("finished", "failed"), timeout=WAIT_MS)
-    fork_info = window.store.get_run(forked[0])
+    fork_id = fork_run(qtbot, window, run.run_id, 40)  # a checkpoint: the resume's
+    qtbot.waitUntil(lambda: window.registry.state(fork_id) in ("finished", "failed"), timeout=WAIT_MS)
+    fork_info = window.store.get_run(fork_id)
     assert (fork_info.status, fork_info.model, fork_info.steps_done) == ("finished", WEALTH.name, 60)
     assert fork_info.last_alive is None
     # the same settings from the same checkpoint: the same steps as the run it came from
-    np.testing.assert_array_equal(window.store.metrics(forked[0])["gini"], stored["gini"][40:])
+    np.testing.assert_array_equal(window.store.metrics(fork_id)["gini"], stored["gini"][40:])
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")], caplog.text
 
 

@@ -11,10 +11,9 @@ import numpy as np
 from PySide6.QtWidgets import QWidget
 
 from farm_gui.core.jobs import JobControl
-from farm_gui.runtime.aio import spawn
 from farm_gui.runtime.run_process import ProcessRunWorker
 
-from .conftest import WAIT_MS, resume_for_more_steps, start_and_get_run, wait_final
+from .conftest import WAIT_MS, fork_run, resume_for_more_steps, start_and_get_run, wait_final
 
 
 def writer_pid(window, run_id: int) -> int | None:
@@ -99,15 +98,7 @@ def test_resumed_and_forked_runs_go_on_in_a_process_of_their_own(qtbot, make_win
     live = window.registry.get(run.run_id).buffer.snapshot()  # the history, then the new steps
     np.testing.assert_array_equal(live["alive"][:60], window.store.metrics(run.run_id)["alive"])
 
-    forked: list = []
-
-    async def fork() -> None:  # as the Fork dialog's OK does
-        forked.append(await window.continues.fork_run_async(run.run_id, 20, {"base_consumption_rate": 0.3}))
-
-    spawn(fork())
-    qtbot.waitUntil(lambda: bool(forked), timeout=WAIT_MS)
-    fork_id = forked[0]
-    assert fork_id is not None
+    fork_id = fork_run(qtbot, window, run.run_id, 20, {"base_consumption_rate": 0.3})
     qtbot.waitUntil(lambda: window.registry.state(fork_id) == "finished", timeout=WAIT_MS)
     assert isinstance(window.registry.get(fork_id).worker, ProcessRunWorker)
     fork = window.store.get_run(fork_id)
